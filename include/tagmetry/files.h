@@ -1,0 +1,33 @@
+#pragma once
+// File I/O with the project's safety rules: atomic writes (temp file in the same folder, fsync, rename),
+// text reads that reject non-UTF-8 with a message naming the file, and backups before any overwrite.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+// Reads the whole file as bytes. Errors name the path.
+Result<std::string> read_file(const std::filesystem::path& path);
+
+// Reads a UTF-8 text file: strips a BOM, converts CRLF/CR to LF. Non-UTF-8 content is an error
+// ("a.txt: not valid UTF-8 (byte 0xff at offset 12)"), so nothing is silently mangled.
+Result<std::string> read_text_file(const std::filesystem::path& path);
+
+// Writes `content` to `path` atomically: a temporary file beside it, fsync, rename over the target.
+// Readers see either the old file or the new one, never a partial file; a crash leaves at worst a
+// stray "*.tmp-tagmetry-*" file. The target's folder must exist.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Copies `path` to a free backup name beside it ("a.txt" → "a.txt.bak", then "a.txt.bak2", …) and
+// returns that name. Errors if the copy fails.
+Result<std::filesystem::path> backup_file(const std::filesystem::path& path);
+
+// Returns `path` relative to `base` with '/' separators (generic form), or the path itself when it is
+// not under base.
+std::string relative_generic(const std::filesystem::path& path, const std::filesystem::path& base);
+
+}  // namespace tagmetry

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Tagmetry needs to build and test on Debian 12 (apt packages and the pinned ONNX Runtime
+# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh [--web]
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libvips-dev libsqlite3-dev libcpp-httplib-dev nlohmann-json3-dev libtoml11-dev libcli11-dev libfmt-dev
+  libcurl4-openssl-dev libmecab-dev mecab-ipadic-utf8 libicu-dev libarchive-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-onnx python3-numpy python3-pil
+  nodejs npm
+)
+if [[ "${1:-}" == "--web" ]]; then packages+=(chromium); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+done
+# A node/npm already on PATH (nodesource, nvm) is fine: do not fight it with Debian's.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  filtered=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || filtered+=("$p"); done
+  missing=("${filtered[@]+"${filtered[@]}"}")
+fi
+if ((${#missing[@]})); then
+  echo "install-deps: apt-get install ${missing[*]}"
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# ONNX Runtime (headers + libonnxruntime.so.1) pinned in third_party/onnxruntime/package-lock.json.
+ort="$here/third_party/onnxruntime"
+stamp="$ort/node_modules/.tagmetry-lock"
+if [[ -z "${TAGMETRY_ONNXRUNTIME_ROOT:-}" ]] && ! cmp -s "$ort/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "install-deps: npm ci (ONNX Runtime) in third_party/onnxruntime"
+  (cd "$ort" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp "$ort/package-lock.json" "$stamp"
+fi

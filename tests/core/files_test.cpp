@@ -1,0 +1,74 @@
+#include "tagmetry/files.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "test_support.h"
+
+namespace tagmetry {
+namespace {
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+TEST(Files, AtomicWriteReplacesContentAndLeavesNoTemp) {
+  TempDir dir;
+  auto p = dir / "a.txt";
+  ASSERT_TRUE(write_file_atomic(p, "first").ok());
+  ASSERT_TRUE(write_file_atomic(p, "second").ok());
+  EXPECT_EQ(testing::read_all(p), "second");
+  int files = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1);
+}
+
+TEST(Files, AtomicWriteIntoReadOnlyFolderFailsNamingTheFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores folder permissions";
+  TempDir dir;
+  fs::permissions(dir.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  Status s = write_file_atomic(dir / "a.txt", "x");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("a.txt"), std::string::npos);
+}
+
+TEST(Files, ReadTextRejectsNonUtf8WithOffset) {
+  TempDir dir;
+  testing::write_all(dir / "bad.txt", "ok, \xff tag");
+  auto r = read_text_file(dir / "bad.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(r.status().message().find("bad.txt: not valid UTF-8 (byte 0xff at offset 4)"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(Files, ReadTextStripsBomAndCrlf) {
+  TempDir dir;
+  testing::write_all(dir / "c.txt", "\xEF\xBB\xBF" "1girl, solo\r\nline2\r\n");
+  auto r = read_text_file(dir / "c.txt");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "1girl, solo\nline2\n");
+}
+
+TEST(Files, MissingFileIsNotFound) {
+  TempDir dir;
+  auto r = read_file(dir / "nope.txt");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kNotFound);
+  EXPECT_NE(r.status().message().find("nope.txt"), std::string::npos);
+}
+
+TEST(Files, BackupPicksFreeName) {
+  TempDir dir;
+  testing::write_all(dir / "a.txt", "v1");
+  auto b1 = backup_file(dir / "a.txt");
+  ASSERT_TRUE(b1.ok());
+  EXPECT_EQ(b1->filename(), "a.txt.bak");
+  testing::write_all(dir / "a.txt", "v2");
+  auto b2 = backup_file(dir / "a.txt");
+  ASSERT_TRUE(b2.ok());
+  EXPECT_EQ(b2->filename(), "a.txt.bak2");
+  EXPECT_EQ(testing::read_all(*b1), "v1");
+  EXPECT_EQ(testing::read_all(*b2), "v2");
+}
+
+}  // namespace
+}  // namespace tagmetry

@@ -1,0 +1,48 @@
+#pragma once
+// Helpers shared by the test suites: temporary folders, running the real CLI binary, file I/O.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tagmetry::testing {
+
+// A fresh folder under the system temp dir, removed (recursively) when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `program` with `args` (no shell), capturing stdout and stderr. `env` entries are "NAME=value"
+// added to the current environment.
+CommandResult run_command(const std::string& program, const std::vector<std::string>& args,
+                          const std::vector<std::string>& env = {});
+
+// Runs the tagmetry CLI built by this tree.
+CommandResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
+
+std::string read_all(const std::filesystem::path& path);
+void write_all(const std::filesystem::path& path, const std::string& content);
+
+// Path of a fixture source file (tests/<relative>).
+std::filesystem::path test_source_path(const std::string& relative);
+
+// Runs a Python fixture script (tests/fixtures/<script>) with the Python that has the onnx module.
+// Fails the current test (ADD_FAILURE) when the script fails; returns its exit code.
+int run_python_fixture(const std::string& script, const std::vector<std::string>& args);
+
+}  // namespace tagmetry::testing

@@ -1,0 +1,63 @@
+#pragma once
+// Binds an OptionSet<P> (the single declaration of a params struct's options) to CLI11 flags.
+// Values given on the command line are applied over the struct's defaults and environment variables.
+
+#include <CLI/CLI.hpp>
+#include <deque>
+#include <string>
+
+#include "tagmetry/options.h"
+
+namespace tagmetry::cli {
+
+template <class P>
+class BoundOptions {
+ public:
+  BoundOptions(CLI::App& app, const OptionSet<P>& set) : set_(set) {
+    P defaults{};
+    for (auto& o : set.options()) {
+      Slot& slot = slots_.emplace_back();
+      slot.option = &o;
+      std::string flag = "--" + o.info.name;
+      std::string help = o.info.help;
+      if (!o.info.env.empty()) help += " [env: " + o.info.env + "]";
+      CLI::Option* opt;
+      if (o.info.type == OptionType::kFlag) {
+        opt = app.add_flag(flag, slot.flag, help);
+      } else {
+        opt = app.add_option(flag, slot.text, help);
+        std::string def = set.get(defaults, o);
+        if (!def.empty()) opt->default_str(def);
+        if (!o.info.choices.empty()) opt->check(CLI::IsMember(o.info.choices));
+        if (o.info.type == OptionType::kInt || o.info.type == OptionType::kOptionalInt) opt->type_name("INT");
+        else if (o.info.type == OptionType::kFloat || o.info.type == OptionType::kOptionalFloat) opt->type_name("FLOAT");
+        else opt->type_name("TEXT");
+      }
+      if (!o.info.group.empty()) opt->group(o.info.group);
+      slot.cli = opt;
+    }
+  }
+
+  // Applies environment variables, then the flags that were given, to `params`.
+  Status apply(P& params) const {
+    TM_RETURN_IF_ERROR(set_.apply_env(params));
+    for (auto& slot : slots_) {
+      if (slot.cli->count() == 0) continue;
+      const std::string text = slot.option->info.type == OptionType::kFlag ? (slot.flag ? "true" : "false") : slot.text;
+      TM_RETURN_IF_ERROR(set_.set(params, slot.option->info.name, text));
+    }
+    return {};
+  }
+
+ private:
+  struct Slot {
+    const typename OptionSet<P>::Option* option = nullptr;
+    CLI::Option* cli = nullptr;
+    std::string text;
+    bool flag = false;
+  };
+  const OptionSet<P>& set_;
+  std::deque<Slot> slots_;  // stable addresses: CLI11 keeps pointers into them
+};
+
+}  // namespace tagmetry::cli

@@ -1,0 +1,37 @@
+#include "cli_output.h"
+
+#include <cstdio>
+
+#include "tagmetry/progress.h"
+
+namespace tagmetry::cli {
+
+std::vector<CommandSpec>& command_registry() {
+  static std::vector<CommandSpec> registry;
+  return registry;
+}
+
+void print_error(const Status& status) { print_error(status.message()); }
+
+void print_error(const std::string& message) { std::fprintf(stderr, "tagmetry: %s\n", message.c_str()); }
+
+void print_warning(const std::string& message) {
+  std::fprintf(stderr, "tagmetry: warning: %s\n", message.c_str());
+}
+
+int exit_code_for(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kModel:
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kAlreadyExists:
+      return kExitUsage;
+    default: return kExitSomeFailed;
+  }
+}
+
+bool show_progress(bool json) { return !json && ProgressReporter::stderr_is_terminal(); }
+
+}  // namespace tagmetry::cli

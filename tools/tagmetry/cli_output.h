@@ -1,0 +1,23 @@
+#pragma once
+// How the CLI reports: one-line errors on stderr ("tagmetry: img003.png: not an image"), and exit codes
+// from Status codes.
+
+#include <string>
+
+#include "command.h"
+#include "tagmetry/status.h"
+
+namespace tagmetry::cli {
+
+// Prints "tagmetry: <message>" to stderr.
+void print_error(const Status& status);
+void print_error(const std::string& message);
+void print_warning(const std::string& message);
+
+// Maps a fatal Status to an exit code: usage/model/config problems → 2, everything else → 1.
+int exit_code_for(const Status& status);
+
+// True when progress should be drawn (stderr is a terminal and JSON output is off).
+bool show_progress(bool json);
+
+}  // namespace tagmetry::cli

@@ -1,0 +1,49 @@
+// tagmetry: the command-line front end. Each subcommand lives in its own cmd_*.cpp and registers itself;
+// this file only assembles them and maps errors to exit codes.
+#include <algorithm>
+#include <cstdio>
+
+#include "cli_output.h"
+#include "command.h"
+
+int main(int argc, char** argv) {
+  using namespace tagmetry::cli;
+  CLI::App app{"Tagmetry: measured, training-ready, tag-captioned datasets for Stable Diffusion LoRA training",
+               "tagmetry"};
+  app.set_version_flag("--version", std::string("tagmetry ") + TAGMETRY_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  auto& registry = command_registry();
+  std::stable_sort(registry.begin(), registry.end(),
+                   [](const CommandSpec& a, const CommandSpec& b) { return a.order < b.order; });
+  std::vector<std::pair<CLI::App*, RunFunction>> runs;
+  for (auto& spec : registry) {
+    CLI::App* sub = app.add_subcommand(spec.name, spec.description);
+    runs.emplace_back(sub, spec.setup(*sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  for (auto& [sub, run] : runs) {
+    if (sub->parsed()) {
+      try {
+        return run();
+      } catch (const std::exception& e) {
+        print_error(std::string("internal error: ") + e.what());
+        return kExitSomeFailed;
+      }
+    }
+  }
+  return kExitUsage;
+}
