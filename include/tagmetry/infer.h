@@ -1,0 +1,70 @@
+#pragma once
+// ONNX Runtime behind a small interface: open a model on an execution provider, introspect its inputs
+// and outputs, run float32 batches. Only this module includes ORT headers.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape;  // -1 for dynamic dimensions
+  std::string element_type;    // "float32", "float16", "int64", …
+};
+
+struct SessionOptions {
+  int threads = 0;            // intra-op threads; 0 = ONNX Runtime's default (one per core)
+  std::string device = "cpu"; // cpu | cuda | tensorrt | coreml
+  int device_id = 0;
+};
+
+struct OutputTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> values;  // row-major
+};
+
+// What can be read from the graph itself without running it.
+struct GraphSummary {
+  int64_t ir_version = 0;
+  int64_t opset = 0;
+  size_t node_count = 0;
+  std::string output_op;        // op producing the first graph output (through Identity/Reshape/…)
+  bool output_is_sigmoid = false;
+};
+
+// Reads the ONNX protobuf (memory-mapped, weights skipped) and summarises it. Errors for files that are
+// not ONNX models (truncated, wrong format) naming the file.
+Result<GraphSummary> inspect_onnx_graph(const std::filesystem::path& model);
+
+// Execution providers compiled into the loaded ONNX Runtime ("CPUExecutionProvider", …).
+std::vector<std::string> available_execution_providers();
+
+// The ONNX Runtime version string ("1.30.0").
+std::string onnxruntime_version();
+
+// One loaded model. run() may be called from one thread at a time per session (ORT allows concurrent
+// Run, but the pipeline uses one inference thread); open() is thread-safe.
+class InferenceSession {
+ public:
+  virtual ~InferenceSession() = default;
+
+  // Loads `model` on `options.device`. A device this ORT build lacks is a kUnsupported error that says
+  // which providers exist; a file that is not a valid model is a kModel error naming it.
+  static Result<std::unique_ptr<InferenceSession>> open(const std::filesystem::path& model,
+                                                        const SessionOptions& options);
+
+  virtual const std::vector<TensorInfo>& inputs() const = 0;
+  virtual const std::vector<TensorInfo>& outputs() const = 0;
+  virtual const std::string& device() const = 0;
+
+  // Runs the model's first input with `data` of `shape` (float32) and returns its first output.
+  virtual Result<OutputTensor> run(const float* data, const std::vector<int64_t>& shape) = 0;
+};
+
+}  // namespace tagmetry

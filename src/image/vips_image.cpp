@@ -1,0 +1,127 @@
+#include "vips_image.h"
+
+#include <mutex>
+
+#include "tagmetry/strings.h"
+
+namespace tagmetry::image_internal {
+namespace fs = std::filesystem;
+
+namespace {
+std::string first_line(std::string_view s) {
+  auto t = trim(s);
+  auto nl = t.find('\n');
+  return std::string(nl == std::string_view::npos ? t : t.substr(0, nl));
+}
+
+// libvips error text is terse ("VipsJpeg: Premature end of JPEG file"); keep the first line, and
+// translate the most common causes into plain words.
+std::string describe(const std::string& raw) {
+  std::string line = first_line(raw);
+  std::string lower = to_lower_ascii(line);
+  if (lower.find("premature end") != std::string::npos || lower.find("truncat") != std::string::npos ||
+      lower.find("read error") != std::string::npos || lower.find("out of order read") != std::string::npos ||
+      lower.find("not enough") != std::string::npos)
+    return "truncated or damaged image (" + line + ")";
+  if (lower.find("is not a known file format") != std::string::npos ||
+      lower.find("not a known") != std::string::npos)
+    return "not an image (unrecognised format)";
+  return line.empty() ? "cannot decode" : line;
+}
+}  // namespace
+
+Status vips_failure(const std::string& name, const std::string& what) {
+  return corrupt(name + ": " + describe(what));
+}
+
+Status ensure_vips() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    ok = VIPS_INIT("tagmetry") == 0;
+    if (ok) {
+      vips_cache_set_max(0);      // files change on disk between calls; never serve a stale decode
+      vips_concurrency_set(1);    // our own pipelines parallelise across images
+      vips_leak_set(FALSE);
+    }
+  });
+  if (!ok) return internal_error("libvips failed to start: " + std::string(vips_error_buffer()));
+  return {};
+}
+
+Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& options) {
+  TM_RETURN_IF_ERROR(ensure_vips());
+  const std::string name = path.string();
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return not_found(name + ": no such file");
+  if (!fs::is_regular_file(path, ec)) return invalid_argument(name + ": not a file");
+  if (fs::file_size(path, ec) == 0) return corrupt(name + ": empty file (0 bytes)");
+
+  const char* loader = vips_foreign_find_load(path.c_str());
+  if (!loader) {
+    vips_error_clear();
+    return corrupt(name + ": not an image (unrecognised format)");
+  }
+  try {
+    vips::VImage header = vips::VImage::new_from_file(path.c_str(), vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+    int64_t pixels = static_cast<int64_t>(header.width()) * header.height();
+    if (pixels > options.max_pixels) {
+      return corrupt(name + ": image too large (" + std::to_string(header.width()) + "x" +
+                     std::to_string(header.height()) + " pixels, limit " + std::to_string(options.max_pixels) +
+                     " pixels)");
+    }
+    auto opts = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_TRUNCATED);
+    std::string loader_name = loader;
+    if (options.min_long_side > 0 && loader_name.find("Jpeg") != std::string::npos) {
+      int long_side = std::max(header.width(), header.height());
+      int shrink = 1;
+      while (shrink < 8 && long_side / (shrink * 2) >= options.min_long_side) shrink *= 2;
+      if (shrink > 1) opts->set("shrink", shrink);
+    }
+    return vips::VImage::new_from_file(path.c_str(), opts);
+  } catch (const vips::VError& e) {
+    vips_error_clear();
+    return vips_failure(name, e.what());
+  }
+}
+
+Result<vips::VImage> to_rgb8(const vips::VImage& input, bool apply_orientation, const std::string& name) {
+  try {
+    vips::VImage image = input;
+    if (apply_orientation) image = image.autorot();
+    if (image.interpretation() != VIPS_INTERPRETATION_sRGB || image.format() != VIPS_FORMAT_UCHAR) {
+      image = image.colourspace(VIPS_INTERPRETATION_sRGB);
+    }
+    if (image.has_alpha()) {
+      image = image.flatten(vips::VImage::option()->set("background", std::vector<double>{255, 255, 255}));
+    }
+    if (image.bands() > 3) image = image.extract_band(0, vips::VImage::option()->set("n", 3));
+    if (image.bands() == 1) image = image.bandjoin({image, image});
+    if (image.format() != VIPS_FORMAT_UCHAR) image = image.cast(VIPS_FORMAT_UCHAR);
+    return image;
+  } catch (const vips::VError& e) {
+    vips_error_clear();
+    return vips_failure(name, e.what());
+  }
+}
+
+Result<RgbImage> materialise(const vips::VImage& image, const std::string& name) {
+  try {
+    if (image.bands() != 3 || image.format() != VIPS_FORMAT_UCHAR)
+      return internal_error(name + ": expected 3-band 8-bit image");
+    size_t size = 0;
+    void* mem = image.write_to_memory(&size);
+    RgbImage out;
+    out.width = image.width();
+    out.height = image.height();
+    const auto* bytes = static_cast<const uint8_t*>(mem);
+    out.pixels.assign(bytes, bytes + size);
+    g_free(mem);
+    return out;
+  } catch (const vips::VError& e) {
+    vips_error_clear();
+    return vips_failure(name, e.what());
+  }
+}
+
+}  // namespace tagmetry::image_internal

@@ -1,0 +1,31 @@
+#pragma once
+// Private: libvips plumbing shared by the image, prepare and server modules. Every libvips error is
+// turned into a Status here; callers never see a VError.
+
+#include <vips/vips8>
+
+#include <filesystem>
+
+#include "tagmetry/image.h"
+#include "tagmetry/status.h"
+
+namespace tagmetry::image_internal {
+
+// Initialises libvips once (thread-safe). Returns an error if libvips cannot start.
+Status ensure_vips();
+
+// Opens `path` lazily (header read, pixels decoded on demand), checking the pixel limit. With
+// `min_long_side` > 0, JPEGs are shrunk on load by a power of two while the longer side stays >= it.
+Result<vips::VImage> open_image(const std::filesystem::path& path, const DecodeOptions& options);
+
+// Applies orientation (optional), converts to 8-bit sRGB and composites alpha on white: 3 bands, uchar.
+Result<vips::VImage> to_rgb8(const vips::VImage& image, bool apply_orientation, const std::string& name);
+
+// Materialises a 3-band uchar image into an RgbImage (this is where decoding actually happens, so
+// truncated files fail here).
+Result<RgbImage> materialise(const vips::VImage& image, const std::string& name);
+
+// "file.png: <vips message, first line>" as a kCorrupt status.
+Status vips_failure(const std::string& name, const std::string& what);
+
+}  // namespace tagmetry::image_internal

@@ -1,0 +1,156 @@
+// InferenceSession on ONNX Runtime's C++ API. ORT exceptions are caught here and become Status.
+#include <onnxruntime_cxx_api.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "tagmetry/infer.h"
+#include "tagmetry/strings.h"
+
+namespace tagmetry {
+namespace {
+
+Ort::Env& ort_env() {
+  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "tagmetry");
+  return env;
+}
+
+std::string element_type_name(ONNXTensorElementDataType t) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return "uint8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return "int8";
+    default: return "other";
+  }
+}
+
+TensorInfo describe(const std::string& name, const Ort::TypeInfo& type) {
+  TensorInfo info;
+  info.name = name;
+  if (type.GetONNXType() == ONNX_TYPE_TENSOR) {
+    auto t = type.GetTensorTypeAndShapeInfo();
+    info.shape = t.GetShape();
+    info.element_type = element_type_name(t.GetElementType());
+  } else {
+    info.element_type = "non-tensor";
+  }
+  return info;
+}
+
+bool has_provider(const std::string& provider) {
+  auto all = available_execution_providers();
+  return std::find(all.begin(), all.end(), provider) != all.end();
+}
+
+class OrtSession final : public InferenceSession {
+ public:
+  OrtSession(Ort::Session session, std::string device) : session_(std::move(session)), device_(std::move(device)) {
+    Ort::AllocatorWithDefaultOptions alloc;
+    for (size_t i = 0; i < session_.GetInputCount(); ++i)
+      inputs_.push_back(describe(session_.GetInputNameAllocated(i, alloc).get(), session_.GetInputTypeInfo(i)));
+    for (size_t i = 0; i < session_.GetOutputCount(); ++i)
+      outputs_.push_back(describe(session_.GetOutputNameAllocated(i, alloc).get(), session_.GetOutputTypeInfo(i)));
+  }
+
+  const std::vector<TensorInfo>& inputs() const override { return inputs_; }
+  const std::vector<TensorInfo>& outputs() const override { return outputs_; }
+  const std::string& device() const override { return device_; }
+
+  Result<OutputTensor> run(const float* data, const std::vector<int64_t>& shape) override {
+    if (inputs_.empty() || outputs_.empty()) return model_error("model has no inputs or outputs");
+    size_t count = 1;
+    for (auto d : shape) count *= static_cast<size_t>(d);
+    try {
+      auto mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+      Ort::Value input = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(data), count, shape.data(), shape.size());
+      const char* in_name = inputs_[0].name.c_str();
+      const char* out_name = outputs_[0].name.c_str();
+      auto results = session_.Run(Ort::RunOptions{nullptr}, &in_name, &input, 1, &out_name, 1);
+      Ort::Value& out = results.front();
+      auto info = out.GetTensorTypeAndShapeInfo();
+      if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
+        return model_error("model output '" + outputs_[0].name + "' is " + element_type_name(info.GetElementType()) +
+                           ", expected float32");
+      OutputTensor tensor;
+      tensor.shape = info.GetShape();
+      const float* values = out.GetTensorData<float>();
+      tensor.values.assign(values, values + info.GetElementCount());
+      return tensor;
+    } catch (const Ort::Exception& e) {
+      return model_error(std::string("inference failed: ") + e.what());
+    }
+  }
+
+ private:
+  Ort::Session session_;
+  std::string device_;
+  std::vector<TensorInfo> inputs_;
+  std::vector<TensorInfo> outputs_;
+};
+
+}  // namespace
+
+std::vector<std::string> available_execution_providers() {
+  try {
+    return Ort::GetAvailableProviders();
+  } catch (const Ort::Exception&) {
+    return {"CPUExecutionProvider"};
+  }
+}
+
+std::string onnxruntime_version() { return Ort::GetVersionString(); }
+
+Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::filesystem::path& model,
+                                                                const SessionOptions& options) {
+  const std::string name = model.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model, ec)) return not_found(name + ": model file not found");
+  try {
+    Ort::SessionOptions so;
+    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+    if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
+    so.SetInterOpNumThreads(1);
+    std::string device = to_lower_ascii(options.device);
+    if (device == "cuda") {
+      if (!has_provider("CUDAExecutionProvider"))
+        return unsupported("--device cuda: this ONNX Runtime build has no CUDA provider (available: " +
+                           join(available_execution_providers(), ", ") +
+                           "); build with -DTAGMETRY_ONNXRUNTIME_ROOT pointing at a GPU build of ONNX Runtime");
+      OrtCUDAProviderOptions cuda{};
+      cuda.device_id = options.device_id;
+      so.AppendExecutionProvider_CUDA(cuda);
+    } else if (device == "tensorrt") {
+      if (!has_provider("TensorrtExecutionProvider"))
+        return unsupported("--device tensorrt: this ONNX Runtime build has no TensorRT provider (available: " +
+                           join(available_execution_providers(), ", ") + ")");
+      OrtTensorRTProviderOptions trt{};
+      trt.device_id = options.device_id;
+      so.AppendExecutionProvider_TensorRT(trt);
+      if (has_provider("CUDAExecutionProvider")) {
+        OrtCUDAProviderOptions cuda{};
+        cuda.device_id = options.device_id;
+        so.AppendExecutionProvider_CUDA(cuda);
+      }
+    } else if (device == "coreml") {
+      if (!has_provider("CoreMLExecutionProvider"))
+        return unsupported("--device coreml: this ONNX Runtime build has no CoreML provider (available: " +
+                           join(available_execution_providers(), ", ") + ")");
+      so.AppendExecutionProvider("CoreML", {});
+    } else if (device != "cpu") {
+      return invalid_argument("--device " + options.device + ": expected cpu, cuda, tensorrt or coreml");
+    }
+    Ort::Session session(ort_env(), model.c_str(), so);
+    return std::unique_ptr<InferenceSession>(new OrtSession(std::move(session), device));
+  } catch (const Ort::Exception& e) {
+    std::string msg = e.what();
+    auto nl = msg.find('\n');
+    if (nl != std::string::npos) msg.resize(nl);
+    return model_error(name + ": cannot load model (" + msg + ")");
+  }
+}
+
+}  // namespace tagmetry
