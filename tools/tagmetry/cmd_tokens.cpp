@@ -1,0 +1,83 @@
+// tagmetry tokens: CLIP token count of a text (what SD1.x/SDXL's text encoder sees), with ids and
+// kohya's 75-token chunk boundaries in --json.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/clip_tokenizer.h"
+
+namespace tagmetry::cli {
+namespace {
+
+struct TokensParams {
+  int max_token_length = 75;
+  bool json = false;
+};
+
+const OptionSet<TokensParams>& tokens_options() {
+  static const OptionSet<TokensParams> set = [] {
+    OptionSet<TokensParams> s;
+    s.add("max-token-length", &TokensParams::max_token_length,
+          "kohya's --max_token_length: 75, 150 or 225 tokens (chunks of 75); tokens beyond are cut");
+    s.add("json", &TokensParams::json, "Print ids, tokens and chunk boundaries as JSON");
+    return s;
+  }();
+  return set;
+}
+
+RunFunction setup_tokens(CLI::App& sub) {
+  auto text = std::make_shared<std::string>();
+  sub.add_option("text", *text, "Text to tokenize (a caption)")->required();
+  auto bound = std::make_shared<BoundOptions<TokensParams>>(sub, tokens_options());
+  return [text, bound]() {
+    TokensParams p;
+    if (Status s = bound->apply(p); !s.ok()) {
+      print_error(s);
+      return kExitUsage;
+    }
+    if (p.max_token_length != 75 && p.max_token_length != 150 && p.max_token_length != 225) {
+      print_error("--max-token-length must be 75, 150 or 225 (kohya's choices)");
+      return kExitUsage;
+    }
+    auto tok = ClipTokenizer::load_default();
+    if (!tok.ok()) {
+      print_error(tok.status());
+      return exit_code_for(tok.status());
+    }
+    if (!p.json) {
+      std::printf("%zu\n", tok->count(*text));
+      return kExitOk;
+    }
+    std::vector<int> ids = tok->encode(*text);
+    ClipChunking c = clip_chunking(ids.size(), p.max_token_length);
+    nlohmann::json j;
+    j["text"] = *text;
+    j["count"] = ids.size();
+    j["max_token_length"] = p.max_token_length;
+    j["kept"] = c.kept;
+    j["truncated"] = c.truncated;
+    j["ids"] = ids;
+    nlohmann::json tokens = nlohmann::json::array();
+    for (int id : ids) tokens.push_back(tok->token_text(id));
+    j["tokens"] = tokens;
+    nlohmann::json chunks = nlohmann::json::array();
+    for (size_t start : c.chunk_starts)
+      chunks.push_back({{"start", start}, {"end", std::min(start + kClipChunkTokens, c.kept)}});
+    j["chunks"] = chunks;
+    std::vector<int> cut(ids.begin() + static_cast<long>(c.kept), ids.end());
+    j["truncated_text"] = tok->decode(cut);
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return kExitOk;
+  };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("tokens", "Count CLIP tokens of a caption (SD1.x/SDXL text encoder) and show 75-token chunks", 41,
+                 setup_tokens);
+
+}  // namespace tagmetry::cli
