@@ -1,0 +1,235 @@
+// tagmetry quantize IN.onnx OUT.onnx: dynamic int8 quantization with an agreement check against the fp32
+// model (refused below kMinQuantizedF1 unless --force). tagmetry compare A.onnx B.onnx [DIR]: the
+// agreement report itself. Both are also reachable as `tagmetry models quantize|compare`.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/quantize.h"
+#include "tagmetry/strings.h"
+
+namespace tagmetry::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct QuantizeCliParams {
+  std::string format = "fused";
+  int weight_bits = 7;
+  int min_weights = 4096;
+  std::string exclude;
+  std::string sample;
+  int sample_size = 8;
+  double min_f1 = kMinQuantizedF1;
+  bool no_check = false;
+  bool force = false;
+  bool overwrite = false;
+  int threads = 0;
+  bool json = false;
+};
+
+const OptionSet<QuantizeCliParams>& quantize_options() {
+  static const OptionSet<QuantizeCliParams> set = [] {
+    OptionSet<QuantizeCliParams> s;
+    s.group("Quantization");
+    s.add("format", &QuantizeCliParams::format,
+          "fused: com.microsoft DynamicQuantizeMatMul (ONNX Runtime); onnx: standard DynamicQuantizeLinear + "
+          "MatMulInteger ops",
+          {"fused", "onnx"});
+    s.add("weight-bits", &QuantizeCliParams::weight_bits,
+          "7 avoids 16-bit saturation in AVX2 kernels without VNNI (ORT's reduce_range); 8 = full int8");
+    s.add("min-weights", &QuantizeCliParams::min_weights, "Weight matrices with fewer elements stay fp32");
+    s.add("exclude", &QuantizeCliParams::exclude, "Comma-separated node (or output) names to keep in fp32");
+    s.group("Agreement check");
+    s.add("sample", &QuantizeCliParams::sample, "Folder of images to check agreement on (default: synthetic images)");
+    s.add("sample-size", &QuantizeCliParams::sample_size, "Images of the sample to use");
+    s.add("min-f1", &QuantizeCliParams::min_f1, "Refuse the int8 model when its tag-set F1 against fp32 is lower");
+    s.add("no-check", &QuantizeCliParams::no_check, "Skip the agreement check (not recommended)");
+    s.add("force", &QuantizeCliParams::force, "Keep the int8 model even when agreement is below --min-f1 (warns)");
+    s.group("Output");
+    s.add("overwrite", &QuantizeCliParams::overwrite, "Replace OUT when it exists");
+    s.add("threads", &QuantizeCliParams::threads, "ONNX Runtime threads for the check (0 = one per core)");
+    s.add("json", &QuantizeCliParams::json, "Print the report as JSON");
+    return s;
+  }();
+  return set;
+}
+
+struct CompareCliParams {
+  double general_threshold = 0.35;
+  double character_threshold = 0.85;
+  int max_images = 0;
+  std::string labels;
+  int threads = 0;
+  bool json = false;
+};
+
+const OptionSet<CompareCliParams>& compare_options() {
+  static const OptionSet<CompareCliParams> set = [] {
+    OptionSet<CompareCliParams> s;
+    s.add("general-threshold", &CompareCliParams::general_threshold, "Threshold for general tags (both models)");
+    s.add("character-threshold", &CompareCliParams::character_threshold, "Threshold for character tags");
+    s.add("max-images", &CompareCliParams::max_images, "Compare at most this many images (0 = all)");
+    s.add("labels", &CompareCliParams::labels, "selected_tags.csv giving categories (default: beside model A)");
+    s.add("threads", &CompareCliParams::threads, "ONNX Runtime threads (0 = one per core)");
+    s.add("json", &CompareCliParams::json, "Print the report as JSON");
+    return s;
+  }();
+  return set;
+}
+
+nlohmann::json agreement_json(const AgreementReport& r) {
+  return {{"images", r.images},           {"failed", r.failed},
+          {"max_abs_diff", r.max_abs_diff}, {"mean_abs_diff", r.mean_abs_diff},
+          {"tags_a", r.tags_a},           {"tags_b", r.tags_b},
+          {"tags_both", r.tags_both},     {"precision", r.precision},
+          {"recall", r.recall},           {"f1", r.f1},
+          {"min_image_f1", r.min_image_f1}, {"worst_image", r.worst_image},
+          {"seconds_per_image_a", r.seconds_a}, {"seconds_per_image_b", r.seconds_b}};
+}
+
+void print_agreement(const AgreementReport& r, const char* a_name, const char* b_name) {
+  std::printf("agreement over %d image(s)%s:\n", r.images,
+              r.failed.empty() ? "" : (" (" + std::to_string(r.failed.size()) + " unreadable)").c_str());
+  std::printf("  probability |%s-%s|: max %.4f, mean %.6f\n", a_name, b_name, r.max_abs_diff, r.mean_abs_diff);
+  std::printf("  tags: %s %lld, %s %lld, both %lld; precision %.4f, recall %.4f, F1 %.4f (worst image %.4f: %s)\n",
+              a_name, static_cast<long long>(r.tags_a), b_name, static_cast<long long>(r.tags_b),
+              static_cast<long long>(r.tags_both), r.precision, r.recall, r.f1, r.min_image_f1,
+              r.worst_image.c_str());
+  std::printf("  time per image: %s %.3f s, %s %.3f s (%.2fx)\n", a_name, r.seconds_a, b_name, r.seconds_b,
+              r.seconds_a > 0 ? r.seconds_b / r.seconds_a : 0.0);
+}
+
+RunFunction setup_quantize(CLI::App& sub) {
+  auto in = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  sub.add_option("input", *in, "fp32 ONNX model")->required();
+  sub.add_option("output", *out, "int8 ONNX model to write")->required();
+  auto bound = std::make_shared<BoundOptions<QuantizeCliParams>>(sub, quantize_options());
+  return [in, out, bound]() {
+    QuantizeCliParams p;
+    if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
+    fs::path output(*out);
+    std::error_code ec;
+    if (fs::exists(output, ec) && !p.overwrite) {
+      print_error(*out + ": already exists (use --overwrite to replace it)");
+      return kExitUsage;
+    }
+    QuantizeParams qp;
+    qp.format = p.format;
+    qp.weight_bits = p.weight_bits;
+    qp.min_weight_elements = p.min_weights;
+    qp.exclude_nodes = split_trimmed(p.exclude, ",");
+    // Written beside OUT first, so a refused model never replaces an existing OUT.
+    fs::path partial = output;
+    partial += ".partial";
+    auto report = quantize_model(*in, partial, qp);
+    if (!report.ok()) return print_error(report.status()), exit_code_for(report.status());
+    nlohmann::json j = {{"input", *in},
+                        {"output", *out},
+                        {"quantized", report->quantized_nodes},
+                        {"quantized_weights", report->quantized_weights},
+                        {"input_bytes", report->input_bytes},
+                        {"output_bytes", report->output_bytes}};
+    nlohmann::json kept = nlohmann::json::array();
+    for (const auto& k : report->kept_fp32) kept.push_back({{"node", k.name}, {"op", k.op_type}, {"reason", k.reason}});
+    j["kept_fp32"] = kept;
+    if (!p.json) {
+      std::printf("%s: %zu MatMul/Gemm quantized (%.1f M weights), %zu kept in fp32; %.1f MB -> %.1f MB\n",
+                  out->c_str(), report->quantized_nodes.size(), report->quantized_weights / 1e6,
+                  report->kept_fp32.size(), report->input_bytes / 1e6, report->output_bytes / 1e6);
+      for (const auto& k : report->kept_fp32)
+        std::printf("  fp32: %s (%s): %s\n", k.name.c_str(), k.op_type.c_str(), k.reason.c_str());
+    }
+    if (report->quantized_nodes.empty()) print_warning(*in + ": no MatMul/Gemm could be quantized; OUT is the fp32 model");
+    bool refused = false;
+    if (!p.no_check && !report->quantized_nodes.empty()) {
+      CompareParams cp;
+      cp.max_images = p.sample_size;
+      cp.threads = p.threads;
+      auto agreement = compare_models(*in, partial, p.sample, cp);
+      if (!agreement.ok()) {
+        fs::remove(partial, ec);
+        print_error(agreement.status().with_context("agreement check"));
+        return exit_code_for(agreement.status());
+      }
+      for (const auto& f : agreement->failed) print_warning(f);
+      j["agreement"] = agreement_json(*agreement);
+      j["min_f1"] = p.min_f1;
+      if (!p.json) print_agreement(*agreement, "fp32", "int8");
+      if (agreement->f1 < p.min_f1) {
+        char f1[64];
+        std::snprintf(f1, sizeof f1, "%.4f, below %.4f", agreement->f1, p.min_f1);
+        std::string msg = std::string("int8 tag-set F1 against fp32 is ") + f1 + ": the int8 model changes too many tags";
+        std::fflush(stdout);
+        if (p.force) {
+          print_warning("!!! " + msg + " — kept because of --force; check it with tagmetry compare on your images");
+        } else {
+          print_error("refusing: " + msg + " (--force keeps it anyway; --exclude keeps sensitive layers in fp32)");
+          refused = true;
+        }
+      }
+    }
+    j["refused"] = refused;
+    if (refused) {
+      fs::remove(partial, ec);
+    } else {
+      fs::rename(partial, output, ec);
+      if (ec) {
+        print_error(*out + ": " + ec.message());
+        fs::remove(partial, ec);
+        return kExitSomeFailed;
+      }
+    }
+    if (p.json) std::cout << j.dump(2) << "\n";
+    return refused ? kExitSomeFailed : kExitOk;
+  };
+}
+
+RunFunction setup_compare(CLI::App& sub) {
+  auto a = std::make_shared<std::string>();
+  auto b = std::make_shared<std::string>();
+  auto dir = std::make_shared<std::string>();
+  sub.add_option("a", *a, "Reference model (fp32)")->required();
+  sub.add_option("b", *b, "Model to check (int8)")->required();
+  sub.add_option("dir", *dir, "Folder of images (default: 8 synthetic images)");
+  auto bound = std::make_shared<BoundOptions<CompareCliParams>>(sub, compare_options());
+  return [a, b, dir, bound]() {
+    CompareCliParams p;
+    if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
+    CompareParams cp;
+    cp.general_threshold = p.general_threshold;
+    cp.character_threshold = p.character_threshold;
+    cp.max_images = p.max_images;
+    cp.labels = p.labels;
+    cp.threads = p.threads;
+    auto r = compare_models(*a, *b, *dir, cp);
+    if (!r.ok()) return print_error(r.status()), exit_code_for(r.status());
+    for (const auto& f : r->failed) print_warning(f);
+    if (p.json) {
+      nlohmann::json j = agreement_json(*r);
+      j["a"] = *a;
+      j["b"] = *b;
+      j["acceptable"] = r->f1 >= kMinQuantizedF1;
+      std::cout << j.dump(2) << "\n";
+    } else {
+      print_agreement(*r, "A", "B");
+      std::printf("  %s\n", r->f1 >= kMinQuantizedF1 ? "acceptable (F1 >= 0.90)"
+                                                      : "NOT acceptable: B changes too many tags (F1 < 0.90)");
+    }
+    return r->failed.empty() ? kExitOk : kExitSomeFailed;
+  };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("quantize", "Quantize a tagger model to int8 (dynamic, per-channel) and check its agreement", 25,
+                 setup_quantize);
+TAGMETRY_COMMAND("compare", "Agreement of two tagger models over a folder: probability and tag-set differences", 26,
+                 setup_compare);
+
+}  // namespace tagmetry::cli
