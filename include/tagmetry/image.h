@@ -48,7 +48,9 @@ Result<RgbImage> load_rgb(const std::filesystem::path& path, const DecodeOptions
 // Decodes, pads to a centred white square of side max(w, h) (the odd pixel goes right/bottom), and
 // resizes that square to side x side with a bicubic, antialiased kernel (PIL's BICUBIC for downscaling).
 // This is the WD14 / WD v3 / JoyTag preprocessing up to channel order and value scaling.
-Result<RgbImage> load_padded_square(const std::filesystem::path& path, int side, const DecodeOptions& options = {});
+// `original`, when given, receives the image's size after orientation (before padding).
+Result<RgbImage> load_padded_square(const std::filesystem::path& path, int side, const DecodeOptions& options = {},
+                                    ImageInfo* original = nullptr);
 
 // Same operations on an already decoded image (tests and callers that decode elsewhere).
 RgbImage pad_to_square(const RgbImage& image, uint8_t fill = 255);

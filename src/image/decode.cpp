@@ -66,14 +66,21 @@ Result<RgbImage> load_rgb(const fs::path& path, const DecodeOptions& options) {
   return materialise(rgb, path.string());
 }
 
-Result<RgbImage> load_padded_square(const fs::path& path, int side, const DecodeOptions& options) {
+Result<RgbImage> load_padded_square(const fs::path& path, int side, const DecodeOptions& options, ImageInfo* original) {
   if (side <= 0) return invalid_argument("load_padded_square: side must be positive");
   DecodeOptions opts = options;
   // Shrink-on-load only while the image stays at least twice the target: the remaining antialiased
   // resize then dominates and the result is indistinguishable from a full-size decode.
   if (opts.min_long_side == 0) opts.min_long_side = 2 * side;
-  TM_ASSIGN_OR_RETURN(vips::VImage image, open_image(path, opts));
+  ImageInfo header;
+  TM_ASSIGN_OR_RETURN(vips::VImage image, open_image(path, opts, &header));
   TM_ASSIGN_OR_RETURN(vips::VImage rgb, to_rgb8(image, opts.apply_orientation, path.string()));
+  if (original) {
+    *original = header;
+    // Orientations 5–8 swap width and height.
+    if (opts.apply_orientation && header.orientation >= 5 && header.orientation <= 8)
+      std::swap(original->width, original->height);
+  }
   try {
     return materialise(resize_to(pad_square(rgb, 255), side, side), path.string());
   } catch (const vips::VError& e) {

@@ -40,6 +40,9 @@ Status ensure_vips() {
   std::call_once(once, [] {
     ok = VIPS_INIT("tagmetry") == 0;
     if (ok) {
+      // libvips logs per-tile warnings for damaged files; we report one clear error per file instead.
+      g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
+                        [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
       vips_cache_set_max(0);      // files change on disk between calls; never serve a stale decode
       vips_concurrency_set(1);    // our own pipelines parallelise across images
       vips_leak_set(FALSE);
@@ -49,7 +52,7 @@ Status ensure_vips() {
   return {};
 }
 
-Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& options) {
+Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& options, ImageInfo* info) {
   TM_RETURN_IF_ERROR(ensure_vips());
   const std::string name = path.string();
   std::error_code ec;
@@ -69,6 +72,13 @@ Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& optio
       return corrupt(name + ": image too large (" + std::to_string(header.width()) + "x" +
                      std::to_string(header.height()) + " pixels, limit " + std::to_string(options.max_pixels) +
                      " pixels)");
+    }
+    if (info) {
+      info->width = header.width();
+      info->height = header.height();
+      info->bands = header.bands();
+      info->has_alpha = header.has_alpha();
+      info->orientation = vips_image_get_orientation(header.get_image());
     }
     auto opts = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_TRUNCATED);
     std::string loader_name = loader;

@@ -16,7 +16,9 @@ Status ensure_vips();
 
 // Opens `path` lazily (header read, pixels decoded on demand), checking the pixel limit. With
 // `min_long_side` > 0, JPEGs are shrunk on load by a power of two while the longer side stays >= it.
-Result<vips::VImage> open_image(const std::filesystem::path& path, const DecodeOptions& options);
+// `header`, when given, receives the stored size (before any shrink) and orientation.
+Result<vips::VImage> open_image(const std::filesystem::path& path, const DecodeOptions& options,
+                                ImageInfo* header = nullptr);
 
 // Applies orientation (optional), converts to 8-bit sRGB and composites alpha on white: 3 bands, uchar.
 Result<vips::VImage> to_rgb8(const vips::VImage& image, bool apply_orientation, const std::string& name);

@@ -11,7 +11,7 @@ namespace tagmetry {
 namespace {
 
 Ort::Env& ort_env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "tagmetry");
+  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "tagmetry");  // errors reach users as Status
   return env;
 }
 
@@ -96,6 +96,7 @@ class OrtSession final : public InferenceSession {
 
 std::vector<std::string> available_execution_providers() {
   try {
+    ort_env();  // ORT needs its logger before any query
     return Ort::GetAvailableProviders();
   } catch (const Ort::Exception&) {
     return {"CPUExecutionProvider"};
@@ -122,18 +123,26 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
                            "); build with -DTAGMETRY_ONNXRUNTIME_ROOT pointing at a GPU build of ONNX Runtime");
       OrtCUDAProviderOptions cuda{};
       cuda.device_id = options.device_id;
-      so.AppendExecutionProvider_CUDA(cuda);
+      try {
+        so.AppendExecutionProvider_CUDA(cuda);
+      } catch (const Ort::Exception& e) {
+        // The npm build lists CUDA but ships without libonnxruntime_providers_cuda.so / CUDA libraries.
+        return unsupported(std::string("--device cuda: the CUDA provider of this ONNX Runtime build cannot be loaded (") +
+                           e.what() + "); install a GPU build of ONNX Runtime and pass -DTAGMETRY_ONNXRUNTIME_ROOT");
+      }
     } else if (device == "tensorrt") {
       if (!has_provider("TensorrtExecutionProvider"))
         return unsupported("--device tensorrt: this ONNX Runtime build has no TensorRT provider (available: " +
                            join(available_execution_providers(), ", ") + ")");
       OrtTensorRTProviderOptions trt{};
       trt.device_id = options.device_id;
-      so.AppendExecutionProvider_TensorRT(trt);
-      if (has_provider("CUDAExecutionProvider")) {
+      try {
+        so.AppendExecutionProvider_TensorRT(trt);
         OrtCUDAProviderOptions cuda{};
         cuda.device_id = options.device_id;
-        so.AppendExecutionProvider_CUDA(cuda);
+        if (has_provider("CUDAExecutionProvider")) so.AppendExecutionProvider_CUDA(cuda);
+      } catch (const Ort::Exception& e) {
+        return unsupported(std::string("--device tensorrt: the TensorRT provider cannot be loaded (") + e.what() + ")");
       }
     } else if (device == "coreml") {
       if (!has_provider("CoreMLExecutionProvider"))

@@ -1,0 +1,92 @@
+#pragma once
+// `tagmetry tag`: decode/preprocess threads feed batched inference through a bounded pool of buffers
+// (memory stays bounded whatever the folder size); the inference thread selects tags and writes
+// captions atomically. Existing captions are skipped unless append or overwrite (with a backup) is asked.
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tagmetry/options.h"
+#include "tagmetry/status.h"
+#include "tagmetry/tag_selection.h"
+#include "tagmetry/tagger_spec.h"
+
+namespace tagmetry {
+
+struct TagParams : SelectionParams {
+  std::string model;              // registry name (downloaded/cached); see model_registry.h
+  std::string model_dir;          // local folder with model.onnx + labels (wins over --model)
+  std::string model_type = "auto";
+  bool offline = false;
+  std::string device = "cpu";
+  int batch_size = 4;
+  int threads = 0;                // decode/preprocess threads; 0 = min(4, cores)
+  int intra_threads = 0;          // ONNX Runtime threads; 0 = one per core
+  bool recursive = false;
+  bool append = false;
+  bool overwrite = false;
+  std::string caption_extension = ".txt";
+  std::string output_jsonl;
+};
+
+// The declaration of every `tag` option (CLI flags, server JSON, docs come from it).
+const OptionSet<TagParams>& tag_options();
+
+enum class ItemOutcome { kTagged, kAppended, kOverwritten, kSkippedExisting, kFailed };
+
+struct TagItemResult {
+  std::string relpath;
+  ItemOutcome outcome = ItemOutcome::kTagged;
+  std::string message;            // error for kFailed
+  std::vector<SelectedTag> tags;  // for tagged/appended/overwritten
+  int width = 0, height = 0;      // original size (after EXIF orientation)
+};
+
+struct TagReport {
+  size_t images = 0;      // images found
+  size_t tagged = 0;      // new caption files
+  size_t appended = 0;
+  size_t overwritten = 0;
+  size_t skipped_existing = 0;
+  size_t failed = 0;
+  std::vector<std::pair<std::string, std::string>> failures;  // relpath, message
+  std::vector<std::string> skipped;                           // relpaths with an existing caption
+  std::vector<std::string> backups;                           // backup files written by overwrite
+  double seconds = 0;
+  bool cancelled = false;
+  std::string model_path;
+  TaggerSpec spec;
+  Thresholds thresholds;
+};
+
+struct TagCallbacks {
+  std::function<void(size_t done, size_t total)> on_progress;   // called from the inference thread
+  std::function<void(const TagItemResult&)> on_item;            // after each image is written/failed
+  const std::atomic<bool>* cancel = nullptr;                    // set to stop early (Ctrl-C)
+};
+
+// Tags every image of `dataset_dir` with the model in `model`. A per-image problem (corrupt image,
+// unreadable caption) is recorded in the report and the run continues; a model problem is an error.
+Result<TagReport> run_tagging(const std::filesystem::path& dataset_dir, const ModelFolder& model,
+                              const TagParams& params, const TagCallbacks& callbacks = {});
+
+// Merges `new_tags` into an existing caption's tag line without duplicates (underscore and space
+// spellings are the same tag); other lines are kept. Returns the new caption text.
+std::string append_tags_to_caption(std::string_view existing, const std::vector<std::string>& new_tags,
+                                   std::string_view separator);
+
+}  // namespace tagmetry
+
+#include "tagmetry/model_cache.h"
+
+namespace tagmetry {
+
+// The model a `tag` run uses: --model-dir (local files, type detected or --model-type), else --model
+// (a registry name or repo id, downloaded into the Hugging Face cache unless --offline), else the
+// default model. `progress` reports downloads (may be empty).
+Result<ModelFolder> resolve_tagger_model(const TagParams& params, const ProgressCallback& progress = {});
+
+}  // namespace tagmetry

@@ -1,0 +1,100 @@
+#pragma once
+// From per-label probabilities to a caption: thresholds (per category, or MCut), undesired tags, max
+// tags, rating, order, underscore removal (kaomoji kept), character-tag expansion, replacements.
+// Option names follow kohya's tag_images_by_wd14_tagger.py where it has them.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tagmetry/labels.h"
+#include "tagmetry/options.h"
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+struct SelectionParams {
+  std::optional<double> threshold;            // both categories, unless the specific one is given
+  std::optional<double> general_threshold;
+  std::optional<double> character_threshold;
+  bool mcut = false;                          // automatic thresholds (general, character separately)
+  int max_tags = 0;                           // 0 = no limit (rating and always-first tags not counted)
+  std::string undesired_tags;                 // "a, b, c"
+  std::string always_first_tags;              // "a, b": put first, in this order, when predicted
+  bool character_tags_first = false;
+  bool remove_underscore = false;
+  std::string rating = "none";                // none | first | last
+  std::string order = "confidence";           // confidence | model
+  bool character_tag_expand = false;
+  std::string tag_replacement;                // "a,b;c,d" (\, and \; escape)
+  std::string caption_separator = ", ";
+};
+
+// Declares the selection options on any params struct that derives from SelectionParams.
+template <class P>
+void add_selection_options(OptionSet<P>& set) {
+  set.group("Tag selection")
+      .add("threshold", &P::threshold, "Threshold for both general and character tags (default: per model)")
+      .add("general-threshold", &P::general_threshold, "Threshold for general tags (default: --threshold or the model's)")
+      .add("character-threshold", &P::character_threshold, "Threshold for character tags (default: --threshold or the model's)")
+      .add("mcut", &P::mcut, "Automatic thresholds by Maximum Cut (general and character separately; character >= 0.15)")
+      .add("max-tags", &P::max_tags, "Keep at most N general+character tags, highest probability first (0 = no limit)")
+      .add("undesired-tags", &P::undesired_tags, "Comma-separated tags never written")
+      .add("always-first-tags", &P::always_first_tags, "Comma-separated tags put first, in the order given, when present")
+      .add("character-tags-first", &P::character_tags_first, "Put character tags before general tags")
+      .add("remove-underscore", &P::remove_underscore, "Write 'long hair' instead of 'long_hair' (kaomoji such as ^_^ are kept)")
+      .add("rating", &P::rating, "Add the most likely rating tag", {"none", "first", "last"})
+      .add("order", &P::order, "Tag order: highest probability first, or the model's label order", {"confidence", "model"})
+      .add("character-tag-expand", &P::character_tag_expand, "Split 'name_(series)' into 'name' and 'series'")
+      .add("tag-replacement", &P::tag_replacement, "Replace tags: 'old,new;old2,new2' (\\, and \\; escape)")
+      .add("caption-separator", &P::caption_separator, "Separator between tags in the caption");
+}
+
+struct SelectedTag {
+  std::string tag;        // as written (after underscore removal / replacement)
+  std::string label;      // the model's label
+  float probability = 0;
+  TagCategory category = TagCategory::kGeneral;
+};
+
+// Thresholds actually used (resolved from the params and the model's defaults).
+struct Thresholds {
+  double general = 0.35;
+  double character = 0.85;
+};
+
+// Maximum Cut threshold: sort descending, take the largest gap between neighbours, return its midpoint.
+// Returns 1.0 (nothing passes) for fewer than two values.
+double mcut_threshold(std::vector<float> probabilities);
+
+// Validated, pre-parsed selection rules; build once per run (not per image).
+class TagSelector {
+ public:
+  // Errors for malformed --tag-replacement, thresholds outside [0, 1], unknown rating/order values.
+  static Result<TagSelector> create(const SelectionParams& params, double model_general, double model_character);
+
+  // Selects tags for one image. `probabilities` has one value per label.
+  std::vector<SelectedTag> select(const LabelSet& labels, const std::vector<float>& probabilities) const;
+
+  // The caption text for the selected tags (joined with the caption separator).
+  std::string caption(const std::vector<SelectedTag>& tags) const;
+
+  const Thresholds& thresholds() const { return thresholds_; }
+
+ private:
+  std::string display_name(const std::string& label) const;
+
+  SelectionParams params_;
+  Thresholds thresholds_;
+  std::vector<std::string> undesired_;
+  std::vector<std::string> always_first_;
+  std::vector<std::pair<std::string, std::string>> replacements_;
+};
+
+// True for tags such as "^_^", ">_<", "o_o" whose underscores are part of the face, not word breaks.
+bool is_kaomoji(std::string_view tag);
+
+// "long_hair" → "long hair" unless the tag is a kaomoji.
+std::string remove_underscore(std::string_view tag);
+
+}  // namespace tagmetry

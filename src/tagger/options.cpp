@@ -1,0 +1,29 @@
+#include "tagmetry/tag_pipeline.h"
+
+namespace tagmetry {
+
+const OptionSet<TagParams>& tag_options() {
+  static const OptionSet<TagParams> set = [] {
+    OptionSet<TagParams> s;
+    s.group("Model")
+        .add("model", &TagParams::model, "Model name from `tagmetry models list` (downloaded and cached)", {}, "TAGMETRY_MODEL")
+        .add("model-dir", &TagParams::model_dir, "Local folder with model.onnx and selected_tags.csv / top_tags.txt")
+        .add("model-type", &TagParams::model_type, "Model layout (detected from the labels file)", {"auto", "wd", "joytag"})
+        .add("offline", &TagParams::offline, "Never touch the network (HF_HUB_OFFLINE=1 does the same)")
+        .add("device", &TagParams::device, "Execution provider", {"cpu", "cuda", "tensorrt", "coreml"}, "TAGMETRY_DEVICE")
+        .add("batch-size", &TagParams::batch_size, "Images per inference batch")
+        .add("threads", &TagParams::threads, "Decode/preprocess threads (0 = min(4, cores))")
+        .add("intra-threads", &TagParams::intra_threads, "ONNX Runtime threads (0 = one per core)");
+    add_selection_options(s);
+    s.group("Files")
+        .add("recursive", &TagParams::recursive, "Tag images in subfolders too")
+        .add("append", &TagParams::append, "Merge new tags into existing captions (no duplicates)")
+        .add("overwrite", &TagParams::overwrite, "Replace existing captions (a .bak copy is kept)")
+        .add("caption-extension", &TagParams::caption_extension, "Caption file extension")
+        .add("output-jsonl", &TagParams::output_jsonl, "Also write one JSON line per image (path, size, tags, probabilities)");
+    return s;
+  }();
+  return set;
+}
+
+}  // namespace tagmetry

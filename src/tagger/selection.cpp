@@ -1,0 +1,197 @@
+#include <algorithm>
+#include <numeric>
+
+#include "tagmetry/strings.h"
+#include "tagmetry/tag_selection.h"
+
+namespace tagmetry {
+
+bool is_kaomoji(std::string_view tag) {
+  // The WD tagger demo's list plus the faces the issue tracker names.
+  static const char* kKaomoji[] = {"0_0", "(o)_(o)", "+_+", "+_-", "._.", "<o>_<o>", "<|>_<|>", "=_=", ">_<",
+                                   "3_3", "6_9", ">_o", "@_@", "^_^", "o_o", "u_u", "x_x", "|_|", "||_||",
+                                   "o_0", "0_o", "t_t", "-_-", ";_;", "._.;", "^_^;"};
+  for (auto* k : kKaomoji)
+    if (tag == k) return true;
+  return false;
+}
+
+std::string remove_underscore(std::string_view tag) {
+  if (is_kaomoji(tag)) return std::string(tag);
+  return replace_all(tag, "_", " ");
+}
+
+double mcut_threshold(std::vector<float> p) {
+  if (p.size() < 2) return 1.0;
+  std::sort(p.begin(), p.end(), std::greater<float>());
+  size_t best = 0;
+  float gap = -1;
+  for (size_t i = 0; i + 1 < p.size(); ++i) {
+    float d = p[i] - p[i + 1];
+    if (d > gap) {
+      gap = d;
+      best = i;
+    }
+  }
+  return (static_cast<double>(p[best]) + p[best + 1]) / 2.0;
+}
+
+Result<TagSelector> TagSelector::create(const SelectionParams& params, double model_general, double model_character) {
+  TagSelector s;
+  s.params_ = params;
+  s.thresholds_.general = params.general_threshold.value_or(params.threshold.value_or(model_general));
+  s.thresholds_.character = params.character_threshold.value_or(params.threshold.value_or(model_character));
+  for (double t : {s.thresholds_.general, s.thresholds_.character})
+    if (t < 0 || t > 1) return invalid_argument("thresholds must be between 0 and 1 (got " + std::to_string(t) + ")");
+  if (params.rating != "none" && params.rating != "first" && params.rating != "last")
+    return invalid_argument("--rating: '" + params.rating + "' is not one of none, first, last");
+  if (params.order != "confidence" && params.order != "model")
+    return invalid_argument("--order: '" + params.order + "' is not one of confidence, model");
+  if (params.max_tags < 0) return invalid_argument("--max-tags must be >= 0");
+  for (auto& t : split_trimmed(params.undesired_tags, ",")) s.undesired_.push_back(t);
+  for (auto& t : split_trimmed(params.always_first_tags, ",")) s.always_first_.push_back(t);
+  if (!trim(params.tag_replacement).empty()) {
+    for (auto& pair : split_escaped(params.tag_replacement, ';')) {
+      if (trim(pair).empty()) continue;
+      auto parts = split_escaped(pair, ',');
+      if (parts.size() != 2 || trim(parts[0]).empty())
+        return invalid_argument("--tag-replacement: '" + pair + "' is not 'old,new' (escape literal commas as \\,)");
+      s.replacements_.emplace_back(std::string(trim(parts[0])), std::string(trim(parts[1])));
+    }
+  }
+  return s;
+}
+
+std::string TagSelector::display_name(const std::string& label) const {
+  return params_.remove_underscore ? remove_underscore(label) : label;
+}
+
+namespace {
+// Tags compare equal whether written with underscores or spaces.
+bool same_tag(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i] == ' ' ? '_' : a[i], y = b[i] == ' ' ? '_' : b[i];
+    if (x != y) return false;
+  }
+  return true;
+}
+bool contains_tag(const std::vector<std::string>& list, std::string_view tag) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& t) { return same_tag(t, tag); });
+}
+}  // namespace
+
+std::vector<SelectedTag> TagSelector::select(const LabelSet& labels, const std::vector<float>& probs) const {
+  const size_t n = std::min(labels.size(), probs.size());
+  Thresholds th = thresholds_;
+  if (params_.mcut) {
+    std::vector<float> general, character;
+    for (size_t i = 0; i < n; ++i) {
+      if (labels.labels[i].category == TagCategory::kCharacter) character.push_back(probs[i]);
+      else if (labels.labels[i].category != TagCategory::kRating) general.push_back(probs[i]);
+    }
+    th.general = mcut_threshold(general);
+    th.character = std::max(0.15, mcut_threshold(character));
+  }
+
+  std::vector<size_t> chosen;
+  size_t best_rating = n;
+  for (size_t i = 0; i < n; ++i) {
+    const Label& l = labels.labels[i];
+    if (l.category == TagCategory::kRating) {
+      if (best_rating == n || probs[i] > probs[best_rating]) best_rating = i;
+      continue;
+    }
+    double t = l.category == TagCategory::kCharacter ? th.character : th.general;
+    if (probs[i] < t) continue;
+    if (contains_tag(undesired_, l.name)) continue;
+    chosen.push_back(i);
+  }
+  // Highest probability first for --max-tags and confidence order; ties keep model order.
+  std::stable_sort(chosen.begin(), chosen.end(), [&](size_t a, size_t b) { return probs[a] > probs[b]; });
+  if (params_.max_tags > 0) {
+    // Always-first tags do not count against the limit.
+    std::vector<size_t> kept;
+    size_t others = 0;
+    for (size_t i : chosen) {
+      if (contains_tag(always_first_, labels.labels[i].name)) kept.push_back(i);
+      else if (others < static_cast<size_t>(params_.max_tags)) kept.push_back(i), ++others;
+    }
+    chosen = std::move(kept);
+  }
+  if (params_.order == "model") std::sort(chosen.begin(), chosen.end());
+  if (params_.character_tags_first) {
+    std::stable_partition(chosen.begin(), chosen.end(),
+                          [&](size_t i) { return labels.labels[i].category == TagCategory::kCharacter; });
+  }
+
+  std::vector<SelectedTag> out;
+  auto emit = [&](size_t i) {
+    const Label& l = labels.labels[i];
+    std::string name = display_name(l.name);
+    if (params_.character_tag_expand && l.category == TagCategory::kCharacter && name.ends_with(")")) {
+      // chara_name_(series) → chara_name, series; chara_(costume)_(series) → chara_(costume), series
+      auto open = name.rfind('(');
+      std::string character = name.substr(0, open);
+      while (!character.empty() && (character.back() == '_' || character.back() == ' ')) character.pop_back();
+      std::string series = replace_all(name.substr(open + 1), ")", "");
+      if (!character.empty() && !series.empty()) {
+        out.push_back({character, l.name, probs[i], l.category});
+        out.push_back({series, l.name, probs[i], TagCategory::kCopyright});
+        return;
+      }
+    }
+    out.push_back({name, l.name, probs[i], l.category});
+  };
+  for (size_t i : chosen) emit(i);
+
+  // Replacements apply to the written name (or the model's label).
+  if (!replacements_.empty()) {
+    for (auto& t : out) {
+      for (auto& [from, to] : replacements_) {
+        if (same_tag(t.tag, from) || same_tag(t.label, from)) {
+          t.tag = to;
+          break;
+        }
+      }
+    }
+    std::erase_if(out, [](const SelectedTag& t) { return t.tag.empty(); });
+  }
+  // Always-first tags: in the order given, before everything else.
+  if (!always_first_.empty()) {
+    std::vector<SelectedTag> first;
+    for (auto& want : always_first_) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const SelectedTag& t) { return same_tag(t.tag, want) || same_tag(t.label, want); });
+      if (it != out.end()) {
+        first.push_back(*it);
+        out.erase(it);
+      }
+    }
+    out.insert(out.begin(), first.begin(), first.end());
+  }
+  // Remove duplicates created by expansion/replacement (keep the first).
+  std::vector<SelectedTag> unique;
+  for (auto& t : out)
+    if (std::none_of(unique.begin(), unique.end(), [&](const SelectedTag& u) { return same_tag(u.tag, t.tag); }))
+      unique.push_back(t);
+  out = std::move(unique);
+
+  if (params_.rating != "none" && best_rating < n) {
+    SelectedTag r{display_name(labels.labels[best_rating].name), labels.labels[best_rating].name, probs[best_rating],
+                  TagCategory::kRating};
+    if (params_.rating == "first") out.insert(out.begin(), r);
+    else out.push_back(r);
+  }
+  return out;
+}
+
+std::string TagSelector::caption(const std::vector<SelectedTag>& tags) const {
+  std::string s;
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (i) s += params_.caption_separator;
+    s += tags[i].tag;
+  }
+  return s;
+}
+
+}  // namespace tagmetry

@@ -1,0 +1,174 @@
+// `tagmetry tag` as a user runs it: captions written, bad inputs reported and skipped, existing
+// captions safe, bad models refused with a clear message.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "fixtures.h"
+#include "test_support.h"
+
+namespace tagmetry {
+namespace {
+namespace fs = std::filesystem;
+using testing::known_answer_models;
+using testing::read_all;
+using testing::run_cli;
+using testing::TempDir;
+using testing::write_all;
+
+std::vector<std::string> tag_args(const fs::path& dir, const std::string& model = "wd") {
+  return {"tag", dir.string(), "--model-dir", (known_answer_models() / model).string()};
+}
+
+std::vector<std::string> with(std::vector<std::string> a, std::initializer_list<std::string> more) {
+  a.insert(a.end(), more);
+  return a;
+}
+
+// With the known-answer WD model, a pure red 448x224 image gets exactly these tags (confidence order).
+const char* kRedCaption =
+    "red_in_last_channel, red_theme, white_padding, range_0_255, hatsune_miku_(vocaloid), tag_a, ^_^, long_hair, tag_b";
+
+TEST(TagCli, WritesCaptionsInConfidenceOrder) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto r = run_cli(tag_args(d.path()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+  EXPECT_NE(r.out.find("tagged 1 of 1 images"), std::string::npos) << r.out;
+}
+
+TEST(TagCli, SelectionOptionsReachTheCaption) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto r = run_cli(with(tag_args(d.path()), {"--general-threshold", "0.65", "--character-tags-first", "--remove-underscore",
+                                             "--rating", "last", "--undesired-tags", "range_0_255,white_padding",
+                                             "--caption-extension", ".caption", "--tag-replacement", "tag_a,my\\,tag"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.caption"),
+            "hatsune miku (vocaloid), red in last channel, red theme, my,tag, ^_^, long hair, general");
+}
+
+TEST(TagCli, BadImagesAreReportedAndTheRestTagged) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png", "truncated.jpg", "truncated.png", "empty.jpg", "text.png", "huge.png"},
+                       d.path());
+  write_all(d / "notes.md", "not an image");
+  auto r = run_cli(with(tag_args(d.path()), {"--json"}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["images"], 6);
+  EXPECT_EQ(j["tagged"], 1);
+  EXPECT_EQ(j["failed"], 5);
+  std::map<std::string, std::string> errors;
+  for (auto& f : j["failures"]) errors[f["path"]] = f["error"];
+  EXPECT_EQ(errors["empty.jpg"], "empty.jpg: empty file (0 bytes)");
+  EXPECT_EQ(errors["text.png"], "text.png: not an image (unrecognised format)");
+  EXPECT_EQ(errors["huge.png"], "huge.png: image too large (100000x100000 pixels, limit 178956970 pixels)");
+  EXPECT_TRUE(errors["truncated.jpg"].starts_with("truncated.jpg: truncated or damaged image")) << errors["truncated.jpg"];
+  EXPECT_TRUE(errors["truncated.png"].starts_with("truncated.png: truncated or damaged image")) << errors["truncated.png"];
+  EXPECT_NE(r.err.find("tagmetry: text.png: not an image"), std::string::npos);
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+  for (auto* bad : {"truncated.txt", "empty.txt", "text.txt", "huge.txt"}) EXPECT_FALSE(fs::exists(d / bad)) << bad;
+}
+
+TEST(TagCli, ExistingCaptionsAreSkippedByDefault) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  write_all(d / "red_448x224.txt", "my hand-written caption");
+  auto r = run_cli(tag_args(d.path()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), "my hand-written caption");
+  EXPECT_NE(r.out.find("1 skipped: caption already exists"), std::string::npos) << r.out;
+}
+
+TEST(TagCli, AppendMergesWithoutDuplicates) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  write_all(d / "red_448x224.txt", "mytrigger, tag a, long_hair\nA second, sentence line.\n");
+  auto r = run_cli(with(tag_args(d.path()), {"--append", "--general-threshold", "0.65"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.txt"),
+            "mytrigger, tag a, long_hair, red_in_last_channel, red_theme, white_padding, range_0_255, "
+            "hatsune_miku_(vocaloid), ^_^\nA second, sentence line.");
+}
+
+TEST(TagCli, OverwriteKeepsABackup) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  write_all(d / "red_448x224.txt", "old caption");
+  auto r = run_cli(with(tag_args(d.path()), {"--overwrite"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+  EXPECT_EQ(read_all(d / "red_448x224.txt.bak"), "old caption");
+  auto both = run_cli(with(tag_args(d.path()), {"--overwrite", "--append"}));
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("--append and --overwrite cannot be used together"), std::string::npos);
+}
+
+TEST(TagCli, BatchSizeDoesNotChangeTheResult) {
+  TempDir a, b;
+  std::vector<std::string> images{"red_448x224.png", "blue_300x500.png", "grey.png", "transparent.png",
+                                  "rotated.jpg", "small_red_224x112.png", "photo_2000x1500.jpg"};
+  testing::copy_images(images, a.path());
+  testing::copy_images(images, b.path());
+  ASSERT_EQ(run_cli(with(tag_args(a.path()), {"--batch-size", "1", "--threads", "1"})).exit_code, 0);
+  ASSERT_EQ(run_cli(with(tag_args(b.path()), {"--batch-size", "3", "--threads", "3"})).exit_code, 0);
+  for (auto& img : images) {
+    auto txt = fs::path(img).replace_extension(".txt").string();
+    EXPECT_EQ(read_all(a / txt), read_all(b / txt)) << img;
+    EXPECT_FALSE(read_all(a / txt).empty()) << img;
+  }
+}
+
+TEST(TagCli, RecursiveFindsSubfolders) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d / "sub");
+  EXPECT_EQ(run_cli(tag_args(d.path())).out.find("tagged 0 of 0"), 0u);
+  auto r = run_cli(with(tag_args(d.path()), {"--recursive"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(d / "sub" / "red_448x224.txt"), kRedCaption);
+}
+
+TEST(TagCli, BadModelsAreRefusedClearly) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto wrong = run_cli(tag_args(d.path(), "wd_wrong_labels"));
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.err.find("model.onnx: the model has 19 outputs but selected_tags.csv has 18 labels"), std::string::npos)
+      << wrong.err;
+  auto truncated = run_cli(tag_args(d.path(), "wd_truncated"));
+  EXPECT_EQ(truncated.exit_code, 2);
+  EXPECT_NE(truncated.err.find("model.onnx: not an ONNX model"), std::string::npos) << truncated.err;
+  auto no_labels = run_cli(tag_args(d.path(), "wd_no_labels"));
+  EXPECT_EQ(no_labels.exit_code, 2);
+  EXPECT_NE(no_labels.err.find("no labels file (selected_tags.csv for WD models, top_tags.txt for JoyTag)"),
+            std::string::npos)
+      << no_labels.err;
+  auto forced = run_cli(with(tag_args(d.path(), "wd"), {"--model-type", "joytag"}));
+  EXPECT_EQ(forced.exit_code, 2);
+  EXPECT_NE(forced.err.find("missing top_tags.txt (needed by a joytag model)"), std::string::npos) << forced.err;
+  EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+}
+
+TEST(TagCli, NanOutputsFailThatImage) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto r = run_cli(tag_args(d.path(), "wd_nan"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("red_448x224.png: the model produced NaN or infinite scores"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+}
+
+TEST(TagCli, UnavailableDeviceIsAClearError) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto r = run_cli(with(tag_args(d.path()), {"--device", "cuda"}));
+  EXPECT_EQ(r.exit_code, 2);
+  // Either the build has no CUDA provider at all, or it lists one whose libraries are not installed.
+  EXPECT_TRUE(r.err.starts_with("tagmetry: --device cuda: ")) << r.err;
+  EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+}
+
+}  // namespace
+}  // namespace tagmetry

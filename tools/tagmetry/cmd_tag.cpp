@@ -1,0 +1,123 @@
+// tagmetry tag DIR: auto-tag a folder with a WD14 / WD v3 / JoyTag model.
+#include <csignal>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/progress.h"
+#include "tagmetry/tag_pipeline.h"
+
+namespace tagmetry::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+void on_sigint(int) {
+  if (g_cancel.exchange(true)) std::_Exit(130);  // second Ctrl-C: stop now
+}
+
+struct TagCommand {
+  std::string dir;
+  bool json = false;
+  TagParams params;
+  std::unique_ptr<BoundOptions<TagParams>> bound;
+
+  int run() {
+    Status s = bound->apply(params);
+    if (!s.ok()) {
+      print_error(s);
+      return kExitUsage;
+    }
+    const bool progress_on = show_progress(json);
+    std::unique_ptr<ProgressReporter> download;
+    auto model = resolve_tagger_model(params, [&](const DownloadProgress& p) {
+      if (!progress_on) return true;
+      if (!download) download = std::make_unique<ProgressReporter>("download " + p.file, p.total, true, "B");
+      download->set_total(p.total);
+      download->advance(p.done - download->done());
+      return !g_cancel.load();
+    });
+    if (download) download->finish();
+    if (!model.ok()) {
+      print_error(model.status());
+      return exit_code_for(model.status());
+    }
+
+    std::signal(SIGINT, on_sigint);
+    ProgressReporter progress("tag", 0, progress_on);
+    TagCallbacks callbacks;
+    callbacks.cancel = &g_cancel;
+    callbacks.on_progress = [&](size_t done, size_t total) {
+      progress.set_total(total);
+      progress.advance(done - progress.done());
+    };
+    callbacks.on_item = [&](const TagItemResult& r) {
+      if (r.outcome == ItemOutcome::kFailed) {
+        progress.finish();  // keep the error on its own line
+        print_error(r.message);
+      }
+    };
+    auto report = run_tagging(dir, *model, params, callbacks);
+    progress.finish();
+    std::signal(SIGINT, SIG_DFL);
+    if (!report.ok()) {
+      print_error(report.status());
+      return exit_code_for(report.status());
+    }
+    print_report(*report);
+    if (report->cancelled) return kExitSomeFailed;
+    return report->failed > 0 ? kExitSomeFailed : kExitOk;
+  }
+
+  void print_report(const TagReport& r) const {
+    if (json) {
+      nlohmann::json failures = nlohmann::json::array();
+      for (auto& [path, msg] : r.failures) failures.push_back({{"path", path}, {"error", msg}});
+      nlohmann::json out{{"images", r.images},
+                         {"tagged", r.tagged},
+                         {"appended", r.appended},
+                         {"overwritten", r.overwritten},
+                         {"skipped_existing", r.skipped_existing},
+                         {"failed", r.failed},
+                         {"failures", failures},
+                         {"skipped", r.skipped},
+                         {"backups", r.backups},
+                         {"cancelled", r.cancelled},
+                         {"seconds", r.seconds},
+                         {"model", r.model_path},
+                         {"thresholds", {{"general", r.thresholds.general}, {"character", r.thresholds.character}}}};
+      std::printf("%s\n", out.dump(2).c_str());
+      return;
+    }
+    size_t done = r.tagged + r.appended + r.overwritten;
+    std::printf("tagged %zu of %zu images in %.1fs", done, r.images, r.seconds);
+    if (r.seconds > 0 && done > 0) std::printf(" (%.2f img/s)", done / r.seconds);
+    std::printf("\n");
+    if (r.appended) std::printf("  %zu captions extended (--append)\n", r.appended);
+    if (r.overwritten) std::printf("  %zu captions replaced (--overwrite; backups beside them)\n", r.overwritten);
+    if (r.skipped_existing)
+      std::printf("  %zu skipped: caption already exists (use --append to merge or --overwrite to replace)\n",
+                  r.skipped_existing);
+    if (r.failed) std::printf("  %zu failed (listed above)\n", r.failed);
+    if (r.cancelled)
+      std::printf("interrupted: %zu images left. Run the same command again to finish them "
+                  "(images that already have a caption are skipped).\n",
+                  r.images - done - r.skipped_existing - r.failed);
+  }
+};
+
+RunFunction setup(CLI::App& app) {
+  auto cmd = std::make_shared<TagCommand>();
+  app.add_option("dir", cmd->dir, "Dataset folder with images")->required()->check(CLI::ExistingDirectory);
+  app.add_flag("--json", cmd->json, "Print a JSON summary on stdout");
+  cmd->bound = std::make_unique<BoundOptions<TagParams>>(app, tag_options());
+  return [cmd] { return cmd->run(); };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("tag", "Tag images with a WD14 / WD v3 / JoyTag model and write kohya-compatible captions", 10, setup);
+
+}  // namespace tagmetry::cli
