@@ -1,0 +1,150 @@
+// tagmetry ja2tags TEXT: a Japanese (or English, or mixed) request → Danbooru tags, offline.
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/ja_completion.h"
+#include "tagmetry/ja_dictionary.h"
+#include "tagmetry/ja_to_tags.h"
+#include "tagmetry/strings.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry::cli {
+namespace {
+
+struct Ja2TagsParams {
+  bool json = false;
+  int top = 0;
+  int min_count = 0;
+  std::string tags_db;
+  std::string dict;
+  std::string mecab_dicdir;
+  int complete = 0;
+  std::string corpus;
+};
+
+const OptionSet<Ja2TagsParams>& ja2tags_options() {
+  static const OptionSet<Ja2TagsParams> set = [] {
+    OptionSet<Ja2TagsParams> s;
+    s.group("Output")
+        .add("json", &Ja2TagsParams::json, "Print one JSON object: tags (tag, score, category, from) and unmatched words")
+        .add("top", &Ja2TagsParams::top, "Keep at most this many tags (0: all)")
+        .add("min-count", &Ja2TagsParams::min_count, "Drop tags with fewer Danbooru posts than this");
+    s.group("Data")
+        .add("tags-db", &Ja2TagsParams::tags_db, "Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok)",
+             {}, "TAGMETRY_TAGS_DB")
+        .add("dict", &Ja2TagsParams::dict, "Extra tag,日本語 CSV entries (added over the built-in dictionary)")
+        .add("mecab-dicdir", &Ja2TagsParams::mecab_dicdir, "MeCab IPAdic folder (default: the system's ipadic-utf8)",
+             {}, "TAGMETRY_MECAB_DICDIR");
+    s.group("Completion")
+        .add("complete", &Ja2TagsParams::complete, "Also suggest this many tags that often go with the chosen ones")
+        .add("corpus", &Ja2TagsParams::corpus, "Folder of caption files for --complete (co-occurrence statistics)");
+    return s;
+  }();
+  return set;
+}
+
+nlohmann::ordered_json match_json(const JaTagMatch& m) {
+  return {{"tag", m.tag}, {"score", m.score}, {"category", tag_category_name(m.category)}, {"from", m.from}};
+}
+
+int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
+  std::string text = join(words, " ");
+  if (words.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (p.complete > 0 && p.corpus.empty()) {
+    print_error("--complete needs --corpus DIR (a folder of caption files)");
+    return kExitUsage;
+  }
+  auto db = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
+  if (!db.ok()) {
+    print_error(db.status());
+    return kExitUsage;
+  }
+  auto dict = JaDictionary::load_default();
+  if (dict.ok() && !p.dict.empty()) {
+    Status s = dict->add_file(p.dict);
+    if (!s.ok()) dict = s;
+  }
+  if (!dict.ok()) {
+    print_error(dict.status());
+    return kExitUsage;
+  }
+  auto matcher = JaToTags::create(db.value(), dict.value(), p.mecab_dicdir);
+  if (!matcher.ok()) {
+    print_error(matcher.status());
+    return kExitUsage;
+  }
+  JaToTagsOptions options;
+  options.top = p.top;
+  options.min_count = p.min_count;
+  auto result = matcher.value()->convert(text, options);
+  if (!result.ok()) {
+    print_error(result.status());
+    return kExitUsage;
+  }
+  std::vector<TagCooccurrence::Suggestion> suggested;
+  if (p.complete > 0) {
+    std::vector<std::string> skipped;
+    auto co = TagCooccurrence::from_corpus(p.corpus, &skipped);
+    if (!co.ok()) {
+      print_error(co.status());
+      return kExitUsage;
+    }
+    for (auto& s : skipped) print_warning("skipped " + s);
+    std::vector<std::string> chosen;
+    for (auto& t : result->tags) chosen.push_back(t.tag);
+    for (auto& t : result->negative) chosen.push_back(t.tag);
+    suggested = co->complete(chosen, static_cast<size_t>(p.complete));
+  }
+
+  if (p.json) {
+    nlohmann::ordered_json out;
+    out["tags"] = nlohmann::ordered_json::array();
+    for (auto& m : result->tags) out["tags"].push_back(match_json(m));
+    out["unmatched"] = result->unmatched;
+    if (!result->negative.empty()) {
+      out["negative"] = nlohmann::ordered_json::array();
+      for (auto& m : result->negative) out["negative"].push_back(match_json(m));
+    }
+    if (p.complete > 0) {
+      out["suggested"] = nlohmann::ordered_json::array();
+      for (auto& s : suggested) out["suggested"].push_back({{"tag", s.tag}, {"score", std::round(s.score * 100) / 100}});
+    }
+    std::cout << out.dump() << "\n";
+    return kExitOk;
+  }
+  std::cout << format_prompt(result->tags) << "\n";
+  if (!result->negative.empty()) std::cout << "negative: " << format_prompt(result->negative) << "\n";
+  if (!suggested.empty()) {
+    std::vector<std::string> names;
+    for (auto& s : suggested) names.push_back(s.tag);
+    std::cout << "suggested: " << join(names, ", ") << "\n";
+  }
+  if (!result->unmatched.empty()) std::cerr << "unmatched: " << join(result->unmatched, ", ") << "\n";
+  return kExitOk;
+}
+
+RunFunction setup_ja2tags(CLI::App& sub) {
+  auto params = std::make_shared<Ja2TagsParams>();
+  auto words = std::make_shared<std::vector<std::string>>();
+  auto bound = std::make_shared<BoundOptions<Ja2TagsParams>>(sub, ja2tags_options());
+  sub.add_option("text", *words, "The request, e.g. 青い髪の女の子が桜の下で笑っている (read from stdin when absent)");
+  sub.footer("Example: tagmetry ja2tags 青い髪の女の子が桜の下で笑っている --json");
+  return [params, words, bound]() {
+    Status s = bound->apply(*params);
+    if (!s.ok()) {
+      print_error(s);
+      return kExitUsage;
+    }
+    return run_ja2tags(*params, *words);
+  };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("ja2tags", "Japanese (or English) request → Danbooru tags, offline", 61, setup_ja2tags);
+
+}  // namespace tagmetry::cli
