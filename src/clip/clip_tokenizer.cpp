@@ -234,11 +234,31 @@ std::vector<int> ClipTokenizer::encode(std::string_view text) const {
 }
 
 size_t ClipTokenizer::count(std::string_view text) const {
+  // A per-thread word → token-count cache in front of the shared one: no locking on the hot path.
+  struct LocalCounts {
+    const void* owner = nullptr;
+    std::unordered_map<std::string, uint32_t, Cache::Hash, std::equal_to<>> counts;
+  };
+  thread_local LocalCounts local;
   thread_local std::vector<int> scratch;
-  scratch.clear();
+  if (local.owner != cache_.get() || local.counts.size() > kMaxEntriesPerShard * 4) {
+    local.counts.clear();
+    local.owner = cache_.get();
+  }
   std::string normalized = clip_normalize(text);
-  clip_text::for_each_piece(normalized, [&](std::string_view piece) { append_word(piece, scratch); });
-  return scratch.size();
+  size_t total = 0;
+  clip_text::for_each_piece(normalized, [&](std::string_view piece) {
+    auto it = local.counts.find(piece);
+    if (it != local.counts.end()) {
+      total += it->second;
+      return;
+    }
+    scratch.clear();
+    append_word(piece, scratch);
+    local.counts.emplace(std::string(piece), static_cast<uint32_t>(scratch.size()));
+    total += scratch.size();
+  });
+  return total;
 }
 
 std::vector<std::string> ClipTokenizer::pre_tokenize(std::string_view text) const {
