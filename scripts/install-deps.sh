@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Installs what Tagmetry needs to build and test on Debian 12 (apt packages and the pinned ONNX Runtime
-# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh [--web]
+# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libvips-dev libsqlite3-dev libcpp-httplib-dev nlohmann-json3-dev libtoml11-dev libcli11-dev libfmt-dev
-  libcurl4-openssl-dev libmecab-dev mecab-ipadic-utf8 libicu-dev libarchive-dev
+  zlib1g-dev libcurl4-openssl-dev libmecab-dev mecab-ipadic-utf8 libicu-dev libarchive-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  chromium
   python3 python3-onnx python3-numpy python3-pil
   nodejs npm
 )
-if [[ "${1:-}" == "--web" ]]; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do

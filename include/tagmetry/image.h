@@ -28,7 +28,8 @@ struct DecodeOptions {
   int64_t max_pixels = 178956970;
   bool apply_orientation = true;
   // When > 0, the decoder may shrink on load (JPEG DCT scaling) as long as the decoded image's longer
-  // side stays >= this. Used by taggers that resize to a small side anyway; 0 decodes at full size.
+  // side stays >= this. Used by taggers that resize to a small side anyway. 0 = full size for load_rgb,
+  // the target side for load_padded_square; INT_MAX forces a full-size decode everywhere.
   int min_long_side = 0;
 };
 

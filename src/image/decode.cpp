@@ -69,9 +69,11 @@ Result<RgbImage> load_rgb(const fs::path& path, const DecodeOptions& options) {
 Result<RgbImage> load_padded_square(const fs::path& path, int side, const DecodeOptions& options, ImageInfo* original) {
   if (side <= 0) return invalid_argument("load_padded_square: side must be positive");
   DecodeOptions opts = options;
-  // Shrink-on-load only while the image stays at least twice the target: the remaining antialiased
-  // resize then dominates and the result is indistinguishable from a full-size decode.
-  if (opts.min_long_side == 0) opts.min_long_side = 2 * side;
+  // JPEG shrink-on-load (DCT scaling, an area average) while the decoded image stays at least `side`:
+  // the bicubic resize that follows then starts from at most 2x the target. Measured on 1-4 MP JPEGs:
+  // ~25% less CPU than stopping at 2x side, with a mean difference under one grey level
+  // (tests/tagger/decode_test.cpp).
+  if (opts.min_long_side == 0) opts.min_long_side = side;
   ImageInfo header;
   TM_ASSIGN_OR_RETURN(vips::VImage image, open_image(path, opts, &header));
   TM_ASSIGN_OR_RETURN(vips::VImage rgb, to_rgb8(image, opts.apply_orientation, path.string()));

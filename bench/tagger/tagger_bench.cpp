@@ -1,0 +1,135 @@
+// Tagging throughput, measured side by side on the same images and the same ONNX Runtime session:
+//   decode   decode + preprocess only, one thread (images/s per thread; target >= 40 on 1-4 MP JPEGs)
+//   infer    pure inference of already preprocessed tensors at batch size B (the floor)
+//   serial   decode -> preprocess -> run, one image at a time (what kohya's script does by default)
+//   e2e      run_tagging (`tagmetry tag`): decoder threads + batched inference at batch size B
+// Reports images/s and the ratios e2e/infer (target <= 1.1) and serial/e2e.
+//
+//   tagger_bench --model-dir DIR --images DIR [--batch-sizes 1,2,4,8] [--threads N] [--json]
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tagmetry/dataset.h"
+#include "tagmetry/strings.h"
+#include "tagmetry/tag_pipeline.h"
+#include "tagmetry/tagger.h"
+
+using namespace tagmetry;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+static double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int main(int argc, char** argv) {
+  std::string model_dir, images_dir, batch_list = "1,2,4,8";
+  int threads = 0;
+  bool json = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--model-dir") model_dir = next();
+    else if (a == "--images") images_dir = next();
+    else if (a == "--batch-sizes") batch_list = next();
+    else if (a == "--threads") threads = std::stoi(next());
+    else if (a == "--json") json = true;
+    else {
+      std::fprintf(stderr, "usage: tagger_bench --model-dir DIR --images DIR [--batch-sizes 1,2,4,8] [--threads N] [--json]\n");
+      return 2;
+    }
+  }
+  auto folder = find_model_files(model_dir);
+  auto ds = scan_dataset(images_dir);
+  if (!folder.ok() || !ds.ok()) {
+    std::fprintf(stderr, "%s\n", (!folder.ok() ? folder.status() : ds.status()).message().c_str());
+    return 2;
+  }
+  auto tagger = Tagger::open(*folder, {});
+  if (!tagger.ok()) {
+    std::fprintf(stderr, "%s\n", tagger.status().message().c_str());
+    return 2;
+  }
+  Tagger& t = **tagger;
+  const size_t n = ds->items.size(), floats = t.input_size();
+  std::vector<int> batches;
+  for (auto& b : split_trimmed(batch_list, ",")) batches.push_back(std::stoi(b));
+  nlohmann::json out{{"images", n}, {"model", folder->model.string()}, {"side", t.spec().side}};
+
+  // decode: one thread, all images, twice (the second pass is the measurement; files are in the page cache).
+  std::vector<std::vector<float>> tensors(n, std::vector<float>(floats));
+  for (int pass = 0; pass < 2; ++pass) {
+    auto start = Clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      Status s = t.load_and_preprocess(ds->items[i].image, tensors[i].data());
+      if (!s.ok()) {
+        std::fprintf(stderr, "%s\n", s.message().c_str());
+        return 1;
+      }
+    }
+    if (pass == 1) out["decode_images_per_s_per_thread"] = n / seconds_since(start);
+  }
+  t.infer(tensors[0].data(), 1);  // warm-up
+
+  // serial baseline: decode -> preprocess -> run, one image at a time.
+  {
+    std::vector<float> buf(floats);
+    auto start = Clock::now();
+    for (size_t i = 0; i < n; ++i) {
+      (void)t.load_and_preprocess(ds->items[i].image, buf.data());
+      (void)t.infer(buf.data(), 1);
+    }
+    out["serial_images_per_s"] = n / seconds_since(start);
+  }
+
+  nlohmann::json rows = nlohmann::json::array();
+  for (int b : batches) {
+    // pure inference at batch b over the same tensors
+    std::vector<float> batch(static_cast<size_t>(b) * floats);
+    auto start = Clock::now();
+    for (size_t i = 0; i < n; i += b) {
+      size_t m = std::min<size_t>(b, n - i);
+      for (size_t k = 0; k < m; ++k) std::copy(tensors[i + k].begin(), tensors[i + k].end(), batch.begin() + k * floats);
+      (void)t.infer(batch.data(), m);
+    }
+    double infer_rate = n / seconds_since(start);
+
+    // end to end: a fresh copy of the folder's image list, captions to a scratch folder
+    fs::path scratch = fs::temp_directory_path() / ("tagger-bench-" + std::to_string(b));
+    fs::remove_all(scratch);
+    fs::create_directories(scratch);
+    for (auto& item : ds->items) fs::create_symlink(fs::absolute(item.image), scratch / item.image.filename());
+    TagParams params;
+    params.model_dir = model_dir;
+    params.batch_size = b;
+    params.threads = threads;
+    auto report = run_tagging(scratch, *folder, params);
+    fs::remove_all(scratch);
+    if (!report.ok()) {
+      std::fprintf(stderr, "%s\n", report.status().message().c_str());
+      return 1;
+    }
+    double e2e_rate = report->tagged / report->seconds;
+    rows.push_back({{"batch_size", b},
+                    {"infer_images_per_s", infer_rate},
+                    {"e2e_images_per_s", e2e_rate},
+                    {"e2e_over_infer_time", infer_rate / e2e_rate},
+                    {"serial_over_e2e_time", e2e_rate / out["serial_images_per_s"].get<double>()}});
+  }
+  out["batches"] = rows;
+  if (json) {
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  std::printf("images: %zu  model: %s  side: %d\n", n, folder->model.string().c_str(), t.spec().side);
+  std::printf("decode+preprocess: %.1f images/s per thread\n", out["decode_images_per_s_per_thread"].get<double>());
+  std::printf("serial baseline:   %.3f images/s\n", out["serial_images_per_s"].get<double>());
+  std::printf("%6s %12s %12s %16s %16s\n", "batch", "infer img/s", "e2e img/s", "e2e/infer time", "speedup vs serial");
+  for (auto& r : rows)
+    std::printf("%6d %12.3f %12.3f %16.3f %16.2fx\n", r["batch_size"].get<int>(), r["infer_images_per_s"].get<double>(),
+                r["e2e_images_per_s"].get<double>(), r["e2e_over_infer_time"].get<double>(),
+                r["serial_over_e2e_time"].get<double>());
+  return 0;
+}
