@@ -1,9 +1,14 @@
 // Times models per image with ONNX Runtime on a fixed number of threads and reports file size and how many
 // outputs exceed a threshold on a synthetic image. Used to compare fp32 against int8 (see docs/quantize.md):
 //   quantize_bench [--threads N] [--runs N] [--batch N] [--threshold T] MODEL.onnx [MODEL.onnx ...]
-// The first run of each model is a warm-up and is not timed. Prints one line per model, then JSON lines.
+// The first run of each model is a warm-up and is not timed; timed runs interleave the models. Reports the
+// median wall time and the process CPU time per image (CPU time is what to compare on a busy machine),
+// and ratios against the first model. One text line and one JSON line per model.
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <memory>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -33,6 +38,21 @@ std::vector<float> synthetic_nhwc(int batch, int side) {
 
 }  // namespace
 
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+struct Loaded {
+  std::filesystem::path path;
+  std::unique_ptr<tagmetry::InferenceSession> session;
+  std::vector<int64_t> shape;
+  double load_s = 0;
+  size_t outputs = 0, above = 0;
+  std::vector<double> wall, cpu;
+};
+
 int main(int argc, char** argv) {
   int threads = 2, runs = 3, batch = 1;
   double threshold = 0.35;
@@ -50,9 +70,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: quantize_bench [--threads N] [--runs N] [--batch N] MODEL.onnx...\n");
     return 2;
   }
-  std::printf("onnxruntime %s, %d threads, batch %d, %d timed runs\n",
+  std::printf("onnxruntime %s, %d threads, batch %d, %d timed runs (models interleaved)\n",
               tagmetry::onnxruntime_version().c_str(), threads, batch, runs);
+  std::vector<Loaded> loaded;
+  std::vector<float> data;
   for (const auto& model : models) {
+    Loaded l;
+    l.path = model;
     tagmetry::SessionOptions options;
     options.threads = threads;
     auto t0 = std::chrono::steady_clock::now();
@@ -61,36 +85,55 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", session.status().message().c_str());
       return 1;
     }
-    double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const auto& in = (*session)->inputs().front();
-    int side = in.shape.size() == 4 ? static_cast<int>(in.shape[1] > 3 ? in.shape[1] : in.shape[2]) : 448;
-    auto data = synthetic_nhwc(batch, side);
-    std::vector<int64_t> shape = {batch, side, side, 3};
-    if (in.shape.size() == 4 && in.shape[1] == 3) shape = {batch, 3, side, side};
-    double total = 0;
-    size_t above = 0, outputs = 0;
-    for (int r = 0; r <= runs; ++r) {
+    l.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    l.session = std::move(*session);
+    const auto& in = l.session->inputs().front();
+    bool nchw = in.shape.size() == 4 && in.shape[1] == 3;
+    int side = in.shape.size() == 4 ? static_cast<int>(nchw ? in.shape[2] : in.shape[1]) : 448;
+    if (side <= 0) side = 448;
+    l.shape = nchw ? std::vector<int64_t>{batch, 3, side, side} : std::vector<int64_t>{batch, side, side, 3};
+    if (data.empty()) data = synthetic_nhwc(batch, side);
+    loaded.push_back(std::move(l));
+  }
+  // Round 0 warms every model up (and counts tags); rounds 1..runs are timed, models interleaved so that
+  // load from other processes on a shared machine hits them alike.
+  for (int r = 0; r <= runs; ++r) {
+    for (auto& l : loaded) {
+      double c0 = cpu_seconds();
       auto t = std::chrono::steady_clock::now();
-      auto out = (*session)->run(data.data(), shape);
+      auto out = l.session->run(data.data(), l.shape);
       double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+      double c = cpu_seconds() - c0;
       if (!out.ok()) {
-        std::fprintf(stderr, "%s: %s\n", model.string().c_str(), out.status().message().c_str());
+        std::fprintf(stderr, "%s: %s\n", l.path.string().c_str(), out.status().message().c_str());
         return 1;
       }
       if (r == 0) {
-        outputs = out->values.size() / batch;
-        for (size_t k = 0; k < outputs; ++k) above += out->values[k] >= threshold;
+        l.outputs = out->values.size() / batch;
+        for (size_t k = 0; k < l.outputs; ++k) l.above += out->values[k] >= threshold;
       } else {
-        total += s;
+        l.wall.push_back(s / batch);
+        l.cpu.push_back(c / batch);
       }
     }
-    double per_image = total / runs / batch;
-    double mb = std::filesystem::file_size(model) / 1e6;
-    std::printf("%s: %.3f s/image, load %.2f s, %.1f MB, %zu outputs, %zu >= %.2f\n", model.string().c_str(),
-                per_image, load_s, mb, outputs, above, threshold);
-    std::printf("{\"model\":\"%s\",\"seconds_per_image\":%.4f,\"load_seconds\":%.3f,\"megabytes\":%.1f,"
-                "\"outputs\":%zu,\"above_threshold\":%zu,\"threads\":%d,\"batch\":%d}\n",
-                model.string().c_str(), per_image, load_s, mb, outputs, above, threads, batch);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+  };
+  const double base_wall = median(loaded.front().wall), base_cpu = median(loaded.front().cpu);
+  for (const auto& l : loaded) {
+    double wall = median(l.wall), cpu = median(l.cpu), best = *std::min_element(l.wall.begin(), l.wall.end());
+    double mb = std::filesystem::file_size(l.path) / 1e6;
+    std::printf("%s: median %.3f s/image (best %.3f), cpu %.3f s/image, %.2fx wall / %.2fx cpu of the first; "
+                "load %.2f s, %.1f MB, %zu outputs, %zu >= %.2f\n",
+                l.path.string().c_str(), wall, best, cpu, wall / base_wall, cpu / base_cpu, l.load_s, mb,
+                l.outputs, l.above, threshold);
+    std::printf("{\"model\":\"%s\",\"seconds_per_image\":%.4f,\"best_seconds_per_image\":%.4f,"
+                "\"cpu_seconds_per_image\":%.4f,\"wall_ratio\":%.3f,\"cpu_ratio\":%.3f,\"load_seconds\":%.3f,"
+                "\"megabytes\":%.1f,\"outputs\":%zu,\"above_threshold\":%zu,\"threads\":%d,\"batch\":%d}\n",
+                l.path.string().c_str(), wall, best, cpu, wall / base_wall, cpu / base_cpu, l.load_s, mb,
+                l.outputs, l.above, threads, batch);
   }
   return 0;
 }
