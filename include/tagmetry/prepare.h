@@ -1,0 +1,108 @@
+#pragma once
+// `prepare`: turns a folder of raw images into a training folder of square (or fitted) images named
+// img001.png, img002.png, … in the source folder's natural order, plus OUT/manifest.csv recording where
+// each came from. The reference behaviour is a Pillow script: EXIF orientation, RGB with alpha on white,
+// centre crop / white pad / fit, Image.LANCZOS resize, PNG without metadata.
+//
+// Safety: never writes into the input folder, refuses to overwrite existing output files unless
+// `overwrite` is set, writes every file atomically, and reports corrupt inputs by name while the rest
+// are processed.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tagmetry/image.h"
+#include "tagmetry/options.h"
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+struct PrepareParams {
+  int size = 512;                     // target side (crop, pad) or longest side (fit)
+  std::string mode = "crop";          // crop | pad | fit
+  std::string format = "png";         // png | webp | jpg
+  std::string name_pattern = "img{n}";  // {n} number (zero-padded), {n:W} width W, {stem} source stem
+  int start = 1;                      // first number
+  bool dedupe = false;                // skip exact and near duplicates
+  int dedupe_distance = 4;            // max Hamming distance of 64-bit dHashes for a near duplicate
+  int threads = 2;                    // worker threads (0 = all cores)
+  bool overwrite = false;             // replace existing output files
+  bool recursive = false;             // also read images in subfolders of IN
+  int png_compression = 3;            // zlib level for PNG output (adaptive filters)
+  int quality = 95;                   // WebP / JPEG quality
+};
+
+// The single declaration of prepare's options (CLI flags, server JSON, docs).
+const OptionSet<PrepareParams>& prepare_options();
+
+// Checks ranges and choices; errors are usage errors naming the option.
+Status validate(const PrepareParams& params);
+
+// What happened to one input image.
+struct PrepareItem {
+  enum class Outcome { kWritten, kDuplicate, kNearDuplicate, kFailed };
+  Outcome outcome = Outcome::kFailed;
+  std::filesystem::path source;  // the input file
+  std::string relpath;           // relative to IN, '/' separators
+  std::string output;            // output file name (in OUT) when written
+  int width = 0;                 // source size after EXIF orientation
+  int height = 0;
+  uint64_t bytes = 0;            // source file size
+  std::string sha256;            // of the source file's bytes
+  uint64_t dhash = 0;            // perceptual hash of the prepared image
+  std::string duplicate_of;      // output name of the kept image (duplicates)
+  int distance = 0;              // Hamming distance to it (near duplicates)
+  std::string error;             // message naming the file (failures)
+};
+
+const char* outcome_name(PrepareItem::Outcome outcome);
+
+struct PrepareReport {
+  std::vector<PrepareItem> items;  // one per input, in natural order
+  size_t written = 0, duplicates = 0, near_duplicates = 0, failed = 0;
+  std::filesystem::path manifest;
+  double seconds = 0;
+};
+
+// Called after each input is finished (from the calling thread, in input order) with the number of
+// inputs finished so far and the total.
+using PrepareProgress = std::function<void(const PrepareItem&, size_t done, size_t total)>;
+
+// Runs prepare from `in` to `out` (created if missing). Fatal problems (IN missing, OUT inside IN,
+// existing output files without overwrite, OUT not writable) return an error before anything is written;
+// per-image problems are recorded in the report and the run continues. Writes OUT/manifest.csv last.
+Result<PrepareReport> run_prepare(const std::filesystem::path& in, const std::filesystem::path& out,
+                                  const PrepareParams& params, const PrepareProgress& progress = {});
+
+// --- building blocks (exposed for tests and the server) -------------------------------------------
+
+// Applies the geometry of `params.mode` and the Lanczos resize to a decoded image (smaller images are
+// enlarged, as Pillow's resize does):
+//  crop: the centre square of side min(w, h) (offsets (w - s) // 2, (h - s) // 2), resized to size x size;
+//  fit:  resized so the longer side is `size`, the shorter round(short * size / long) (Python rounding,
+//        at least 1), as Pillow's ImageOps.contain;
+//  pad:  the fit image centred on a white size x size square (offset round(margin / 2)), as ImageOps.pad.
+RgbImage prepare_pixels(const RgbImage& image, const PrepareParams& params);
+
+// 64-bit difference hash (dHash): grey levels of a 9x8 area-averaged thumbnail, one bit per horizontal
+// neighbour pair (bit set when the left pixel is brighter). Robust to re-encoding and resizing.
+uint64_t difference_hash(const RgbImage& image);
+
+// Number of differing bits.
+int hamming_distance(uint64_t a, uint64_t b);
+
+// Output file stem for number `n` of a run: expands {n} (zero-padded to `digits`), {n:W} and {stem}.
+// Errors on unknown placeholders or patterns containing '/' or '\\'.
+Result<std::string> expand_name_pattern(const std::string& pattern, int n, int digits, const std::string& stem);
+
+// Digits needed so every number in [start, start + count - 1] has the same width (at least 3).
+int name_digits(int start, size_t count);
+
+// The manifest's CSV text: header "file,source,width,height,bytes,sha256,status,note" and one row per
+// item (source paths relative to IN).
+std::string manifest_csv(const PrepareReport& report);
+
+}  // namespace tagmetry

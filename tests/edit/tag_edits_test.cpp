@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include "tagmetry/caption_edit.h"
+
+namespace tagmetry {
+namespace {
+using Tags = std::vector<std::string>;
+
+TagMatcher m(const std::string& p, MatchMode mode = MatchMode::kExact) {
+  auto r = TagMatcher::create(p, mode);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return *r;
+}
+
+TEST(TagMatcher, ExactGlobRegex) {
+  EXPECT_TRUE(m("blue_hair").matches("blue_hair"));
+  EXPECT_FALSE(m("blue_hair").matches("blue_hairs"));
+  EXPECT_TRUE(m("*_hair", MatchMode::kGlob).matches("blue_hair"));
+  EXPECT_FALSE(m("*_hair", MatchMode::kGlob).matches("hair_ornament"));
+  EXPECT_TRUE(m("?girl", MatchMode::kGlob).matches("1girl"));
+  EXPECT_TRUE(m("?髪", MatchMode::kGlob).matches("青髪"));  // ? is one code point
+  EXPECT_TRUE(m("[12]girl*", MatchMode::kGlob).matches("2girls"));
+  EXPECT_TRUE(m("a.b", MatchMode::kGlob).matches("a.b"));
+  EXPECT_FALSE(m("a.b", MatchMode::kGlob).matches("axb"));
+  EXPECT_TRUE(m("(blue|red)_eyes", MatchMode::kRegex).matches("red_eyes"));
+  EXPECT_FALSE(m("blue", MatchMode::kRegex).matches("blue_eyes"));  // whole tag
+  auto bad = TagMatcher::create("(", MatchMode::kRegex);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind("regular expression '(' is invalid: ", 0), 0u);
+  EXPECT_EQ(TagMatcher::create("[ab", MatchMode::kGlob).status().message(), "glob '[ab': unclosed '['");
+}
+
+TEST(TagEdits, AddPutsTagsWhereAskedOnce) {
+  Tags t{"1girl", "solo", "smile"};
+  EXPECT_EQ(add_tags(t, {"mychar"}, AddPosition::kFirst), (Tags{"mychar", "1girl", "solo", "smile"}));
+  EXPECT_EQ(add_tags(t, {"mychar"}, AddPosition::kLast), (Tags{"1girl", "solo", "smile", "mychar"}));
+  EXPECT_EQ(add_tags(t, {"a", "b"}, AddPosition::kIndex, 1), (Tags{"1girl", "a", "b", "solo", "smile"}));
+  EXPECT_EQ(add_tags(t, {"a"}, AddPosition::kIndex, 99), (Tags{"1girl", "solo", "smile", "a"}));
+  EXPECT_EQ(add_tags(t, {"smile"}, AddPosition::kFirst), (Tags{"smile", "1girl", "solo"}));  // moved
+  EXPECT_EQ(add_tags(t, {"1girl"}, AddPosition::kFirst), t);
+  EXPECT_EQ(add_tags({}, {"x", "x"}, AddPosition::kFirst), (Tags{"x"}));
+}
+
+TEST(TagEdits, RemoveReplaceMoveDedupeSort) {
+  Tags t{"1girl", "blue_hair", "long_hair", "smile", "blue_eyes"};
+  EXPECT_EQ(remove_tags(t, {m("*_hair", MatchMode::kGlob)}), (Tags{"1girl", "smile", "blue_eyes"}));
+  EXPECT_EQ(remove_tags(t, {m("smile"), m("1girl")}), (Tags{"blue_hair", "long_hair", "blue_eyes"}));
+  EXPECT_EQ(replace_tags(t, m("smile"), "grin"), (Tags{"1girl", "blue_hair", "long_hair", "grin", "blue_eyes"}));
+  EXPECT_EQ(replace_tags(t, m("blue_(.*)", MatchMode::kRegex), "red_$1"),
+            (Tags{"1girl", "red_hair", "long_hair", "smile", "red_eyes"}));
+  EXPECT_EQ(replace_tags(t, m("*_hair", MatchMode::kGlob), "hair"), (Tags{"1girl", "hair", "smile", "blue_eyes"}));
+  EXPECT_EQ(replace_tags(t, m("smile"), ""), (Tags{"1girl", "blue_hair", "long_hair", "blue_eyes"}));
+  EXPECT_EQ(move_first(t, {m("smile"), m("blue_*", MatchMode::kGlob)}),
+            (Tags{"smile", "blue_hair", "blue_eyes", "1girl", "long_hair"}));
+  EXPECT_EQ(dedupe_tags({"a", "b", "a", "c", "b"}), (Tags{"a", "b", "c"}));
+  EXPECT_EQ(sort_tags_alpha({"solo", "1girl", "Blue", "ahoge"}), (Tags{"1girl", "Blue", "ahoge", "solo"}));
+  EXPECT_EQ(sort_tags_by_frequency({"rare", "b", "common", "a"}, {{"common", 9}, {"a", 2}, {"b", 2}}),
+            (Tags{"common", "a", "b", "rare"}));
+}
+
+}  // namespace
+}  // namespace tagmetry

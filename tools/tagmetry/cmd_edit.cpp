@@ -1,0 +1,135 @@
+// tagmetry edit DIR <operation>: batch edits of caption tag lines (add/remove/replace/move-first/dedupe/
+// sort) with exact, glob or regex matching, --dry-run diffs and a summary.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/caption_edit.h"
+
+namespace tagmetry::cli {
+namespace {
+
+struct EditCliParams {
+  std::string match = "exact";
+  bool dry_run = false;
+  bool json = false;
+  bool recursive = false;
+  std::string caption_extension = ".txt";
+};
+
+const OptionSet<EditCliParams>& edit_cli_options() {
+  static const OptionSet<EditCliParams> set = [] {
+    OptionSet<EditCliParams> s;
+    s.add("match", &EditCliParams::match, "How TAG arguments match tags", {"exact", "glob", "regex"})
+        .add("dry-run", &EditCliParams::dry_run, "Print a diff of what would change; write nothing")
+        .add("json", &EditCliParams::json, "Print the summary (and changes) as JSON")
+        .add("recursive", &EditCliParams::recursive, "Also edit captions in subfolders")
+        .add("caption-extension", &EditCliParams::caption_extension, "Caption file extension (kohya's caption_extension)");
+    return s;
+  }();
+  return set;
+}
+
+struct EditState {
+  std::string dir;
+  EditOperation op;
+  std::vector<std::string> args;
+  bool first = false, last = false;
+  int position = -1;
+  std::string sort_by = "alpha";
+};
+
+int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
+  EditCliParams cli;
+  if (Status s = bound.apply(cli); !s.ok()) {
+    print_error(s);
+    return kExitUsage;
+  }
+  auto mode = parse_match_mode(cli.match);
+  if (!mode.ok()) {
+    print_error(mode.status());
+    return kExitUsage;
+  }
+  EditOperation op = st.op;
+  op.match = *mode;
+  op.tags = st.args;
+  op.sort_by = st.sort_by;
+  if ((st.first ? 1 : 0) + (st.last ? 1 : 0) + (st.position >= 0 ? 1 : 0) > 1) {
+    print_error("add: use only one of --first, --last, --position");
+    return kExitUsage;
+  }
+  if (st.last) op.position = AddPosition::kLast;
+  if (st.position >= 0) {
+    op.position = AddPosition::kIndex;
+    op.index = static_cast<size_t>(st.position);
+  }
+  EditParams params;
+  params.dry_run = cli.dry_run;
+  params.recursive = cli.recursive;
+  params.caption_extension = cli.caption_extension;
+  auto report = run_edit(st.dir, op, params);
+  if (!report.ok()) {
+    print_error(report.status());
+    return exit_code_for(report.status());
+  }
+  const EditReport& r = *report;
+  if (cli.json) {
+    nlohmann::json j{{"operation", edit_kind_name(op.kind)}, {"dry_run", cli.dry_run}, {"files", r.files},
+                     {"changed", r.changed}, {"unchanged", r.files - r.changed - r.skipped.size()},
+                     {"tags_added", r.tags_added}, {"tags_removed", r.tags_removed}};
+    nlohmann::json changes = nlohmann::json::array(), skipped = nlohmann::json::array();
+    for (const auto& c : r.changes) changes.push_back({{"file", c.file}, {"before", c.before}, {"after", c.after}});
+    for (const auto& [file, why] : r.skipped) skipped.push_back({{"file", file}, {"error", why}});
+    j["changes"] = changes;
+    j["skipped"] = skipped;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    if (cli.dry_run)
+      for (const auto& c : r.changes) std::fputs(format_change_diff(c).c_str(), stdout);
+    for (const auto& [file, why] : r.skipped) print_error("skipped " + why);
+    std::printf("%s: %zu of %zu caption files %s (%zu tags added, %zu removed)%s\n", edit_kind_name(op.kind), r.changed,
+                r.files, cli.dry_run ? "would change" : "changed", r.tags_added, r.tags_removed,
+                r.skipped.empty() ? "" : (", " + std::to_string(r.skipped.size()) + " skipped").c_str());
+  }
+  return r.skipped.empty() ? kExitOk : kExitSomeFailed;
+}
+
+RunFunction setup_edit(CLI::App& sub) {
+  auto st = std::make_shared<EditState>();
+  sub.add_option("DIR", st->dir, "Dataset folder (images with caption files beside them)")->required();
+  auto bound = std::make_shared<BoundOptions<EditCliParams>>(sub, edit_cli_options());
+  sub.require_subcommand(1);
+  auto op = [&sub, st](const char* name, const char* help, EditOperation::Kind kind) {
+    CLI::App* c = sub.add_subcommand(name, help);
+    c->fallthrough(true);  // --dry-run etc. may follow the operation
+    c->callback([st, kind] { st->op.kind = kind; });
+    return c;
+  };
+  CLI::App* add = op("add", "Add TAGs (default first; a tag already present is moved)", EditOperation::Kind::kAdd);
+  add->add_option("TAG", st->args, "Tags to add")->required();
+  add->add_flag("--first", st->first, "Put the tags first (default)");
+  add->add_flag("--last", st->last, "Put the tags last");
+  add->add_option("--position", st->position, "Put the tags before the N-th tag (0-based)");
+  op("remove", "Remove tags matching TAG patterns", EditOperation::Kind::kRemove)
+      ->add_option("TAG", st->args, "Tags or patterns")->required();
+  op("replace", "Replace tags matching OLD with NEW (regex: $1 references)", EditOperation::Kind::kReplace)
+      ->add_option("OLD NEW", st->args, "Pattern and replacement")->required()->expected(2);
+  op("move-first", "Move matching tags to the front, in argument order", EditOperation::Kind::kMoveFirst)
+      ->add_option("TAG", st->args, "Tags or patterns")->required();
+  op("dedupe", "Remove repeated tags (first kept)", EditOperation::Kind::kDedupe);
+  op("sort", "Sort the tags", EditOperation::Kind::kSort)
+      ->add_option("--by", st->sort_by, "alpha, frequency (in this dataset, highest first) or confidence")
+      ->check(CLI::IsMember({"alpha", "frequency", "confidence"}));
+  return [st, bound]() { return run(*st, *bound); };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("edit", "Batch-edit caption tags: add (trigger tag), remove, replace, move-first, dedupe, sort", 30,
+                 setup_edit);
+
+}  // namespace tagmetry::cli
