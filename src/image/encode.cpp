@@ -64,8 +64,9 @@ Result<std::string> encode_image(const RgbImage& image, const EncodeOptions& opt
     switch (options.format) {
       case ImageFormat::kPng:
         suffix = ".png";
-        // Adaptive row filters (as libpng and Pillow use) compress photos ~15% better than none.
-        opts->set("compression", options.png_compression)->set("filter", VIPS_FOREIGN_PNG_FILTER_ALL);
+        // The "sub" row filter: photos compress ~10% better than unfiltered and within ~1% of libpng's
+        // adaptive choice, at half its cost (measured in bench/prepare).
+        opts->set("compression", options.png_compression)->set("filter", VIPS_FOREIGN_PNG_FILTER_SUB);
         break;
       case ImageFormat::kWebp:
         suffix = ".webp";

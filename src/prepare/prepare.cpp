@@ -31,7 +31,7 @@ const OptionSet<PrepareParams>& prepare_options() {
         .add("name-pattern", &PrepareParams::name_pattern,
              "Output file name without extension: {n} number (zero-padded), {n:W} width W, {stem} source name")
         .add("start", &PrepareParams::start, "First number for {n}")
-        .add("png-compression", &PrepareParams::png_compression, "PNG zlib level 0-9")
+        .add("png-compression", &PrepareParams::png_compression, "PNG zlib level 0-9 (6 = Pillow-sized files, slower)")
         .add("quality", &PrepareParams::quality, "WebP / JPEG quality 1-100")
         .add("overwrite", &PrepareParams::overwrite, "Replace existing files in OUT")
         .group("Input")

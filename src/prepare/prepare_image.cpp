@@ -125,7 +125,13 @@ Result<std::string> expand_name_pattern(const std::string& pattern, int n, int d
 namespace {
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  return "\"" + replace_all(s, "\"", "\"\"") + "\"";
+  std::string out = "\"";
+  for (char c : s) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  out += '"';
+  return out;
 }
 }  // namespace
 
