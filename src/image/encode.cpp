@@ -1,4 +1,5 @@
 #include <glib.h>
+#include <zlib.h>
 
 #include <cstdint>
 
@@ -10,23 +11,55 @@ namespace tagmetry {
 using namespace image_internal;
 
 namespace {
-// Drops every ancillary PNG chunk (first letter lower case: pHYs, tEXt, eXIf, iCCP, …). libvips always
-// writes pHYs; the prepared images should carry nothing but pixels. Chunk CRCs are per chunk, so
-// removing whole chunks keeps the file valid.
-std::string keep_critical_png_chunks(const std::string& png) {
-  if (png.size() < 8) return png;
-  std::string out = png.substr(0, 8);
-  size_t pos = 8;
-  while (pos + 12 <= png.size()) {
-    const auto* p = reinterpret_cast<const uint8_t*>(png.data() + pos);
-    const size_t len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
-    if (pos + 12 + len > png.size()) return png;  // malformed: leave untouched
-    const bool ancillary = (p[4] & 0x20) != 0;
-    if (!ancillary) out.append(png, pos, 12 + len);
-    pos += 12 + len;
+// A minimal PNG writer for 8-bit RGB: IHDR, IDAT (every row with the "sub" filter, one zlib stream),
+// IEND — nothing else, so there is no metadata to strip. Faster than libpng's row machinery.
+void put_u32(std::string& out, uint32_t v) {
+  const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+  out.append(b, 4);
+}
+
+void put_chunk(std::string& out, const char* type, const std::string& data) {
+  put_u32(out, static_cast<uint32_t>(data.size()));
+  const size_t start = out.size();
+  out.append(type, 4);
+  out += data;
+  uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(out.data() + start), static_cast<uInt>(out.size() - start));
+  put_u32(out, static_cast<uint32_t>(crc));
+}
+
+Result<std::string> encode_png_rgb(const RgbImage& image, int level, const std::string& name) {
+  const size_t stride = static_cast<size_t>(image.width) * 3;
+  std::string filtered((stride + 1) * image.height, '\0');
+  for (int y = 0; y < image.height; ++y) {
+    const uint8_t* src = image.pixels.data() + static_cast<size_t>(y) * stride;
+    auto* dst = reinterpret_cast<uint8_t*>(filtered.data() + static_cast<size_t>(y) * (stride + 1));
+    dst[0] = 1;  // filter type 1: sub
+    for (size_t i = 0; i < 3 && i < stride; ++i) dst[1 + i] = src[i];
+    for (size_t i = 3; i < stride; ++i) dst[1 + i] = static_cast<uint8_t>(src[i] - src[i - 3]);
   }
+  z_stream zs{};
+  if (deflateInit(&zs, level) != Z_OK) return internal_error(name + ": zlib initialisation failed");
+  std::string idat(deflateBound(&zs, static_cast<uLong>(filtered.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(filtered.data());
+  zs.avail_in = static_cast<uInt>(filtered.size());
+  zs.next_out = reinterpret_cast<Bytef*>(idat.data());
+  zs.avail_out = static_cast<uInt>(idat.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  idat.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return internal_error(name + ": PNG compression failed");
+  std::string ihdr;
+  put_u32(ihdr, static_cast<uint32_t>(image.width));
+  put_u32(ihdr, static_cast<uint32_t>(image.height));
+  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit, RGB, deflate, adaptive filtering, no interlace
+  std::string out("\x89PNG\r\n\x1a\n", 8);
+  put_chunk(out, "IHDR", ihdr);
+  put_chunk(out, "IDAT", idat);
+  put_chunk(out, "IEND", "");
   return out;
 }
+
 }  // namespace
 
 Result<ImageFormat> parse_image_format(std::string_view name) {
@@ -52,6 +85,7 @@ Result<std::string> encode_image(const RgbImage& image, const EncodeOptions& opt
   if (image.width <= 0 || image.height <= 0 ||
       image.pixels.size() != static_cast<size_t>(image.width) * image.height * 3)
     return invalid_argument(name + ": cannot encode an empty or malformed image");
+  if (options.format == ImageFormat::kPng) return encode_png_rgb(image, options.png_compression, name);
   try {
     vips::VImage in = vips::VImage::new_from_memory(const_cast<uint8_t*>(image.pixels.data()), image.pixels.size(),
                                                      image.width, image.height, 3, VIPS_FORMAT_UCHAR);
@@ -80,7 +114,6 @@ Result<std::string> encode_image(const RgbImage& image, const EncodeOptions& opt
     in.write_to_buffer(suffix, &buf, &size, opts);
     std::string bytes(static_cast<const char*>(buf), size);
     g_free(buf);
-    if (options.format == ImageFormat::kPng) return keep_critical_png_chunks(bytes);
     return bytes;
   } catch (const vips::VError& e) {
     vips_error_clear();
