@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -96,15 +97,23 @@ class TagDatabase {
   std::vector<Suggestion> suggest(std::string_view name, size_t limit = 5, int max_distance = -1) const;
 
  private:
-  std::vector<TagInfo> tags_;
-  std::unordered_map<std::string, uint32_t> by_name_;
-  std::unordered_map<std::string, uint32_t> by_alias_;
-  // (key, tag index) sorted by key: views of the map keys above (stable node storage), for prefixes.
-  std::vector<std::pair<std::string_view, uint32_t>> sorted_keys_;
+  struct LazyIndex;  // built on first use (prefix_search), thread-safe
+
+  std::vector<TagInfo> tags_;  // never resized after parse(): the views below point into it
+  std::unordered_map<std::string_view, uint32_t> by_name_;
+  std::unordered_map<std::string_view, uint32_t> by_alias_;
+  std::unique_ptr<LazyIndex> lazy_;
   size_t skipped_rows_ = 0;
   int64_t max_count_ = 1;
 
   void build_indexes();
+  // (key, tag index) sorted by key: names and aliases, for prefix search.
+  const std::vector<std::pair<std::string_view, uint32_t>>& sorted_keys() const;
+};
+
+struct TagDatabase::LazyIndex {
+  std::once_flag once;
+  std::vector<std::pair<std::string_view, uint32_t>> sorted_keys;
 };
 
 }  // namespace tagmetry

@@ -46,11 +46,24 @@ Status JaDictionary::add_csv(std::string_view text, std::string_view source, boo
     pos = end + 1;
     ++line_no;
     if (trim(line).empty() || trim(line).front() == '#') continue;
-    std::vector<std::string> f = split_csv_line(line);
-    if (f.size() < 2 || trim(f[0]).empty() || trim(f[1]).empty()) {
+    std::string_view tag, japanese;
+    std::vector<std::string> f;
+    size_t comma = line.find(',');
+    if (line.find('"') == std::string_view::npos && comma != std::string_view::npos &&
+        line.find(',', comma + 1) == std::string_view::npos) {
+      tag = line.substr(0, comma);  // fast path: tag,日本語 without quoting
+      japanese = line.substr(comma + 1);
+    } else {
+      f = split_csv_line(line);
+      if (f.size() >= 2) {
+        tag = f[0];
+        japanese = f[1];
+      }
+    }
+    if (trim(tag).empty() || trim(japanese).empty()) {
       return corrupt(std::string(source) + ":" + std::to_string(line_no) + ": expected 'tag,日本語'");
     }
-    add(f[0], trim(f[1]), override_existing);
+    add(tag, trim(japanese), override_existing);
   }
   return {};
 }

@@ -11,6 +11,15 @@ std::string key_of(std::string_view japanese) {
   return n.ok() ? std::string(trim(n.value())) : std::string(trim(japanese));
 }
 
+bool has_hiragana(std::string_view s) {
+  // U+3041..U+309F: E3 81 81 .. E3 82 9F
+  for (size_t i = 0; i + 2 < s.size(); ++i) {
+    auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]);
+    if (b0 == 0xE3 && (b1 == 0x81 || (b1 == 0x82 && static_cast<unsigned char>(s[i + 2]) <= 0x9F))) return true;
+  }
+  return false;
+}
+
 bool is_ascii(std::string_view s) {
   for (unsigned char c : s)
     if (c >= 0x80) return false;
@@ -58,13 +67,18 @@ Status build_ja_tables(const TagDatabase& db, const JaDictionary& dict, std::str
     }
   }
   // The dictionary in reverse: 青髪 → blue_hair. Among several tags with the same Japanese, the most
-  // popular one wins; artists are never produced from ordinary words.
+  // popular one wins. Artists are never produced from ordinary words, nor characters and works from
+  // Japanese with hiragana in it (machine translations turn names into common words: お母さん); rare
+  // tags (< kMinReverseCount posts) are left out, their machine translations being the least reliable.
+  constexpr int64_t kMinReverseCount = 500;
   for (auto& [ja, tags] : dict.reverse()) {
     if (ja.empty() || is_ascii(ja) || too_short(ja) || t.phrases.count(ja) || t.stops.count(ja)) continue;
     const TagInfo* best = nullptr;
     for (auto& tag : tags) {
       const TagInfo* info = db.find(tag);
-      if (!info || info->category == TagCategory::kArtist) continue;
+      if (!info || info->category == TagCategory::kArtist || info->count < kMinReverseCount) continue;
+      bool named = info->category == TagCategory::kCharacter || info->category == TagCategory::kCopyright;
+      if (named && has_hiragana(ja)) continue;
       if (!best || info->count > best->count) best = info;
     }
     if (best) t.phrases[ja] = JaPhrase{{best}, 0.85};

@@ -3,6 +3,7 @@
 
 #include <mecab.h>
 #include <unicode/normalizer2.h>
+#include <unicode/bytestream.h>
 #include <unicode/unistr.h>
 
 #include <cstdlib>
@@ -24,11 +25,13 @@ Result<std::string> normalize_ja_text(std::string_view text) {
   UErrorCode err = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(err);
   if (U_FAILURE(err)) return internal_error(std::string("ICU NFKC_Casefold unavailable: ") + u_errorName(err));
-  icu::UnicodeString in = icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
-  icu::UnicodeString out = nfkc_cf->normalize(in, err);
-  if (U_FAILURE(err)) return internal_error(std::string("ICU normalisation failed: ") + u_errorName(err));
+  icu::StringPiece piece(text.data(), static_cast<int32_t>(text.size()));
+  if (nfkc_cf->isNormalizedUTF8(piece, err) && U_SUCCESS(err)) return std::string(text);  // fast path
+  err = U_ZERO_ERROR;
   std::string result;
-  out.toUTF8String(result);
+  icu::StringByteSink<std::string> sink(&result, static_cast<int32_t>(text.size()));
+  nfkc_cf->normalizeUTF8(0, piece, sink, nullptr, err);
+  if (U_FAILURE(err)) return internal_error(std::string("ICU normalisation failed: ") + u_errorName(err));
   return result;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <mutex>
 
 #include "tagmetry/data_paths.h"
 #include "tagmetry/files.h"
@@ -128,16 +129,56 @@ TagDatabase::~TagDatabase() = default;
 TagDatabase::TagDatabase(TagDatabase&&) noexcept = default;
 TagDatabase& TagDatabase::operator=(TagDatabase&&) noexcept = default;
 
+namespace {
+// Already in Danbooru spelling (the common case in tag files): no copy-and-normalise needed.
+bool is_normal_name(std::string_view s) {
+  if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
+  for (char c : s)
+    if (c == ' ' || c == '\\' || (c >= 'A' && c <= 'Z') || c == '\t' || c == '\r') return false;
+  return true;
+}
+
+// Splits a CSV record into views when no field holds an escaped quote (""); otherwise falls back to
+// split_csv_line (copies in `storage`).
+void split_fields(std::string_view line, std::vector<std::string_view>& out, std::vector<std::string>& storage) {
+  out.clear();
+  if (line.find("\"\"") != std::string_view::npos) {
+    storage = split_csv_line(line);
+    for (auto& f : storage) out.emplace_back(f);
+    return;
+  }
+  size_t i = 0;
+  while (true) {
+    if (i < line.size() && line[i] == '"') {
+      size_t close = line.find('"', i + 1);
+      if (close == std::string_view::npos) close = line.size();
+      out.push_back(line.substr(i + 1, close - i - 1));
+      i = line.find(',', close);
+    } else {
+      size_t comma = line.find(',', i);
+      out.push_back(line.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i));
+      i = comma;
+    }
+    if (i == std::string_view::npos) break;
+    ++i;
+  }
+}
+}  // namespace
+
 Result<TagDatabase> TagDatabase::parse(std::string_view text, std::string_view source) {
   TagDatabase db;
+  db.tags_.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  std::vector<std::string_view> f;
+  std::vector<std::string> storage;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (trim(line).empty()) continue;
-    std::vector<std::string> f = split_csv_line(line);
+    split_fields(line, f, storage);
     int64_t count = 0;
     int category = 0;
     if (f.size() < 3 || trim(f[0]).empty()) {
@@ -150,18 +191,24 @@ Result<TagDatabase> TagDatabase::parse(std::string_view text, std::string_view s
       ++db.skipped_rows_;  // e.g. a header row
       continue;
     }
-    TagInfo info;
-    info.name = normalize_tag_name(f[0]);
+    TagInfo& info = db.tags_.emplace_back();
+    info.name = is_normal_name(f[0]) ? std::string(f[0]) : normalize_tag_name(f[0]);
     info.category = tag_category_from_number(category);
     info.count = count;
-    if (f.size() > 3) {
-      for (auto& a : split_trimmed(f[3], ",")) info.aliases.push_back(normalize_tag_name(a));
+    if (f.size() > 3 && !f[3].empty()) {
+      std::string_view a = f[3];
+      while (!a.empty()) {
+        size_t comma = a.find(',');
+        std::string_view one = trim(a.substr(0, comma));
+        if (!one.empty()) info.aliases.push_back(is_normal_name(one) ? std::string(one) : normalize_tag_name(one));
+        if (comma == std::string_view::npos) break;
+        a.remove_prefix(comma + 1);
+      }
     }
-    db.tags_.push_back(std::move(info));
   }
   if (db.tags_.empty()) return corrupt(std::string(source) + ": no tag rows (expected name,category,count,\"aliases\")");
-  std::stable_sort(db.tags_.begin(), db.tags_.end(),
-                   [](const TagInfo& a, const TagInfo& b) { return a.count > b.count; });
+  auto by_count = [](const TagInfo& a, const TagInfo& b) { return a.count > b.count; };
+  if (!std::is_sorted(db.tags_.begin(), db.tags_.end(), by_count)) std::stable_sort(db.tags_.begin(), db.tags_.end(), by_count);
   db.build_indexes();
   return db;
 }
@@ -175,10 +222,18 @@ void TagDatabase::build_indexes() {
     }
   }
   max_count_ = tags_.empty() ? 1 : std::max<int64_t>(1, tags_.front().count);
-  sorted_keys_.reserve(by_name_.size() + by_alias_.size());
-  for (auto& [k, v] : by_name_) sorted_keys_.emplace_back(k, v);
-  for (auto& [k, v] : by_alias_) sorted_keys_.emplace_back(k, v);
-  std::sort(sorted_keys_.begin(), sorted_keys_.end());
+  lazy_ = std::make_unique<LazyIndex>();
+}
+
+const std::vector<std::pair<std::string_view, uint32_t>>& TagDatabase::sorted_keys() const {
+  std::call_once(lazy_->once, [this] {
+    auto& keys = lazy_->sorted_keys;
+    keys.reserve(by_name_.size() + by_alias_.size());
+    for (auto& [k, v] : by_name_) keys.emplace_back(k, v);
+    for (auto& [k, v] : by_alias_) keys.emplace_back(k, v);
+    std::sort(keys.begin(), keys.end());
+  });
+  return lazy_->sorted_keys;
 }
 
 Result<TagDatabase> TagDatabase::load(const fs::path& path) {
@@ -192,14 +247,15 @@ Result<TagDatabase> TagDatabase::load_default() {
 }
 
 const TagInfo* TagDatabase::find_name(std::string_view name) const {
-  auto it = by_name_.find(normalize_tag_name(name));
+  std::string key = normalize_tag_name(name);
+  auto it = by_name_.find(std::string_view(key));
   return it == by_name_.end() ? nullptr : &tags_[it->second];
 }
 
 const TagInfo* TagDatabase::find(std::string_view name) const {
   std::string key = normalize_tag_name(name);
-  if (auto it = by_name_.find(key); it != by_name_.end()) return &tags_[it->second];
-  if (auto it = by_alias_.find(key); it != by_alias_.end()) return &tags_[it->second];
+  if (auto it = by_name_.find(std::string_view(key)); it != by_name_.end()) return &tags_[it->second];
+  if (auto it = by_alias_.find(std::string_view(key)); it != by_alias_.end()) return &tags_[it->second];
   return nullptr;
 }
 

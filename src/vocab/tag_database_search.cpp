@@ -1,5 +1,7 @@
 // TagDatabase searches for autocomplete and lint: prefix, substring and closest-name suggestions.
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <unordered_set>
 
 #include "tagmetry/tag_database.h"
@@ -12,7 +14,10 @@ namespace {
 int edit_distance(std::string_view a, std::string_view b, int limit) {
   const size_t n = a.size(), m = b.size();
   if (static_cast<int>(n > m ? n - m : m - n) > limit) return limit + 1;
-  std::vector<int> prev2(m + 1), prev(m + 1), cur(m + 1);
+  thread_local std::vector<int> prev2, prev, cur;  // reused: no allocation per candidate
+  prev2.assign(m + 1, 0);
+  prev.resize(m + 1);
+  cur.resize(m + 1);
   for (size_t j = 0; j <= m; ++j) prev[j] = static_cast<int>(j);
   for (size_t i = 1; i <= n; ++i) {
     cur[0] = static_cast<int>(i);
@@ -31,6 +36,23 @@ int edit_distance(std::string_view a, std::string_view b, int limit) {
   return prev[m];
 }
 
+// A lower bound of the edit distance from byte histograms (each edit changes the histogram's L1 norm by
+// at most 2): lets suggest() skip most candidates without the quadratic distance.
+struct ByteHistogram {
+  int16_t n[64] = {};
+  explicit ByteHistogram(std::string_view s) {
+    for (unsigned char c : s) ++n[c & 63];
+  }
+  int lower_bound_distance(std::string_view other) const {
+    int16_t m[64];
+    std::copy(std::begin(n), std::end(n), m);
+    for (unsigned char c : other) --m[c & 63];
+    int l1 = 0;
+    for (int16_t v : m) l1 += v < 0 ? -v : v;
+    return (l1 + 1) / 2;
+  }
+};
+
 // Sorts by popularity (tags_ is already in count order, so index order is popularity order).
 std::vector<const TagInfo*> top_by_index(std::vector<uint32_t>& hits, const std::vector<TagInfo>& tags, size_t limit) {
   std::sort(hits.begin(), hits.end());
@@ -44,9 +66,10 @@ std::vector<const TagInfo*> top_by_index(std::vector<uint32_t>& hits, const std:
 std::vector<const TagInfo*> TagDatabase::prefix_search(std::string_view prefix, size_t limit) const {
   std::string key = normalize_tag_name(prefix);
   std::vector<uint32_t> hits;
-  auto it = std::lower_bound(sorted_keys_.begin(), sorted_keys_.end(), std::string_view(key),
+  const auto& keys = sorted_keys();
+  auto it = std::lower_bound(keys.begin(), keys.end(), std::string_view(key),
                              [](const auto& e, std::string_view k) { return e.first < k; });
-  for (; it != sorted_keys_.end() && it->first.substr(0, key.size()) == key; ++it) hits.push_back(it->second);
+  for (; it != keys.end() && it->first.substr(0, key.size()) == key; ++it) hits.push_back(it->second);
   return top_by_index(hits, tags_, limit);
 }
 
@@ -73,11 +96,19 @@ std::vector<TagDatabase::Suggestion> TagDatabase::suggest(std::string_view name,
   }
   if (max_distance < 0) max_distance = key.size() <= 4 ? 1 : key.size() <= 10 ? 2 : 3;
   std::vector<std::pair<int, uint32_t>> found;  // (distance, index)
+  const ByteHistogram histogram(key);
+  auto far = [&](std::string_view candidate) {
+    size_t a = key.size(), b = candidate.size();
+    return static_cast<int>(a > b ? a - b : b - a) > max_distance ||
+           histogram.lower_bound_distance(candidate) > max_distance;
+  };
   for (uint32_t i = 0; i < tags_.size(); ++i) {
+    if (far(tags_[i].name)) continue;
     int d = edit_distance(key, tags_[i].name, max_distance);
     if (d <= max_distance) found.emplace_back(d, i);
   }
   for (auto& [k, idx] : by_alias_) {
+    if (far(k)) continue;
     int d = edit_distance(key, k, max_distance);
     if (d <= max_distance) found.emplace_back(d, idx);
   }
