@@ -1,4 +1,7 @@
 // tagmetry ja2tags TEXT: a Japanese (or English, or mixed) request → Danbooru tags, offline.
+#include <unistd.h>
+
+#include <cmath>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -53,7 +56,13 @@ nlohmann::ordered_json match_json(const JaTagMatch& m) {
 
 int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
   std::string text = join(words, " ");
-  if (words.empty()) text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  if (words.empty()) {
+    if (::isatty(0)) {
+      print_error("give the request as text (tagmetry ja2tags 青い髪の女の子) or on standard input");
+      return kExitUsage;
+    }
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
   if (p.complete > 0 && p.corpus.empty()) {
     print_error("--complete needs --corpus DIR (a folder of caption files)");
     return kExitUsage;
