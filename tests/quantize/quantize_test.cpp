@@ -217,6 +217,21 @@ TEST(Compare, QuantizedTaggerAgreesAndFragileOneDoesNot) {
   EXPECT_GT(bad->max_abs_diff, 0.3);
 }
 
+TEST(Compare, JoyTagLayoutLogitsGoThroughASigmoid) {
+  const fs::path dir = quantize_fixtures();
+  TempDir tmp;
+  const fs::path model = dir / "joytag_like" / "model.onnx";
+  ASSERT_TRUE(quantize_model(model, tmp / "int8.onnx").ok());
+  auto r = compare_models(model, tmp / "int8.onnx", dir / "images");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->images, 6);
+  EXPECT_GT(r->tags_a, 0);
+  EXPECT_LT(r->tags_a, 6 * 16);  // probabilities, not raw logits (which would mostly exceed 0.35)
+  EXPECT_GT(r->max_abs_diff, 0.0);
+  EXPECT_LT(r->max_abs_diff, 0.05);
+  EXPECT_GE(r->f1, kMinQuantizedF1);
+}
+
 TEST(Compare, SyntheticImagesWhenNoFolderIsGiven) {
   const fs::path dir = quantize_fixtures();
   auto r = compare_models(dir / "tiny_tagger" / "model.onnx", dir / "tiny_tagger" / "model.onnx", "");
