@@ -279,25 +279,39 @@ class Matcher {
     return end;
   }
 
-  // 青い髪 → blue_hair, 黒いスカート → black_skirt, 長い髪 → long_hair (only when the tag exists).
+  // 青い髪 → blue_hair, 黒いスカート → black_skirt, 長い髪 → long_hair (only when the tag exists). Several
+  // colour/adjective words may share the noun: 銀色の長い髪 → grey_hair, long_hair.
   size_t try_composition(size_t i, std::vector<Found>& found) {
     if (u_[i].english) return i;
-    // The colour may be one token (青い) or a noun + の/な (水色の); compound tokens (黒髪) go to phrases.
-    auto color = t_.colors.find(u_[i].surface);
-    if (color == t_.colors.end()) color = t_.colors.find(u_[i].base);
-    if (color == t_.colors.end()) return i;
-    size_t j = i + 1;
-    if (j < u_.size() && (u_[j].surface == "の" || u_[j].surface == "な" || u_[j].surface == "色の")) ++j;
-    if (j < u_.size() && u_[j].surface == "色" && j + 1 < u_.size() && u_[j + 1].surface == "の") j += 2;
+    std::vector<std::pair<std::string, size_t>> adjectives;  // (english, token index)
+    size_t j = i;
+    while (j < u_.size() && adjectives.size() < 3) {
+      // The colour may be one token (青い) or a noun + の/な (水色の); compound tokens (黒髪) go to phrases.
+      auto color = t_.colors.find(u_[j].surface);
+      if (color == t_.colors.end()) color = t_.colors.find(u_[j].base);
+      if (color == t_.colors.end()) break;
+      adjectives.emplace_back(color->second, j);
+      ++j;
+      if (j < u_.size() && (u_[j].surface == "の" || u_[j].surface == "な" || u_[j].surface == "色の")) ++j;
+      if (j < u_.size() && u_[j].surface == "色" && j + 1 < u_.size() && u_[j + 1].surface == "の") j += 2;
+    }
+    if (adjectives.empty()) return i;
     // The noun may span tokens (髪の毛): try the longest first.
     for (size_t len = std::min<size_t>(3, u_.size() - std::min(j, u_.size())); len >= 1; --len) {
       std::string noun;
       for (size_t k = j; k < j + len; ++k) noun += u_[k].surface;
       auto it = t_.nouns.find(noun);
       if (it == t_.nouns.end()) continue;
-      const TagInfo* tag = db_.find(color->second + "_" + it->second);
-      if (!tag) return i;
-      add(found, tag, 0.93, i, j + len);
+      std::vector<const TagInfo*> tags;
+      for (auto& [adj, at] : adjectives) {
+        const TagInfo* tag = db_.find(adj + "_" + it->second);
+        if (!tag) return i;  // one does not compose: let the phrase rules have the words
+        tags.push_back(tag);
+      }
+      for (size_t a = 0; a < tags.size(); ++a) {
+        add(found, tags[a], 0.93, adjectives[a].second, adjectives[a].second + 1);
+        for (size_t k = j; k < j + len; ++k) found.back().from.push_back(u_[k].surface);
+      }
       return j + len;
     }
     return i;
