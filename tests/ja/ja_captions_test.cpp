@@ -1,6 +1,7 @@
 #include "tagmetry/ja_captions.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "test_support.h"
 
@@ -78,6 +79,22 @@ TEST(JaCaptions, KeepsEditedJapaneseUnlessOverwrite) {
   ASSERT_TRUE(write_japanese_captions(tmp.path(), dict, over).ok());
   EXPECT_EQ(testing::read_all(tmp / "a_jp.txt"), "女の子一人");
   EXPECT_FALSE(write_japanese_captions(tmp / "missing", dict, {}).ok());
+}
+
+TEST(JaCaptions, ReadOnlyFolderIsReportedAndNothingLost) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores folder permissions";
+  testing::TempDir tmp;
+  testing::write_all(tmp / "a.txt", "1girl, blue_hair");
+  fs::permissions(tmp.path(), fs::perms::owner_read | fs::perms::owner_exec);
+  JaDictionary dict = small_dict();
+  auto r = write_japanese_captions(tmp.path(), dict, {});
+  fs::permissions(tmp.path(), fs::perms::owner_all);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->failed.size(), 1u);
+  EXPECT_EQ(r->failed[0].first.filename(), "a.txt");
+  EXPECT_EQ(r->written, 0u);
+  EXPECT_EQ(testing::read_all(tmp / "a.txt"), "1girl, blue_hair");
+  EXPECT_FALSE(fs::exists(tmp / "a_jp.txt"));
 }
 
 }  // namespace
