@@ -344,6 +344,21 @@ class Matcher {
   size_t try_english(size_t i, std::vector<Found>& found) {
     size_t max_len = 0;
     while (max_len < 5 && i + max_len < u_.size() && u_[i + max_len].english) ++max_len;
+    // "long black hair" → long_hair, black_hair: adjectives sharing the noun after them.
+    size_t n = 0;
+    while (i + n < u_.size() && u_[i + n].english && n < 3 && db_.find_name(u_[i + n].surface + "_hair")) ++n;
+    if (n >= 2 && i + n < u_.size() && u_[i + n].english) {
+      std::vector<const TagInfo*> tags;
+      for (size_t a = 0; a < n; ++a)
+        if (const TagInfo* t = db_.find(u_[i + a].surface + "_" + u_[i + n].surface)) tags.push_back(t);
+      if (tags.size() == n) {
+        for (size_t a = 0; a < n; ++a) {
+          add(found, tags[a], 0.93, i + a, i + a + 1);
+          found.back().from.push_back(u_[i + n].surface);
+        }
+        return i + n + 1;
+      }
+    }
     for (size_t len = max_len; len >= 1; --len) {
       std::string key;
       for (size_t k = i; k < i + len; ++k) key += (k > i ? "_" : "") + u_[k].surface;
