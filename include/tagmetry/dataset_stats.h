@@ -1,0 +1,120 @@
+#pragma once
+// Measuring a captioned dataset (`tagmetry stats`, docs/stats.md): tag frequencies (per category),
+// co-occurrence with lift, near-constant tags, tags and CLIP tokens per caption, ratings, rare tags,
+// image sizes. One pass over the folder (captions read in parallel, image sizes from headers only),
+// shared with lint through DatasetCorpus.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+class ClipTokenizer;
+class TagDatabase;
+
+// What one pass over a dataset folder reads: every image with its caption's first line (the tag line
+// kohya reads without enable_wildcard), its tags, CLIP token count, and the image's stored size.
+struct CorpusOptions {
+  bool recursive = false;
+  std::string caption_extension = ".txt";
+  std::string separator = ",";
+  bool read_image_sizes = true;
+  int threads = 0;  // 0: hardware concurrency
+};
+
+struct CorpusItem {
+  std::string image;          // relative to the root ('/' separators)
+  std::string caption;        // relative caption path ("" when there is none)
+  bool has_caption = false;
+  std::string caption_error;  // unreadable / not UTF-8 ("" when fine)
+  std::string tag_line;       // first line
+  size_t lines = 0;           // non-empty lines in the caption file
+  std::vector<std::string> tags;  // of the tag line, trimmed, in order (duplicates kept)
+  size_t tokens = 0;          // CLIP tokens of the tag line (0 without a tokenizer)
+  int width = 0, height = 0;  // 0 when unknown
+  std::string image_error;    // header unreadable
+  uint64_t file_size = 0;     // image bytes
+};
+
+struct DatasetCorpus {
+  std::filesystem::path root;
+  std::vector<CorpusItem> items;                 // dataset order (natural order of image paths)
+  std::vector<std::string> orphan_captions;      // caption files without an image, relative
+  std::vector<std::string> other_caption_files;  // .txt/.caption files beside images with the other extension
+};
+
+// Scans `root` and reads every caption (and image header). `tokenizer` may be null (tokens stay 0).
+// Errors only for an unreadable root; per-file problems are recorded on the item.
+Result<DatasetCorpus> load_corpus(const std::filesystem::path& root, const CorpusOptions& options,
+                                  const ClipTokenizer* tokenizer);
+
+// Reads an image's stored width and height from its header (PNG, JPEG, GIF, BMP, WebP read directly
+// with a few bytes; other formats through libvips' header probe). Errors name the file.
+Status read_image_size(const std::filesystem::path& path, int& width, int& height);
+
+struct TagCount {
+  std::string tag;
+  size_t count = 0;          // captions containing the tag
+  std::string category;      // "general", "character", … or "unknown" (no tag list / not listed)
+};
+
+struct TagPair {
+  std::string a, b;          // a < b by frequency rank
+  size_t count = 0;          // captions containing both
+  double lift = 0.0;         // count * captions / (count_a * count_b)
+};
+
+struct HistogramBin {
+  std::string label;         // "0-4", "75+", "<512"
+  size_t count = 0;
+};
+
+struct Distribution {
+  size_t min = 0, max = 0;
+  double mean = 0.0, median = 0.0;
+  std::vector<HistogramBin> histogram;
+};
+
+struct StatsParams {
+  double near_constant_share = 0.9;  // tags in at least this share of captions
+  size_t top_pairs = 20;             // co-occurrence pairs listed (by count and by lift)
+  size_t pair_vocabulary = 256;      // co-occurrence counted among this many most frequent tags
+  size_t min_pair_count = 3;         // pairs by lift need at least this many captions
+  size_t max_rare_listed = 200;
+};
+
+struct DatasetStats {
+  size_t images = 0, captions = 0, orphan_captions = 0, empty_captions = 0;
+  size_t tag_occurrences = 0, unique_tags = 0;
+  std::vector<TagCount> tags;                        // most frequent first (ties: name order)
+  std::map<std::string, size_t> category_tags;       // category → distinct tags
+  std::map<std::string, size_t> category_occurrences;  // category → tag occurrences
+  std::vector<TagPair> top_pairs;                    // most frequent pairs
+  std::vector<TagPair> high_lift_pairs;              // highest lift with count >= min_pair_count
+  std::vector<TagCount> near_constant;               // share >= near_constant_share
+  Distribution tags_per_caption;
+  Distribution tokens_per_caption;
+  size_t over_75_tokens = 0;                         // captions whose tag line exceeds 75 CLIP tokens
+  double over_75_share = 0.0;                        // of captions
+  std::vector<HistogramBin> ratings;                 // general/sensitive/questionable/explicit/none
+  size_t rare_tag_count = 0;                         // tags in exactly one caption
+  std::vector<std::string> rare_tags;                // the first max_rare_listed of them, by name
+  Distribution short_side;                           // images with a readable size
+  std::vector<HistogramBin> sizes;                   // "WxH" most frequent first (top 20)
+};
+
+// Computes the figures from a loaded corpus. `tags_db` (may be null) gives categories.
+DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& params, const TagDatabase* tags_db);
+
+// JSON text of the stats (stable keys; "images", "captions", "tags": [{"tag","count","category"}…]).
+std::string stats_to_json(const DatasetStats& stats, int indent = 2);
+
+// A self-contained HTML report (inline CSS and SVG charts, no scripts or external resources).
+std::string stats_to_html(const DatasetStats& stats, const std::string& title);
+
+}  // namespace tagmetry

@@ -1,0 +1,58 @@
+#pragma once
+// Dataset lint (`tagmetry lint`, docs/lint.md): problems that silently spoil a LoRA training run, each
+// a finding with a rule id, a severity and the files concerned.
+//
+// Rules (in report order): missing-caption, orphan-caption, unreadable-caption, empty-caption,
+// duplicate-tag, caption-too-long, trigger-missing, trigger-not-first, trigger-many-tokens,
+// trigger-common-word, unknown-tag, mixed-underscores, caption-extension, unreadable-image,
+// image-too-small, duplicate-image.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+class ClipTokenizer;
+class TagDatabase;
+struct DatasetCorpus;
+
+enum class LintSeverity { kError, kWarning, kInfo };
+// "error", "warning", "info".
+const char* lint_severity_name(LintSeverity severity);
+
+struct LintFinding {
+  std::string rule;
+  LintSeverity severity = LintSeverity::kWarning;
+  std::string message;
+  std::vector<std::string> files;  // relative to the dataset root, '/' separators
+};
+
+struct LintParams {
+  std::string trigger;            // "" skips the trigger rules
+  int resolution = 512;           // training resolution; images with w*h < resolution² are flagged; 0 = off
+  std::string config;             // dataset_config.toml path ("" = none)
+  std::string caption_extension = ".txt";
+  int max_tokens = 75;            // caption-too-long limit (kohya's default max_token_length)
+  int trigger_max_tokens = 3;     // trigger-many-tokens above this
+  size_t max_suggestions = 500;   // distinct unknown tags that get a closest-tag suggestion
+};
+
+// The rule ids in report order.
+const std::vector<std::string>& lint_rules();
+
+// Runs every rule over a loaded corpus (see dataset_stats.h: load_corpus). `tokenizer` and `tags_db`
+// may be null; the rules that need them are then skipped. Findings are in rule order, then by message.
+// Errors only for an unreadable --config (named with its path).
+Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const LintParams& params,
+                                              const ClipTokenizer* tokenizer, const TagDatabase* tags_db);
+
+// {"findings": [{"rule","severity","message","files"}…]}
+std::string lint_to_json(const std::vector<LintFinding>& findings, int indent = 2);
+
+// True when a finding has severity error.
+bool lint_has_errors(const std::vector<LintFinding>& findings);
+
+}  // namespace tagmetry

@@ -1,0 +1,243 @@
+// Applying a caption policy: per-image tag selection, line rendering, and the dataset-wide pass.
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "tagmetry/caption.h"
+#include "tagmetry/caption_policy.h"
+#include "tagmetry/dataset.h"
+#include "tagmetry/files.h"
+#include "tagmetry/sentences.h"
+#include "tagmetry/strings.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string canonical_tag(const std::string& tag, const CaptionPolicy& policy, const PolicyResources& res) {
+  if (!policy.merge_aliases) return std::string(trim(tag));
+  std::string n = normalize_tag_name(tag);
+  if (res.tags)
+    if (const TagInfo* info = res.tags->find(n)) return info->name;
+  return n;
+}
+
+bool matches_any(const std::vector<std::string>& patterns, const std::string& tag) {
+  for (auto& p : patterns)
+    if (wildcard_match(p, tag)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string display_tag(const CaptionPolicy& policy, const std::string& tag) {
+  // Matches kohya-ss sd-scripts tag_images_by_wd14_tagger.py: short tags such as "^_^" keep '_'.
+  if (policy.remove_underscore && tag.size() > 3) return replace_all(tag, "_", " ");
+  return tag;
+}
+
+std::vector<std::string> clean_policy_tags(const CaptionPolicy& policy, const std::vector<std::string>& tags,
+                                           const PolicyResources& res) {
+  std::unordered_map<std::string, std::string> replace;
+  for (auto& [from, to] : policy.replacements) replace[canonical_tag(from, policy, res)] = to;
+  std::vector<std::string> undesired;
+  for (auto& u : policy.undesired_tags) {
+    undesired.push_back(u);
+    if (u.find('*') == std::string::npos) undesired.push_back(canonical_tag(u, policy, res));
+  }
+  std::string trigger = canonical_tag(policy.trigger_token, policy, res);
+  std::string prefix = canonical_tag(policy.caption_prefix, policy, res);
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (auto& raw : tags) {
+    if (matches_any(policy.undesired_tags, std::string(trim(raw)))) continue;
+    std::string t = canonical_tag(raw, policy, res);
+    if (t.empty()) continue;
+    if (!policy.trigger_token.empty() && t == trigger) continue;  // placed by the policy itself
+    if (!policy.caption_prefix.empty() && t == prefix) continue;
+    if (auto it = replace.find(t); it != replace.end()) {
+      if (it->second.empty()) continue;
+      t = canonical_tag(it->second, policy, res);
+    }
+    if (matches_any(undesired, t)) continue;
+    if (!seen.insert(t).second) continue;
+    out.push_back(t);
+  }
+  if (policy.remove_implied && res.implications) {
+    std::unordered_set<std::string> redundant;
+    for (auto& [implying, implied] : res.implications->pairs)
+      if (seen.count(implying)) redundant.insert(implied);
+    std::erase_if(out, [&](const std::string& t) { return redundant.count(t) > 0; });
+  }
+  return out;
+}
+
+namespace {
+
+// Ordering, constant-drop and max_tags over already cleaned tags.
+std::vector<std::string> arrange_tags(const CaptionPolicy& policy, const std::vector<std::string>& clean,
+                                      const PolicyResources& res, const std::vector<std::string>& constant_tags) {
+  std::vector<std::string> first, core;
+  for (auto& a : policy.always_first) first.push_back(canonical_tag(a, policy, res));
+  for (auto& c : policy.core_tags) core.push_back(canonical_tag(c, policy, res));
+  std::unordered_set<std::string> constant(constant_tags.begin(), constant_tags.end());
+  auto in = [](const std::vector<std::string>& v, const std::string& t) {
+    return std::find(v.begin(), v.end(), t) != v.end();
+  };
+  std::vector<std::string> out, rest;
+  for (auto& f : first)
+    if (in(clean, f) && !in(out, f)) out.push_back(f);
+  for (auto& c : core)
+    if (in(clean, c) && !in(out, c)) out.push_back(c);
+  for (auto& t : clean) {
+    if (in(out, t)) continue;
+    if (policy.drop_if_constant && constant.count(t)) continue;
+    rest.push_back(t);
+  }
+  size_t limit = policy.max_tags > 0 ? static_cast<size_t>(policy.max_tags) : SIZE_MAX;
+  for (auto& t : rest) {
+    if (out.size() >= limit) break;
+    out.push_back(t);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> select_policy_tags(const CaptionPolicy& policy, const std::vector<std::string>& tags,
+                                            const PolicyResources& res, const std::vector<std::string>& constant_tags) {
+  return arrange_tags(policy, clean_policy_tags(policy, tags, res), res, constant_tags);
+}
+
+std::vector<std::string> render_policy_lines(const CaptionPolicy& policy, const std::vector<std::string>& tags,
+                                             const PolicyResources& res) {
+  std::vector<std::string> lead;
+  if (!policy.trigger_token.empty()) lead.push_back(policy.trigger_token);
+  if (!policy.caption_prefix.empty()) lead.push_back(policy.caption_prefix);
+  std::vector<std::string> shown;
+  for (auto& t : tags) shown.push_back(display_tag(policy, t));
+  std::vector<std::string> tag_items = lead;
+  tag_items.insert(tag_items.end(), shown.begin(), shown.end());
+  const std::string tag_line = format_tags(tag_items);
+
+  SentenceOptions so;
+  so.commas = policy.sentence_commas;
+  so.ja = res.ja;
+  std::string en, en_detailed, ja;
+  bool have_en = false, have_detailed = false, have_ja = false;
+
+  std::vector<std::string> lines;
+  size_t count = policy.mode == "single" ? std::min<size_t>(1, policy.lines.size()) : policy.lines.size();
+  for (size_t i = 0; i < count; ++i) {
+    const std::string& tmpl = policy.lines[i];
+    if (tmpl == "{TAGS}") {
+      lines.push_back(tag_line);
+      continue;
+    }
+    std::string body = tmpl;
+    auto fill = [&](const char* ph, std::string& cache, bool& have, auto make) {
+      if (body.find(ph) == std::string::npos) return;
+      if (!have) cache = make(), have = true;
+      body = replace_all(body, ph, cache);
+    };
+    fill("{EN_SENTENCE_DETAILED}", en_detailed, have_detailed, [&] { return english_sentence_detailed(tags, so); });
+    fill("{EN_SENTENCE}", en, have_en, [&] { return english_sentence(tags, so); });
+    fill("{JA_SENTENCE}", ja, have_ja, [&] { return japanese_sentence(tags, so); });
+    if (body.find("{TAGS}") != std::string::npos) body = replace_all(body, "{TAGS}", format_tags(shown));
+    body = std::string(trim(body));
+    if (body.empty()) {  // nothing recognised for a sentence: the tag line stands in
+      lines.push_back(tag_line);
+      continue;
+    }
+    std::vector<std::string> items = lead;
+    items.push_back(body);
+    lines.push_back(format_tags(items));
+  }
+  return lines;
+}
+
+Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const CaptionPolicy& policy,
+                                               const PolicyResources& res, const PolicyApplyParams& params) {
+  ScanOptions so;
+  so.recursive = params.recursive;
+  so.caption_extension = params.caption_extension;
+  TM_ASSIGN_OR_RETURN(Dataset ds, scan_dataset(root, so));
+  PolicyApplyReport report;
+  report.images = ds.items.size();
+  const fs::path originals = root / ".tagmetry" / "originals";
+
+  struct Source {
+    const DatasetItem* item;
+    std::string relcap;
+    std::string current;              // current caption text
+    std::vector<std::string> tags;    // cleaned source tags
+    bool save_original = false;
+  };
+  std::vector<Source> sources;
+  for (auto& item : ds.items) {
+    if (!item.has_caption) continue;
+    ++report.captions;
+    Source s{&item, relative_generic(item.caption, root), "", {}, false};
+    auto cur = read_text_file(item.caption);
+    if (!cur.ok()) {
+      report.skipped.emplace_back(s.relcap, cur.status().message());
+      continue;
+    }
+    s.current = *cur;
+    fs::path orig = originals / s.relcap;
+    std::string source_text = s.current;
+    std::error_code ec;
+    if (!params.from_current && fs::exists(orig, ec)) {
+      auto o = read_text_file(orig);
+      if (!o.ok()) {
+        report.skipped.emplace_back(s.relcap, o.status().message());
+        continue;
+      }
+      source_text = *o;
+    } else {
+      s.save_original = true;
+    }
+    s.tags = clean_policy_tags(policy, parse_caption_text(source_text).tags(), res);
+    sources.push_back(std::move(s));
+  }
+
+  std::vector<std::string> constant;
+  if (policy.drop_if_constant && !sources.empty()) {
+    std::unordered_map<std::string, size_t> df;
+    std::vector<std::string> order;
+    for (auto& s : sources)
+      for (auto& t : s.tags)
+        if (df[t]++ == 0) order.push_back(t);
+    for (auto& t : order)
+      if (static_cast<double>(df[t]) >= policy.constant_share * static_cast<double>(sources.size()))
+        constant.push_back(t);
+  }
+  report.constant_tags = constant;
+
+  for (auto& s : sources) {
+    std::vector<std::string> selected = arrange_tags(policy, s.tags, res, constant);
+    CaptionText out;
+    out.lines = render_policy_lines(policy, selected, res);
+    std::string after = out.text();
+    if (after == s.current) continue;
+    ++report.changed;
+    report.changes.push_back({s.relcap, s.current, after});
+    if (params.dry_run) continue;
+    if (s.save_original) {
+      fs::path orig = originals / s.relcap;
+      std::error_code ec;
+      fs::create_directories(orig.parent_path(), ec);
+      if (Status st = write_file_atomic(orig, s.current); !st.ok()) {
+        report.skipped.emplace_back(s.relcap, "cannot save the original caption: " + st.message());
+        continue;
+      }
+    }
+    if (Status st = write_caption(s.item->caption, out); !st.ok()) report.skipped.emplace_back(s.relcap, st.message());
+  }
+  return report;
+}
+
+}  // namespace tagmetry

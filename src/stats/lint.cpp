@@ -1,0 +1,333 @@
+// Dataset lint rules over a loaded corpus (see lint.h for the rule list).
+#include "tagmetry/lint.h"
+
+#include <nlohmann/json.hpp>
+#include <toml.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/dataset.h"
+#include "tagmetry/dataset_stats.h"
+#include "tagmetry/files.h"
+#include "tagmetry/sha256.h"
+#include "tagmetry/strings.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry {
+namespace fs = std::filesystem;
+
+const char* lint_severity_name(LintSeverity s) {
+  switch (s) {
+    case LintSeverity::kError: return "error";
+    case LintSeverity::kWarning: return "warning";
+    default: return "info";
+  }
+}
+
+const std::vector<std::string>& lint_rules() {
+  static const std::vector<std::string> rules = {
+      "missing-caption", "orphan-caption",      "unreadable-caption", "empty-caption",     "duplicate-tag",
+      "caption-too-long", "trigger-missing",    "trigger-not-first",  "trigger-many-tokens", "trigger-common-word",
+      "unknown-tag",     "mixed-underscores",   "caption-extension",  "unreadable-image",  "image-too-small",
+      "duplicate-image"};
+  return rules;
+}
+
+namespace {
+
+std::string plural(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+
+bool is_rating_tag(const std::string& t) {
+  std::string l = to_lower_ascii(t);
+  return l.starts_with("rating:") || l.starts_with("rating_") || l == "general" || l == "sensitive" ||
+         l == "questionable" || l == "explicit";
+}
+
+// The caption_extension of each subset of a kohya dataset_config.toml (subset → dataset → general,
+// default ".caption", as sd-scripts' config_util resolves it).
+Result<std::vector<std::string>> config_caption_extensions(const fs::path& path) {
+  TM_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
+  std::vector<std::string> out;
+  try {
+    std::istringstream in(text);
+    toml::value root = toml::parse(in, path.filename().string());
+    auto ext_of = [](const toml::value& t, std::string& ext) {
+      if (t.is_table() && t.contains("caption_extension") && t.at("caption_extension").is_string())
+        ext = t.at("caption_extension").as_string().str;
+    };
+    std::string general = ".caption";
+    if (root.contains("general")) ext_of(root.at("general"), general);
+    if (root.contains("datasets") && root.at("datasets").is_array()) {
+      for (auto& ds : root.at("datasets").as_array()) {
+        std::string dext = general;
+        ext_of(ds, dext);
+        if (ds.is_table() && ds.contains("subsets") && ds.at("subsets").is_array())
+          for (auto& sub : ds.at("subsets").as_array()) {
+            std::string sext = dext;
+            ext_of(sub, sext);
+            out.push_back(sext);
+          }
+      }
+    }
+    if (out.empty()) out.push_back(general);
+  } catch (const std::exception& e) {
+    return invalid_argument(path.string() + ": " + std::string(trim(e.what())));
+  }
+  return out;
+}
+
+// A common English word is a whole-word CLIP token among the most frequent merges.
+bool is_common_word(const ClipTokenizer& tok, const std::string& trigger) {
+  if (trigger.size() < 2) return false;
+  for (char c : trigger)
+    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
+  std::vector<int> ids = tok.encode(trigger);
+  // ids 0..511 are bytes; merges follow roughly in corpus-frequency order.
+  return ids.size() == 1 && ids[0] < 20000;
+}
+
+}  // namespace
+
+Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const LintParams& params,
+                                              const ClipTokenizer* tok, const TagDatabase* db) {
+  std::vector<LintFinding> out;
+  auto add = [&](const char* rule, LintSeverity sev, std::string message, std::vector<std::string> files = {}) {
+    out.push_back({rule, sev, std::move(message), std::move(files)});
+  };
+  const std::string& trigger = params.trigger;
+  const std::string trigger_norm = normalize_tag_name(trigger);
+
+  std::vector<std::string> missing, empty, too_long, trig_missing, trig_not_first, space_files, under_files;
+  size_t longest = 0;
+  std::string longest_file;
+  std::map<std::string, std::vector<std::string>> unknown;  // normalised tag → files
+  std::map<std::string, std::string> unknown_spelling;
+  std::unordered_map<std::string, bool> known_cache;
+  size_t captions = 0;
+  for (const CorpusItem& it : corpus.items) {
+    if (!it.has_caption) {
+      missing.push_back(it.image);
+      continue;
+    }
+    if (!it.caption_error.empty()) {
+      add("unreadable-caption", LintSeverity::kError, it.caption_error, {it.caption});
+      continue;
+    }
+    ++captions;
+    if (it.tags.empty()) {
+      empty.push_back(it.caption);
+      continue;
+    }
+    // Duplicates (after normalising spelling: "long hair" and "long_hair" are the same tag).
+    std::map<std::string, int> seen;
+    std::vector<std::string> dups;
+    bool has_space = false, has_under = false;
+    for (auto& t : it.tags) {
+      std::string n = normalize_tag_name(t);
+      if (++seen[n] == 2) dups.push_back(t);
+      if (t.size() > 3) {
+        if (t.find(' ') != std::string::npos) has_space = true;
+        else if (t.find('_') != std::string::npos) has_under = true;
+      }
+    }
+    if (!dups.empty())
+      add("duplicate-tag", LintSeverity::kWarning,
+          it.caption + ": repeated tag" + (dups.size() > 1 ? "s " : " ") + join(dups, ", ") +
+              " (kohya trains the repeat as extra weight and shuffles both copies)",
+          {it.caption});
+    if (has_space) space_files.push_back(it.caption);
+    if (has_under) under_files.push_back(it.caption);
+    if (tok && it.tokens > size_t(params.max_tokens)) {
+      too_long.push_back(it.caption);
+      if (it.tokens > longest) longest = it.tokens, longest_file = it.caption;
+    }
+    if (!trigger.empty()) {
+      bool found = false;
+      for (auto& t : it.tags) found = found || normalize_tag_name(t) == trigger_norm;
+      if (!found) trig_missing.push_back(it.caption);
+      else if (normalize_tag_name(it.tags[0]) != trigger_norm) trig_not_first.push_back(it.caption);
+    }
+    if (db) {
+      for (auto& t : it.tags) {
+        std::string n = normalize_tag_name(t);
+        if (n.empty() || n == trigger_norm || is_rating_tag(n)) continue;
+        if (std::count(n.begin(), n.end(), '_') >= 4) continue;  // a phrase, not a tag
+        auto [pos, inserted] = known_cache.try_emplace(n, false);
+        if (inserted) pos->second = db->find(n) != nullptr;
+        if (!pos->second) {
+          auto& files = unknown[n];
+          if (files.empty() || files.back() != it.caption) files.push_back(it.caption);
+          unknown_spelling.try_emplace(n, t);
+        }
+      }
+    }
+  }
+  if (!missing.empty())
+    add("missing-caption", LintSeverity::kWarning,
+        plural(missing.size(), "image has", "images have") + " no " + params.caption_extension +
+            " caption (kohya trains them with the class token only)",
+        missing);
+  if (!corpus.orphan_captions.empty())
+    add("orphan-caption", LintSeverity::kWarning,
+        plural(corpus.orphan_captions.size(), "caption file has", "caption files have") + " no image beside it",
+        corpus.orphan_captions);
+  if (!empty.empty())
+    add("empty-caption", LintSeverity::kError, plural(empty.size(), "caption is", "captions are") + " empty", empty);
+  if (!too_long.empty())
+    add("caption-too-long", LintSeverity::kWarning,
+        plural(too_long.size(), "caption exceeds", "captions exceed") + " " + std::to_string(params.max_tokens) +
+            " CLIP tokens (longest: " + std::to_string(longest) + " in " + longest_file +
+            "); kohya cuts the rest unless --max_token_length is 150 or 225",
+        too_long);
+  if (!trigger.empty()) {
+    if (!trig_missing.empty())
+      add("trigger-missing", LintSeverity::kError,
+          plural(trig_missing.size(), "caption lacks", "captions lack") + " the trigger '" + trigger + "'", trig_missing);
+    if (!trig_not_first.empty())
+      add("trigger-not-first", LintSeverity::kWarning,
+          plural(trig_not_first.size(), "caption does", "captions do") + " not start with the trigger '" + trigger +
+              "' (with shuffle_caption it is kept only within keep_tokens)",
+          trig_not_first);
+    if (tok) {
+      size_t n = tok->count(trigger);
+      if (n > size_t(params.trigger_max_tokens))
+        add("trigger-many-tokens", LintSeverity::kWarning,
+            "trigger '" + trigger + "' is " + std::to_string(n) +
+                " CLIP tokens; a short rare word (1-3 tokens) binds the concept better");
+      if (is_common_word(*tok, trigger))
+        add("trigger-common-word", LintSeverity::kWarning,
+            "trigger '" + trigger + "' is a common English word; the model already means something by it — use a rare token");
+      else if (db)
+        if (const TagInfo* info = db->find(trigger_norm); info && info->count >= 1000)
+          add("trigger-common-word", LintSeverity::kWarning,
+              "trigger '" + trigger + "' is the Danbooru tag '" + info->name + "' (" + std::to_string(info->count) +
+                  " posts); the model already means something by it — use a rare token");
+    }
+  }
+  size_t suggested = 0;
+  for (auto& [n, files] : unknown) {
+    std::string msg = "'" + unknown_spelling[n] + "' is not in the tag list";
+    LintSeverity sev = LintSeverity::kInfo;
+    if (suggested++ < params.max_suggestions) {
+      auto s = db->suggest(n, 1);
+      if (!s.empty() && s[0].tag) {
+        msg += "; did you mean '" + s[0].tag->name + "'?";
+        sev = LintSeverity::kWarning;
+      }
+    }
+    add("unknown-tag", sev, msg, files);
+  }
+  if (!space_files.empty() && !under_files.empty()) {
+    bool spaces_minor = space_files.size() <= under_files.size();
+    add("mixed-underscores", LintSeverity::kWarning,
+        "tags are written with spaces in " + plural(space_files.size(), "caption", "captions") + " and with underscores in " +
+            plural(under_files.size(), "caption", "captions") + " (\"long hair\" and \"long_hair\" are different text to "
+            "the trainer); files listed use the less common style",
+        spaces_minor ? space_files : under_files);
+  }
+  // .txt vs .caption.
+  size_t with_caption = corpus.items.size() - missing.size();
+  if (!params.config.empty()) {
+    TM_ASSIGN_OR_RETURN(auto exts, config_caption_extensions(params.config));
+    std::set<std::string> distinct(exts.begin(), exts.end());
+    for (const std::string& ext : distinct) {
+      if (ext == params.caption_extension) continue;
+      size_t present = 0;
+      for (auto& it : corpus.items) {
+        std::error_code ec;
+        if (fs::is_regular_file(caption_path_for(corpus.root / it.image, ext), ec)) ++present;
+      }
+      if (present == 0 && with_caption > 0)
+        add("caption-extension", LintSeverity::kError,
+            fs::path(params.config).filename().string() + " makes kohya read '" + ext + "' captions but the captions are '" +
+                params.caption_extension + "' files: training would ignore every caption (set caption_extension = \"" +
+                params.caption_extension + "\")");
+      else if (present < corpus.items.size())
+        add("caption-extension", LintSeverity::kWarning,
+            fs::path(params.config).filename().string() + " reads '" + ext + "' captions but only " +
+                std::to_string(present) + " of " + std::to_string(corpus.items.size()) + " images have one");
+    }
+  } else if (!corpus.other_caption_files.empty() && with_caption > 0) {
+    add("caption-extension", LintSeverity::kWarning,
+        "captions exist as both '" + params.caption_extension + "' and the other extension; kohya reads only its "
+        "caption_extension (default '.caption'); listed files are the ones it may read instead",
+        corpus.other_caption_files);
+  } else if (with_caption > 0 && params.caption_extension != ".caption") {
+    add("caption-extension", LintSeverity::kInfo,
+        "captions are '" + params.caption_extension + "' files; kohya's default caption_extension is '.caption', so "
+        "set caption_extension = \"" + params.caption_extension + "\" in dataset_config.toml (tagmetry export does)");
+  }
+  // Images.
+  std::vector<std::string> small;
+  std::string smallest;
+  long long smallest_area = -1;
+  std::map<uint64_t, std::vector<const CorpusItem*>> by_size;
+  for (const CorpusItem& it : corpus.items) {
+    if (!it.image_error.empty()) {
+      add("unreadable-image", LintSeverity::kError, it.image_error, {it.image});
+      continue;
+    }
+    if (it.file_size > 0) by_size[it.file_size].push_back(&it);
+    if (params.resolution <= 0 || it.width <= 0) continue;
+    long long area = 1LL * it.width * it.height;
+    if (area < 1LL * params.resolution * params.resolution) {
+      small.push_back(it.image);
+      if (smallest_area < 0 || area < smallest_area)
+        smallest_area = area, smallest = it.image + " " + std::to_string(it.width) + "x" + std::to_string(it.height);
+    }
+  }
+  if (!small.empty())
+    add("image-too-small", LintSeverity::kWarning,
+        plural(small.size(), "image is", "images are") + " smaller than the training resolution " +
+            std::to_string(params.resolution) + "x" + std::to_string(params.resolution) + " (smallest: " + smallest +
+            "); kohya upscales them, which trains blur",
+        small);
+  for (auto& [size, group] : by_size) {
+    if (group.size() < 2) continue;
+    std::map<std::string, std::vector<std::string>> by_hash;
+    for (const CorpusItem* it : group) {
+      auto bytes = read_file(corpus.root / it->image);
+      if (!bytes.ok()) continue;
+      Sha256 h;
+      h.update(*bytes);
+      by_hash[h.finish_hex()].push_back(it->image);
+    }
+    for (auto& [hash, files] : by_hash)
+      if (files.size() > 1)
+        add("duplicate-image", LintSeverity::kWarning,
+            plural(files.size(), "file is", "files are") + " the same image (" + files[0] + "); duplicates weigh it " +
+                std::to_string(files.size()) + "x in training",
+            files);
+  }
+  // Rule order, then message.
+  const auto& rules = lint_rules();
+  std::stable_sort(out.begin(), out.end(), [&](const LintFinding& a, const LintFinding& b) {
+    auto ra = std::find(rules.begin(), rules.end(), a.rule), rb = std::find(rules.begin(), rules.end(), b.rule);
+    if (ra != rb) return ra < rb;
+    return a.message < b.message;
+  });
+  return out;
+}
+
+bool lint_has_errors(const std::vector<LintFinding>& findings) {
+  for (auto& f : findings)
+    if (f.severity == LintSeverity::kError) return true;
+  return false;
+}
+
+std::string lint_to_json(const std::vector<LintFinding>& findings, int indent) {
+  nlohmann::json a = nlohmann::json::array();
+  for (auto& f : findings)
+    a.push_back({{"rule", f.rule}, {"severity", lint_severity_name(f.severity)}, {"message", f.message}, {"files", f.files}});
+  nlohmann::json j;
+  j["findings"] = a;
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace tagmetry

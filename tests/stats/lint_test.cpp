@@ -1,0 +1,166 @@
+// tagmetry lint: a fixture dataset containing each problem exactly once; the JSON findings are checked
+// rule by rule (severity, files), and the exit code is 1 because some findings are errors.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "png_fixture.h"
+#include "test_support.h"
+
+namespace tagmetry {
+namespace {
+
+using testing::TempDir;
+using testing::write_all;
+using testing::write_png;
+
+const char* kTagList =
+    "1girl,0,6000000,\nsolo,0,5000000,\nsmile,0,3000000,\nlong_hair,0,4000000,\nblue_hair,0,900000,\n"
+    "blue_eyes,0,1000000,\nshort_hair,0,2000000,\ndog,0,50000,\n";
+
+// Every image is 64x64 with its own fill (unique content) unless the rule needs otherwise.
+void make_fixture(const TempDir& dir) {
+  uint8_t fill = 1;
+  auto image = [&](const std::string& name, int w = 64, int h = 64) { write_png(dir / name, w, h, fill++); };
+  image("good1.png");
+  write_all(dir / "good1.txt", "zkw, 1girl, solo, long_hair");
+  image("good2.png");
+  write_all(dir / "good2.txt", "zkw, 1girl, solo, smile");
+  image("nocaption.png");                                   // missing-caption
+  write_all(dir / "orphan.txt", "zkw, 1girl");              // orphan-caption
+  image("badtext.png");
+  write_all(dir / "badtext.txt", std::string("zkw, \xff\xfe"));  // unreadable-caption
+  image("empty.png");
+  write_all(dir / "empty.txt", "  \n");                     // empty-caption
+  image("dup.png");
+  write_all(dir / "dup.txt", "zkw, 1girl, smile, smile");   // duplicate-tag
+  image("long.png");
+  std::string digits;
+  for (int i = 0; i < 80; ++i) digits += char('0' + i % 10);
+  write_all(dir / "long.txt", "zkw, 1girl, " + digits);      // caption-too-long: every digit is a CLIP token
+  image("notrigger.png");
+  write_all(dir / "notrigger.txt", "1girl, solo");          // trigger-missing
+  image("late.png");
+  write_all(dir / "late.txt", "1girl, zkw, solo");          // trigger-not-first
+  image("typo.png");
+  write_all(dir / "typo.txt", "zkw, 1girl, blue_hiar");     // unknown-tag → blue_hair
+  image("spaces.png");
+  write_all(dir / "spaces.txt", "zkw, 1girl, short hair");  // mixed-underscores
+  write_all(dir / "broken.png", "this is not a png");       // unreadable-image
+  write_all(dir / "broken.txt", "zkw, 1girl, solo");
+  write_png(dir / "small.png", 32, 32, 200);                // image-too-small (resolution 64)
+  write_all(dir / "small.txt", "zkw, 1girl, solo");
+  write_png(dir / "copy_a.png", 64, 64, 222);               // duplicate-image
+  write_png(dir / "copy_b.png", 64, 64, 222);
+  write_all(dir / "copy_a.txt", "zkw, 1girl, solo");
+  write_all(dir / "copy_b.txt", "zkw, 1girl, smile");
+  write_all(dir / "tags.csv", kTagList);
+  // caption-extension: kohya's default is .caption and the config does not change it.
+  write_all(dir / "dataset_config.toml", "[general]\nshuffle_caption = true\n\n[[datasets]]\nresolution = 64\n\n"
+                                        "[[datasets.subsets]]\nimage_dir = \".\"\nnum_repeats = 10\n");
+}
+
+std::map<std::string, std::vector<nlohmann::json>> by_rule(const nlohmann::json& j) {
+  std::map<std::string, std::vector<nlohmann::json>> m;
+  for (auto& f : j["findings"]) m[f["rule"]].push_back(f);
+  return m;
+}
+
+using Files = std::vector<std::string>;
+
+TEST(LintCli, EachProblemFoundOnceWithItsFiles) {
+  TempDir dir;
+  make_fixture(dir);
+  auto r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--resolution", "64", "--config",
+                             (dir / "dataset_config.toml").string(), "--tags-db", (dir / "tags.csv").string(),
+                             "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // errors present
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.is_object());
+  ASSERT_EQ(j.size(), 1u);  // exactly {"findings": [...]}
+  auto m = by_rule(j);
+  auto one = [&](const std::string& rule, const std::string& severity, const Files& files) {
+    SCOPED_TRACE(rule);
+    ASSERT_EQ(m[rule].size(), 1u) << r.out;
+    const auto& f = m[rule][0];
+    EXPECT_EQ(f["severity"], severity);
+    EXPECT_EQ(f["files"].get<Files>(), files);
+    EXPECT_FALSE(f["message"].get<std::string>().empty());
+    EXPECT_EQ(f.size(), 4u);  // rule, severity, message, files
+  };
+  one("missing-caption", "warning", {"nocaption.png"});
+  one("orphan-caption", "warning", {"orphan.txt"});
+  one("unreadable-caption", "error", {"badtext.txt"});
+  one("empty-caption", "error", {"empty.txt"});
+  one("duplicate-tag", "warning", {"dup.txt"});
+  one("caption-too-long", "warning", {"long.txt"});
+  one("trigger-missing", "error", {"notrigger.txt"});
+  one("trigger-not-first", "warning", {"late.txt"});
+  one("mixed-underscores", "warning", {"spaces.txt"});
+  one("caption-extension", "error", {});
+  one("unreadable-image", "error", {"broken.png"});
+  one("image-too-small", "warning", {"small.png"});
+  one("duplicate-image", "warning", {"copy_a.png", "copy_b.png"});
+  // unknown-tag: blue_hiar (a typo of a listed tag: warning with a suggestion); the digit run in
+  // long.txt is unknown too (no close tag: info).
+  ASSERT_GE(m["unknown-tag"].size(), 1u);
+  bool typo = false;
+  for (auto& f : m["unknown-tag"])
+    if (f["files"].get<Files>() == Files{"typo.txt"}) {
+      typo = true;
+      EXPECT_EQ(f["severity"], "warning");
+      EXPECT_NE(f["message"].get<std::string>().find("did you mean 'blue_hair'"), std::string::npos) << f["message"];
+    }
+  EXPECT_TRUE(typo);
+  // No trigger-word findings for a short rare trigger.
+  EXPECT_EQ(m.count("trigger-many-tokens"), 0u);
+  EXPECT_EQ(m.count("trigger-common-word"), 0u);
+  // Rule order is stable: missing-caption first.
+  EXPECT_EQ(j["findings"][0]["rule"], "missing-caption");
+}
+
+TEST(LintCli, TriggerWordRules) {
+  TempDir dir;
+  write_png(dir / "a.png", 64, 64, 1);
+  write_all(dir / "a.txt", "dog, 1girl");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--trigger", "dog", "--no-tags-db", "--json"});
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["trigger-common-word"].size(), 1u) << r.out;
+  EXPECT_EQ(m["trigger-common-word"][0]["severity"], "warning");
+  EXPECT_EQ(m.count("trigger-many-tokens"), 0u);
+  EXPECT_EQ(r.exit_code, 0);  // warnings only
+
+  write_all(dir / "a.txt", "xqzvkwplmbrt, 1girl");
+  r = testing::run_cli({"lint", dir.path().string(), "--trigger", "xqzvkwplmbrt", "--no-tags-db", "--json"});
+  m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["trigger-many-tokens"].size(), 1u) << r.out;
+  EXPECT_EQ(m.count("trigger-common-word"), 0u);
+}
+
+TEST(LintCli, CaptionExtensionMatchingConfigIsClean) {
+  TempDir dir;
+  write_png(dir / "a.png", 64, 64, 1);
+  write_all(dir / "a.txt", "zkw, 1girl");
+  write_all(dir / "c.toml", "[[datasets]]\n[[datasets.subsets]]\nimage_dir = \".\"\ncaption_extension = \".txt\"\n");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--resolution", "64", "--config",
+                             (dir / "c.toml").string(), "--no-tags-db", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["findings"].size(), 0u) << r.out;
+}
+
+TEST(LintCli, TextOutputAndBadConfig) {
+  TempDir dir;
+  write_png(dir / "a.png", 64, 64, 1);
+  write_all(dir / "a.txt", "");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--no-tags-db", "--resolution", "0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("error   empty-caption"), std::string::npos) << r.out;
+  write_all(dir / "bad.toml", "[[datasets]\n");
+  r = testing::run_cli({"lint", dir.path().string(), "--no-tags-db", "--config", (dir / "bad.toml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.toml"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace tagmetry

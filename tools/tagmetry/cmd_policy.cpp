@@ -1,0 +1,170 @@
+// tagmetry policy apply DIR (--preset NAME | --policy FILE.toml) [--trigger T]: rewrite captions by a
+// caption policy (tags kept/dropped/ordered, trigger first, hybrid sentence lines).
+// tagmetry policy show PRESET: print a preset's TOML as a starting file.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/caption_policy.h"
+#include "tagmetry/ja_dictionary.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry::cli {
+namespace {
+
+struct PolicyCliParams {
+  std::string preset;
+  std::string policy;
+  std::string trigger;
+  bool dry_run = false;
+  bool from_current = false;
+  bool recursive = false;
+  std::string caption_extension = ".txt";
+  std::string tags_db;
+  bool no_tags_db = false;
+  bool json = false;
+};
+
+const OptionSet<PolicyCliParams>& policy_cli_options() {
+  static const OptionSet<PolicyCliParams> set = [] {
+    OptionSet<PolicyCliParams> s;
+    s.add("preset", &PolicyCliParams::preset, "Shipped policy to apply", {"", "default", "sd15", "sdxl"})
+        .add("policy", &PolicyCliParams::policy, "Policy TOML file to apply (see `tagmetry policy show default`)")
+        .add("trigger", &PolicyCliParams::trigger, "Trigger token; overrides the policy's trigger_token")
+        .add("dry-run", &PolicyCliParams::dry_run, "Print what would change; write nothing")
+        .add("from-current", &PolicyCliParams::from_current,
+             "Use the current captions as the source instead of the saved originals (.tagmetry/originals)")
+        .add("recursive", &PolicyCliParams::recursive, "Include subfolders")
+        .add("caption-extension", &PolicyCliParams::caption_extension, "Caption file extension")
+        .add("tags-db", &PolicyCliParams::tags_db, "Tag list (tagcomplete CSV) for alias merging; default: shipped list")
+        .add("no-tags-db", &PolicyCliParams::no_tags_db, "Do not load a tag list (aliases only normalise spelling)")
+        .add("json", &PolicyCliParams::json, "Print the summary and changes as JSON");
+    return s;
+  }();
+  return set;
+}
+
+struct PolicyState {
+  std::string dir;
+  std::string show_name;
+  CLI::App* apply = nullptr;
+  CLI::App* show = nullptr;
+};
+
+int run_show(const PolicyState& st) {
+  auto text = policy_preset_text(st.show_name);
+  if (!text.ok()) {
+    print_error(text.status());
+    return kExitUsage;
+  }
+  std::fputs(text->c_str(), stdout);
+  if (!text->empty() && text->back() != '\n') std::fputs("\n", stdout);
+  return kExitOk;
+}
+
+int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound) {
+  PolicyCliParams p;
+  if (Status s = bound.apply(p); !s.ok()) {
+    print_error(s);
+    return kExitUsage;
+  }
+  if (p.preset.empty() == p.policy.empty()) {
+    print_error("policy apply: give exactly one of --preset NAME or --policy FILE.toml");
+    return kExitUsage;
+  }
+  Result<CaptionPolicy> policy = p.preset.empty() ? load_caption_policy(p.policy) : load_policy_preset(p.preset);
+  if (!policy.ok()) {
+    print_error(policy.status());
+    return kExitUsage;
+  }
+  if (!p.trigger.empty()) policy->trigger_token = p.trigger;
+
+  PolicyResources res;
+  std::unique_ptr<TagDatabase> db;
+  std::unique_ptr<JaDictionary> ja;
+  std::unique_ptr<TagImplications> implications;
+  if (!p.no_tags_db && policy->merge_aliases) {
+    auto loaded = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
+    if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
+    else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
+    else print_warning("tag list not loaded (" + loaded.status().message() + "); aliases only normalise spelling");
+  }
+  res.tags = db.get();
+  bool wants_ja = false;
+  for (auto& l : policy->lines) wants_ja = wants_ja || l.find("{JA_SENTENCE}") != std::string::npos;
+  if (wants_ja) {
+    auto loaded = JaDictionary::load_default();
+    if (loaded.ok()) ja = std::make_unique<JaDictionary>(std::move(loaded).value());
+    else print_warning("Japanese dictionary not loaded (" + loaded.status().message() + "); built-in words only");
+  }
+  res.ja = ja.get();
+  if (policy->remove_implied) {
+    auto loaded = TagImplications::load_default();
+    if (!loaded.ok()) return print_error(loaded.status()), kExitUsage;
+    implications = std::make_unique<TagImplications>(std::move(loaded).value());
+  }
+  res.implications = implications.get();
+
+  PolicyApplyParams ap;
+  ap.dry_run = p.dry_run;
+  ap.from_current = p.from_current;
+  ap.recursive = p.recursive;
+  ap.caption_extension = p.caption_extension;
+  auto report = apply_caption_policy(st.dir, *policy, res, ap);
+  if (!report.ok()) {
+    print_error(report.status());
+    return exit_code_for(report.status());
+  }
+  const PolicyApplyReport& r = *report;
+  if (p.json) {
+    nlohmann::json j{{"policy", policy->name},      {"trigger", policy->trigger_token}, {"dry_run", p.dry_run},
+                     {"images", r.images},          {"captions", r.captions},          {"changed", r.changed},
+                     {"constant_tags", r.constant_tags}};
+    nlohmann::json changes = nlohmann::json::array(), skipped = nlohmann::json::array();
+    for (auto& c : r.changes) changes.push_back({{"file", c.file}, {"before", c.before}, {"after", c.after}});
+    for (auto& [f, why] : r.skipped) skipped.push_back({{"file", f}, {"error", why}});
+    j["changes"] = changes;
+    j["skipped"] = skipped;
+    j["kohya"] = {{"shuffle_caption", policy->kohya.shuffle_caption},
+                  {"keep_tokens", policy->kohya.keep_tokens},
+                  {"caption_tag_dropout_rate", policy->kohya.caption_tag_dropout_rate},
+                  {"caption_dropout_rate", policy->kohya.caption_dropout_rate},
+                  {"enable_wildcard", policy->kohya.enable_wildcard}};
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    if (p.dry_run)
+      for (auto& c : r.changes) std::printf("--- %s\n%s\n+++ %s\n%s\n", c.file.c_str(), c.before.c_str(), c.file.c_str(), c.after.c_str());
+    for (auto& [f, why] : r.skipped) print_warning(f + ": " + why);
+    std::printf("policy %s: %zu captions, %zu %s%s\n", policy->name.c_str(), r.captions, r.changed,
+                p.dry_run ? "would change" : "changed",
+                r.constant_tags.empty() ? "" : (", constant tags dropped: " + join(r.constant_tags, " ")).c_str());
+    std::printf("kohya subset settings for these captions:\n%s", policy->kohya.to_toml().c_str());
+  }
+  return r.skipped.empty() ? kExitOk : kExitSomeFailed;
+}
+
+RunFunction setup_policy(CLI::App& sub) {
+  auto st = std::make_shared<PolicyState>();
+  sub.require_subcommand(1);
+  st->apply = sub.add_subcommand("apply", "Apply a caption policy to the captions of DIR");
+  st->apply->add_option("DIR", st->dir, "Dataset folder (images with caption files beside them)")->required();
+  auto bound = std::make_shared<BoundOptions<PolicyCliParams>>(*st->apply, policy_cli_options());
+  st->show = sub.add_subcommand("show", "Print a preset policy as TOML (a starting file to edit)");
+  st->show->add_option("PRESET", st->show_name, "default, sd15 or sdxl")->required();
+  return [st, bound]() {
+    if (st->show->parsed()) return run_show(*st);
+    return run_apply(*st, *bound);
+  };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("policy", "Caption policies: apply a preset or TOML policy (trigger, tag rules, hybrid sentence lines)",
+                 70, setup_policy);
+
+}  // namespace tagmetry::cli

@@ -1,0 +1,122 @@
+// tagmetry stats DIR [--json] [--html report.html]: tag frequencies (per category), co-occurrence with
+// lift, near-constant tags, tags and CLIP tokens per caption, ratings, rare tags, image sizes.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli_options.h"
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/dataset_stats.h"
+#include "tagmetry/files.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry::cli {
+namespace {
+
+struct StatsCliParams {
+  bool json = false;
+  std::string html;
+  bool recursive = false;
+  std::string caption_extension = ".txt";
+  std::string separator = ",";
+  double near_constant_share = 0.9;
+  int top_pairs = 20;
+  int top = 30;
+  std::string tags_db;
+  bool no_tags_db = false;
+  bool no_image_sizes = false;
+  int threads = 0;
+};
+
+const OptionSet<StatsCliParams>& stats_cli_options() {
+  static const OptionSet<StatsCliParams> set = [] {
+    OptionSet<StatsCliParams> s;
+    s.add("json", &StatsCliParams::json, "Print every figure as JSON")
+        .add("html", &StatsCliParams::html, "Write a self-contained HTML report with charts to this file")
+        .add("recursive", &StatsCliParams::recursive, "Include subfolders")
+        .add("caption-extension", &StatsCliParams::caption_extension, "Caption file extension")
+        .add("separator", &StatsCliParams::separator, "Tag separator of the caption's first line")
+        .add("near-constant-share", &StatsCliParams::near_constant_share,
+             "Tags in at least this share of captions are reported as near-constant")
+        .add("top-pairs", &StatsCliParams::top_pairs, "Co-occurring pairs listed (by count and by lift)")
+        .add("top", &StatsCliParams::top, "Tags listed in the text summary")
+        .add("tags-db", &StatsCliParams::tags_db, "Tag list (tagcomplete CSV) for categories; default: shipped list")
+        .add("no-tags-db", &StatsCliParams::no_tags_db, "Do not load a tag list (categories 'unknown')")
+        .add("no-image-sizes", &StatsCliParams::no_image_sizes, "Skip reading image headers")
+        .add("threads", &StatsCliParams::threads, "Reader threads (0: one per core)");
+    return s;
+  }();
+  return set;
+}
+
+RunFunction setup_stats(CLI::App& sub) {
+  auto dir = std::make_shared<std::string>();
+  sub.add_option("DIR", *dir, "Dataset folder (images with caption files beside them)")->required();
+  auto bound = std::make_shared<BoundOptions<StatsCliParams>>(sub, stats_cli_options());
+  return [dir, bound]() {
+    StatsCliParams p;
+    if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
+    auto tok = ClipTokenizer::load_default();
+    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
+    std::unique_ptr<TagDatabase> db;
+    if (!p.no_tags_db) {
+      auto loaded = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
+      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
+      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
+    }
+    CorpusOptions co;
+    co.recursive = p.recursive;
+    co.caption_extension = p.caption_extension;
+    co.separator = p.separator;
+    co.read_image_sizes = !p.no_image_sizes;
+    co.threads = p.threads;
+    auto corpus = load_corpus(*dir, co, &*tok);
+    if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
+    StatsParams sp;
+    sp.near_constant_share = p.near_constant_share;
+    sp.top_pairs = size_t(std::max(0, p.top_pairs));
+    DatasetStats st = compute_stats(*corpus, sp, db.get());
+    if (!p.html.empty()) {
+      std::string title = "Dataset report: " + std::filesystem::path(*dir).lexically_normal().filename().string();
+      if (Status s = write_file_atomic(p.html, stats_to_html(st, title)); !s.ok()) return print_error(s), kExitSomeFailed;
+    }
+    if (p.json) {
+      std::cout << stats_to_json(st) << "\n";
+      return kExitOk;
+    }
+    std::printf("%zu images, %zu captions (%zu empty), %zu orphan captions\n", st.images, st.captions,
+                st.empty_captions, st.orphan_captions);
+    std::printf("%zu distinct tags, %zu uses; tags per caption: mean %.1f, median %.1f, max %zu\n", st.unique_tags,
+                st.tag_occurrences, st.tags_per_caption.mean, st.tags_per_caption.median, st.tags_per_caption.max);
+    std::printf("CLIP tokens per caption: mean %.1f, max %zu; over 75: %zu (%.1f%%)\n", st.tokens_per_caption.mean,
+                st.tokens_per_caption.max, st.over_75_tokens, 100.0 * st.over_75_share);
+    std::printf("\ntop tags:\n");
+    for (size_t i = 0; i < st.tags.size() && i < size_t(std::max(0, p.top)); ++i)
+      std::printf("  %6zu  %5.1f%%  %-10s %s\n", st.tags[i].count,
+                  st.captions ? 100.0 * double(st.tags[i].count) / double(st.captions) : 0.0,
+                  st.tags[i].category.c_str(), st.tags[i].tag.c_str());
+    if (!st.near_constant.empty()) {
+      std::printf("\nnear-constant tags (in >= %.0f%% of captions; the trigger will absorb them):\n",
+                  100.0 * sp.near_constant_share);
+      for (auto& t : st.near_constant) std::printf("  %s (%zu)\n", t.tag.c_str(), t.count);
+    }
+    std::printf("\ntop pairs (count, lift):\n");
+    for (auto& pr : st.top_pairs) std::printf("  %6zu  %5.2f  %s + %s\n", pr.count, pr.lift, pr.a.c_str(), pr.b.c_str());
+    std::printf("\nratings:");
+    for (auto& r : st.ratings) std::printf(" %s %zu", r.label.c_str(), r.count);
+    std::printf("\nrare tags (one caption): %zu\n", st.rare_tag_count);
+    std::printf("image short side: min %zu, median %.0f, max %zu\n", st.short_side.min, st.short_side.median,
+                st.short_side.max);
+    if (!p.html.empty()) std::printf("report: %s\n", p.html.c_str());
+    return kExitOk;
+  };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("stats", "Measure a dataset: tag frequencies, co-occurrence, token lengths, sizes (--json, --html)", 71,
+                 setup_stats);
+
+}  // namespace tagmetry::cli
