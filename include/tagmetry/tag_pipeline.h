@@ -1,7 +1,10 @@
 #pragma once
-// `tagmetry tag`: decode/preprocess threads feed batched inference through a bounded pool of buffers
-// (memory stays bounded whatever the folder size); the inference thread selects tags and writes
-// captions atomically. Existing captions are skipped unless append or overwrite (with a backup) is asked.
+// `tagmetry tag`: decode/preprocess threads hash each image (SHA-256 of the bytes) and decode only those
+// without stored scores; they feed batched inference through a bounded pool of buffers (memory stays
+// bounded whatever the folder size). The inference thread stores the scores (store.h), selects tags from
+// the stored (quantized) values and writes captions through the journal (caption_journal.h), one
+// transaction per batch, so a run killed at any moment resumes where it stopped. Existing captions are
+// skipped unless append or overwrite (with a backup) is asked.
 
 #include <atomic>
 #include <filesystem>
@@ -30,6 +33,10 @@ struct TagParams : SelectionParams {
   bool overwrite = false;
   std::string caption_extension = ".txt";
   std::string output_jsonl;
+  bool force = false;             // run the model even for images with stored scores
+  std::string shard;              // "i/N": only images whose content hash falls in shard i of N
+  std::string db;                 // database file; empty = DATASET/.tagmetry/tagmetry.db (or the shard's)
+  std::string command_line;       // recorded in the journal (not an option)
 };
 
 // The declaration of every `tag` option (CLI flags, server JSON, docs come from it).
@@ -52,12 +59,16 @@ struct TagReport {
   size_t overwritten = 0;
   size_t skipped_existing = 0;
   size_t failed = 0;
+  size_t reused = 0;      // images whose stored scores were used (no decode, no inference)
+  size_t other_shards = 0;  // images left to other shards (--shard)
   std::vector<std::pair<std::string, std::string>> failures;  // relpath, message
   std::vector<std::string> skipped;                           // relpaths with an existing caption
   std::vector<std::string> backups;                           // backup files written by overwrite
   double seconds = 0;
   bool cancelled = false;
   std::string model_path;
+  std::string model_name;   // as stored in the database (retag --model takes it)
+  std::string db_path;
   TaggerSpec spec;
   Thresholds thresholds;
 };

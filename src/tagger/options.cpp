@@ -13,7 +13,10 @@ const OptionSet<TagParams>& tag_options() {
         .add("device", &TagParams::device, "Execution provider", {"cpu", "cuda", "tensorrt", "coreml"}, "TAGMETRY_DEVICE")
         .add("batch-size", &TagParams::batch_size, "Images per inference batch")
         .add("threads", &TagParams::threads, "Decode/preprocess threads (0 = min(4, cores))")
-        .add("intra-threads", &TagParams::intra_threads, "ONNX Runtime threads (0 = one per core)");
+        .add("intra-threads", &TagParams::intra_threads, "ONNX Runtime threads (0 = one per core)")
+        .add("force", &TagParams::force, "Run the model even for images whose scores are stored")
+        .add("shard", &TagParams::shard, "Process only shard i of N (i/N, 0-based, by content hash) into its own database")
+        .add("db", &TagParams::db, "Database file (default: DIR/.tagmetry/tagmetry.db, or tagmetry.shard-i-of-N.db)");
     add_selection_options(s);
     s.group("Files")
         .add("recursive", &TagParams::recursive, "Tag images in subfolders too")

@@ -6,10 +6,15 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <unordered_set>
 
 #include "tagmetry/caption.h"
+#include "tagmetry/caption_journal.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
+#include "tagmetry/model_registry.h"
+#include "tagmetry/sha256.h"
+#include "tagmetry/store.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_pipeline.h"
 #include "tagmetry/tagger.h"
@@ -25,6 +30,9 @@ struct Prepared {
   std::vector<float>* buffer = nullptr;  // from the pool; null on failure
   Status status;
   int width = 0, height = 0;
+  ImageRecord record;        // relpath, content hash, size, mtime (for the images table)
+  bool cached = false;       // scores stored: no decode, no inference
+  bool other_shard = false;  // belongs to another --shard
 };
 
 // Fixed set of input buffers: decoders block when all are in flight, which bounds memory.
@@ -111,12 +119,51 @@ std::string append_tags_to_caption(std::string_view existing, const std::vector<
   return caption.text();
 }
 
+namespace {
+
+// The model's identity in the database: file hashes (the model file's is cached by path, size, mtime).
+Result<ModelRecord> model_record(Store& store, const ModelFolder& model, const TagParams& params, const Tagger& tagger) {
+  ModelRecord m;
+  std::error_code ec;
+  fs::path abs = fs::absolute(model.model, ec);
+  m.path = (ec ? model.model : abs).string();
+  TM_ASSIGN_OR_RETURN(auto stamp, file_stamp(model.model));
+  TM_ASSIGN_OR_RETURN(auto cached, store.cached_file_hash(m.path, stamp.first, stamp.second));
+  if (cached) {
+    m.sha256 = *cached;
+  } else {
+    TM_ASSIGN_OR_RETURN(m.sha256, sha256_file(model.model));
+    TM_RETURN_IF_ERROR(store.remember_file_hash(m.path, stamp.first, stamp.second, m.sha256));
+  }
+  TM_ASSIGN_OR_RETURN(m.labels_sha256, sha256_file(model.labels));
+  if (!params.model_dir.empty()) {
+    m.name = fs::path(params.model_dir).lexically_normal().filename().string();
+    if (m.name.empty()) m.name = fs::path(params.model_dir).lexically_normal().parent_path().filename().string();
+  } else if (!params.model.empty()) {
+    auto entry = find_model(params.model, std::nullopt);
+    m.name = entry.ok() ? entry->name : params.model;
+  } else {
+    m.name = default_model().name;
+  }
+  m.type = model.type == ModelType::kJoyTag ? "joytag" : "wd";
+  m.labels = tagger.labels();
+  m.default_general_threshold = tagger.spec().default_general_threshold;
+  m.default_character_threshold = tagger.spec().default_character_threshold;
+  return m;
+}
+
+}  // namespace
+
 Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& model, const TagParams& params,
                               const TagCallbacks& callbacks) {
   if (params.append && params.overwrite) return invalid_argument("--append and --overwrite cannot be used together");
   if (params.batch_size < 1 || params.batch_size > 1024) return invalid_argument("--batch-size must be between 1 and 1024");
   if (params.caption_extension.empty() || params.caption_extension[0] != '.')
     return invalid_argument("--caption-extension must start with a dot (e.g. .txt)");
+  std::pair<int, int> shard{0, 1};
+  if (!params.shard.empty()) {
+    TM_ASSIGN_OR_RETURN(shard, parse_shard(params.shard));
+  }
   auto start = std::chrono::steady_clock::now();
 
   TM_ASSIGN_OR_RETURN(Dataset ds, scan_dataset(dataset_dir, {params.recursive, params.caption_extension}));
@@ -132,9 +179,29 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     if (!jsonl) return io_error(params.output_jsonl + ": cannot write");
   }
 
+  // The database: scores by content hash, images, the caption journal.
+  const bool sharded = !params.shard.empty();
+  const fs::path db_path = !params.db.empty() ? fs::path(params.db)
+                           : sharded        ? shard_store_path(dataset_dir, shard.first, shard.second)
+                                            : default_store_path(dataset_dir);
+  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
+  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true, /*exclusive=*/sharded));
+  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, dataset_dir));
+  journal.begin_operation("tag", params.command_line);
+  TM_ASSIGN_OR_RETURN(ModelRecord model_row, model_record(*store, model, params, *tagger));
+  TM_RETURN_IF_ERROR(store->put_model(model_row));
+  TM_ASSIGN_OR_RETURN(const auto known_images, store->images());
+  std::unordered_set<std::string> cached;
+  if (!params.force) {
+    TM_ASSIGN_OR_RETURN(cached, store->hashes_with_scores(model_row.id));
+  }
+  TM_ASSIGN_OR_RETURN(const auto last_written, journal.last_written());
+
   TagReport report;
   report.images = ds.items.size();
   report.model_path = model.model.string();
+  report.model_name = model_row.name;
+  report.db_path = db_path.string();
   report.thresholds = selector.thresholds();
 
   std::vector<size_t> work;  // indices of items to run
@@ -157,6 +224,7 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   std::atomic<bool> stop{false};
   auto cancelled = [&] { return callbacks.cancel && callbacks.cancel->load(); };
 
+  // Decoder threads: hash, then decode only what has no stored scores and belongs to this shard.
   std::vector<std::thread> threads;
   for (size_t t = 0; t < (work.empty() ? 0 : decoders); ++t) {
     threads.emplace_back([&] {
@@ -165,10 +233,27 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
         if (k >= work.size()) break;
         Prepared p;
         p.index = work[k];
+        const DatasetItem& item = ds.items[p.index];
+        auto sha = content_hash(item.image, item.relpath, known_images, &p.record);
+        if (!sha.ok()) {
+          p.status = sha.status();
+          ready.push(std::move(p));
+          continue;
+        }
+        if (sharded && shard_of(*sha, shard.second) != shard.first) {
+          p.other_shard = true;
+          ready.push(std::move(p));
+          continue;
+        }
+        if (cached.count(*sha)) {
+          p.cached = true;
+          ready.push(std::move(p));
+          continue;
+        }
         p.buffer = pool.acquire(stop);
         if (!p.buffer) break;
         ImageInfo original;
-        auto image = load_padded_square(ds.items[p.index].image, tagger->spec().side, {}, &original);
+        auto image = load_padded_square(item.image, tagger->spec().side, {}, &original);
         if (image.ok()) {
           tagger->preprocess(*image, p.buffer->data());
           p.width = original.width;
@@ -195,65 +280,133 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     if (callbacks.on_item) callbacks.on_item(r);
   };
 
-  auto write_caption_for = [&](const DatasetItem& item, const std::vector<SelectedTag>& tags, TagItemResult& r) {
+  // The caption write for one image, or nullopt when nothing is to be written.
+  auto plan_caption = [&](const DatasetItem& item, const std::vector<SelectedTag>& tags,
+                          TagItemResult& r) -> Result<std::optional<CaptionWrite>> {
     std::vector<std::string> names;
     for (auto& t : tags) names.push_back(t.tag);
-    std::string text = selector.caption(tags);
-    std::error_code ec;
-    bool exists = fs::exists(item.caption, ec);
-    if (exists && params.append) {
-      auto old = read_text_file(item.caption);
-      if (!old.ok()) return old.status();
-      text = append_tags_to_caption(*old, names, params.caption_separator);
+    CaptionWrite w;
+    w.relpath = relative_generic(item.caption, ds.root);
+    TM_ASSIGN_OR_RETURN(w.before, read_caption_if_exists(item.caption));
+    auto lw = last_written.find(w.relpath);
+    const bool ours = w.before && lw != last_written.end() && lw->second.after == w.before;
+    if (w.before && params.append) {
+      // Re-running an append merges into the user's text, not into our previous result.
+      w.base = ours && lw->second.base ? lw->second.base : w.before;
+      w.after = append_tags_to_caption(*w.base, names, params.caption_separator);
       r.outcome = ItemOutcome::kAppended;
-    } else if (exists && params.overwrite) {
-      TM_ASSIGN_OR_RETURN(fs::path backup, backup_file(item.caption));
-      report.backups.push_back(backup.string());
+    } else if (w.before && params.overwrite) {
+      w.after = selector.caption(tags);
+      w.backup = !ours;  // our own earlier write is in the journal already
       r.outcome = ItemOutcome::kOverwritten;
-    } else if (exists) {
+    } else if (w.before) {
       // Appeared while we were running (another process): never clobber it.
       r.outcome = ItemOutcome::kSkippedExisting;
       report.skipped_existing++;
       report.skipped.push_back(item.relpath);
-      return Status();
+      return std::optional<CaptionWrite>();
+    } else {
+      w.after = selector.caption(tags);
     }
-    return write_file_atomic(item.caption, text);
+    if (w.after == w.before) return std::optional<CaptionWrite>();
+    return std::optional<CaptionWrite>(std::move(w));
   };
 
-  std::vector<Prepared> pending;
+  std::vector<Prepared> pending;  // waiting for inference
+  std::vector<Prepared> reuse;    // cached scores, no inference
   std::vector<float> input(batch * tagger->input_size());
   size_t received = 0;
   Status fatal;
   auto run_batch = [&] {
-    if (pending.empty()) return;
-    const size_t n = pending.size(), floats = tagger->input_size();
-    for (size_t i = 0; i < n; ++i) {
-      std::copy(pending[i].buffer->begin(), pending[i].buffer->end(), input.begin() + i * floats);
-      pool.release(pending[i].buffer);
+    if (pending.empty() && reuse.empty()) return;
+    std::vector<std::vector<float>> probs;
+    if (!pending.empty()) {
+      const size_t n = pending.size(), floats = tagger->input_size();
+      for (size_t i = 0; i < n; ++i) {
+        std::copy(pending[i].buffer->begin(), pending[i].buffer->end(), input.begin() + i * floats);
+        pool.release(pending[i].buffer);
+      }
+      auto inferred = tagger->infer(input.data(), n);
+      if (!inferred.ok()) {
+        fatal = inferred.status();
+        pending.clear();
+        reuse.clear();
+        return;
+      }
+      probs = std::move(*inferred);
     }
-    auto probs = tagger->infer(input.data(), n);
-    if (!probs.ok()) {
-      fatal = probs.status();
-      pending.clear();
-      return;
+    // Captions are selected from the values as stored, so retag derives exactly the same ones.
+    std::vector<Prepared*> items;
+    std::vector<std::vector<float>> scores;
+    std::vector<bool> fresh;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      items.push_back(&pending[i]);
+      scores.push_back(probs[i].empty() ? probs[i] : decode_scores(encode_scores(probs[i]), probs[i].size()));
+      fresh.push_back(true);
     }
-    for (size_t i = 0; i < n; ++i) {
-      const DatasetItem& item = ds.items[pending[i].index];
-      TagItemResult r{item.relpath, ItemOutcome::kTagged, "", {}, pending[i].width, pending[i].height};
-      if ((*probs)[i].empty()) {
+    for (auto& p : reuse) {
+      auto stored = store->get_scores(p.record.sha256, model_row.id, tagger->labels().size());
+      if (!stored.ok()) {
+        fatal = stored.status();
+        break;
+      }
+      if (p.record.width == 0) {
+        auto size = store->size_of(p.record.sha256);
+        if (size.ok()) std::tie(p.record.width, p.record.height) = *size;
+      }
+      items.push_back(&p);
+      scores.push_back(std::move(*stored));
+      fresh.push_back(false);
+    }
+    if (!fatal.ok()) return;
+    std::vector<TagItemResult> results;
+    std::vector<CaptionWrite> writes;
+    std::vector<size_t> write_of;  // results index per write
+    for (size_t i = 0; i < items.size(); ++i) {
+      Prepared& p = *items[i];
+      const DatasetItem& item = ds.items[p.index];
+      if (fresh[i]) p.record.width = p.width, p.record.height = p.height;
+      TagItemResult r{item.relpath, ItemOutcome::kTagged, "", {}, p.record.width, p.record.height};
+      if (scores[i].empty()) {
         r.outcome = ItemOutcome::kFailed;
-        r.message = item.relpath + ": the model produced NaN or infinite scores";
+        r.message = item.relpath + (fresh[i] ? ": the model produced NaN or infinite scores"
+                                             : ": stored scores do not match the model (run with --force)");
       } else {
-        r.tags = selector.select(tagger->labels(), (*probs)[i]);
-        Status s = write_caption_for(item, r.tags, r);
-        if (!s.ok()) {
+        r.tags = selector.select(tagger->labels(), scores[i]);
+        auto w = plan_caption(item, r.tags, r);
+        if (!w.ok()) {
           r.outcome = ItemOutcome::kFailed;
-          r.message = s.message();
+          r.message = w.status().message();
+        } else if (*w) {
+          writes.push_back(std::move(**w));
+          write_of.push_back(results.size());
         }
       }
-      if (r.outcome != ItemOutcome::kSkippedExisting) finish_item(std::move(r));
+      results.push_back(std::move(r));
     }
+    std::vector<fs::path> backups;
+    auto written = journal.apply(writes, [&]() -> Status {
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (fresh[i] && !scores[i].empty()) TM_RETURN_IF_ERROR(store->put_scores(items[i]->record.sha256, model_row.id, scores[i]));
+        TM_RETURN_IF_ERROR(store->put_image(items[i]->record));
+      }
+      return {};
+    }, &backups);
+    if (!written.ok()) {
+      fatal = written.status();
+      return;
+    }
+    for (auto& b : backups) report.backups.push_back(b.string());
+    for (size_t k = 0; k < writes.size(); ++k) {
+      if ((*written)[k].ok()) continue;
+      results[write_of[k]].outcome = ItemOutcome::kFailed;
+      results[write_of[k]].message = (*written)[k].message();
+    }
+    report.reused += reuse.size();
+    for (auto& r : results)
+      if (r.outcome != ItemOutcome::kSkippedExisting) finish_item(std::move(r));
     pending.clear();
+    reuse.clear();
     if (callbacks.on_progress) callbacks.on_progress(received, work.size());
   };
 
@@ -265,10 +418,20 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     Prepared p;
     if (!ready.pop(p, std::chrono::milliseconds(50))) {
       // Nothing new: run what we have rather than wait (keeps the model busy with small batches at the end).
-      if (!pending.empty() && next >= work.size()) run_batch();
+      if ((!pending.empty() || !reuse.empty()) && next >= work.size()) run_batch();
       continue;
     }
     ++received;
+    if (p.other_shard) {
+      report.other_shards++;
+      if (callbacks.on_progress) callbacks.on_progress(received, work.size());
+      continue;
+    }
+    if (p.cached) {
+      reuse.push_back(std::move(p));
+      if (reuse.size() >= 256) run_batch();
+      continue;
+    }
     if (!p.buffer) {
       const DatasetItem& item = ds.items[p.index];
       std::string msg = p.status.message();
@@ -286,7 +449,10 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   stop = true;
   pool.wake_all();
   for (auto& t : threads) t.join();
+  for (auto& p : pending)
+    if (p.buffer) pool.release(p.buffer);
   if (!fatal.ok()) return fatal;
+  report.images -= report.other_shards;
   report.spec = tagger->spec();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

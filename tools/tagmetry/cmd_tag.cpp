@@ -1,6 +1,8 @@
 // tagmetry tag DIR: auto-tag a folder with a WD14 / WD v3 / JoyTag model.
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli_options.h"
@@ -15,7 +17,17 @@ namespace {
 std::atomic<bool> g_cancel{false};
 
 void on_sigint(int) {
-  if (g_cancel.exchange(true)) std::_Exit(130);  // second Ctrl-C: stop now
+  if (g_cancel.exchange(true)) std::_Exit(130);  // second Ctrl-C: stop now (the database and captions stay consistent)
+}
+
+// The command line as typed (for the journal), from /proc; "tagmetry tag" where /proc is missing.
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out;
+  for (char c : raw) out += c == '\0' ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? "tagmetry tag" : out;
 }
 
 struct TagCommand {
@@ -30,6 +42,7 @@ struct TagCommand {
       print_error(s);
       return kExitUsage;
     }
+    params.command_line = command_line();
     const bool progress_on = show_progress(json);
     std::unique_ptr<ProgressReporter> download;
     auto model = resolve_tagger_model(params, [&](const DownloadProgress& p) {
@@ -81,6 +94,10 @@ struct TagCommand {
                          {"overwritten", r.overwritten},
                          {"skipped_existing", r.skipped_existing},
                          {"failed", r.failed},
+                         {"reused", r.reused},
+                         {"other_shards", r.other_shards},
+                         {"database", r.db_path},
+                         {"model_name", r.model_name},
                          {"failures", failures},
                          {"skipped", r.skipped},
                          {"backups", r.backups},
@@ -95,6 +112,8 @@ struct TagCommand {
     std::printf("tagged %zu of %zu images in %.1fs", done, r.images, r.seconds);
     if (r.seconds > 0 && done > 0) std::printf(" (%.2f img/s)", done / r.seconds);
     std::printf("\n");
+    if (r.reused) std::printf("  %zu from stored scores (no inference; --force to run the model again)\n", r.reused);
+    if (r.other_shards) std::printf("  %zu left to other shards\n", r.other_shards);
     if (r.appended) std::printf("  %zu captions extended (--append)\n", r.appended);
     if (r.overwritten) std::printf("  %zu captions replaced (--overwrite; backups beside them)\n", r.overwritten);
     if (r.skipped_existing)
@@ -103,7 +122,7 @@ struct TagCommand {
     if (r.failed) std::printf("  %zu failed (listed above)\n", r.failed);
     if (r.cancelled)
       std::printf("interrupted: %zu images left. Run the same command again to finish them "
-                  "(images that already have a caption are skipped).\n",
+                  "(images that already have a caption are skipped; stored scores are reused).\n",
                   r.images - done - r.skipped_existing - r.failed);
   }
 };

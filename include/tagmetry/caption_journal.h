@@ -1,0 +1,137 @@
+#pragma once
+// The journal of every caption file Tagmetry writes (tag, retag, undo): before and after text, time and
+// the command, grouped into operations so `tagmetry undo` can revert the last one.
+//
+// Writes are two-phase so a crash at any moment is detectable: the journal rows are committed as
+// "pending" before the files are renamed into place (write_file_atomic: a reader sees the old or the new
+// file, never a mix), then marked "done". Opening the journal settles rows an interrupted run left
+// pending by looking at the files: a file holding the new text was written (done), any other was not
+// (the row is dropped). Captions on disk stay the truth.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tagmetry/status.h"
+#include "tagmetry/store.h"
+
+namespace tagmetry {
+
+struct CaptionWrite {
+  std::string relpath;                 // caption path relative to the dataset root
+  std::optional<std::string> before;   // text it had (nullopt: the file did not exist)
+  std::optional<std::string> after;    // text to write (nullopt: delete the file; only undo does this)
+  bool backup = false;                 // copy the old file to a .bak beside it first (--overwrite)
+  // For --append: the user's text the tags were merged into, so retag can merge new tags into the same
+  // text instead of the previous result. nullopt for a caption Tagmetry wrote in full.
+  std::optional<std::string> base;
+};
+
+// What Tagmetry last wrote to a caption file.
+struct LastWrite {
+  std::optional<std::string> after;
+  std::optional<std::string> base;
+};
+
+struct JournalEntry {
+  int64_t id = 0;
+  int64_t operation_id = 0;
+  int64_t time = 0;  // unix seconds
+  std::string relpath;
+  std::optional<std::string> before, after;
+  std::string state;  // "pending" or "done"
+};
+
+struct OperationRecord {
+  int64_t id = 0;
+  int64_t time = 0;
+  std::string command;  // "tag", "retag", "undo"
+  std::string args;     // the command line, for --list
+  int64_t files = 0;    // caption writes recorded
+  std::optional<int64_t> undoes;     // for an undo: the operation it reverted
+  std::optional<int64_t> undone_by;  // set once an undo reverted this operation
+};
+
+class CaptionJournal {
+ public:
+  // Binds `store`'s journal to the dataset at `root` (caption relpaths are relative to it) and settles
+  // writes an interrupted run left pending. `store` must outlive the journal.
+  static Result<CaptionJournal> open(Store& store, std::filesystem::path root);
+
+  // Names the operation the following writes belong to. The operation row is created with the first
+  // write, so a run that writes nothing leaves no entry.
+  void begin_operation(std::string command, std::string args);
+
+  // Journals `writes` as pending, runs `in_transaction` (e.g. storing the batch's scores) in the same
+  // transaction, writes the files, then marks them done. Returns one Status per write (a failed write
+  // leaves that file unchanged and its row removed); a database error is returned as the overall error.
+  // `backups` receives the .bak files made. Not thread-safe.
+  Result<std::vector<Status>> apply(const std::vector<CaptionWrite>& writes,
+                                    const std::function<Status()>& in_transaction = {},
+                                    std::vector<std::filesystem::path>* backups = nullptr);
+
+  // What Tagmetry last wrote to each caption (done rows), by relpath.
+  Result<std::unordered_map<std::string, LastWrite>> last_written() const;
+
+  // Operations, newest first.
+  Result<std::vector<OperationRecord>> operations() const;
+  // The journal rows of one operation, in write order.
+  Result<std::vector<JournalEntry>> entries(int64_t operation_id) const;
+
+  // Marks `operation_id` as reverted by the current operation (set by begin_operation + a write).
+  Status mark_undone(int64_t operation_id);
+  // The current operation's id, or 0 before its first write.
+  int64_t operation_id() const { return operation_id_; }
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  CaptionJournal(Store& store, std::filesystem::path root) : store_(&store), root_(std::move(root)) {}
+  Status recover();
+  Status ensure_operation();
+
+  Store* store_;
+  std::filesystem::path root_;
+  std::string command_, args_;
+  int64_t operation_id_ = 0;
+};
+
+// Reads a caption file: nullopt when it does not exist; an error when it exists but cannot be read.
+Result<std::optional<std::string>> read_caption_if_exists(const std::filesystem::path& path);
+
+struct UndoOptions {
+  bool skip_changed = false;  // revert what can be reverted, leave files changed by hand as they are
+  bool dry_run = false;
+};
+
+struct UndoReport {
+  int64_t operation_id = 0;        // the operation reverted (0: nothing to undo)
+  std::string command;             // its command
+  std::vector<std::string> reverted;  // relpaths restored (or deleted when they did not exist before)
+  std::vector<std::string> changed;   // relpaths changed by hand since: refused (or skipped)
+  bool refused = false;               // nothing was written because of `changed`
+};
+
+// Reverts the newest operation that is not an undo and was not undone yet. When any of its files was
+// changed since Tagmetry wrote it, nothing is written and `refused` is set (unless skip_changed).
+Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOptions& options,
+                                       const std::string& args);
+
+// An advisory lock (flock) on `<database>.lock` for the life of the object, so two runs cannot write the
+// same database and captions at once (shards use different databases, hence different locks). The OS
+// releases it if the process dies.
+class DatasetLock {
+ public:
+  // Errors (kIo) when another process holds it: "… is being processed by another tagmetry run (pid N)".
+  static Result<std::unique_ptr<DatasetLock>> acquire(const std::filesystem::path& database);
+  ~DatasetLock();
+
+ private:
+  DatasetLock() = default;
+  int fd_ = -1;
+};
+
+}  // namespace tagmetry

@@ -1,0 +1,211 @@
+// Two-phase journaled caption writes, crash recovery, and the dataset lock.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "sqlite_db.h"
+#include "tagmetry/caption_journal.h"
+#include "tagmetry/files.h"
+
+namespace tagmetry {
+namespace fs = std::filesystem;
+
+namespace {
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+Result<std::optional<std::string>> read_caption_if_exists(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::optional<std::string>();
+  TM_ASSIGN_OR_RETURN(std::string bytes, read_file(path));
+  return std::optional<std::string>(std::move(bytes));
+}
+
+Result<CaptionJournal> CaptionJournal::open(Store& store, fs::path root) {
+  CaptionJournal j(store, std::move(root));
+  TM_RETURN_IF_ERROR(j.recover());
+  return j;
+}
+
+Status CaptionJournal::recover() {
+  sql::Db& db = store_->db();
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, db.prepare("SELECT id, relpath, after FROM journal WHERE state='pending'"));
+  std::vector<std::tuple<int64_t, std::string, std::optional<std::string>>> pending;
+  Status s;
+  while (q.step(&s)) pending.emplace_back(q.int64(0), q.text(1), q.optional_text(2));
+  TM_RETURN_IF_ERROR(s);
+  if (pending.empty()) return {};
+  TM_ASSIGN_OR_RETURN(sql::Stmt done, db.prepare("UPDATE journal SET state='done' WHERE id=?"));
+  TM_ASSIGN_OR_RETURN(sql::Stmt drop, db.prepare("DELETE FROM journal WHERE id=?"));
+  std::set<fs::path> folders;
+  sql::Transaction tx(db);
+  TM_RETURN_IF_ERROR(tx.begin());
+  for (auto& [id, relpath, after] : pending) {
+    fs::path file = root_ / relpath;
+    folders.insert(file.parent_path());
+    auto now = read_caption_if_exists(file);
+    bool written = now.ok() && *now == after;
+    TM_RETURN_IF_ERROR(written ? done.bind(1, id).run() : drop.bind(1, id).run());
+  }
+  TM_RETURN_IF_ERROR(db.exec("DELETE FROM operations WHERE id NOT IN (SELECT DISTINCT operation_id FROM journal "
+                             "WHERE operation_id IS NOT NULL) AND undoes IS NULL"));
+  TM_RETURN_IF_ERROR(tx.commit());
+  // Temporary files of writes that were cut short (write_file_atomic names them "<file>.tmp-tagmetry-…").
+  for (auto& folder : folders) {
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(folder, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+      if (it->path().filename().string().find(".tmp-tagmetry-") != std::string::npos) fs::remove(it->path(), ec);
+  }
+  return {};
+}
+
+void CaptionJournal::begin_operation(std::string command, std::string args) {
+  command_ = std::move(command);
+  args_ = std::move(args);
+  operation_id_ = 0;
+}
+
+Status CaptionJournal::ensure_operation() {
+  if (operation_id_) return {};
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare("INSERT INTO operations(time, command, args) VALUES(?,?,?)"));
+  TM_RETURN_IF_ERROR(q.bind(1, now_seconds()).bind(2, command_.empty() ? std::string("tag") : command_).bind(3, args_).run());
+  operation_id_ = store_->db().last_insert_id();
+  return {};
+}
+
+Result<std::vector<Status>> CaptionJournal::apply(const std::vector<CaptionWrite>& writes,
+                                                  const std::function<Status()>& in_transaction,
+                                                  std::vector<fs::path>* backups) {
+  sql::Db& db = store_->db();
+  std::vector<int64_t> ids(writes.size(), 0);
+  {
+    sql::Transaction tx(db);
+    TM_RETURN_IF_ERROR(tx.begin());
+    if (in_transaction) TM_RETURN_IF_ERROR(in_transaction());
+    if (!writes.empty()) {
+      TM_RETURN_IF_ERROR(ensure_operation());
+      TM_ASSIGN_OR_RETURN(sql::Stmt ins, db.prepare(
+          "INSERT INTO journal(time, relpath, before, after, source, operation_id, state, base) "
+          "VALUES(?,?,?,?,?,?,'pending',?)"));
+      int64_t t = now_seconds();
+      for (size_t i = 0; i < writes.size(); ++i) {
+        TM_RETURN_IF_ERROR(ins.bind(1, t).bind(2, writes[i].relpath).bind(3, writes[i].before).bind(4, writes[i].after)
+                               .bind(5, command_).bind(6, operation_id_).bind(7, writes[i].base).run());
+        ids[i] = db.last_insert_id();
+      }
+    }
+    TM_RETURN_IF_ERROR(tx.commit());
+  }
+  if (writes.empty()) return std::vector<Status>();
+
+  std::vector<Status> results(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const CaptionWrite& w = writes[i];
+    fs::path file = root_ / w.relpath;
+    if (w.backup && w.before) {
+      auto b = backup_file(file);
+      if (!b.ok()) {
+        results[i] = b.status();
+        continue;
+      }
+      if (backups) backups->push_back(*b);
+    }
+    if (w.after) {
+      results[i] = write_file_atomic(file, *w.after);
+    } else {
+      std::error_code ec;
+      fs::remove(file, ec);
+      if (ec) results[i] = io_error(file.string() + ": cannot delete (" + ec.message() + ")");
+    }
+  }
+
+  sql::Transaction tx(db);
+  TM_RETURN_IF_ERROR(tx.begin());
+  TM_ASSIGN_OR_RETURN(sql::Stmt done, db.prepare("UPDATE journal SET state='done' WHERE id=?"));
+  TM_ASSIGN_OR_RETURN(sql::Stmt drop, db.prepare("DELETE FROM journal WHERE id=?"));
+  for (size_t i = 0; i < writes.size(); ++i)
+    TM_RETURN_IF_ERROR(results[i].ok() ? done.bind(1, ids[i]).run() : drop.bind(1, ids[i]).run());
+  TM_RETURN_IF_ERROR(tx.commit());
+  return results;
+}
+
+Result<std::unordered_map<std::string, LastWrite>> CaptionJournal::last_written() const {
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
+      "SELECT relpath, after, base FROM journal WHERE state='done' ORDER BY id"));
+  std::unordered_map<std::string, LastWrite> out;
+  Status s;
+  while (q.step(&s)) out[q.text(0)] = LastWrite{q.optional_text(1), q.optional_text(2)};
+  TM_RETURN_IF_ERROR(s);
+  return out;
+}
+
+Result<std::vector<OperationRecord>> CaptionJournal::operations() const {
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
+      "SELECT o.id, o.time, o.command, o.args, (SELECT count(*) FROM journal j WHERE j.operation_id = o.id), "
+      "o.undoes, o.undone_by FROM operations o ORDER BY o.id DESC"));
+  std::vector<OperationRecord> out;
+  Status s;
+  while (q.step(&s)) {
+    OperationRecord r{q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4), {}, {}};
+    if (!q.is_null(5)) r.undoes = q.int64(5);
+    if (!q.is_null(6)) r.undone_by = q.int64(6);
+    out.push_back(std::move(r));
+  }
+  TM_RETURN_IF_ERROR(s);
+  return out;
+}
+
+Result<std::vector<JournalEntry>> CaptionJournal::entries(int64_t operation_id) const {
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
+      "SELECT id, operation_id, time, relpath, before, after, state FROM journal WHERE operation_id=? ORDER BY id"));
+  q.bind(1, operation_id);
+  std::vector<JournalEntry> out;
+  Status s;
+  while (q.step(&s))
+    out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.optional_text(4), q.optional_text(5), q.text(6)});
+  TM_RETURN_IF_ERROR(s);
+  return out;
+}
+
+Status CaptionJournal::mark_undone(int64_t operation_id) {
+  TM_RETURN_IF_ERROR(ensure_operation());
+  TM_ASSIGN_OR_RETURN(sql::Stmt a, store_->db().prepare("UPDATE operations SET undone_by=? WHERE id=?"));
+  TM_RETURN_IF_ERROR(a.bind(1, operation_id_).bind(2, operation_id).run());
+  TM_ASSIGN_OR_RETURN(sql::Stmt b, store_->db().prepare("UPDATE operations SET undoes=? WHERE id=?"));
+  return b.bind(1, operation_id).bind(2, operation_id_).run();
+}
+
+Result<std::unique_ptr<DatasetLock>> DatasetLock::acquire(const fs::path& database) {
+  fs::path file = database;
+  file += ".lock";
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error(file.string() + ": cannot open lock file (" + std::strerror(errno) + ")");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+    return io_error(database.string() + ": in use by another tagmetry run (pid " + pid +
+                    "); wait for it to finish or stop it, then retry");
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+  std::unique_ptr<DatasetLock> lock(new DatasetLock());
+  lock->fd_ = fd;
+  return lock;
+}
+
+DatasetLock::~DatasetLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace tagmetry

@@ -1,0 +1,58 @@
+// tagmetry undo: revert the last operation's caption writes, refusing to clobber hand edits.
+#include <map>
+
+#include "tagmetry/caption_journal.h"
+
+namespace tagmetry {
+
+Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOptions& options, const std::string& args) {
+  UndoReport report;
+  TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
+  const OperationRecord* target = nullptr;
+  for (auto& op : ops) {
+    if (op.command == "undo" || op.undone_by || op.files == 0) continue;
+    target = &op;
+    break;
+  }
+  if (!target) return report;
+  report.operation_id = target->id;
+  report.command = target->command;
+  TM_ASSIGN_OR_RETURN(auto entries, journal.entries(target->id));
+
+  // Per file: the text the operation left (its last write) and the text before its first write.
+  std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> files;  // before, after
+  for (auto& e : entries) {
+    if (e.state != "done") continue;
+    auto it = files.find(e.relpath);
+    if (it == files.end()) files.emplace(e.relpath, std::make_pair(e.before, e.after));
+    else it->second.second = e.after;
+  }
+  std::vector<CaptionWrite> writes;
+  for (auto& [relpath, texts] : files) {
+    TM_ASSIGN_OR_RETURN(auto now, read_caption_if_exists(journal.root() / relpath));
+    if (now != texts.second) {
+      report.changed.push_back(relpath);
+      continue;
+    }
+    if (now == texts.first) continue;  // already as it was
+    CaptionWrite w;
+    w.relpath = relpath;
+    w.before = now;
+    w.after = texts.first;
+    writes.push_back(std::move(w));
+  }
+  if (!report.changed.empty() && !options.skip_changed) {
+    report.refused = true;
+    return report;
+  }
+  for (auto& w : writes) report.reverted.push_back(w.relpath);
+  if (options.dry_run) return report;
+  journal.begin_operation("undo", args);
+  const int64_t target_id = target->id;
+  TM_ASSIGN_OR_RETURN(auto results, journal.apply(writes, [&] { return journal.mark_undone(target_id); }));
+  for (size_t i = 0; i < results.size(); ++i)
+    if (!results[i].ok()) return results[i];
+  return report;
+}
+
+}  // namespace tagmetry

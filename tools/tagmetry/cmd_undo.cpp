@@ -1,0 +1,123 @@
+// tagmetry undo DIR: revert the last operation's caption writes; --list shows the journal.
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "cli_output.h"
+#include "command.h"
+#include "tagmetry/caption_journal.h"
+#include "tagmetry/store.h"
+
+namespace tagmetry::cli {
+namespace {
+
+std::string command_line() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out;
+  for (char c : raw) out += c == '\0' ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? "tagmetry undo" : out;
+}
+
+std::string local_time(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+struct UndoCommand {
+  std::string dir;
+  std::string db;
+  bool list = false, json = false, skip_changed = false, dry_run = false;
+
+  int run() {
+    namespace fs = std::filesystem;
+    fs::path db_path = db.empty() ? default_store_path(dir) : fs::path(db);
+    auto lock = DatasetLock::acquire(db_path);
+    if (!lock.ok()) return fail(lock.status());
+    auto store = Store::open(db_path, /*create=*/false);
+    if (!store.ok()) return fail(store.status());
+    auto journal = CaptionJournal::open(**store, dir);
+    if (!journal.ok()) return fail(journal.status());
+    if (list) return print_list(*journal);
+
+    UndoOptions options{skip_changed, dry_run};
+    auto report = undo_last_operation(*journal, options, command_line());
+    if (!report.ok()) return fail(report.status());
+    const UndoReport& r = *report;
+    if (json) {
+      nlohmann::json j{{"operation", r.operation_id}, {"command", r.command}, {"reverted", r.reverted},
+                       {"changed", r.changed},        {"refused", r.refused},  {"dry_run", dry_run}};
+      std::printf("%s\n", j.dump(2).c_str());
+    }
+    if (r.operation_id == 0) {
+      if (!json) std::printf("nothing to undo\n");
+      return kExitOk;
+    }
+    if (r.refused) {
+      for (auto& p : r.changed) print_error(p + ": changed since `" + r.command + "` wrote it; not overwriting");
+      print_error("undo refused: " + std::to_string(r.changed.size()) +
+                  " caption(s) were changed by hand since; nothing was written (--skip-changed reverts the others)");
+      return kExitSomeFailed;
+    }
+    if (!json) {
+      std::printf("%s %zu caption(s) written by operation #%lld (%s)\n", dry_run ? "would revert" : "reverted",
+                  r.reverted.size(), static_cast<long long>(r.operation_id), r.command.c_str());
+      for (auto& p : r.changed) std::printf("  kept (changed by hand since): %s\n", p.c_str());
+    }
+    return kExitOk;
+  }
+
+  int fail(const Status& s) {
+    print_error(s);
+    return exit_code_for(s);
+  }
+
+  int print_list(const CaptionJournal& journal) {
+    auto ops = journal.operations();
+    if (!ops.ok()) return fail(ops.status());
+    if (json) {
+      nlohmann::json arr = nlohmann::json::array();
+      for (auto& op : *ops) {
+        nlohmann::json o{{"id", op.id}, {"time", op.time}, {"command", op.command}, {"args", op.args}, {"files", op.files}};
+        o["undoes"] = op.undoes ? nlohmann::json(*op.undoes) : nlohmann::json();
+        o["undone_by"] = op.undone_by ? nlohmann::json(*op.undone_by) : nlohmann::json();
+        arr.push_back(o);
+      }
+      std::printf("%s\n", arr.dump(2).c_str());
+      return kExitOk;
+    }
+    if (ops->empty()) std::printf("no caption writes recorded\n");
+    for (auto& op : *ops) {
+      std::string note = op.undone_by ? "  (undone by #" + std::to_string(*op.undone_by) + ")"
+                         : op.undoes  ? "  (reverts #" + std::to_string(*op.undoes) + ")"
+                                      : "";
+      std::printf("#%-4lld %s  %-6s %5lld file(s)  %s%s\n", static_cast<long long>(op.id), local_time(op.time).c_str(),
+                  op.command.c_str(), static_cast<long long>(op.files), op.args.c_str(), note.c_str());
+    }
+    return kExitOk;
+  }
+};
+
+RunFunction setup(CLI::App& app) {
+  auto cmd = std::make_shared<UndoCommand>();
+  app.add_option("dir", cmd->dir, "Dataset folder")->required()->check(CLI::ExistingDirectory);
+  app.add_flag("--list", cmd->list, "Show the journal of operations (newest first) instead of undoing");
+  app.add_flag("--skip-changed", cmd->skip_changed, "Revert the other files when some were changed by hand since");
+  app.add_flag("--dry-run", cmd->dry_run, "Show what would be reverted, write nothing");
+  app.add_option("--db", cmd->db, "Database file (default: DIR/.tagmetry/tagmetry.db)");
+  app.add_flag("--json", cmd->json, "Print JSON on stdout");
+  return [cmd] { return cmd->run(); };
+}
+
+}  // namespace
+
+TAGMETRY_COMMAND("undo", "Revert the caption writes of the last tag/retag/undo run (--list shows the journal)", 13, setup);
+
+}  // namespace tagmetry::cli
