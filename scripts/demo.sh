@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `make demo`: tags a small sample folder. Uses the default model from the Hugging Face Hub when it can be
+# downloaded (or is already in the cache); otherwise builds the bundled demo model (a tiny known-answer
+# colour tagger from tests/fixtures) and says so. Usage: scripts/demo.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${1:-build}"
+[[ "$build" = /* ]] || build="$root/$build"
+tagmetry="$build/bin/tagmetry"
+python=/usr/bin/python3
+demo="$root/demo"
+mkdir -p "$demo"
+
+echo "== sample images: $demo/images"
+rm -rf "$demo/images"
+"$python" - "$demo/images" <<'PY'
+import os, sys
+from PIL import Image, ImageDraw
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+def scene(name, size, bg, shapes):
+    img = Image.new("RGB", size, bg)
+    d = ImageDraw.Draw(img)
+    for kind, box, colour in shapes:
+        (d.ellipse if kind == "o" else d.rectangle)(box, fill=colour)
+    img.save(os.path.join(out, name), quality=92)
+scene("sunset.jpg", (1200, 800), (250, 120, 40), [("o", (500, 300, 700, 500), (255, 220, 60))])
+scene("ocean.jpg", (1024, 1024), (20, 60, 200), [("r", (0, 700, 1024, 1024), (10, 30, 120))])
+scene("forest.png", (800, 1200), (30, 140, 50), [("r", (350, 700, 450, 1200), (90, 60, 30))])
+scene("night.png", (900, 600), (10, 10, 25), [("o", (650, 80, 760, 190), (240, 240, 220))])
+scene("snow.jpg", (1000, 700), (245, 245, 250), [("o", (400, 250, 600, 450), (200, 200, 210))])
+PY
+
+model_args=()
+if "$tagmetry" models pull 2>"$demo/pull.log"; then
+  echo "== model: the default model from the Hugging Face Hub (cached under \$HF_HOME)"
+else
+  echo "== the default model could not be downloaded: $(tail -n 1 "$demo/pull.log" | sed 's/^tagmetry: //')"
+  echo "== using the BUNDLED DEMO MODEL instead: a tiny known-answer colour tagger built by"
+  echo "   tests/fixtures/make_known_answer_models.py (its tags describe colours and test probes,"
+  echo "   not image content; run 'tagmetry models pull' where the Hub is reachable for real tags)"
+  "$python" "$root/tests/fixtures/make_known_answer_models.py" "$demo/models" >/dev/null
+  model_args=(--model-dir "$demo/models/wd")
+fi
+
+echo "== tagmetry tag $demo/images ${model_args[*]} --general-threshold 0.5"
+"$tagmetry" tag "$demo/images" "${model_args[@]}" --general-threshold 0.5 --output-jsonl "$demo/tags.jsonl"
+echo
+for f in "$demo"/images/*.txt; do
+  printf '%-12s %s\n' "$(basename "$f")" "$(cat "$f")"
+done
+echo
+echo "Captions are in $demo/images/*.txt; probabilities in $demo/tags.jsonl."
