@@ -342,6 +342,7 @@ Result<DownloadOutcome> download_to_file(const Target& target, const std::filesy
   }
 
   int failures = 0;
+  uint64_t best = sink.offset;
   std::string last_error;
   while (!(expected_size && sink.offset == *expected_size)) {
     CURL* curl = curl_easy_init();
@@ -361,7 +362,6 @@ Result<DownloadOutcome> download_to_file(const Target& target, const std::filesy
     sink.started = false;
     sink.error_body.clear();
     sink.cap = {};
-    const uint64_t before = sink.offset;
     CURLcode rc = curl_easy_perform(curl);
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
@@ -406,7 +406,10 @@ Result<DownloadOutcome> download_to_file(const Target& target, const std::filesy
       if (!transient_curl(rc)) return transport_error(target, rc, errbuf, options);
       last_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
     }
-    failures = sink.offset > before ? 0 : failures + 1;
+    // Only a new high-water mark counts as progress, so a server that keeps answering with other ranges
+    // (or restarting from 0) cannot keep us looping.
+    failures = sink.offset > best ? 0 : failures + 1;
+    best = std::max(best, sink.offset);
     if (failures > options.max_retries) {
       return network_error(where(target) + ": download keeps failing at byte " + std::to_string(sink.offset) + " (" +
                            last_error + "); run again to resume (" + target.url + ")");

@@ -51,6 +51,14 @@ FakeHub::FakeHub() : server_(std::make_unique<httplib::Server>()) {
     }
     File& f = files_.at(blob->second);
     const std::string content = f.content;
+    if (f.ignore_range) {
+      // cpp-httplib applies a request's Range to any response; forget it to act like a server without
+      // range support (200 with the whole file).
+      const_cast<httplib::Request&>(req).ranges.clear();
+      res.status = 200;
+      res.set_content(content, "application/octet-stream");
+      return;
+    }
     size_t stop_at = content.size();
     if (f.cut_after > 0 && f.cuts > 0) {
       --f.cuts;

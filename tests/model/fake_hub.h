@@ -26,6 +26,7 @@ class FakeHub {
     size_t cut_after = 0;            // when > 0, transfers stop at this absolute byte offset …
     int cuts = 0;                    // … this many times (then full transfers)
     std::string announced_sha256;    // when set, announced instead of the real sha256 (a lying server)
+    bool ignore_range = false;       // answer Range requests with 200 and the whole file
   };
 
   FakeHub();

@@ -37,6 +37,7 @@ class HubDownload : public ::testing::Test {
     options_.hub.offline = false;
     options_.retry_delay_ms = 0;
     options_.connect_timeout_s = 5;
+    options_.stall_timeout_s = 5;
   }
   fs::path repo_dir() const { return options_.hub.cache_dir / "models--SmilingWolf--wd-vit-tagger-v3"; }
   size_t count(const std::string& prefix) const {
@@ -119,6 +120,22 @@ TEST_F(HubDownload, ResumesAPartialFileLeftByAnEarlierRun) {
   EXPECT_EQ(r->downloaded_bytes, 60000u);
   EXPECT_EQ(resumed_from, 40000u);
   EXPECT_EQ(count("GET /cdn/" + sha + " bytes=40000-"), 1u);
+}
+
+TEST_F(HubDownload, ServerIgnoringRangeMeansStartingOver) {
+  const std::string content = pattern(80000, 5);
+  const std::string sha = sha256_hex(content);
+  FakeHub::File f;
+  f.content = content;
+  f.ignore_range = true;
+  hub_.add_file(kRepo, "model.onnx", f);
+  fs::create_directories(repo_dir() / "blobs");
+  testing::write_all(repo_dir() / "blobs" / (sha + ".incomplete"), std::string(30000, 'x'));  // not a prefix
+  auto r = resolve_hub_file(kRepo, "main", "model.onnx", options_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(testing::read_all(r->path), content);
+  EXPECT_EQ(r->downloaded_bytes, content.size());
+  EXPECT_EQ(count("GET /cdn/" + sha + " bytes=30000-"), 1u);
 }
 
 TEST_F(HubDownload, UnauthorizedWithoutTokenSucceedsWithIt) {

@@ -61,7 +61,8 @@ void on_sigint(int) {
 std::string mb(uint64_t bytes) {
   char buf[32];
   if (bytes >= 1000ull * 1000 * 1000) std::snprintf(buf, sizeof buf, "%.2f GB", bytes / 1e9);
-  else std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  else if (bytes >= 1000ull * 1000) std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+  else std::snprintf(buf, sizeof buf, "%.1f kB", bytes / 1e3);
   return buf;
 }
 
