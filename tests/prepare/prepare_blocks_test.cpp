@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tagmetry/prepare.h"
+#include "test_support.h"
 
 namespace tagmetry {
 namespace {
@@ -135,5 +136,17 @@ TEST(PrepareParamsCheck, RejectsBadValues) {
   EXPECT_TRUE(validate(PrepareParams{}).ok());
 }
 
+}  // namespace
+}  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+// docs/prepare.md embeds the option table generated from the declaration; keep them in sync.
+TEST(PrepareDocs, OptionTableMatchesTheDeclaration) {
+  std::string doc = testing::read_all(testing::test_source_path("../docs/prepare.md"));
+  ASSERT_FALSE(doc.empty()) << "docs/prepare.md not found";
+  std::string table = prepare_options().markdown();
+  EXPECT_NE(doc.find(table), std::string::npos) << "update docs/prepare.md's options table to:\n" << table;
+}
 }  // namespace
 }  // namespace tagmetry
