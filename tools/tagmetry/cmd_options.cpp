@@ -6,6 +6,10 @@
 
 #include "cli_output.h"
 #include "command.h"
+#include "tagmetry/kohya_caption.h"
+#include "tagmetry/kohya_export.h"
+#include "tagmetry/prepare.h"
+#include "tagmetry/retag.h"
 #include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry::cli {
@@ -14,6 +18,10 @@ namespace {
 const std::map<std::string, std::function<std::string()>>& tables() {
   static const std::map<std::string, std::function<std::string()>> t{
       {"tag", [] { return tag_options().markdown(); }},
+      {"retag", [] { return retag_options().markdown(); }},
+      {"prepare", [] { return prepare_options().markdown(); }},
+      {"simulate", [] { return kohya_caption_options().markdown(); }},
+      {"export", [] { return kohya_export_options().markdown(); }},
   };
   return t;
 }
