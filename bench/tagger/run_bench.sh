@@ -21,4 +21,4 @@ if [ ! -f "$work/images-$n/.done" ]; then
   touch "$work/images-$n/.done"
 fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$build/bin/tagger_bench" --model-dir "$work/models/vit-b16-448" --images "$work/images-$n" --batch-sizes "$batches"
+"$build/bin/tagger_bench" --model-dir "$work/models/vit-b16-448" --images "$work/images-$n" --batch-sizes "$batches" --rounds "${ROUNDS:-2}"
