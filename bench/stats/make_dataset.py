@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Builds a synthetic caption dataset for the stats/lint benchmark: N tiny PNG images (unique content)
-with a .txt caption each. Tags are drawn Zipf-like from the most frequent Danbooru tags of the shipped
-list (data/tags/danbooru.csv.gz), 15-45 per caption, the trigger first, a few planted problems (typos,
-duplicates, missing captions) so every lint rule has work to do.
+"""Builds a synthetic caption dataset for the stats/lint benchmark: N tiny PNG images (unique content
+but for a planted duplicate every 4,999) with a .txt caption each. Tags are drawn Zipf-like from the
+most frequent Danbooru tags of the shipped list (data/tags/danbooru.csv.gz), 15-45 per caption, the trigger first, a few planted problems (typos,
+duplicate tags and images, missing captions) so every lint rule has work to do.
 
 usage: make_dataset.py OUT_DIR [N] [--seed S]
 """
@@ -20,7 +20,11 @@ TAGS = os.path.join(HERE, "..", "..", "data", "tags", "danbooru.csv.gz")
 
 
 def png(width, height, seed):
-    rows = b"".join(b"\x00" + bytes((seed + x * 7 + y * 13) & 0xFF for x in range(width)) for y in range(height))
+    # The first row starts with the seed's three bytes: every image is different (an earlier version
+    # repeated every 6,400 images, which made 93,600 "duplicates" and timed the hashing, not the lint).
+    ident = bytes(((seed >> 16) & 0xFF, (seed >> 8) & 0xFF, seed & 0xFF))
+    rows = b"".join(b"\x00" + (ident if y == 0 else b"") + bytes((seed + x * 7 + y * 13) & 0xFF for x in range(width - (3 if y == 0 else 0)))
+                    for y in range(height))
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
@@ -40,8 +44,10 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for i in range(args.n):
         stem = os.path.join(args.out, "img%06d" % i)
+        # A planted duplicate every 4,999 images (the same bytes as the image before it).
+        src = i - 1 if i % 4999 == 4998 else i
         with open(stem + ".png", "wb") as f:
-            f.write(png(8 + i % 5, 8 + (i // 5) % 5, i))
+            f.write(png(8 + src % 5, 8 + (src // 5) % 5, src))
         if i % 1000 == 999:
             continue  # missing caption
         k = rng.randint(15, 45)

@@ -6,7 +6,7 @@ set -eu
 BUILD=${1:-build}
 N=${2:-100000}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-DATA=${TAGMETRY_BENCH_DIR:-/tmp/tagmetry-stats-bench-$N}
+DATA=${TAGMETRY_BENCH_DIR:-/tmp/tagmetry-stats-bench-v2-$N}  # v2: unique images
 BIN="$BUILD/bin/tagmetry"
 if [ ! -f "$DATA/img$(printf %06d $((N - 2))).txt" ]; then
   echo "building $N-image dataset in $DATA"

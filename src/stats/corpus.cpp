@@ -1,5 +1,12 @@
 // One parallel pass over a dataset folder: captions, tag lines, CLIP token counts, image sizes.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <unordered_map>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -23,18 +30,29 @@ uint16_t be16(const unsigned char* p) { return uint16_t((p[0] << 8) | p[1]); }
 uint32_t le32(const unsigned char* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
 uint16_t le16(const unsigned char* p) { return uint16_t(p[0] | (p[1] << 8)); }
 
-struct File {
-  FILE* f = nullptr;
-  explicit File(const fs::path& p) : f(std::fopen(p.c_str(), "rb")) {}
-  ~File() {
-    if (f) std::fclose(f);
+// An open file read with pread: the first block once, anything past it on demand.
+struct HeaderReader {
+  int fd = -1;
+  unsigned char head[4096];
+  size_t head_size = 0;
+  explicit HeaderReader(int f) : fd(f) {
+    ssize_t n = ::pread(fd, head, sizeof head, 0);
+    head_size = n > 0 ? size_t(n) : 0;
+  }
+  // Copies n bytes at pos into out; false when the file is shorter.
+  bool get(uint64_t pos, unsigned char* out, size_t n) const {
+    if (pos + n <= head_size) {
+      std::memcpy(out, head + pos, n);
+      return true;
+    }
+    return ::pread(fd, out, n, off_t(pos)) == ssize_t(n);
   }
 };
 
 // Returns true and sets w/h when the header is one of the directly read formats.
-bool fast_size(FILE* f, int& w, int& h) {
-  unsigned char b[32];
-  size_t n = std::fread(b, 1, sizeof b, f);
+bool fast_size(const HeaderReader& r, int& w, int& h) {
+  const unsigned char* b = r.head;
+  size_t n = std::min<size_t>(r.head_size, 32);
   if (n >= 24 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(b + 12, "IHDR", 4) == 0) {
     w = int(be32(b + 16)), h = int(be32(b + 20));
     return true;
@@ -67,10 +85,10 @@ bool fast_size(FILE* f, int& w, int& h) {
   }
   if (n >= 4 && b[0] == 0xff && b[1] == 0xd8) {
     // Walk the JPEG markers to the first SOFn.
-    long pos = 2;
+    uint64_t pos = 2;
     unsigned char m[9];
     for (int guard = 0; guard < 1000; ++guard) {
-      if (std::fseek(f, pos, SEEK_SET) != 0 || std::fread(m, 1, 4, f) != 4) return false;
+      if (!r.get(pos, m, 4)) return false;
       if (m[0] != 0xff) return false;
       unsigned char marker = m[1];
       if (marker == 0xff) {  // fill byte
@@ -84,7 +102,7 @@ bool fast_size(FILE* f, int& w, int& h) {
       uint16_t len = be16(m + 2);
       bool sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
       if (sof) {
-        if (std::fread(m, 1, 5, f) != 5) return false;
+        if (!r.get(pos + 4, m, 5)) return false;
         h = be16(m + 1), w = be16(m + 3);
         return true;
       }
@@ -95,18 +113,120 @@ bool fast_size(FILE* f, int& w, int& h) {
   return false;
 }
 
-}  // namespace
-
-Status read_image_size(const fs::path& path, int& width, int& height) {
+// Width and height from an open image: the header, else libvips' probe.
+Status size_from_fd(int fd, const fs::path& path, int& width, int& height) {
   {
-    File file(path);
-    if (!file.f) return io_error(path.filename().string() + ": cannot open");
-    if (fast_size(file.f, width, height) && width > 0 && height > 0) return {};
+    HeaderReader r(fd);
+    if (fast_size(r, width, height) && width > 0 && height > 0) return {};
   }
   auto info = probe_image(path);
   if (!info.ok()) return info.status();
   width = info->width, height = info->height;
   return {};
+}
+
+// Reads a whole file with one open and as few reads as its size needs. False on any failure (the
+// caller then asks read_text_file for the exact error).
+bool read_whole(const fs::path& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char buf[16384];
+  bool ok = true;
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ok = false;
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return ok;
+}
+
+// parse_tags() (split on the separator, trim, drop empty pieces) without the intermediate vector.
+void split_tags(std::string_view line, std::string_view sep, std::vector<std::string>& out) {
+  out.clear();
+  if (sep.empty()) {
+    std::string_view t = trim(line);
+    if (!t.empty()) out.emplace_back(t);
+    return;
+  }
+  out.reserve(std::count(line.begin(), line.end(), sep[0]) + 1);
+  for (size_t start = 0;;) {
+    size_t pos = line.find(sep, start);
+    std::string_view piece = line.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start);
+    std::string_view t = trim(piece);
+    if (!t.empty()) out.emplace_back(t);
+    if (pos == std::string_view::npos) break;
+    start = pos + sep.size();
+  }
+}
+
+// ClipTokenizer::count() of ASCII tag lines, with a cache per whitespace-separated chunk. Exact: CLIP's
+// normalisation of ASCII text only collapses whitespace and lower-cases, and its pre-tokenizer never
+// makes a piece across whitespace and starts afresh after it, so a line's count is the sum of its
+// chunks' counts. Other text goes to the tokenizer whole. One per thread.
+class ChunkTokenCounter {
+ public:
+  explicit ChunkTokenCounter(const ClipTokenizer* tok) : tok_(tok) {}
+  size_t count(std::string_view line) {
+    for (unsigned char c : line)
+      if (c >= 0x80) return tok_->count(line);
+    size_t total = 0;
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && is_space(line[i])) ++i;
+      size_t start = i;
+      while (i < line.size() && !is_space(line[i])) ++i;
+      if (i == start) break;
+      key_.assign(line.data() + start, i - start);
+      for (char& c : key_)
+        if (c >= 'A' && c <= 'Z') c = char(c + 32);
+      auto it = cache_.find(key_);
+      if (it == cache_.end()) {
+        if (cache_.size() > (1u << 20)) cache_.clear();
+        it = cache_.emplace(key_, uint32_t(tok_->count(key_))).first;
+      }
+      total += it->second;
+    }
+    return total;
+  }
+
+ private:
+  static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+  const ClipTokenizer* tok_;
+  std::string key_;
+  std::unordered_map<std::string, uint32_t> cache_;
+};
+
+// Names and types (d_type) of one folder's entries; empty with ok=false when it cannot be listed.
+struct FolderListing {
+  bool ok = false;
+  std::unordered_map<std::string, unsigned char> types;
+};
+
+FolderListing list_folder(const fs::path& dir) {
+  FolderListing l;
+  DIR* d = ::opendir(dir.empty() ? "." : dir.c_str());
+  if (!d) return l;
+  l.ok = true;
+  while (dirent* e = ::readdir(d)) l.types.emplace(e->d_name, e->d_type);
+  ::closedir(d);
+  return l;
+}
+
+}  // namespace
+
+Status read_image_size(const fs::path& path, int& width, int& height) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error(path.filename().string() + ": cannot open");
+  Status s = size_from_fd(fd, path, width, height);
+  ::close(fd);
+  return s;
 }
 
 Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& options, const ClipTokenizer* tokenizer) {
@@ -120,9 +240,42 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
   corpus.items.resize(ds.items.size());
   const std::string other_ext = options.caption_extension == ".caption" ? ".txt" : ".caption";
 
+  // One listing per folder answers "is there a caption with the other extension" and "is the caption
+  // a symbolic link" without a stat per file.
+  std::unordered_map<std::string, FolderListing> folders;
+  for (const DatasetItem& d : ds.items) {
+    std::string parent = d.image.parent_path().native();
+    if (!folders.count(parent)) folders.emplace(parent, list_folder(d.image.parent_path()));
+  }
+  // The caption's path relative to root as relative_generic() gives it; lexical unless it is a link.
+  std::string prefix = root.native();
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  auto caption_relpath = [&](const DatasetItem& d, const FolderListing& folder) {
+    const std::string& p = d.caption.native();
+    size_t slash = p.rfind('/');
+    auto it = folder.types.find(p.substr(slash == std::string::npos ? 0 : slash + 1));
+    if (folder.ok && it != folder.types.end() && it->second == DT_REG && !prefix.empty() && p.size() > prefix.size() &&
+        p.compare(0, prefix.size(), prefix) == 0)
+      return p.substr(prefix.size());
+    return relative_generic(d.caption, root);
+  };
+  auto other_exists = [&](const DatasetItem& d, const FolderListing& folder) {
+    fs::path other = caption_path_for(d.image, other_ext);
+    std::error_code ec;
+    if (!folder.ok || other.parent_path() != d.image.parent_path()) return fs::is_regular_file(other, ec);
+    auto it = folder.types.find(other.filename().native());
+    if (it == folder.types.end()) return false;
+    if (it->second == DT_REG) return true;
+    return fs::is_regular_file(other, ec);  // a link or an unknown type: ask
+  };
+
   std::vector<char> has_other(ds.items.size(), 0);
   std::atomic<size_t> next{0};
   auto work = [&] {
+    std::string raw;
+    ChunkTokenCounter counter(tokenizer);
+    std::string last_parent;
+    const FolderListing* last_folder = nullptr;
     for (;;) {
       size_t i = next.fetch_add(64);
       if (i >= ds.items.size()) return;
@@ -130,31 +283,64 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
       for (; i < end; ++i) {
         const DatasetItem& d = ds.items[i];
         CorpusItem& c = corpus.items[i];
+        const std::string& img = d.image.native();
+        size_t slash = img.rfind('/');
+        std::string_view parent_text(img.data(), slash == std::string::npos ? 0 : slash);
+        if (!last_folder || parent_text != last_parent) {
+          last_parent = d.image.parent_path().native();
+          last_folder = &folders.at(last_parent);
+          if (last_parent != parent_text) last_folder = nullptr;  // odd spelling ("a//b"): no cache
+        }
+        const FolderListing& folder = last_folder ? *last_folder : folders.at(d.image.parent_path().native());
         c.image = d.relpath;
         c.has_caption = d.has_caption;
-        std::error_code ec;
-        c.file_size = fs::file_size(d.image, ec);
-        if (ec) c.file_size = 0;
-        has_other[i] = fs::is_regular_file(caption_path_for(d.image, other_ext), ec) ? 1 : 0;
+        has_other[i] = other_exists(d, folder) ? 1 : 0;
         if (d.has_caption) {
-          c.caption = relative_generic(d.caption, root);
-          auto text = read_text_file(d.caption);
-          if (!text.ok()) {
-            c.caption_error = text.status().message();
+          c.caption = caption_relpath(d, folder);
+          std::string text;
+          bool fast = read_whole(d.caption, raw);
+          std::string_view body = fast ? strip_utf8_bom(raw) : std::string_view();
+          std::string_view t;
+          if (fast && find_invalid_utf8(body) == std::string_view::npos) {
+            if (body.find('\r') != std::string_view::npos) text = normalize_newlines(body), t = text;
+            else t = body;
           } else {
-            std::string_view t = *text;
+            auto read = read_text_file(d.caption);  // the exact error text (or a late success)
+            if (read.ok()) text = std::move(read).value(), t = text;
+            else c.caption_error = read.status().message();
+          }
+          if (c.caption_error.empty()) {
             size_t nl = t.find('\n');
             c.tag_line = std::string(trim(t.substr(0, nl)));
-            for (auto& l : split(t, "\n"))
-              if (!trim(l).empty()) ++c.lines;
-            c.tags = parse_tags(c.tag_line, options.separator);
-            if (tokenizer) c.tokens = tokenizer->count(c.tag_line);
+            for (size_t pos = 0; pos <= t.size();) {
+              size_t e = t.find('\n', pos);
+              if (e == std::string_view::npos) e = t.size();
+              if (!trim(t.substr(pos, e - pos)).empty()) ++c.lines;
+              pos = e + 1;
+            }
+            split_tags(c.tag_line, options.separator, c.tags);
+            if (tokenizer) c.tokens = counter.count(c.tag_line);
           }
         }
-        if (options.read_image_sizes) {
-          Status s = read_image_size(d.image, c.width, c.height);
-          if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
+        // One open per image: its size (fstat) and its header.
+        int fd = ::open(d.image.c_str(), O_RDONLY | O_CLOEXEC);
+        struct stat st {};
+        if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+          c.file_size = uint64_t(st.st_size);
+          if (options.read_image_sizes) {
+            Status s = size_from_fd(fd, d.image, c.width, c.height);
+            if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
+          }
+        } else {
+          std::error_code ec;
+          c.file_size = fs::file_size(d.image, ec);
+          if (ec) c.file_size = 0;
+          if (options.read_image_sizes) {
+            Status s = read_image_size(d.image, c.width, c.height);
+            if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
+          }
         }
+        if (fd >= 0) ::close(fd);
       }
     }
   };

@@ -4,7 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <toml.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <thread>
 #include <cctype>
 #include <sstream>
 #include <map>
@@ -42,6 +48,29 @@ const std::vector<std::string>& lint_rules() {
 namespace {
 
 std::string plural(size_t n, const char* one, const char* many) { return std::to_string(n) + " " + (n == 1 ? one : many); }
+
+constexpr uint64_t kWholeContentKey = 64 * 1024;
+
+// Reads a whole file with one open; false on any failure.
+bool read_whole_file(const fs::path& path, std::string& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  out.clear();
+  char buf[16384];
+  bool ok = true;
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ok = false;
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return ok;
+}
 
 bool is_rating_tag(const std::string& t) {
   std::string l = to_lower_ascii(t);
@@ -109,6 +138,13 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
   std::map<std::string, std::vector<std::string>> unknown;  // normalised tag → files
   std::map<std::string, std::string> unknown_spelling;
   std::unordered_map<std::string, bool> known_cache;
+  struct Spelling {
+    std::string norm;      // normalize_tag_name of the spelling
+    signed char known = -1;  // 1: in the tag list or not checked, 0: unknown, -1: not looked up yet
+  };
+  std::unordered_map<std::string, Spelling> spellings;
+  std::vector<Spelling*> norms;
+  std::unordered_map<std::string, int> seen;  // for captions with very many tags
   size_t captions = 0;
   for (const CorpusItem& it : corpus.items) {
     if (!it.has_caption) {
@@ -124,13 +160,27 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
       empty.push_back(it.caption);
       continue;
     }
-    // Duplicates (after normalising spelling: "long hair" and "long_hair" are the same tag).
-    std::map<std::string, int> seen;
+    // Duplicates (after normalising spelling: "long hair" and "long_hair" are the same tag). Each
+    // distinct spelling is normalised (and looked up in the tag list) once per run.
+    norms.clear();
+    for (auto& t : it.tags) {
+      auto [pos, inserted] = spellings.try_emplace(t);
+      if (inserted) pos->second.norm = normalize_tag_name(t);
+      norms.push_back(&pos->second);
+    }
     std::vector<std::string> dups;
     bool has_space = false, has_under = false;
-    for (auto& t : it.tags) {
-      std::string n = normalize_tag_name(t);
-      if (++seen[n] == 2) dups.push_back(t);
+    if (norms.size() > 64) seen.clear();
+    for (size_t k = 0; k < norms.size(); ++k) {
+      const std::string& t = it.tags[k];
+      const std::string& n = norms[k]->norm;
+      int before = 0;
+      if (norms.size() > 64) {
+        before = seen[n]++;
+      } else {
+        for (size_t j = 0; j < k && before < 2; ++j) before += norms[j]->norm == n;
+      }
+      if (before == 1) dups.push_back(t);
       if (t.size() > 3) {
         if (t.find(' ') != std::string::npos) has_space = true;
         else if (t.find('_') != std::string::npos) has_under = true;
@@ -149,21 +199,29 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     }
     if (!trigger.empty()) {
       bool found = false;
-      for (auto& t : it.tags) found = found || normalize_tag_name(t) == trigger_norm;
+      for (auto* n : norms) found = found || n->norm == trigger_norm;
       if (!found) trig_missing.push_back(it.caption);
-      else if (normalize_tag_name(it.tags[0]) != trigger_norm) trig_not_first.push_back(it.caption);
+      else if (norms[0]->norm != trigger_norm) trig_not_first.push_back(it.caption);
     }
     if (db) {
-      for (auto& t : it.tags) {
-        std::string n = normalize_tag_name(t);
-        if (n.empty() || n == trigger_norm || is_rating_tag(n)) continue;
-        if (std::count(n.begin(), n.end(), '_') >= 4) continue;  // a phrase, not a tag
-        auto [pos, inserted] = known_cache.try_emplace(n, false);
-        if (inserted) pos->second = db->find(n) != nullptr;
-        if (!pos->second) {
+      for (size_t k = 0; k < norms.size(); ++k) {
+        Spelling& sp = *norms[k];
+        const std::string& n = sp.norm;
+        if (sp.known < 0) {
+          bool skip = n.empty() || n == trigger_norm || is_rating_tag(n) ||
+                      std::count(n.begin(), n.end(), '_') >= 4;  // a phrase, not a tag
+          if (skip) {
+            sp.known = 1;
+          } else {
+            auto [pos, inserted] = known_cache.try_emplace(n, false);
+            if (inserted) pos->second = db->find(n) != nullptr;
+            sp.known = pos->second ? 1 : 0;
+          }
+        }
+        if (!sp.known) {
           auto& files = unknown[n];
           if (files.empty() || files.back() != it.caption) files.push_back(it.caption);
-          unknown_spelling.try_emplace(n, t);
+          unknown_spelling.try_emplace(n, it.tags[k]);
         }
       }
     }
@@ -288,22 +346,61 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
             std::to_string(params.resolution) + "x" + std::to_string(params.resolution) + " (smallest: " + smallest +
             "); kohya upscales them, which trains blur",
         small);
-  for (auto& [size, group] : by_size) {
-    if (group.size() < 2) continue;
-    std::map<std::string, std::vector<std::string>> by_hash;
-    for (const CorpusItem* it : group) {
-      auto bytes = read_file(corpus.root / it->image);
-      if (!bytes.ok()) continue;
-      Sha256 h;
-      h.update(*bytes);
-      by_hash[h.finish_hex()].push_back(it->image);
+  // Duplicates: only files whose byte size collides are read, in parallel, once each. Files up to
+  // 64 KiB are compared by their whole content, larger ones by SHA-256.
+  std::vector<const CorpusItem*> candidates;
+  for (auto& [size, group] : by_size)
+    if (group.size() >= 2) candidates.insert(candidates.end(), group.begin(), group.end());
+  std::vector<std::string> keys(candidates.size());
+  std::vector<char> readable(candidates.size(), 0);
+  {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      std::string bytes;
+      for (size_t i; (i = next.fetch_add(16)) < candidates.size();) {
+        for (size_t end = std::min(candidates.size(), i + 16); i < end; ++i) {
+          const fs::path path = corpus.root / candidates[i]->image;
+          if (candidates[i]->file_size <= kWholeContentKey) {
+            if (!read_whole_file(path, bytes)) continue;
+            keys[i] = "=" + bytes;
+          } else {
+            auto read = read_file(path);
+            if (!read.ok()) continue;
+            Sha256 h;
+            h.update(*read);
+            keys[i] = "#" + h.finish_hex();
+          }
+          readable[i] = 1;
+        }
+      }
+    };
+    unsigned n = std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
+    if (candidates.size() < 256) n = 1;
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+  }
+  for (size_t g = 0; g < candidates.size();) {
+    size_t ge = g;
+    while (ge < candidates.size() && candidates[ge]->file_size == candidates[g]->file_size) ++ge;
+    std::unordered_map<std::string_view, std::vector<std::string>> by_key;
+    std::vector<std::string_view> key_order;
+    for (size_t i = g; i < ge; ++i) {
+      if (!readable[i]) continue;
+      auto& files = by_key[keys[i]];
+      if (files.empty()) key_order.push_back(keys[i]);
+      files.push_back(candidates[i]->image);
     }
-    for (auto& [hash, files] : by_hash)
+    for (auto key : key_order) {
+      auto& files = by_key[key];
       if (files.size() > 1)
         add("duplicate-image", LintSeverity::kWarning,
             plural(files.size(), "file is", "files are") + " the same image (" + files[0] + "); duplicates weigh it " +
                 std::to_string(files.size()) + "x in training",
             files);
+    }
+    g = ge;
   }
   // Rule order, then message.
   const auto& rules = lint_rules();

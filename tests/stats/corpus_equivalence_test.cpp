@@ -1,0 +1,177 @@
+// The fast corpus pass (one directory listing, one open per file, raw reads) against a reference built
+// the straightforward way (a stat per question, relative_generic, read_text_file, read_image_size,
+// ClipTokenizer::count), on a fixture with the awkward cases: subfolders, symbolic links, both caption
+// extensions, side files, orphans, a BOM, CRLF, invalid UTF-8, a JPEG, duplicate images of equal size.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "png_fixture.h"
+#include "tagmetry/caption.h"
+#include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/dataset.h"
+#include "tagmetry/dataset_stats.h"
+#include "tagmetry/files.h"
+#include "tagmetry/lint.h"
+#include "tagmetry/strings.h"
+#include "test_support.h"
+
+namespace tagmetry {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::write_all;
+using testing::write_png;
+
+// A baseline JPEG header: SOI, an APP0 segment, then SOF0 with height 48 and width 72.
+std::string tiny_jpeg_header() {
+  std::string j = "\xff\xd8";
+  j += std::string("\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 18);
+  j += std::string("\xff\xc0\x00\x11\x08\x00\x30\x00\x48\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 19);
+  j += "\xff\xd9";
+  return j;
+}
+
+void make_fixture(const TempDir& dir) {
+  fs::create_directories(dir / "sub");
+  fs::create_directories(dir / ".hidden");
+  write_png(dir / "a.png", 64, 32, 10);
+  write_png(dir / "b.png", 64, 32, 10);  // same bytes as a.png
+  write_png(dir / "c.png", 64, 32, 11);  // same size as a.png, other bytes
+  write_png(dir / "sub/d.png", 40, 50, 40);
+  write_png(dir / ".hidden/h.png", 40, 50, 40);
+  write_png(dir / "elsewhere.png", 30, 30, 3);
+  write_all(dir / "e.jpg", tiny_jpeg_header());
+  write_all(dir / "broken.png", "not an image at all");
+  write_all(dir / "a.txt", "\xef\xbb\xbf" "1girl, Solo, smile\r\n\r\na girl, smiling\r\n");
+  write_all(dir / "a.caption", "other extension");
+  write_all(dir / "a_ja.txt", "side file");
+  write_all(dir / "b.txt", "1girl, long hair, long_hair, (hat:1.2), tag_(x)");
+  write_all(dir / "c.txt", std::string("bad \xff utf8"));
+  write_all(dir / "sub/d.txt", "1boy,  solo ,smile,smile");
+  write_all(dir / "sub/d.caption", "x");
+  write_all(dir / "orphan.txt", "nobody");
+  write_all(dir / "e.txt", "\xe7\x8c\xab, \xef\xbc\xa1bc, caf\xc3\xa9");
+  write_all(dir / "target.txt", "linked caption, tag");
+  fs::create_symlink(dir / "target.txt", dir / "broken.txt");
+  fs::create_symlink(dir / "elsewhere.png", dir / "link.png");
+}
+
+// What load_corpus computed before it was made fast, written out plainly.
+std::vector<CorpusItem> reference_items(const fs::path& root, bool recursive, const ClipTokenizer& tok) {
+  ScanOptions so;
+  so.recursive = recursive;
+  auto ds = scan_dataset(root, so);
+  EXPECT_TRUE(ds.ok());
+  std::vector<CorpusItem> out;
+  for (const DatasetItem& d : ds->items) {
+    CorpusItem c;
+    c.image = relative_generic(d.image, root);
+    std::error_code ec;
+    c.has_caption = fs::is_regular_file(d.caption, ec);
+    c.file_size = fs::file_size(d.image, ec);
+    if (ec) c.file_size = 0;
+    if (c.has_caption) {
+      c.caption = relative_generic(d.caption, root);
+      auto text = read_text_file(d.caption);
+      if (!text.ok()) {
+        c.caption_error = text.status().message();
+      } else {
+        std::string_view t = *text;
+        c.tag_line = std::string(trim(t.substr(0, t.find('\n'))));
+        for (auto& l : split(t, "\n"))
+          if (!trim(l).empty()) ++c.lines;
+        c.tags = parse_tags(c.tag_line, ",");
+        c.tokens = tok.count(c.tag_line);
+      }
+    }
+    Status s = read_image_size(d.image, c.width, c.height);
+    if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
+    out.push_back(c);
+  }
+  return out;
+}
+
+void expect_same(const std::vector<CorpusItem>& fast, const std::vector<CorpusItem>& ref) {
+  ASSERT_EQ(fast.size(), ref.size());
+  for (size_t i = 0; i < ref.size(); ++i) {
+    SCOPED_TRACE(ref[i].image);
+    EXPECT_EQ(fast[i].image, ref[i].image);
+    EXPECT_EQ(fast[i].caption, ref[i].caption);
+    EXPECT_EQ(fast[i].has_caption, ref[i].has_caption);
+    EXPECT_EQ(fast[i].caption_error, ref[i].caption_error);
+    EXPECT_EQ(fast[i].tag_line, ref[i].tag_line);
+    EXPECT_EQ(fast[i].lines, ref[i].lines);
+    EXPECT_EQ(fast[i].tags, ref[i].tags);
+    EXPECT_EQ(fast[i].tokens, ref[i].tokens);
+    EXPECT_EQ(fast[i].width, ref[i].width);
+    EXPECT_EQ(fast[i].height, ref[i].height);
+    EXPECT_EQ(fast[i].image_error, ref[i].image_error);
+    EXPECT_EQ(fast[i].file_size, ref[i].file_size);
+  }
+}
+
+TEST(CorpusEquivalence, FastPassMatchesTheStraightforwardOne) {
+  TempDir dir;
+  make_fixture(dir);
+  auto tok = ClipTokenizer::load_default();
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  for (bool recursive : {false, true}) {
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(std::string(recursive ? "recursive" : "flat") + " threads " + std::to_string(threads));
+      CorpusOptions co;
+      co.recursive = recursive;
+      co.threads = threads;
+      auto corpus = load_corpus(dir.path(), co, &*tok);
+      ASSERT_TRUE(corpus.ok());
+      expect_same(corpus->items, reference_items(dir.path(), recursive, *tok));
+      // Captions with the other extension beside images, and orphans.
+      std::vector<std::string> other = recursive ? std::vector<std::string>{"a.caption", "sub/d.caption"}
+                                                 : std::vector<std::string>{"a.caption"};
+      EXPECT_EQ(corpus->other_caption_files, other);
+      EXPECT_EQ(corpus->orphan_captions, (std::vector<std::string>{"orphan.txt", "target.txt"}));
+    }
+  }
+}
+
+TEST(CorpusEquivalence, JpegHeaderAndUnreadableImage) {
+  TempDir dir;
+  make_fixture(dir);
+  auto corpus = load_corpus(dir.path(), {}, nullptr);
+  ASSERT_TRUE(corpus.ok());
+  const CorpusItem* jpeg = nullptr;
+  const CorpusItem* broken = nullptr;
+  for (auto& it : corpus->items) {
+    if (it.image == "e.jpg") jpeg = &it;
+    if (it.image == "broken.png") broken = &it;
+  }
+  ASSERT_TRUE(jpeg && broken);
+  EXPECT_EQ(jpeg->width, 72);
+  EXPECT_EQ(jpeg->height, 48);
+  EXPECT_FALSE(broken->image_error.empty());
+}
+
+TEST(CorpusEquivalence, DuplicateImagesNeedEqualBytesNotJustEqualSize) {
+  TempDir dir;
+  make_fixture(dir);
+  write_png(dir / "sub/a2.png", 64, 32, 10);  // a third copy of a.png, in a subfolder
+  fs::remove(dir / "link.png");  // a link and its target are the same bytes too; not this test's point
+  CorpusOptions co;
+  co.recursive = true;
+  auto corpus = load_corpus(dir.path(), co, nullptr);
+  ASSERT_TRUE(corpus.ok());
+  LintParams lp;
+  lp.resolution = 0;
+  auto findings = lint_dataset(*corpus, lp, nullptr, nullptr);
+  ASSERT_TRUE(findings.ok());
+  std::vector<std::vector<std::string>> groups;
+  for (auto& f : *findings)
+    if (f.rule == "duplicate-image") groups.push_back(f.files);
+  // a.png, b.png and sub/a2.png are one image; c.png has the same size but other bytes; d.png and the
+  // link's target are single.
+  EXPECT_EQ(groups, (std::vector<std::vector<std::string>>{{"a.png", "b.png", "sub/a2.png"}}));
+}
+
+}  // namespace
+}  // namespace tagmetry
