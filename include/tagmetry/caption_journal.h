@@ -3,8 +3,8 @@
 // the command, grouped into operations so `tagmetry undo` can revert the last one.
 //
 // Writes are two-phase so a crash at any moment is detectable: the journal rows are committed as
-// "pending" before the files are renamed into place (write_file_atomic: a reader sees the old or the new
-// file, never a mix), then marked "done". Opening the journal settles rows an interrupted run left
+// "pending" before the files are renamed into place (temp file + rename: a reader sees the old or the new
+// file, never a mix), flushed with one syncfs per batch, then marked "done". Opening the journal settles rows an interrupted run left
 // pending by looking at the files: a file holding the new text was written (done), any other was not
 // (the row is dropped). Captions on disk stay the truth.
 
