@@ -25,6 +25,7 @@ struct TagParams : SelectionParams {
   std::string model_type = "auto";
   bool offline = false;
   std::string device = "cpu";
+  std::string precision = "fp32"; // fp32 | int8 (a cached model.int8.onnx beside the model; see quantize.h)
   int batch_size = 4;
   int threads = 0;                // decode/preprocess threads; 0 = min(4, cores)
   int intra_threads = 0;          // ONNX Runtime threads; 0 = one per core

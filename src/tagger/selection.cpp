@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <numeric>
+#include <unordered_set>
 
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_selection.h"
@@ -169,11 +170,12 @@ std::vector<SelectedTag> TagSelector::select(const LabelSet& labels, const std::
     }
     out.insert(out.begin(), first.begin(), first.end());
   }
-  // Remove duplicates created by expansion/replacement (keep the first).
+  // Remove duplicates created by expansion/replacement (keep the first); linear in the tag count.
+  std::unordered_set<std::string> seen;
   std::vector<SelectedTag> unique;
+  unique.reserve(out.size());
   for (auto& t : out)
-    if (std::none_of(unique.begin(), unique.end(), [&](const SelectedTag& u) { return same_tag(u.tag, t.tag); }))
-      unique.push_back(t);
+    if (seen.insert(replace_all(t.tag, " ", "_")).second) unique.push_back(std::move(t));
   out = std::move(unique);
 
   if (params_.rating != "none" && best_rating < n) {

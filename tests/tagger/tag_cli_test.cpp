@@ -160,6 +160,17 @@ TEST(TagCli, NanOutputsFailThatImage) {
   EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
 }
 
+TEST(TagCli, Int8PrecisionBuildsAndUsesAQuantizedCopy) {
+  TempDir d, m;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  fs::copy(known_answer_models() / "wd", m / "wd");
+  auto r = run_cli({"tag", d.path().string(), "--model-dir", (m / "wd").string(), "--precision", "int8", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(m / "wd" / "model.int8.onnx"));
+  EXPECT_NE(nlohmann::json::parse(r.out)["model"].get<std::string>().find("model.int8.onnx"), std::string::npos);
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+}
+
 TEST(TagCli, UnavailableDeviceIsAClearError) {
   TempDir d;
   testing::copy_images({"red_448x224.png"}, d.path());

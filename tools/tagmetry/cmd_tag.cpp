@@ -44,18 +44,24 @@ struct TagCommand {
     }
     params.command_line = command_line();
     const bool progress_on = show_progress(json);
-    std::unique_ptr<ProgressReporter> download;
+    std::unique_ptr<ProgressReporter> download;  // one bar per file: `done` restarts at 0 for each
+    std::string download_file;
     auto model = resolve_tagger_model(params, [&](const DownloadProgress& p) {
       if (!progress_on) return true;
-      if (!download) download = std::make_unique<ProgressReporter>("download " + p.file, p.total, true, "B");
+      if (!download || p.file != download_file) {
+        if (download) download->finish();
+        download = std::make_unique<ProgressReporter>("download " + p.file, p.total, true, "B");
+        download_file = p.file;
+      }
       download->set_total(p.total);
-      download->advance(p.done - download->done());
+      if (p.done > download->done()) download->advance(p.done - download->done());
       return !g_cancel.load();
     });
     if (download) download->finish();
     if (!model.ok()) {
+      // Whatever the cause (not found, no network, refused token), no model means the run cannot start.
       print_error(model.status());
-      return exit_code_for(model.status());
+      return kExitUsage;
     }
 
     std::signal(SIGINT, on_sigint);

@@ -2,6 +2,8 @@
 // this file only assembles them and maps errors to exit codes.
 #include <algorithm>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "cli_output.h"
 #include "command.h"
@@ -23,8 +25,14 @@ int main(int argc, char** argv) {
     runs.emplace_back(sub, spec.setup(*sub));
   }
 
+  // `tagmetry models quantize|compare …` are the same commands as `tagmetry quantize|compare …`.
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() >= 3 && std::string(args[1]) == "models" &&
+      (std::string(args[2]) == "quantize" || std::string(args[2]) == "compare"))
+    args.erase(args.begin() + 1);
+
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
