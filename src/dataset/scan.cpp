@@ -1,4 +1,8 @@
+#include <dirent.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <system_error>
 #include <unordered_set>
 
 #include "tagmetry/dataset.h"
@@ -35,17 +39,6 @@ std::string entry_prefix(const fs::path& root) {
   return prefix;
 }
 
-// The path relative to root, as relative_generic() gives it, computed from the names alone for an
-// entry the directory iterator produced under root (root / sub / name). Symbolic links keep the exact
-// (resolving) relative_generic(), which a lexical answer would not match.
-std::string entry_relpath(const fs::directory_entry& entry, const fs::path& root, const std::string& prefix) {
-  std::error_code ec;
-  const std::string& p = entry.path().native();
-  if (entry.is_symlink(ec) || ec || prefix.empty() || p.size() <= prefix.size() || p.compare(0, prefix.size(), prefix) != 0)
-    return relative_generic(entry.path(), root);
-  return p.substr(prefix.size());
-}
-
 // path.extension() of a file name, lower-cased, without building paths: "" for ".hidden", "." and "..".
 std::string lower_extension(std::string_view name) {
   if (name == "." || name == "..") return "";
@@ -64,7 +57,7 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
   if (!fs::is_directory(root, ec)) return invalid_argument(root.string() + ": not a folder");
   Dataset ds;
   ds.root = root;
-  std::vector<fs::path> captions;
+  std::vector<std::string> captions;
   std::unordered_set<std::string> regular_files;  // native paths of every regular file listed
   std::unordered_set<std::string> image_stems;    // image path without extension, to find orphan captions
   const std::string caption_ext_lower = to_lower_ascii(options.caption_extension);
@@ -73,26 +66,36 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
   const std::string prefix = entry_prefix(root);
   const auto& image_exts = image_extensions();
 
-  auto visit = [&](const fs::directory_entry& entry) {
-    std::error_code fec;
-    if (!entry.is_regular_file(fec)) return;
-    const fs::path& p = entry.path();
-    regular_files.insert(p.native());
-    const std::string& full = p.native();
-    std::string_view name = std::string_view(full).substr(full.rfind('/') == std::string::npos ? 0 : full.rfind('/') + 1);
+  // One listed entry: its path (root / … / name), whether it is a regular file (links followed) and
+  // whether it is itself a symbolic link.
+  auto visit = [&](std::string full, bool regular, bool symlink) {
+    if (!regular) return;
+    regular_files.insert(full);
+    size_t slash = full.rfind('/');
+    std::string_view name = std::string_view(full).substr(slash == std::string::npos ? 0 : slash + 1);
     if (name.starts_with(".")) return;
     const std::string ext = lower_extension(name);
     if (std::find(image_exts.begin(), image_exts.end(), ext) != image_exts.end()) {
       DatasetItem item;
-      item.image = p;
-      item.relpath = entry_relpath(entry, root, prefix);
-      item.caption = caption_path_for(p, options.caption_extension);
-      fs::path stem = p;
-      image_stems.insert(stem.replace_extension().native());
+      // relative_generic()'s answer from the names alone (the entry is root / … / name); a symbolic
+      // link keeps the resolving relative_generic(), which a lexical answer would not match.
+      if (symlink || full.size() <= prefix.size() || full.compare(0, prefix.size(), prefix) != 0)
+        item.relpath = relative_generic(fs::path(full), root);
+      else
+        item.relpath = full.substr(prefix.size());
+      image_stems.insert(full.substr(0, full.size() - ext.size()));
+      item.image = fs::path(std::move(full));
+      item.caption = caption_path_for(item.image, options.caption_extension);
       ds.items.push_back(std::move(item));
     } else if (ext == caption_ext_lower) {
-      captions.push_back(p);
+      captions.push_back(std::move(full));
     }
+  };
+  auto visit_entry = [&](const fs::directory_entry& entry) {
+    std::error_code fec, lec;
+    bool regular = entry.is_regular_file(fec);
+    bool symlink = entry.is_symlink(lec) || bool(lec);
+    visit(entry.path().native(), regular, symlink);
   };
 
   if (options.recursive) {
@@ -104,14 +107,36 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
         it.disable_recursion_pending();
         continue;
       }
-      visit(*it);
+      visit_entry(*it);
     }
   } else {
-    auto it = fs::directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-    if (ec) return io_error(root.string() + ": cannot list (" + ec.message() + ")");
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      visit(*it);
+    // One folder: readdir directly (the entry types come with the names; a stat only for links and
+    // file systems that do not report types), as directory_iterator would list it.
+    DIR* dir = ::opendir(root.c_str());
+    if (!dir) {
+      int err = errno;
+      if (err != EACCES)
+        return io_error(root.string() + ": cannot list (" + std::error_code(err, std::generic_category()).message() + ")");
+    } else {
+      while (dirent* e = ::readdir(dir)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..") continue;
+        std::string full = prefix + std::string(name);
+        std::error_code fec;
+        bool regular = false, symlink = false;
+        if (e->d_type == DT_REG) {
+          regular = true;
+        } else if (e->d_type == DT_LNK) {
+          symlink = true;
+          regular = fs::is_regular_file(fs::path(full), fec);
+        } else if (e->d_type == DT_UNKNOWN) {
+          fs::file_status st = fs::symlink_status(fs::path(full), fec);
+          symlink = fs::is_symlink(st);
+          regular = symlink ? fs::is_regular_file(fs::path(full), fec) : fs::is_regular_file(st);
+        }
+        visit(std::move(full), regular, symlink);
+      }
+      ::closedir(dir);
     }
   }
   for (DatasetItem& item : ds.items) {
@@ -121,17 +146,16 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
   }
   std::sort(ds.items.begin(), ds.items.end(),
             [](const DatasetItem& a, const DatasetItem& b) { return natural_less(a.relpath, b.relpath); });
-  for (auto& c : captions) {
-    fs::path stem = c;
-    stem.replace_extension();
+  for (const std::string& c : captions) {
+    size_t slash = c.rfind('/');
+    std::string_view cname = std::string_view(c).substr(slash == std::string::npos ? 0 : slash + 1);
+    std::string stem = c.substr(0, c.size() - lower_extension(cname).size());
     // "img001_jp.txt" style side files belong to "img001": not orphans.
-    std::string name = stem.filename().string();
+    std::string_view name = std::string_view(stem).substr(slash == std::string::npos ? 0 : slash + 1);
     bool side_file = false;
-    if (auto us = name.rfind('_'); us != std::string::npos) {
-      const std::string& full = stem.native();
-      side_file = image_stems.count(full.substr(0, full.size() - name.size()) + name.substr(0, us)) > 0;
-    }
-    if (!image_stems.count(stem.native()) && !side_file) ds.orphan_captions.push_back(c);
+    if (auto us = name.rfind('_'); us != std::string::npos)
+      side_file = image_stems.count(stem.substr(0, stem.size() - name.size() + us)) > 0;
+    if (!image_stems.count(stem) && !side_file) ds.orphan_captions.emplace_back(c);
   }
   std::sort(ds.orphan_captions.begin(), ds.orphan_captions.end(),
             [](const fs::path& a, const fs::path& b) { return natural_less(a.string(), b.string()); });

@@ -35,10 +35,14 @@ struct HeaderReader {
   int fd = -1;
   unsigned char head[4096];
   size_t head_size = 0;
+  bool ok = false;  // the first read worked
   explicit HeaderReader(int f) : fd(f) {
     ssize_t n = ::pread(fd, head, sizeof head, 0);
+    ok = n >= 0;
     head_size = n > 0 ? size_t(n) : 0;
   }
+  // The whole file is in head (a short read of a regular file ends at its end).
+  bool whole() const { return ok && head_size < sizeof head; }
   // Copies n bytes at pos into out; false when the file is shorter.
   bool get(uint64_t pos, unsigned char* out, size_t n) const {
     if (pos + n <= head_size) {
@@ -114,11 +118,8 @@ bool fast_size(const HeaderReader& r, int& w, int& h) {
 }
 
 // Width and height from an open image: the header, else libvips' probe.
-Status size_from_fd(int fd, const fs::path& path, int& width, int& height) {
-  {
-    HeaderReader r(fd);
-    if (fast_size(r, width, height) && width > 0 && height > 0) return {};
-  }
+Status size_from_header(const HeaderReader& r, const fs::path& path, int& width, int& height) {
+  if (fast_size(r, width, height) && width > 0 && height > 0) return {};
   auto info = probe_image(path);
   if (!info.ok()) return info.status();
   width = info->width, height = info->height;
@@ -142,6 +143,7 @@ bool read_whole(const fs::path& path, std::string& out) {
     }
     if (n == 0) break;
     out.append(buf, size_t(n));
+    if (size_t(n) < sizeof buf) break;  // a short read of a regular file ends at its end
   }
   ::close(fd);
   return ok;
@@ -169,38 +171,85 @@ void split_tags(std::string_view line, std::string_view sep, std::vector<std::st
 // ClipTokenizer::count() of ASCII tag lines, with a cache per whitespace-separated chunk. Exact: CLIP's
 // normalisation of ASCII text only collapses whitespace and lower-cases, and its pre-tokenizer never
 // makes a piece across whitespace and starts afresh after it, so a line's count is the sum of its
-// chunks' counts. Other text goes to the tokenizer whole. One per thread.
+// chunks' counts. Other text goes to the tokenizer whole. One per thread. The cache is an open-addressing
+// table of lower-cased chunks hashed while the line is split (one pass, no allocation on a hit).
 class ChunkTokenCounter {
  public:
-  explicit ChunkTokenCounter(const ClipTokenizer* tok) : tok_(tok) {}
+  explicit ChunkTokenCounter(const ClipTokenizer* tok) : tok_(tok), slots_(1u << 12) {}
   size_t count(std::string_view line) {
-    for (unsigned char c : line)
-      if (c >= 0x80) return tok_->count(line);
     size_t total = 0;
+    const size_t n = line.size();
     size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && is_space(line[i])) ++i;
-      size_t start = i;
-      while (i < line.size() && !is_space(line[i])) ++i;
-      if (i == start) break;
-      key_.assign(line.data() + start, i - start);
-      for (char& c : key_)
-        if (c >= 'A' && c <= 'Z') c = char(c + 32);
-      auto it = cache_.find(key_);
-      if (it == cache_.end()) {
-        if (cache_.size() > (1u << 20)) cache_.clear();
-        it = cache_.emplace(key_, uint32_t(tok_->count(key_))).first;
+    while (i < n) {
+      while (i < n && is_space(line[i])) ++i;
+      if (i == n) break;
+      const size_t start = i;
+      uint64_t h = 1469598103934665603ull;
+      for (; i < n && !is_space(line[i]); ++i) {
+        unsigned char c = static_cast<unsigned char>(line[i]);
+        if (c >= 0x80) return tok_->count(line);
+        h = (h ^ lower(c)) * 1099511628211ull;
       }
-      total += it->second;
+      total += lookup(line.substr(start, i - start), h);
     }
     return total;
   }
 
  private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t offset = 0, length = 0, tokens = 0;
+    bool used = false;
+  };
   static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+  static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+  uint32_t lookup(std::string_view chunk, uint64_t h) {
+    size_t mask = slots_.size() - 1;
+    for (size_t k = size_t(h) & mask;; k = (k + 1) & mask) {
+      Slot& s = slots_[k];
+      if (!s.used) break;
+      if (s.hash == h && s.length == chunk.size() && same(chunk, s.offset)) return s.tokens;
+    }
+    std::string key(chunk);
+    for (char& c : key) c = char(lower(static_cast<unsigned char>(c)));
+    uint32_t tokens = uint32_t(tok_->count(key));
+    if (keys_.size() + key.size() > (64u << 20)) clear();  // bound the memory on endless vocabularies
+    if ((used_ + 1) * 2 > slots_.size()) grow();
+    insert(h, uint32_t(keys_.size()), uint32_t(key.size()), tokens);
+    keys_ += key;
+    return tokens;
+  }
+  bool same(std::string_view chunk, uint32_t offset) const {
+    const char* k = keys_.data() + offset;
+    for (size_t j = 0; j < chunk.size(); ++j)
+      if (char(lower(static_cast<unsigned char>(chunk[j]))) != k[j]) return false;
+    return true;
+  }
+  void insert(uint64_t h, uint32_t offset, uint32_t length, uint32_t tokens) {
+    size_t mask = slots_.size() - 1;
+    size_t k = size_t(h) & mask;
+    while (slots_[k].used) k = (k + 1) & mask;
+    slots_[k] = Slot{h, offset, length, tokens, true};
+    ++used_;
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    used_ = 0;
+    for (const Slot& s : old)
+      if (s.used) insert(s.hash, s.offset, s.length, s.tokens);
+  }
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    keys_.clear();
+    used_ = 0;
+  }
+
   const ClipTokenizer* tok_;
-  std::string key_;
-  std::unordered_map<std::string, uint32_t> cache_;
+  std::vector<Slot> slots_;
+  std::string keys_;
+  size_t used_ = 0;
 };
 
 // Names and types (d_type) of one folder's entries; empty with ok=false when it cannot be listed.
@@ -224,7 +273,11 @@ FolderListing list_folder(const fs::path& dir) {
 Status read_image_size(const fs::path& path, int& width, int& height) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(path.filename().string() + ": cannot open");
-  Status s = size_from_fd(fd, path, width, height);
+  Status s;
+  {
+    HeaderReader r(fd);
+    s = size_from_header(r, path, width, height);
+  }
   ::close(fd);
   return s;
 }
@@ -322,16 +375,21 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
             if (tokenizer) c.tokens = counter.count(c.tag_line);
           }
         }
-        // One open per image: its size (fstat) and its header.
+        // One open per image: its header, and its size (the header read tells it for files under 4 KiB,
+        // fstat otherwise).
         int fd = ::open(d.image.c_str(), O_RDONLY | O_CLOEXEC);
-        struct stat st {};
-        if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-          c.file_size = uint64_t(st.st_size);
-          if (options.read_image_sizes) {
-            Status s = size_from_fd(fd, d.image, c.width, c.height);
+        bool done = false;
+        if (fd >= 0) {
+          HeaderReader r(fd);
+          struct stat st {};
+          if (r.whole()) c.file_size = r.head_size, done = true;
+          else if (r.ok && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) c.file_size = uint64_t(st.st_size), done = true;
+          if (done && options.read_image_sizes) {
+            Status s = size_from_header(r, d.image, c.width, c.height);
             if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
           }
-        } else {
+        }
+        if (!done) {
           std::error_code ec;
           c.file_size = fs::file_size(d.image, ec);
           if (ec) c.file_size = 0;

@@ -67,6 +67,7 @@ bool read_whole_file(const fs::path& path, std::string& out) {
     }
     if (n == 0) break;
     out.append(buf, size_t(n));
+    if (size_t(n) < sizeof buf) break;  // a short read of a regular file ends at its end
   }
   ::close(fd);
   return ok;

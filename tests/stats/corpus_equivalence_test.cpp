@@ -173,5 +173,43 @@ TEST(CorpusEquivalence, DuplicateImagesNeedEqualBytesNotJustEqualSize) {
   EXPECT_EQ(groups, (std::vector<std::vector<std::string>>{{"a.png", "b.png", "sub/a2.png"}}));
 }
 
+// The per-chunk token cache of the corpus pass against ClipTokenizer::count on 600 generated tag lines:
+// punctuation against separators ("tag_(x),"), digits, contractions, specials, upper case, tabs and
+// runs of spaces, and some non-ASCII lines (which bypass the cache).
+TEST(CorpusEquivalence, TokenCountsMatchTheTokenizerOnManyCaptions) {
+  TempDir dir;
+  auto tok = ClipTokenizer::load_default();
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  const std::vector<std::string> parts = {
+      "1girl", "long_hair", "Blue Eyes", "tag_(x)", "(hat:1.2)", "don't", "it's", "<|startoftext|>", "<|ENDOFTEXT|>",
+      "score_9", "a.b.c", "x--y", "!!", "'", "'re", "\\(escaped\\)", "rating:general", "looking_at_viewer",
+      "2boys", "1990s_(style)", "caf\xc3\xa9", "\xe7\x8c\xab", "e\xcc\x81", "\xef\xbc\xa1", "o'clock", "x_x", ":)", "^_^"};
+  const std::vector<std::string> seps = {", ", ",", " , ", ",  ", ",\t", " ", ",,"};
+  uint32_t state = 12345;
+  auto next = [&] { return state = state * 1103515245u + 12345u, (state >> 8) & 0xffff; };
+  for (int i = 0; i < 600; ++i) {
+    std::string line;
+    int n = 1 + int(next() % 12);
+    for (int k = 0; k < n; ++k) {
+      if (k) line += seps[next() % seps.size()];
+      line += parts[next() % parts.size()];
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "i%04d", i);
+    write_png(dir / (std::string(name) + ".png"), 8, 8, uint8_t(i));
+    write_all(dir / (std::string(name) + ".txt"), line);
+  }
+  auto corpus = load_corpus(dir.path(), {}, &*tok);
+  ASSERT_TRUE(corpus.ok());
+  ASSERT_EQ(corpus->items.size(), 600u);
+  size_t checked = 0;
+  for (auto& it : corpus->items) {
+    ASSERT_TRUE(it.caption_error.empty()) << it.caption_error;
+    EXPECT_EQ(it.tokens, tok->count(it.tag_line)) << it.tag_line;
+    checked += it.tokens > 0;
+  }
+  EXPECT_EQ(checked, 600u);
+}
+
 }  // namespace
 }  // namespace tagmetry
