@@ -126,11 +126,9 @@ Status size_from_header(const HeaderReader& r, const fs::path& path, int& width,
   return {};
 }
 
-// Reads a whole file with one open and as few reads as its size needs. False on any failure (the
-// caller then asks read_text_file for the exact error).
-bool read_whole(const fs::path& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+// Reads the rest of an open file with as few reads as its size needs, and closes it. False on any
+// failure (the caller then asks read_text_file for the exact error).
+bool read_all_and_close(int fd, std::string& out) {
   out.clear();
   char buf[16384];
   bool ok = true;
@@ -252,20 +250,37 @@ class ChunkTokenCounter {
   size_t used_ = 0;
 };
 
-// Names and types (d_type) of one folder's entries; empty with ok=false when it cannot be listed.
+// One folder of the dataset: a descriptor to open its files by name (no path walk per file), and the
+// entries whose name ends with the other caption extension, with their d_type. ok=false when it cannot
+// be listed or opened (callers then ask the file system per file).
 struct FolderListing {
   bool ok = false;
-  std::unordered_map<std::string, unsigned char> types;
+  int fd = -1;
+  std::unordered_map<std::string, unsigned char> other;
+  FolderListing() = default;
+  FolderListing(const FolderListing&) = delete;
+  FolderListing& operator=(const FolderListing&) = delete;
+  ~FolderListing() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
-FolderListing list_folder(const fs::path& dir) {
-  FolderListing l;
-  DIR* d = ::opendir(dir.empty() ? "." : dir.c_str());
-  if (!d) return l;
-  l.ok = true;
-  while (dirent* e = ::readdir(d)) l.types.emplace(e->d_name, e->d_type);
+void list_folder(const fs::path& dir, std::string_view other_ext, FolderListing& l) {
+  const char* name = dir.empty() ? "." : dir.c_str();
+  DIR* d = ::opendir(name);
+  if (!d) return;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n.size() >= other_ext.size() && n.substr(n.size() - other_ext.size()) == other_ext) l.other.emplace(n, e->d_type);
+  }
   ::closedir(d);
-  return l;
+  l.fd = ::open(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  l.ok = l.fd >= 0;
+}
+
+std::string_view file_name(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return std::string_view(path).substr(slash == std::string::npos ? 0 : slash + 1);
 }
 
 }  // namespace
@@ -293,31 +308,29 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
   corpus.items.resize(ds.items.size());
   const std::string other_ext = options.caption_extension == ".caption" ? ".txt" : ".caption";
 
-  // One listing per folder answers "is there a caption with the other extension" and "is the caption
-  // a symbolic link" without a stat per file.
+  // One listing per folder answers "is there a caption with the other extension" without a stat per
+  // file, and its descriptor opens files by name.
   std::unordered_map<std::string, FolderListing> folders;
   for (const DatasetItem& d : ds.items) {
     std::string parent = d.image.parent_path().native();
-    if (!folders.count(parent)) folders.emplace(parent, list_folder(d.image.parent_path()));
+    if (!folders.count(parent)) list_folder(d.image.parent_path(), other_ext, folders[parent]);
   }
-  // The caption's path relative to root as relative_generic() gives it; lexical unless it is a link.
   std::string prefix = root.native();
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-  auto caption_relpath = [&](const DatasetItem& d, const FolderListing& folder) {
-    const std::string& p = d.caption.native();
-    size_t slash = p.rfind('/');
-    auto it = folder.types.find(p.substr(slash == std::string::npos ? 0 : slash + 1));
-    if (folder.ok && it != folder.types.end() && it->second == DT_REG && !prefix.empty() && p.size() > prefix.size() &&
-        p.compare(0, prefix.size(), prefix) == 0)
-      return p.substr(prefix.size());
-    return relative_generic(d.caption, root);
+  // The path relative to root as relative_generic() gives it for a file that is not a symbolic link.
+  auto lexical_relpath = [&](const fs::path& path) {
+    const std::string& p = path.native();
+    if (!prefix.empty() && p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0) return p.substr(prefix.size());
+    return relative_generic(path, root);
   };
   auto other_exists = [&](const DatasetItem& d, const FolderListing& folder) {
-    fs::path other = caption_path_for(d.image, other_ext);
     std::error_code ec;
-    if (!folder.ok || other.parent_path() != d.image.parent_path()) return fs::is_regular_file(other, ec);
-    auto it = folder.types.find(other.filename().native());
-    if (it == folder.types.end()) return false;
+    if (!folder.ok) return fs::is_regular_file(caption_path_for(d.image, other_ext), ec);
+    if (folder.other.empty()) return false;
+    fs::path other = caption_path_for(d.image, other_ext);
+    if (other.parent_path() != d.image.parent_path()) return fs::is_regular_file(other, ec);
+    auto it = folder.other.find(std::string(file_name(other.native())));
+    if (it == folder.other.end()) return false;
     if (it->second == DT_REG) return true;
     return fs::is_regular_file(other, ec);  // a link or an unknown type: ask
   };
@@ -349,9 +362,14 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
         c.has_caption = d.has_caption;
         has_other[i] = other_exists(d, folder) ? 1 : 0;
         if (d.has_caption) {
-          c.caption = caption_relpath(d, folder);
+          // Opened without following a link: a link's relative path is relative_generic's (resolved).
+          int fd = folder.ok ? ::openat(folder.fd, std::string(file_name(d.caption.native())).c_str(),
+                                        O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+                             : -1;
+          c.caption = fd >= 0 ? lexical_relpath(d.caption) : relative_generic(d.caption, root);
+          if (fd < 0) fd = ::open(d.caption.c_str(), O_RDONLY | O_CLOEXEC);
           std::string text;
-          bool fast = read_whole(d.caption, raw);
+          bool fast = fd >= 0 && read_all_and_close(fd, raw);
           std::string_view body = fast ? strip_utf8_bom(raw) : std::string_view();
           std::string_view t;
           if (fast && find_invalid_utf8(body) == std::string_view::npos) {
@@ -377,7 +395,8 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
         }
         // One open per image: its header, and its size (the header read tells it for files under 4 KiB,
         // fstat otherwise).
-        int fd = ::open(d.image.c_str(), O_RDONLY | O_CLOEXEC);
+        int fd = folder.ok ? ::openat(folder.fd, std::string(file_name(d.image.native())).c_str(), O_RDONLY | O_CLOEXEC)
+                           : ::open(d.image.c_str(), O_RDONLY | O_CLOEXEC);
         bool done = false;
         if (fd >= 0) {
           HeaderReader r(fd);
