@@ -51,9 +51,10 @@ std::string plural(size_t n, const char* one, const char* many) { return std::to
 
 constexpr uint64_t kWholeContentKey = 64 * 1024;
 
-// Reads a whole file with one open; false on any failure.
-bool read_whole_file(const fs::path& path, std::string& out) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// Reads a whole file with one open (by name from the folder descriptor `dir` when it is open: no path
+// walk; `name` relative to it, or absolute); false on any failure.
+bool read_whole_file(int dir, const fs::path& path, const std::string& name, std::string& out) {
+  int fd = dir >= 0 ? ::openat(dir, name.c_str(), O_RDONLY | O_CLOEXEC) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   out.clear();
   char buf[16384];
@@ -354,6 +355,7 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     if (group.size() >= 2) candidates.insert(candidates.end(), group.begin(), group.end());
   std::vector<std::string> keys(candidates.size());
   std::vector<char> readable(candidates.size(), 0);
+  const int root_fd = candidates.empty() ? -1 : ::open(corpus.root.empty() ? "." : corpus.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   {
     std::atomic<size_t> next{0};
     auto work = [&] {
@@ -362,7 +364,7 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
         for (size_t end = std::min(candidates.size(), i + 16); i < end; ++i) {
           const fs::path path = corpus.root / candidates[i]->image;
           if (candidates[i]->file_size <= kWholeContentKey) {
-            if (!read_whole_file(path, bytes)) continue;
+            if (!read_whole_file(root_fd, path, candidates[i]->image, bytes)) continue;
             keys[i] = "=" + bytes;
           } else {
             auto read = read_file(path);
@@ -382,6 +384,7 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     work();
     for (auto& t : pool) t.join();
   }
+  if (root_fd >= 0) ::close(root_fd);
   for (size_t g = 0; g < candidates.size();) {
     size_t ge = g;
     while (ge < candidates.size() && candidates[ge]->file_size == candidates[g]->file_size) ++ge;
