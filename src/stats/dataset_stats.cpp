@@ -68,6 +68,7 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
   std::unordered_map<std::string, uint32_t> ids;
   std::vector<std::string> names;
   std::vector<size_t> df;
+  std::vector<std::string> rating_of_id;  // rating_of() per distinct tag, computed once
   std::vector<std::vector<uint32_t>> docs;  // distinct tag ids per caption
   std::vector<size_t> per_caption, tokens;
   std::map<std::string, size_t> ratings = {{"general", 0}, {"sensitive", 0}, {"questionable", 0}, {"explicit", 0}, {"none", 0}};
@@ -80,9 +81,9 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
     std::string rating;
     for (const std::string& t : it.tags) {
       auto [pos, inserted] = ids.try_emplace(t, uint32_t(names.size()));
-      if (inserted) names.push_back(t), df.push_back(0);
+      if (inserted) names.push_back(t), df.push_back(0), rating_of_id.push_back(rating_of(t));
       doc.push_back(pos->second);
-      if (rating.empty()) rating = rating_of(t);
+      if (rating.empty()) rating = rating_of_id[pos->second];
     }
     std::sort(doc.begin(), doc.end());
     doc.erase(std::unique(doc.begin(), doc.end()), doc.end());
@@ -105,7 +106,7 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
     std::string category = "unknown";
     if (db)
       if (const TagInfo* info = db->find(names[id])) category = tag_category_name(info->category);
-    if (!rating_of(names[id]).empty()) category = "rating";
+    if (!rating_of_id[id].empty()) category = "rating";
     st.tags.push_back({names[id], df[id], category});
     ++st.category_tags[category];
     st.category_occurrences[category] += df[id];
