@@ -68,9 +68,14 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
 
   // One listed entry: its path (root / … / name), whether it is a regular file (links followed) and
   // whether it is itself a symbolic link.
+  // Only names ending with the caption suffix can be a caption ("img.png" → "img" + ".txt"), so with a
+  // ".ext" caption extension the set holds just those.
+  const size_t last_dot = options.caption_extension.rfind('.');
+  const std::string caption_suffix =
+      options.caption_extension.starts_with(".") ? options.caption_extension.substr(last_dot) : std::string();
   auto visit = [&](std::string full, bool regular, bool symlink) {
     if (!regular) return;
-    regular_files.insert(full);
+    if (caption_suffix.empty() || full.ends_with(caption_suffix)) regular_files.insert(full);
     size_t slash = full.rfind('/');
     std::string_view name = std::string_view(full).substr(slash == std::string::npos ? 0 : slash + 1);
     if (name.starts_with(".")) return;
