@@ -143,7 +143,9 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
   struct Spelling {
     std::string norm;      // normalize_tag_name of the spelling
     signed char known = -1;  // 1: in the tag list or not checked, 0: unknown, -1: not looked up yet
+    uint32_t id = 0;         // one per distinct normalised name
   };
+  std::unordered_map<std::string, uint32_t> norm_ids;
   std::unordered_map<std::string, Spelling> spellings;
   std::vector<Spelling*> norms;
   std::unordered_map<std::string, int> seen;  // for captions with very many tags
@@ -167,7 +169,10 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     norms.clear();
     for (auto& t : it.tags) {
       auto [pos, inserted] = spellings.try_emplace(t);
-      if (inserted) pos->second.norm = normalize_tag_name(t);
+      if (inserted) {
+        pos->second.norm = normalize_tag_name(t);
+        pos->second.id = norm_ids.try_emplace(pos->second.norm, uint32_t(norm_ids.size())).first->second;
+      }
       norms.push_back(&pos->second);
     }
     std::vector<std::string> dups;
@@ -180,7 +185,7 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
       if (norms.size() > 64) {
         before = seen[n]++;
       } else {
-        for (size_t j = 0; j < k && before < 2; ++j) before += norms[j]->norm == n;
+        for (size_t j = 0; j < k && before < 2; ++j) before += norms[j]->id == norms[k]->id;
       }
       if (before == 1) dups.push_back(t);
       if (t.size() > 3) {
