@@ -123,18 +123,27 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
       if (err != EACCES)
         return io_error(root.string() + ": cannot list (" + std::error_code(err, std::generic_category()).message() + ")");
     } else {
+      // Names first, then the containers sized once (growing them while small strings are freed
+      // makes glibc consolidate its free lists again and again).
+      std::vector<std::pair<std::string, unsigned char>> entries;
       while (dirent* e = ::readdir(dir)) {
         std::string_view name = e->d_name;
         if (name == "." || name == "..") continue;
-        std::string full = prefix + std::string(name);
+        entries.emplace_back(prefix + std::string(name), e->d_type);
+      }
+      ds.items.reserve(entries.size() / 2 + 16);
+      captions.reserve(entries.size() / 2 + 16);
+      regular_files.reserve(entries.size() / 2 + 16);
+      image_stems.reserve(entries.size() / 2 + 16);
+      for (auto& [full, type] : entries) {
         std::error_code fec;
         bool regular = false, symlink = false;
-        if (e->d_type == DT_REG) {
+        if (type == DT_REG) {
           regular = true;
-        } else if (e->d_type == DT_LNK) {
+        } else if (type == DT_LNK) {
           symlink = true;
           regular = fs::is_regular_file(fs::path(full), fec);
-        } else if (e->d_type == DT_UNKNOWN) {
+        } else if (type == DT_UNKNOWN) {
           fs::file_status st = fs::symlink_status(fs::path(full), fec);
           symlink = fs::is_symlink(st);
           regular = symlink ? fs::is_regular_file(fs::path(full), fec) : fs::is_regular_file(st);

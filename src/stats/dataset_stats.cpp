@@ -71,6 +71,9 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
   std::vector<std::string> rating_of_id;  // rating_of() per distinct tag, computed once
   std::vector<std::vector<uint32_t>> docs;  // distinct tag ids per caption
   std::vector<size_t> per_caption, tokens;
+  docs.reserve(corpus.items.size());
+  per_caption.reserve(corpus.items.size());
+  tokens.reserve(corpus.items.size());
   std::map<std::string, size_t> ratings = {{"general", 0}, {"sensitive", 0}, {"questionable", 0}, {"explicit", 0}, {"none", 0}};
   for (const CorpusItem& it : corpus.items) {
     if (!it.has_caption || !it.caption_error.empty()) continue;
