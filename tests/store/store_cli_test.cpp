@@ -209,7 +209,17 @@ TEST(Shards, UnionOfShardRunsEqualsOneFullRun) {
   auto ma = **a->find_model("wd");
   auto mb = **b->find_model("wd");
   EXPECT_EQ(ma.sha256, mb.sha256);
-  EXPECT_EQ(*a->score_blobs(ma.id), *b->score_blobs(mb.id));
+  // Same images, same scores. ONNX Runtime may pick other kernels for other batch compositions (which
+  // images share a batch depends on decoder timing), so a score may differ in its last 16-bit step.
+  auto sa = *a->score_blobs(ma.id), sb = *b->score_blobs(mb.id);
+  ASSERT_EQ(sa.size(), sb.size());
+  for (auto& [hash, blob] : sa) {
+    ASSERT_TRUE(sb.count(hash)) << hash;
+    ASSERT_EQ(blob.size(), sb.at(hash).size()) << hash;
+    size_t labels = blob.size() / 2;
+    auto pa = decode_scores(blob, labels), pb = decode_scores(sb.at(hash), labels);
+    for (size_t i = 0; i < labels; ++i) EXPECT_NEAR(pa[i], pb[i], 1.01 / 65535) << hash << " label " << i;
+  }
   auto ia = *a->images(), ib = *b->images();
   ASSERT_EQ(ia.size(), ib.size());
   for (auto& [rel, rec] : ia) EXPECT_EQ(ib.at(rel).sha256, rec.sha256) << rel;
