@@ -65,7 +65,8 @@ struct TagReport {
   std::vector<std::pair<std::string, std::string>> failures;  // relpath, message
   std::vector<std::string> skipped;                           // relpaths with an existing caption
   std::vector<std::string> backups;                           // backup files written by overwrite
-  double seconds = 0;
+  double seconds = 0;        // the whole run
+  double setup_seconds = 0;  // of which: scan, model load, database open, model hash (once per run)
   bool cancelled = false;
   std::string model_path;
   std::string model_name;   // as stored in the database (retag --model takes it)

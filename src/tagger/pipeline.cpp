@@ -198,6 +198,7 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   TM_ASSIGN_OR_RETURN(const auto last_written, journal.last_written());
 
   TagReport report;
+  report.setup_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   report.images = ds.items.size();
   report.model_path = model.model.string();
   report.model_name = model_row.name;
