@@ -12,10 +12,19 @@
 
 namespace tagmetry {
 
-// Danbooru categories as the WD label files number them.
-enum class TagCategory : int { kGeneral = 0, kArtist = 1, kCopyright = 3, kCharacter = 4, kMeta = 5, kRating = 9 };
+// Danbooru categories as the WD label files and tagcomplete's CSV number them (the one definition;
+// tag_database.h uses it too). kUnknown: a number neither source uses.
+enum class TagCategory : int {
+  kUnknown = -1,
+  kGeneral = 0,
+  kArtist = 1,
+  kCopyright = 3,
+  kCharacter = 4,
+  kMeta = 5,
+  kRating = 9,
+};
 
-// "general", "character", "rating", "artist", "copyright", "meta".
+// "general", "character", "rating", "artist", "copyright", "meta" or "unknown".
 const char* category_name(TagCategory category);
 
 struct Label {

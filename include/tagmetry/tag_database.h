@@ -15,21 +15,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tagmetry/labels.h"  // TagCategory, category_name
 #include "tagmetry/status.h"
 
 namespace tagmetry {
 
-// Danbooru's tag categories as tagcomplete numbers them.
-enum class TagCategory : int {
-  kGeneral = 0,
-  kArtist = 1,
-  kCopyright = 3,
-  kCharacter = 4,
-  kMeta = 5,
-  kUnknown = -1,
-};
-
-// "general", "artist", "copyright", "character", "meta" or "unknown".
+// "general", "artist", "copyright", "character", "meta" or "unknown" (same as category_name()).
 const char* tag_category_name(TagCategory category);
 
 // Maps a tagcomplete category number to the enum (unknown numbers → kUnknown).

@@ -16,8 +16,9 @@ const char* category_name(TagCategory category) {
     case TagCategory::kCharacter: return "character";
     case TagCategory::kMeta: return "meta";
     case TagCategory::kRating: return "rating";
+    case TagCategory::kUnknown: return "unknown";
   }
-  return "general";
+  return "unknown";
 }
 
 namespace {

@@ -14,16 +14,7 @@
 namespace tagmetry {
 namespace fs = std::filesystem;
 
-const char* tag_category_name(TagCategory category) {
-  switch (category) {
-    case TagCategory::kGeneral: return "general";
-    case TagCategory::kArtist: return "artist";
-    case TagCategory::kCopyright: return "copyright";
-    case TagCategory::kCharacter: return "character";
-    case TagCategory::kMeta: return "meta";
-    default: return "unknown";
-  }
-}
+const char* tag_category_name(TagCategory category) { return category_name(category); }
 
 TagCategory tag_category_from_number(int number) {
   switch (number) {
