@@ -91,6 +91,9 @@ class TagSelector {
   std::vector<std::pair<std::string, std::string>> replacements_;
 };
 
+// True when `a` and `b` name the same tag, written with underscores or spaces ("long hair" == "long_hair").
+bool same_tag(std::string_view a, std::string_view b);
+
 // True for tags such as "^_^", ">_<", "o_o" whose underscores are part of the face, not word breaks.
 bool is_kaomoji(std::string_view tag);
 

@@ -89,13 +89,6 @@ class ReadyQueue {
   std::condition_variable cv_;
 };
 
-bool same_tag(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if ((a[i] == ' ' ? '_' : a[i]) != (b[i] == ' ' ? '_' : b[i])) return false;
-  return true;
-}
-
 nlohmann::json item_json(const TagItemResult& r) {
   nlohmann::json tags = nlohmann::json::array();
   for (auto& t : r.tags)

@@ -67,8 +67,6 @@ std::string TagSelector::display_name(const std::string& label) const {
   return params_.remove_underscore ? remove_underscore(label) : label;
 }
 
-namespace {
-// Tags compare equal whether written with underscores or spaces.
 bool same_tag(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -77,6 +75,8 @@ bool same_tag(std::string_view a, std::string_view b) {
   }
   return true;
 }
+
+namespace {
 bool contains_tag(const std::vector<std::string>& list, std::string_view tag) {
   return std::any_of(list.begin(), list.end(), [&](const std::string& t) { return same_tag(t, tag); });
 }
