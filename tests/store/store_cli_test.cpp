@@ -210,7 +210,8 @@ TEST(Shards, UnionOfShardRunsEqualsOneFullRun) {
   auto mb = **b->find_model("wd");
   EXPECT_EQ(ma.sha256, mb.sha256);
   // Same images, same scores. ONNX Runtime may pick other kernels for other batch compositions (which
-  // images share a batch depends on decoder timing), so a score may differ in its last 16-bit step.
+  // images share a batch depends on decoder timing), so a score may differ by a few 16-bit steps
+  // (seen: 2 steps, 3e-5); 1e-4 still fails on any real mismatch (wrong image, model or preprocessing).
   auto sa = *a->score_blobs(ma.id), sb = *b->score_blobs(mb.id);
   ASSERT_EQ(sa.size(), sb.size());
   for (auto& [hash, blob] : sa) {
@@ -218,7 +219,7 @@ TEST(Shards, UnionOfShardRunsEqualsOneFullRun) {
     ASSERT_EQ(blob.size(), sb.at(hash).size()) << hash;
     size_t labels = blob.size() / 2;
     auto pa = decode_scores(blob, labels), pb = decode_scores(sb.at(hash), labels);
-    for (size_t i = 0; i < labels; ++i) EXPECT_NEAR(pa[i], pb[i], 1.01 / 65535) << hash << " label " << i;
+    for (size_t i = 0; i < labels; ++i) EXPECT_NEAR(pa[i], pb[i], 1e-4) << hash << " label " << i;
   }
   auto ia = *a->images(), ib = *b->images();
   ASSERT_EQ(ia.size(), ib.size());
