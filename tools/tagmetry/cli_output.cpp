@@ -1,6 +1,8 @@
 #include "cli_output.h"
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "tagmetry/progress.h"
 
@@ -30,6 +32,15 @@ int exit_code_for(const Status& status) {
       return kExitUsage;
     default: return kExitSomeFailed;
   }
+}
+
+std::string command_line(const std::string& fallback) {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string out;
+  for (char c : raw) out += c == '\0' ? ' ' : c;
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out.empty() ? fallback : out;
 }
 
 bool show_progress(bool json) { return !json && ProgressReporter::stderr_is_terminal(); }

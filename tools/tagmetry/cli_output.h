@@ -17,6 +17,10 @@ void print_warning(const std::string& message);
 // Maps a fatal Status to an exit code: usage/model/config problems → 2, everything else → 1.
 int exit_code_for(const Status& status);
 
+// The command line as typed, for the caption journal (read from /proc/self/cmdline); `fallback` where
+// /proc is not available.
+std::string command_line(const std::string& fallback);
+
 // True when progress should be drawn (stderr is a terminal and JSON output is off).
 bool show_progress(bool json);
 

@@ -19,15 +19,6 @@ void on_sigint(int) {
   if (g_cancel.exchange(true)) std::_Exit(130);
 }
 
-std::string command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out;
-  for (char c : raw) out += c == '\0' ? ' ' : c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out.empty() ? "tagmetry retag" : out;
-}
-
 struct RetagCommand {
   std::string dir;
   bool json = false;
@@ -40,7 +31,7 @@ struct RetagCommand {
       print_error(s);
       return kExitUsage;
     }
-    params.command_line = command_line();
+    params.command_line = command_line("tagmetry retag");
     ProgressReporter progress("retag", 0, show_progress(json));
     RetagCallbacks callbacks;
     callbacks.cancel = &g_cancel;

@@ -20,16 +20,6 @@ void on_sigint(int) {
   if (g_cancel.exchange(true)) std::_Exit(130);  // second Ctrl-C: stop now (the database and captions stay consistent)
 }
 
-// The command line as typed (for the journal), from /proc; "tagmetry tag" where /proc is missing.
-std::string command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out;
-  for (char c : raw) out += c == '\0' ? ' ' : c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out.empty() ? "tagmetry tag" : out;
-}
-
 struct TagCommand {
   std::string dir;
   bool json = false;
@@ -42,7 +32,7 @@ struct TagCommand {
       print_error(s);
       return kExitUsage;
     }
-    params.command_line = command_line();
+    params.command_line = command_line("tagmetry tag");
     const bool progress_on = show_progress(json);
     std::unique_ptr<ProgressReporter> download;  // one bar per file: `done` restarts at 0 for each
     std::string download_file;

@@ -13,15 +13,6 @@
 namespace tagmetry::cli {
 namespace {
 
-std::string command_line() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string out;
-  for (char c : raw) out += c == '\0' ? ' ' : c;
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out.empty() ? "tagmetry undo" : out;
-}
-
 std::string local_time(int64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
@@ -48,7 +39,7 @@ struct UndoCommand {
     if (list) return print_list(*journal);
 
     UndoOptions options{skip_changed, dry_run};
-    auto report = undo_last_operation(*journal, options, command_line());
+    auto report = undo_last_operation(*journal, options, command_line("tagmetry undo"));
     if (!report.ok()) return fail(report.status());
     const UndoReport& r = *report;
     if (json) {
