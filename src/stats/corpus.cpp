@@ -16,12 +16,35 @@
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/dataset_stats.h"
+#include "read_all.h"
 #include "tagmetry/files.h"
 #include "tagmetry/image.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry {
 namespace fs = std::filesystem;
+
+// Reads the rest of an open file with as few reads as its size needs, and closes it. False on any
+// failure (the caller then asks read_text_file for the exact error).
+bool stats_internal::read_all_and_close(int fd, std::string& out) {
+  out.clear();
+  char buf[16384];
+  bool ok = true;
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ok = false;
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+    if (size_t(n) < sizeof buf) break;  // a short read of a regular file ends at its end
+  }
+  ::close(fd);
+  return ok;
+}
+
 
 namespace {
 
@@ -124,27 +147,6 @@ Status size_from_header(const HeaderReader& r, const fs::path& path, int& width,
   if (!info.ok()) return info.status();
   width = info->width, height = info->height;
   return {};
-}
-
-// Reads the rest of an open file with as few reads as its size needs, and closes it. False on any
-// failure (the caller then asks read_text_file for the exact error).
-bool read_all_and_close(int fd, std::string& out) {
-  out.clear();
-  char buf[16384];
-  bool ok = true;
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    if (n == 0) break;
-    out.append(buf, size_t(n));
-    if (size_t(n) < sizeof buf) break;  // a short read of a regular file ends at its end
-  }
-  ::close(fd);
-  return ok;
 }
 
 // parse_tags() (split on the separator, trim, drop empty pieces) without the intermediate vector.
@@ -369,7 +371,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
           c.caption = fd >= 0 ? lexical_relpath(d.caption) : relative_generic(d.caption, root);
           if (fd < 0) fd = ::open(d.caption.c_str(), O_RDONLY | O_CLOEXEC);
           std::string text;
-          bool fast = fd >= 0 && read_all_and_close(fd, raw);
+          bool fast = fd >= 0 && stats_internal::read_all_and_close(fd, raw);
           std::string_view body = fast ? strip_utf8_bom(raw) : std::string_view();
           std::string_view t;
           if (fast && find_invalid_utf8(body) == std::string_view::npos) {

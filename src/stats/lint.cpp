@@ -1,5 +1,6 @@
 // Dataset lint rules over a loaded corpus (see lint.h for the rule list).
 #include "tagmetry/lint.h"
+#include "read_all.h"
 
 #include <nlohmann/json.hpp>
 #include <toml.hpp>
@@ -56,22 +57,7 @@ constexpr uint64_t kWholeContentKey = 64 * 1024;
 bool read_whole_file(int dir, const fs::path& path, const std::string& name, std::string& out) {
   int fd = dir >= 0 ? ::openat(dir, name.c_str(), O_RDONLY | O_CLOEXEC) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  out.clear();
-  char buf[16384];
-  bool ok = true;
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ok = false;
-      break;
-    }
-    if (n == 0) break;
-    out.append(buf, size_t(n));
-    if (size_t(n) < sizeof buf) break;  // a short read of a regular file ends at its end
-  }
-  ::close(fd);
-  return ok;
+  return stats_internal::read_all_and_close(fd, out);
 }
 
 bool is_rating_tag(const std::string& t) {
