@@ -1,0 +1,88 @@
+// Actions shared by several pages: session start, undo/redo, history and the change poll.
+import { ApiError, Session, get, post, setToken } from './api';
+import { errorText, gallery, state, toast, update } from './store';
+
+export async function loadSession() {
+  const s = await get<Session>('/api/session');
+  setToken(s.token);
+  update({ session: s, generation: s.generation ?? 0 });
+}
+
+interface History {
+  can_undo: boolean;
+  can_redo: boolean;
+}
+
+export async function refreshHistory() {
+  try {
+    const h = await get<History>('/api/history');
+    update({ canUndo: !!h.can_undo, canRedo: !!h.can_redo });
+  } catch {
+    /* history is advisory: the buttons stay as they are */
+  }
+}
+
+interface UndoResponse {
+  operation: number;
+  reverted: number[];
+  changed: number[];
+}
+
+// Undoes (or redoes) the newest operation. A 409 lists the files changed since: nothing was written.
+export async function undoRedo(which: 'undo' | 'redo') {
+  try {
+    const r = await post<UndoResponse>('/api/' + which);
+    const n = r.reverted?.length ?? 0;
+    toast(`${which === 'undo' ? 'Undid' : 'Redid'} operation ${r.operation} (${n} file${n === 1 ? '' : 's'})`);
+    afterChange();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 409) {
+      const ids: number[] = e.body?.changed ?? [];
+      toast(
+        `Cannot ${which}: ${ids.length || 'some'} caption${ids.length === 1 ? ' was' : 's were'} changed since. Nothing was written.`,
+        'error',
+        ids,
+      );
+    } else if (e instanceof ApiError && e.status === 404) {
+      toast(`Nothing to ${which}.`);
+    } else {
+      toast(`${which}: ${errorText(e)}`, 'error');
+    }
+  }
+  refreshHistory();
+}
+
+// Called after anything changed captions: refetch what is in view, the tag list and the history.
+export function afterChange() {
+  gallery.refresh();
+  update({ tagsVersion: state.tagsVersion + 1 });
+}
+
+interface Changes {
+  generation: number;
+  ids: number[];
+  all?: boolean;
+}
+
+let polling = false;
+// Polls /api/changes every 2 s so captions edited elsewhere (another tab, a script) show up.
+export function startChangePoll() {
+  if (polling) return;
+  polling = true;
+  const tick = async () => {
+    try {
+      const c = await get<Changes>(`/api/changes?since=${state.generation}`);
+      if (c.generation !== state.generation) {
+        update({ generation: c.generation });
+        if (c.all || (c.ids && c.ids.length)) {
+          afterChange();
+          refreshHistory();
+        }
+      }
+    } catch {
+      /* server gone for a moment: try again later */
+    }
+    setTimeout(tick, 2000);
+  };
+  setTimeout(tick, 2000);
+}

@@ -1,0 +1,171 @@
+// Client of the tagmetry serve JSON API (docs/serve-api.md). Every state-changing request carries the
+// session token (X-Tagmetry-Token); errors become ApiError with the server's code and message.
+
+export interface Session {
+  token: string;
+  root: string;
+  name: string;
+  images: number;
+  captions: number;
+  caption_extension: string;
+  separator: string;
+  trigger: string;
+  generation: number;
+  has_scores: boolean;
+  version: string;
+}
+
+export interface Item {
+  id: number;
+  path: string;
+  caption: string;
+  tags: string[];
+  version: string;
+  has_caption: boolean;
+}
+
+export interface ScoreTag {
+  tag: string;
+  score: number;
+  category: string;
+}
+
+export interface ImageDetail extends Item {
+  caption_path: string;
+  lines: string[];
+  width: number;
+  height: number;
+  scores: null | {
+    model: string;
+    general_threshold: number;
+    character_threshold: number;
+    tags: ScoreTag[];
+  };
+}
+
+export interface Filter {
+  all: string[];
+  any: string[];
+  none: string[];
+  text: string;
+  captioned: '' | 'yes' | 'no';
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+  ja?: string;
+  category?: string;
+}
+
+export interface VocabTag {
+  tag: string;
+  category: string;
+  count: number;
+  aliases: string[];
+  ja: string;
+  in_dataset: number;
+}
+
+export interface BatchOp {
+  kind: 'add' | 'remove' | 'replace' | 'move_first';
+  tags: string[];
+  position?: 'first' | 'last' | 'index';
+  index?: number;
+  match?: 'exact' | 'glob' | 'regex';
+}
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+    public body: any,
+  ) {
+    super(message);
+  }
+}
+
+let token = '';
+
+// Sets the token sent with every POST/PUT/DELETE (from GET /api/session).
+export function setToken(t: string) {
+  token = t;
+}
+
+async function request<T>(method: string, url: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (method !== 'GET') headers['X-Tagmetry-Token'] = token;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+    cache: 'no-store',
+  });
+  const text = await res.text();
+  let data: any = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const err = data?.error ?? {};
+    throw new ApiError(res.status, err.code ?? 'http_' + res.status, err.message ?? `${method} ${url}: HTTP ${res.status}`, data);
+  }
+  return data as T;
+}
+
+export const get = <T>(url: string, signal?: AbortSignal) => request<T>('GET', url, undefined, signal);
+export const post = <T>(url: string, body?: unknown) => request<T>('POST', url, body ?? {});
+export const put = <T>(url: string, body: unknown) => request<T>('PUT', url, body);
+
+// Query string of a gallery filter (all/any/none repeated, text, captioned).
+export function filterQuery(f: Filter): string {
+  const q = new URLSearchParams();
+  for (const t of f.all) q.append('all', t);
+  for (const t of f.any) q.append('any', t);
+  for (const t of f.none) q.append('none', t);
+  if (f.text) q.set('text', f.text);
+  if (f.captioned) q.set('captioned', f.captioned);
+  return q.toString();
+}
+
+export const emptyFilter = (): Filter => ({ all: [], any: [], none: [], text: '', captioned: '' });
+
+export function filterIsEmpty(f: Filter) {
+  return !f.all.length && !f.any.length && !f.none.length && !f.text && !f.captioned;
+}
+
+// Tag spelling used for comparisons: `long hair` = `long_hair` (as the server's same_tag).
+export function tagKey(t: string): string {
+  return t.trim().toLowerCase().replace(/ /g, '_');
+}
+
+// Splits a caption's first line into tags with the dataset's separator.
+export function splitTags(line: string, separator: string): string[] {
+  const sep = separator.trim() || ',';
+  return line
+    .split(sep)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+}
+
+export function imageUrl(id: number) {
+  return `/api/image/${id}/file`;
+}
+
+export function thumbUrl(id: number, size = 256, v = '') {
+  return `/api/image/${id}/thumb?size=${size}${v ? '&v=' + encodeURIComponent(v) : ''}`;
+}
+
+export function formatCount(n: number): string {
+  if (n >= 1e6) return (n / 1e6).toFixed(n >= 1e7 ? 0 : 1) + 'M';
+  if (n >= 1e4) return Math.round(n / 1e3) + 'k';
+  if (n >= 1e3) return (n / 1e3).toFixed(1) + 'k';
+  return String(n);
+}

@@ -1,0 +1,477 @@
+// Tag editor panel for one image: chips in caption order (drag or Alt+arrows to reorder, click to edit,
+// × to remove), autocomplete, model probabilities, a live threshold slider over the stored scores, the
+// trigger pinned first, a raw-text mode for multi-line captions, and save with conflict resolution.
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, ImageDetail, get, imageUrl, put, splitTags, tagKey, thumbUrl } from './api';
+import { refreshHistory } from './actions';
+import { errorText, effectiveTrigger, gallery, state, toast, update, useStore } from './store';
+import { TagInput } from './tag_input';
+
+interface Draft {
+  tags: string[];
+  rest: string | null; // text after the first line ('\n' excluded); null: single-line caption
+  version: string; // version the edit started from
+}
+// Unsaved edits per image, kept while the user looks at other images.
+const drafts = new Map<number, Draft>();
+
+interface Conflict {
+  current: { caption: string; version: string };
+  yours: string;
+}
+
+function splitCaption(caption: string, sep: string): { tags: string[]; rest: string | null } {
+  const nl = caption.indexOf('\n');
+  return nl < 0
+    ? { tags: splitTags(caption, sep), rest: null }
+    : { tags: splitTags(caption.slice(0, nl), sep), rest: caption.slice(nl + 1) };
+}
+
+// Moves the trigger (when present) to the front.
+function pinTrigger(tags: string[], trigger: string): string[] {
+  if (!trigger) return tags;
+  const k = tagKey(trigger);
+  const i = tags.findIndex((t) => tagKey(t) === k);
+  return i <= 0 ? tags : [tags[i], ...tags.slice(0, i), ...tags.slice(i + 1)];
+}
+
+// Writes a tag the way this caption spells tags (spaces when it uses spaces instead of underscores).
+function spellLike(tag: string, tags: string[]): string {
+  const spaces = tags.some((t) => t.includes(' ')) && !tags.some((t) => t.length > 3 && t.includes('_'));
+  return spaces && tag.length > 3 ? tag.replace(/_/g, ' ') : tag;
+}
+
+export function Editor({ id }: { id: number }) {
+  const s = useStore();
+  const sep = s.session?.separator ?? ', ';
+  const trigger = effectiveTrigger();
+  const [detail, setDetail] = useState<ImageDetail | null>(null);
+  const [tags, setTags] = useState<string[]>([]);
+  const [rest, setRest] = useState<string | null>(null);
+  const [base, setBase] = useState('');
+  const [dirty, setDirty] = useState(false);
+  const [raw, setRaw] = useState(false);
+  const [rawText, setRawText] = useState('');
+  const [editing, setEditing] = useState(-1);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [stale, setStale] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState('');
+  const dragFrom = useRef(-1);
+  const [dragOver, setDragOver] = useState(-1);
+
+  const load = (d: ImageDetail, keepDraft: boolean) => {
+    setDetail(d);
+    const draft = keepDraft ? drafts.get(d.id) : undefined;
+    if (draft) {
+      setTags(draft.tags);
+      setRest(draft.rest);
+      setBase(draft.version);
+      setDirty(true);
+      setStale(draft.version !== d.version);
+    } else {
+      const p = splitCaption(d.has_caption ? d.caption : '', sep);
+      setTags(p.tags);
+      setRest(p.rest);
+      setBase(d.version);
+      setDirty(false);
+      setStale(false);
+    }
+    setRaw(false);
+    setEditing(-1);
+    setConflict(null);
+  };
+
+  useEffect(() => {
+    let live = true;
+    setDetail(null);
+    setError('');
+    get<ImageDetail>(`/api/image/${id}`)
+      .then((d) => live && load(d, true))
+      .catch((e) => live && setError(errorText(e)));
+    return () => {
+      live = false;
+    };
+  }, [id]);
+
+  // Remember unsaved work when switching images or closing the panel.
+  const latest = useRef<Draft | null>(null);
+  latest.current = dirty ? { tags: raw ? splitCaption(rawText, sep).tags : tags, rest: raw ? splitCaption(rawText, sep).rest : rest, version: base } : null;
+  useEffect(() => () => {
+    if (latest.current) drafts.set(id, latest.current);
+    else drafts.delete(id);
+  }, [id]);
+
+  // After a change anywhere: reload when untouched, warn when edited here too.
+  useEffect(() => {
+    if (!detail || s.tagsVersion === 0) return;
+    let live = true;
+    get<ImageDetail>(`/api/image/${id}`)
+      .then((d) => {
+        if (!live || d.version === base) return;
+        if (!dirty) load(d, false);
+        else {
+          setDetail(d);
+          setStale(true);
+        }
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [s.tagsVersion]);
+
+  const shown = pinTrigger(tags, trigger);
+  const scoreOf = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const t of detail?.scores?.tags ?? []) m.set(tagKey(t.tag), t.score);
+    return m;
+  }, [detail]);
+
+  const edit = (next: string[]) => {
+    setTags(next);
+    setDirty(true);
+  };
+  const compose = (t = shown, r = rest) => t.join(sep) + (r === null ? '' : '\n' + r);
+  const text = raw ? rawText : compose();
+
+  const addTag = (t: string) => {
+    const tag = spellLike(t, tags);
+    if (tags.some((x) => tagKey(x) === tagKey(tag))) {
+      toast(`"${tag}" is already in the caption`);
+      return;
+    }
+    edit([...shown, tag]);
+  };
+  const removeAt = (i: number) => edit(shown.filter((_, j) => j !== i));
+  const move = (from: number, to: number) => {
+    if (from === to || to < 0 || to >= shown.length) return;
+    const next = [...shown];
+    const [t] = next.splice(from, 1);
+    next.splice(to, 0, t);
+    edit(pinTrigger(next, trigger));
+  };
+  const commitEdit = (i: number, value: string) => {
+    setEditing(-1);
+    const v = value.trim();
+    if (v === shown[i]) return;
+    if (!v) removeAt(i);
+    else edit(shown.map((t, j) => (j === i ? v : t)));
+  };
+
+  const setRawMode = (on: boolean) => {
+    if (on) setRawText(compose());
+    else {
+      const p = splitCaption(rawText, sep);
+      setTags(p.tags);
+      setRest(p.rest);
+    }
+    setRaw(on);
+  };
+
+  const saved = (r: { version: string; caption: string; tags?: string[] }) => {
+    const p = splitCaption(r.caption, sep);
+    setTags(p.tags);
+    setRest(p.rest);
+    setRawText(r.caption);
+    setBase(r.version);
+    setDirty(false);
+    setStale(false);
+    setConflict(null);
+    drafts.delete(id);
+    setDetail((d) => (d ? { ...d, caption: r.caption, version: r.version, has_caption: true } : d));
+    gallery.patch(id, { caption: r.caption, version: r.version, has_caption: true, tags: r.tags ?? p.tags });
+    update({ tagsVersion: state.tagsVersion + 1 });
+    refreshHistory();
+  };
+
+  const save = async (body: string, version: string) => {
+    setSaving(true);
+    try {
+      const r = await put<{ version: string; caption: string; tags: string[] }>(`/api/image/${id}/caption`, { text: body, version });
+      saved({ ...r, caption: r.caption ?? body });
+      toast('Saved ' + (detail?.caption_path ?? detail?.path ?? ''));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && e.body?.current) {
+        setConflict({ current: e.body.current, yours: body });
+      } else toast('Save failed: ' + errorText(e), 'error');
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  // Ctrl+S saves while the panel has focus.
+  const onKeyDown = (e: KeyboardEvent) => {
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+      e.preventDefault();
+      if (!conflict) save(text, base);
+    }
+  };
+
+  if (error) return <aside class="editor" aria-label="Tag editor"><p class="error">{error}</p></aside>;
+  if (!detail) return <aside class="editor" aria-label="Tag editor"><p class="muted">Loading…</p></aside>;
+
+  const triggerMissing = trigger && !tags.some((t) => tagKey(t) === tagKey(trigger));
+
+  return (
+    <aside class="editor" aria-label="Tag editor" onKeyDown={onKeyDown}>
+      <header class="ed-head">
+        <h2 title={detail.path}>{detail.path}</h2>
+        <button class="icon" aria-label="Close editor" title="Close (Esc)" onClick={() => update({ editorId: null })}>×</button>
+      </header>
+      <a href={imageUrl(id)} target="_blank" rel="noopener" class="ed-image" title="Open the full image">
+        <img src={thumbUrl(id, 512)} alt={detail.path} />
+      </a>
+      <p class="muted small">
+        {detail.width > 0 && `${detail.width}×${detail.height} · `}
+        {detail.has_caption ? detail.caption_path : 'no caption file yet'}
+        {dirty && <span class="badge warn"> unsaved</span>}
+      </p>
+      {stale && !conflict && (
+        <p class="note" role="status">This caption was changed elsewhere. Saving will show both versions.</p>
+      )}
+
+      {conflict ? (
+        <ConflictView
+          conflict={conflict}
+          onKeepMine={() => save(conflict.yours, conflict.current.version)}
+          onTakeTheirs={() => saved({ caption: conflict.current.caption, version: conflict.current.version })}
+          onMerge={() => {
+            const theirs = splitCaption(conflict.current.caption, sep);
+            const mine = splitCaption(conflict.yours, sep);
+            const keys = new Set(theirs.tags.map(tagKey));
+            setTags([...theirs.tags, ...mine.tags.filter((t) => !keys.has(tagKey(t)))]);
+            setRest(mine.rest ?? theirs.rest);
+            setBase(conflict.current.version);
+            setDirty(true);
+            setRaw(false);
+            setStale(false);
+            setConflict(null);
+          }}
+        />
+      ) : raw ? (
+        <textarea
+          class="raw"
+          aria-label="Caption text"
+          value={rawText}
+          rows={8}
+          spellcheck={false}
+          onInput={(e) => {
+            setRawText((e.target as HTMLTextAreaElement).value);
+            setDirty(true);
+          }}
+        />
+      ) : (
+        <>
+          <ul class="chips" aria-label="Tags">
+            {shown.map((t, i) => {
+              const pinned = trigger && i === 0 && tagKey(t) === tagKey(trigger);
+              const p = scoreOf.get(tagKey(t));
+              return (
+                <li
+                  key={t + i}
+                  class={'chip' + (pinned ? ' pinned' : '') + (dragOver === i ? ' drop' : '')}
+                  draggable={!pinned && editing !== i}
+                  onDragStart={(e) => {
+                    dragFrom.current = i;
+                    e.dataTransfer?.setData('text/plain', t);
+                  }}
+                  onDragOver={(e) => {
+                    e.preventDefault();
+                    setDragOver(i);
+                  }}
+                  onDragLeave={() => setDragOver(-1)}
+                  onDrop={(e) => {
+                    e.preventDefault();
+                    setDragOver(-1);
+                    move(dragFrom.current, pinned ? 1 : i);
+                  }}
+                >
+                  {editing === i ? (
+                    <input
+                      class="chip-edit"
+                      aria-label="Edit tag"
+                      value={t}
+                      ref={(el) => {
+                        if (el && el !== document.activeElement) el.focus();
+                      }}
+                      onKeyDown={(e) => {
+                        if (e.key === 'Enter') commitEdit(i, (e.target as HTMLInputElement).value);
+                        if (e.key === 'Escape') {
+                          e.stopPropagation();
+                          setEditing(-1);
+                        }
+                      }}
+                      onBlur={(e) => editing === i && commitEdit(i, (e.target as HTMLInputElement).value)}
+                    />
+                  ) : (
+                    <button
+                      class="chip-text"
+                      aria-label={`Edit tag ${t}`}
+                      title={pinned ? 'Trigger (pinned first)' : 'Click to edit · drag or Alt+←/→ to move'}
+                      onClick={() => setEditing(i)}
+                      onKeyDown={(e) => {
+                        if (e.altKey && e.key === 'ArrowLeft') move(i, Math.max(pinned ? 0 : trigger && tagKey(shown[0]) === tagKey(trigger) ? 1 : 0, i - 1));
+                        else if (e.altKey && e.key === 'ArrowRight') move(i, i + 1);
+                        else if (e.key === 'Delete') removeAt(i);
+                        else return;
+                        e.preventDefault();
+                      }}
+                    >
+                      {pinned && <span aria-hidden="true">📌 </span>}
+                      {t}
+                    </button>
+                  )}
+                  {p !== undefined && <span class="prob" title="model probability">{p.toFixed(2)}</span>}
+                  <button class="chip-x" aria-label={`Remove tag ${t}`} onClick={() => removeAt(i)}>×</button>
+                </li>
+              );
+            })}
+          </ul>
+          <TagInput label="Add tag" placeholder="Add tag… (English, alias or 日本語)" onAdd={addTag} />
+          {triggerMissing && (
+            <button class="link" onClick={() => edit([trigger, ...tags])}>Add trigger “{trigger}”</button>
+          )}
+          {rest !== null && (
+            <div class="rest">
+              <label class="small muted" for={`rest-${id}`}>Other lines (kept as they are)</label>
+              <textarea
+                id={`rest-${id}`}
+                aria-label="Other lines"
+                value={rest}
+                rows={Math.min(6, rest.split('\n').length + 1)}
+                onInput={(e) => {
+                  setRest((e.target as HTMLTextAreaElement).value);
+                  setDirty(true);
+                }}
+              />
+            </div>
+          )}
+        </>
+      )}
+
+      {!conflict && (
+        <div class="ed-actions">
+          <label class="check">
+            <input type="checkbox" checked={raw} onChange={(e) => setRawMode((e.target as HTMLInputElement).checked)} /> Raw text
+          </label>
+          <span class="grow" />
+          <button
+            disabled={!dirty}
+            onClick={() => {
+              drafts.delete(id);
+              load(detail, false);
+            }}
+          >
+            Revert
+          </button>
+          <button class="primary" aria-label="Save caption" disabled={saving || !dirty} onClick={() => save(text, base)}>
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      )}
+
+      {detail.scores && !conflict && (
+        <Thresholds
+          id={id}
+          detail={detail}
+          current={shown}
+          onApply={(derived) => {
+            const next = trigger && !triggerMissing ? pinTrigger([trigger, ...derived.filter((t) => tagKey(t) !== tagKey(trigger))], trigger) : derived;
+            setRaw(false);
+            edit(next);
+          }}
+        />
+      )}
+    </aside>
+  );
+}
+
+function ConflictView(props: { conflict: Conflict; onKeepMine: () => void; onTakeTheirs: () => void; onMerge: () => void }) {
+  const { conflict } = props;
+  return (
+    <section class="conflict" aria-label="Conflict">
+      <p class="note" role="alert">
+        This caption was changed elsewhere since you opened it. Nothing was written. Choose which to keep:
+      </p>
+      <div class="conflict-cols">
+        <div>
+          <h3>On disk now</h3>
+          <textarea aria-label="Caption on disk" readOnly value={conflict.current.caption} rows={6} />
+          <button onClick={props.onTakeTheirs}>Use this</button>
+        </div>
+        <div>
+          <h3>Yours</h3>
+          <textarea aria-label="Your caption" readOnly value={conflict.yours} rows={6} />
+          <button class="primary" onClick={props.onKeepMine}>Keep mine</button>
+        </div>
+      </div>
+      <button onClick={props.onMerge}>Merge tags (theirs + mine) and edit</button>
+    </section>
+  );
+}
+
+function Thresholds(props: { id: number; detail: ImageDetail; current: string[]; onApply: (tags: string[]) => void }) {
+  const sc = props.detail.scores!;
+  const [general, setGeneral] = useState(sc.general_threshold || 0.35);
+  const [character, setCharacter] = useState(sc.character_threshold || 0.85);
+  const [derived, setDerived] = useState<string[] | null>(null);
+  const [err, setErr] = useState('');
+
+  useEffect(() => {
+    let live = true;
+    const t = setTimeout(async () => {
+      try {
+        const r = await get<{ tags: string[]; text: string }>(
+          `/api/image/${props.id}/derive?general=${general}&character=${character}&mcut=false`,
+        );
+        if (live) {
+          setDerived(r.tags);
+          setErr('');
+        }
+      } catch (e) {
+        if (live) setErr(errorText(e));
+      }
+    }, 120);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [props.id, general, character]);
+
+  const have = new Set(props.current.map(tagKey));
+  const want = new Set((derived ?? []).map(tagKey));
+  return (
+    <section class="thresholds" aria-label="Thresholds">
+      <h3>
+        Model scores <span class="muted small">{sc.model}</span>
+      </h3>
+      <label class="slider">
+        <span>General</span>
+        <input type="range" min={0.05} max={1} step={0.01} value={general} aria-label="General threshold"
+          onInput={(e) => setGeneral(Number((e.target as HTMLInputElement).value))} />
+        <output>{general.toFixed(2)}</output>
+      </label>
+      <label class="slider">
+        <span>Character</span>
+        <input type="range" min={0.05} max={1} step={0.01} value={character} aria-label="Character threshold"
+          onInput={(e) => setCharacter(Number((e.target as HTMLInputElement).value))} />
+        <output>{character.toFixed(2)}</output>
+      </label>
+      {err && <p class="error small">{err}</p>}
+      {derived && (
+        <>
+          <p class="derived" aria-label="Derived caption">
+            {derived.map((t) => (
+              <span key={t} class={have.has(tagKey(t)) ? 'same' : 'added'}>{t}</span>
+            ))}
+            {props.current.filter((t) => !want.has(tagKey(t))).map((t) => (
+              <span key={'-' + t} class="removed" title="not in the derived caption">{t}</span>
+            ))}
+          </p>
+          <button onClick={() => props.onApply(derived)}>Apply derived caption</button>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+// Japanese → tags: a request in Japanese becomes Danbooru tags with scores and the words they came
+// from; copy the result as a prompt with the trigger and <lora:NAME:w> when set.
+import { useState } from 'preact/hooks';
+import { formatCount, post } from './api';
+import { effectiveTrigger, errorText, toast, useStore } from './store';
+
+interface JaTag {
+  tag: string;
+  score: number;
+  category: string;
+  count: number;
+  from: string[];
+}
+interface JaResult {
+  tags: JaTag[];
+  negative?: JaTag[];
+  unmatched?: string[];
+  prompt?: string;
+}
+
+export function JaPage() {
+  const s = useStore();
+  const [text, setText] = useState('');
+  const [top, setTop] = useState(0);
+  const [minCount, setMinCount] = useState(0);
+  const [result, setResult] = useState<JaResult | null>(null);
+  const [off, setOff] = useState<Set<string>>(new Set());
+  const [withTrigger, setWithTrigger] = useState(true);
+  const [withLora, setWithLora] = useState(true);
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const run = async () => {
+    if (!text.trim()) return;
+    setBusy(true);
+    setErr('');
+    try {
+      setResult(await post<JaResult>('/api/ja2tags', { text, top, min_count: minCount }));
+      setOff(new Set());
+    } catch (e) {
+      setErr(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const trigger = effectiveTrigger();
+  const parts: string[] = [];
+  if (withTrigger && trigger) parts.push(trigger);
+  for (const t of result?.tags ?? []) if (!off.has(t.tag)) parts.push(t.tag);
+  if (withLora && s.lora) parts.push(`<lora:${s.lora}:${s.loraWeight}>`);
+  const prompt = parts.join(', ');
+  const negative = (result?.negative ?? []).map((t) => t.tag).join(', ');
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(prompt);
+      toast('Prompt copied');
+    } catch {
+      const el = document.getElementById('ja-prompt') as HTMLTextAreaElement | null;
+      el?.select();
+      document.execCommand('copy');
+      toast('Prompt copied');
+    }
+  };
+
+  return (
+    <main class="page ja" aria-label="Japanese to tags">
+      <section class="form">
+        <h2>Japanese → tags</h2>
+        <textarea
+          aria-label="Japanese request"
+          lang="ja"
+          rows={3}
+          placeholder="青い髪の女の子が海辺で笑っている"
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) run();
+          }}
+        />
+        <div class="row">
+          <label>
+            Top tags (0 = all)
+            <input type="number" min={0} aria-label="Top tags" value={top} onInput={(e) => setTop(Number((e.target as HTMLInputElement).value))} />
+          </label>
+          <label>
+            Min. posts
+            <input type="number" min={0} aria-label="Minimum post count" value={minCount} onInput={(e) => setMinCount(Number((e.target as HTMLInputElement).value))} />
+          </label>
+          <button class="primary" disabled={busy || !text.trim()} onClick={run}>{busy ? 'Working…' : 'Find tags'}</button>
+        </div>
+        {err && <p class="error">{err}</p>}
+      </section>
+      {result && (
+        <section class="results">
+          <table class="ja-tags" aria-label="Tags found">
+            <thead><tr><th></th><th>tag</th><th>score</th><th>posts</th><th>from</th></tr></thead>
+            <tbody>
+              {result.tags.map((t) => (
+                <tr key={t.tag} class={off.has(t.tag) ? 'off' : ''}>
+                  <td>
+                    <input type="checkbox" aria-label={`Use ${t.tag}`} checked={!off.has(t.tag)} onChange={() => {
+                      const n = new Set(off);
+                      if (n.has(t.tag)) n.delete(t.tag);
+                      else n.add(t.tag);
+                      setOff(n);
+                    }} />
+                  </td>
+                  <td class={'cat-' + t.category}>{t.tag}</td>
+                  <td><span class="score-bar"><span style={{ width: Math.round(100 * Math.min(1, t.score)) + '%' }} /></span> {t.score.toFixed(2)}</td>
+                  <td class="muted">{formatCount(t.count ?? 0)}</td>
+                  <td lang="ja">{(t.from ?? []).join('、')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {(result.unmatched?.length ?? 0) > 0 && (
+            <p class="muted small">Not matched: <span lang="ja">{result.unmatched!.join('、')}</span></p>
+          )}
+          <div class="row">
+            <label class="check"><input type="checkbox" checked={withTrigger} disabled={!trigger} onChange={(e) => setWithTrigger((e.target as HTMLInputElement).checked)} /> trigger {trigger ? `“${trigger}”` : '(none set)'}</label>
+            <label class="check"><input type="checkbox" checked={withLora} disabled={!s.lora} onChange={(e) => setWithLora((e.target as HTMLInputElement).checked)} /> {s.lora ? `<lora:${s.lora}:${s.loraWeight}>` : 'LoRA (set a name in ⚙)'}</label>
+          </div>
+          <label class="block">
+            Prompt
+            <textarea id="ja-prompt" aria-label="Prompt" readOnly rows={3} value={prompt} />
+          </label>
+          <button class="primary" onClick={copy}>Copy prompt</button>
+          {negative && (
+            <label class="block">
+              Negative prompt
+              <textarea aria-label="Negative prompt" readOnly rows={2} value={negative} />
+            </label>
+          )}
+        </section>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,208 @@
+// Tag job dialog: run `tag` on the dataset from the UI (model, thresholds, overwrite/append), follow
+// progress over Server-Sent Events (rate, ETA), cancel, and update gallery items as results land.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { get, post } from './api';
+import { afterChange, refreshHistory } from './actions';
+import { errorText, gallery, update } from './store';
+
+interface Model {
+  name: string;
+  cached: boolean;
+  in_database?: boolean;
+}
+interface Progress {
+  done: number;
+  total: number;
+  rate: number;
+  eta_seconds: number;
+}
+
+function eta(sec: number) {
+  if (!isFinite(sec) || sec < 0) return '–';
+  if (sec < 60) return Math.round(sec) + ' s';
+  const m = Math.floor(sec / 60);
+  return m < 60 ? `${m} min ${Math.round(sec % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function JobDialog() {
+  const [models, setModels] = useState<Model[]>([]);
+  const [source, setSource] = useState<'name' | 'dir'>('name');
+  const [model, setModel] = useState('');
+  const [modelDir, setModelDir] = useState('');
+  const [general, setGeneral] = useState('');
+  const [character, setCharacter] = useState('');
+  const [mode, setMode] = useState<'skip' | 'append' | 'overwrite'>('skip');
+  const [job, setJob] = useState<number | null>(null);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [jobState, setJobState] = useState('');
+  const [report, setReport] = useState<any>(null);
+  const [recent, setRecent] = useState<{ id: number; path: string; outcome: string }[]>([]);
+  const [err, setErr] = useState('');
+  const es = useRef<EventSource | null>(null);
+
+  useEffect(() => {
+    get<{ models: Model[]; default: string }>('/api/models')
+      .then((r) => {
+        setModels(r.models ?? []);
+        setModel(r.default ?? r.models?.[0]?.name ?? '');
+      })
+      .catch(() => setSource('dir'));
+    return () => es.current?.close();
+  }, []);
+
+  const follow = (id: number) => {
+    const src = new EventSource(`/api/jobs/${id}/events`);
+    es.current = src;
+    src.addEventListener('progress', (e) => setProgress(JSON.parse((e as MessageEvent).data)));
+    src.addEventListener('item', (e) => {
+      const it = JSON.parse((e as MessageEvent).data);
+      if (typeof it.caption === 'string') {
+        gallery.patch(it.id, { caption: it.caption, version: it.version, has_caption: true });
+      }
+      setRecent((r) => [{ id: it.id, path: it.path, outcome: it.outcome }, ...r].slice(0, 6));
+    });
+    src.addEventListener('end', (e) => {
+      const d = JSON.parse((e as MessageEvent).data);
+      setJobState(d.state);
+      setReport(d.report ?? null);
+      src.close();
+      afterChange();
+      refreshHistory();
+    });
+    src.onerror = async () => {
+      // The stream closed without an end event (server restart, network): ask for the final state.
+      if (src.readyState !== EventSource.CLOSED) return;
+      try {
+        const j = await get<any>(`/api/jobs/${id}`);
+        setJobState(j.state);
+        setReport(j.report ?? null);
+        if (j.error) setErr(j.error);
+      } catch {
+        /* keep what we have */
+      }
+    };
+  };
+
+  const start = async () => {
+    setErr('');
+    const body: Record<string, unknown> = {};
+    if (source === 'name') body.model = model;
+    else body.model_dir = modelDir;
+    if (general) body.general_threshold = Number(general);
+    if (character) body.character_threshold = Number(character);
+    if (mode === 'append') body.append = true;
+    if (mode === 'overwrite') body.overwrite = true;
+    try {
+      const r = await post<{ job: number }>('/api/jobs/tag', body);
+      setJob(r.job);
+      setJobState('running');
+      setProgress(null);
+      setReport(null);
+      setRecent([]);
+      follow(r.job);
+    } catch (e) {
+      setErr(errorText(e));
+    }
+  };
+
+  const cancel = async () => {
+    if (job === null) return;
+    try {
+      const r = await post<{ state: string }>(`/api/jobs/${job}/cancel`);
+      setJobState(r.state ?? 'cancelling');
+    } catch (e) {
+      setErr(errorText(e));
+    }
+  };
+
+  const running = jobState === 'running' || jobState === 'cancelling';
+  const pct = progress && progress.total > 0 ? (100 * progress.done) / progress.total : 0;
+  const close = () => {
+    es.current?.close();
+    update({ jobOpen: false });
+  };
+
+  return (
+    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && !running && close()}>
+      <section class="modal" role="dialog" aria-modal="true" aria-label="Tag images"
+        onKeyDown={(e) => e.key === 'Escape' && !running && close()}>
+        <h2>Tag images with a model</h2>
+        <fieldset disabled={running}>
+          <div class="seg" role="radiogroup" aria-label="Model source">
+            <button aria-pressed={source === 'name'} onClick={() => setSource('name')}>Model name</button>
+            <button aria-pressed={source === 'dir'} onClick={() => setSource('dir')}>Model folder</button>
+          </div>
+          {source === 'name' ? (
+            <label>
+              Model
+              <input type="text" aria-label="Model name" list="tm-models" value={model} onInput={(e) => setModel((e.target as HTMLInputElement).value)} />
+              <datalist id="tm-models">
+                {models.map((m) => <option key={m.name} value={m.name}>{m.cached ? 'downloaded' : 'will download'}</option>)}
+              </datalist>
+            </label>
+          ) : (
+            <label>
+              Model folder (model.onnx + labels)
+              <input type="text" aria-label="Model folder" value={modelDir} placeholder="/path/to/model" onInput={(e) => setModelDir((e.target as HTMLInputElement).value)} />
+            </label>
+          )}
+          <div class="row">
+            <label>
+              General threshold
+              <input type="number" step={0.01} min={0} max={1} aria-label="Job general threshold" placeholder="model's" value={general} onInput={(e) => setGeneral((e.target as HTMLInputElement).value)} />
+            </label>
+            <label>
+              Character threshold
+              <input type="number" step={0.01} min={0} max={1} aria-label="Job character threshold" placeholder="model's" value={character} onInput={(e) => setCharacter((e.target as HTMLInputElement).value)} />
+            </label>
+          </div>
+          <div class="seg" role="radiogroup" aria-label="Existing captions">
+            <button aria-pressed={mode === 'skip'} onClick={() => setMode('skip')}>Keep existing</button>
+            <button aria-pressed={mode === 'append'} onClick={() => setMode('append')}>Append</button>
+            <button aria-pressed={mode === 'overwrite'} onClick={() => setMode('overwrite')}>Overwrite (.bak kept)</button>
+          </div>
+        </fieldset>
+        {jobState && (
+          <div class="job-progress">
+            <progress aria-label="Tagging progress" max={progress?.total || 1} value={progress?.done ?? 0} />
+            <p class="small">
+              {progress ? `${progress.done} / ${progress.total} (${pct.toFixed(0)}%)` : 'Starting…'}
+              {progress && progress.rate > 0 && ` · ${progress.rate.toFixed(1)} img/s · ETA ${eta(progress.eta_seconds)}`}
+              {' · '}<span aria-label="Job state">{jobState}</span>
+            </p>
+            <ul class="recent small">
+              {recent.map((r) => <li key={r.id}><a href={'#/image/' + r.id}>{r.path}</a> <span class="muted">{r.outcome}</span></li>)}
+            </ul>
+            {report && <JobReport report={report} />}
+          </div>
+        )}
+        {err && <p class="error" role="alert">{err}</p>}
+        <div class="ed-actions">
+          <span class="grow" />
+          {running ? (
+            <button onClick={cancel} disabled={jobState === 'cancelling'}>Cancel job</button>
+          ) : (
+            <>
+              <button onClick={close}>Close</button>
+              <button class="primary" onClick={start}>{jobState ? 'Run again' : 'Start tagging'}</button>
+            </>
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}
+
+function JobReport({ report }: { report: any }) {
+  const entries = Object.entries(report).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
+  return (
+    <dl class="report small">
+      {entries.slice(0, 12).map(([k, v]) => (
+        <>
+          <dt key={k + 't'}>{k.replace(/_/g, ' ')}</dt>
+          <dd key={k + 'd'}>{typeof v === 'number' && !Number.isInteger(v) ? (v as number).toFixed(2) : String(v)}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,185 @@
+// Preview page: what kohya-ss sd-scripts will feed the text encoder for chosen images, per epoch and
+// seed (shuffle, keep_tokens, dropout, wildcards), with token counts and where the 75-token cut falls.
+import { useState } from 'preact/hooks';
+import { post, thumbUrl } from './api';
+import { errorText, useStore } from './store';
+
+interface Sample {
+  epoch: number;
+  seed: number;
+  caption: string;
+  tokens: number;
+  tags: { tag: string; end_token: number; cut: boolean }[];
+}
+interface PreviewResult {
+  max_token_length: number;
+  images: { id: number; path: string; samples: Sample[] }[];
+}
+
+const DEFAULTS = {
+  shuffle_caption: true,
+  keep_tokens: 1,
+  caption_tag_dropout_rate: 0,
+  caption_dropout_rate: 0,
+  caption_dropout_every_n_epochs: 0,
+  enable_wildcard: false,
+  keep_tokens_separator: '',
+  secondary_separator: '',
+  max_token_length: 75,
+};
+type Settings = typeof DEFAULTS;
+
+function parseIds(text: string): number[] {
+  return text.split(/[\s,]+/).filter((x) => /^\d+$/.test(x)).map(Number);
+}
+
+export function PreviewPage() {
+  const s = useStore();
+  const [ids, setIds] = useState(s.selection.size ? [...s.selection].slice(0, 8).join(', ') : '0, 1, 2');
+  const [source, setSource] = useState<'policy' | 'custom' | 'config'>('policy');
+  const [config, setConfig] = useState('dataset_config.toml');
+  const [settings, setSettings] = useState<Settings>({ ...DEFAULTS });
+  const [epochs, setEpochs] = useState(3);
+  const [seeds, setSeeds] = useState('42');
+  const [result, setResult] = useState<PreviewResult | null>(null);
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const run = async () => {
+    setBusy(true);
+    setErr('');
+    try {
+      const body: any = { ids: parseIds(ids), epochs, seeds: parseIds(seeds) };
+      if (source === 'config') body.config = config;
+      if (source === 'custom') body.settings = settings;
+      setResult(await post<PreviewResult>('/api/preview', body));
+    } catch (e) {
+      setErr(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const num = (key: keyof Settings, label: string, step = 1) => (
+    <label>
+      {label}
+      <input type="number" step={step} min={0} aria-label={label} value={settings[key] as number}
+        onInput={(e) => setSettings({ ...settings, [key]: Number((e.target as HTMLInputElement).value) })} />
+    </label>
+  );
+  const bool = (key: keyof Settings, label: string) => (
+    <label class="check">
+      <input type="checkbox" aria-label={label} checked={settings[key] as boolean}
+        onChange={(e) => setSettings({ ...settings, [key]: (e.target as HTMLInputElement).checked })} /> {label}
+    </label>
+  );
+
+  return (
+    <main class="page preview" aria-label="Preview">
+      <section class="form">
+        <h2>What kohya will read</h2>
+        <div class="row">
+          <label>
+            Image ids
+            <input type="text" aria-label="Image ids" value={ids} onInput={(e) => setIds((e.target as HTMLInputElement).value)} />
+          </label>
+          {s.selection.size > 0 && (
+            <button onClick={() => setIds([...s.selection].slice(0, 20).join(', '))}>Use gallery selection ({s.selection.size})</button>
+          )}
+          <label>
+            Epochs
+            <input type="number" min={1} max={20} aria-label="Epochs" value={epochs} onInput={(e) => setEpochs(Number((e.target as HTMLInputElement).value))} />
+          </label>
+          <label>
+            Seeds
+            <input type="text" aria-label="Seeds" value={seeds} onInput={(e) => setSeeds((e.target as HTMLInputElement).value)} />
+          </label>
+        </div>
+        <div class="seg" role="radiogroup" aria-label="Settings source">
+          <button aria-pressed={source === 'policy'} onClick={() => setSource('policy')}>Policy's kohya settings</button>
+          <button aria-pressed={source === 'custom'} onClick={() => setSource('custom')}>Custom settings</button>
+          <button aria-pressed={source === 'config'} onClick={() => setSource('config')}>dataset_config.toml</button>
+        </div>
+        {source === 'config' && (
+          <label>
+            Config path (inside the dataset)
+            <input type="text" aria-label="Config path" value={config} onInput={(e) => setConfig((e.target as HTMLInputElement).value)} />
+          </label>
+        )}
+        {source === 'custom' && (
+          <div class="grid-form">
+            {bool('shuffle_caption', 'shuffle_caption')}
+            {bool('enable_wildcard', 'enable_wildcard')}
+            {num('keep_tokens', 'keep_tokens')}
+            {num('caption_tag_dropout_rate', 'caption_tag_dropout_rate', 0.05)}
+            {num('caption_dropout_rate', 'caption_dropout_rate', 0.05)}
+            {num('caption_dropout_every_n_epochs', 'caption_dropout_every_n_epochs')}
+            <label>
+              keep_tokens_separator
+              <input type="text" aria-label="keep_tokens_separator" value={settings.keep_tokens_separator}
+                onInput={(e) => setSettings({ ...settings, keep_tokens_separator: (e.target as HTMLInputElement).value })} />
+            </label>
+            <label>
+              secondary_separator
+              <input type="text" aria-label="secondary_separator" value={settings.secondary_separator}
+                onInput={(e) => setSettings({ ...settings, secondary_separator: (e.target as HTMLInputElement).value })} />
+            </label>
+            <label>
+              max_token_length
+              <select aria-label="max_token_length" value={settings.max_token_length}
+                onChange={(e) => setSettings({ ...settings, max_token_length: Number((e.target as HTMLSelectElement).value) })}>
+                <option value={75}>75</option>
+                <option value={150}>150</option>
+                <option value={225}>225</option>
+              </select>
+            </label>
+          </div>
+        )}
+        <button class="primary" disabled={busy} onClick={run}>{busy ? 'Working…' : 'Show preview'}</button>
+        {err && <p class="error">{err}</p>}
+      </section>
+      {result && (
+        <section class="results" aria-label="Preview results">
+          <p class="muted small">Tokens counted with the CLIP tokenizer; the text encoder sees {result.max_token_length} tokens, the rest (struck through) is cut.</p>
+          {result.images.map((im) => (
+            <article key={im.id} class="pv-image">
+              <img src={thumbUrl(im.id, 128)} alt="" width={96} height={96} />
+              <div class="pv-samples">
+                <h3><a href={'#/image/' + im.id}>{im.path}</a></h3>
+                <table>
+                  <thead><tr><th>epoch</th><th>seed</th><th>tokens</th><th>caption</th></tr></thead>
+                  <tbody>
+                    {im.samples.map((sm, i) => (
+                      <tr key={i}>
+                        <td>{sm.epoch}</td>
+                        <td>{sm.seed}</td>
+                        <td class={sm.tokens > result.max_token_length ? 'over' : ''}>{sm.tokens}</td>
+                        <td class="pv-caption"><SampleCaption sample={sm} max={result.max_token_length} /></td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </article>
+          ))}
+        </section>
+      )}
+    </main>
+  );
+}
+
+function SampleCaption({ sample, max }: { sample: Sample; max: number }) {
+  if (!sample.tags?.length) return <span class={sample.caption ? '' : 'muted'}>{sample.caption || '(caption dropped)'}</span>;
+  const firstCut = sample.tags.findIndex((t) => t.cut);
+  return (
+    <>
+      {sample.tags.map((t, i) => (
+        <span key={i}>
+          {i === firstCut && <span class="cut-mark" title={`${max}-token cut`}>│{max}</span>}
+          <span class={t.cut ? 'tag cut' : 'tag'} title={`ends at token ${t.end_token}`}>{t.tag}</span>
+          {i < sample.tags.length - 1 && ', '}
+        </span>
+      ))}
+    </>
+  );
+}
