@@ -43,7 +43,10 @@ export function App() {
     const onHash = () => {
       const r = parseHash();
       setRoute(r);
-      if (r.image !== null) update({ editorId: r.image });
+      if (r.image !== null) {
+        const index = gallery.indexOf(r.image);
+        update(index >= 0 ? { editorId: r.image, current: index } : { editorId: r.image });
+      }
     };
     onHash();
     window.addEventListener('hashchange', onHash);

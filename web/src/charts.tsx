@@ -8,13 +8,13 @@ export interface Bar {
   onClick?: () => void;
 }
 
-export function HBars({ bars, label, width = 640 }: { bars: Bar[]; label: string; width?: number }) {
+export function HBars({ bars, label, width = 860 }: { bars: Bar[]; label: string; width?: number }) {
   const rowH = 20;
   const labelW = 190;
   const max = Math.max(1, ...bars.map((b) => b.value));
   const h = bars.length * rowH + 4;
   return (
-    <svg class="chart" viewBox={`0 0 ${width} ${h}`} width="100%" role="img" aria-label={label}>
+    <svg class="chart" viewBox={`0 0 ${width} ${h}`} width={width} height={h} role="img" aria-label={label}>
       {bars.map((b, i) => {
         const w = ((width - labelW - 60) * b.value) / max;
         const y = i * rowH + 2;
@@ -41,7 +41,7 @@ export interface Bin {
 // Columns for histogram bins; `markAt` draws a dashed line before the first bin whose lower bound is
 // greater than it (e.g. 75 tokens).
 export function Histogram({ bins, label, markAt, markLabel }: { bins: Bin[]; label: string; markAt?: number; markLabel?: string }) {
-  const width = 640;
+  const width = 520;
   const height = 200;
   const bottom = 36;
   const top = 14;
@@ -56,7 +56,7 @@ export function Histogram({ bins, label, markAt, markLabel }: { bins: Bin[]; lab
     if (mark < 0) mark = bins.length;
   }
   return (
-    <svg class="chart" viewBox={`0 0 ${width} ${height}`} width="100%" role="img" aria-label={label}>
+    <svg class="chart" viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-label={label}>
       {bins.map((b, i) => {
         const h = ((height - bottom - top) * b.count) / max;
         const x = 10 + i * colW;

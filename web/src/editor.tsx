@@ -318,7 +318,11 @@ export function Editor({ id }: { id: number }) {
                         e.preventDefault();
                       }}
                     >
-                      {pinned && <span aria-hidden="true">📌 </span>}
+                      {pinned && (
+                        <svg class="pin" viewBox="0 0 16 16" width="11" height="11" aria-hidden="true">
+                          <path d="M5 1h6l-1 5 3 3H9l-1 6-1-6H3l3-3z" fill="currentColor" />
+                        </svg>
+                      )}
                       {t}
                     </button>
                   )}
@@ -374,6 +378,7 @@ export function Editor({ id }: { id: number }) {
       {detail.scores && !conflict && (
         <Thresholds
           id={id}
+          trigger={trigger}
           detail={detail}
           current={shown}
           onApply={(derived) => {
@@ -411,7 +416,7 @@ function ConflictView(props: { conflict: Conflict; onKeepMine: () => void; onTak
   );
 }
 
-function Thresholds(props: { id: number; detail: ImageDetail; current: string[]; onApply: (tags: string[]) => void }) {
+function Thresholds(props: { id: number; trigger: string; detail: ImageDetail; current: string[]; onApply: (tags: string[]) => void }) {
   const sc = props.detail.scores!;
   const [general, setGeneral] = useState(sc.general_threshold || 0.35);
   const [character, setCharacter] = useState(sc.character_threshold || 0.85);
@@ -465,7 +470,7 @@ function Thresholds(props: { id: number; detail: ImageDetail; current: string[];
             {derived.map((t) => (
               <span key={t} class={have.has(tagKey(t)) ? 'same' : 'added'}>{t}</span>
             ))}
-            {props.current.filter((t) => !want.has(tagKey(t))).map((t) => (
+            {props.current.filter((t) => !want.has(tagKey(t)) && tagKey(t) !== tagKey(props.trigger)).map((t) => (
               <span key={'-' + t} class="removed" title="not in the derived caption">{t}</span>
             ))}
           </p>

@@ -1,0 +1,392 @@
+// End-to-end test of `tagmetry serve` with Debian's Chromium driven by playwright-core (no browser
+// download). Makes a small dataset, starts the real server on a free port and checks, through the UI and
+// on disk: the gallery, a two-tag AND filter, editing and saving a tag, undo/redo, a save conflict, a
+// batch edit, a tag job with a known-answer model (captions equal to the CLI's), and no console errors.
+//
+//   node web/e2e/serve.e2e.mjs --tagmetry build/bin/tagmetry --python /usr/bin/python3 [--web-root DIR]
+//
+// Environment: TAGMETRY_CLI / TAGMETRY_PYTHON (instead of the flags), CHROMIUM (default
+// /usr/bin/chromium), TAGMETRY_SCREENSHOTS=DIR (save serve-<page>.png of each page), E2E_KEEP=1 (keep
+// the temp folder). Exit 0 passed, 1 failed, 77 skipped (no Chromium or no web/node_modules).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SKIP = 77;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+
+function option(name, env) {
+  const i = process.argv.indexOf('--' + name);
+  if (i > 0 && i + 1 < process.argv.length) return process.argv[i + 1];
+  return env ? process.env[env] : undefined;
+}
+const cli = option('tagmetry', 'TAGMETRY_CLI');
+const python = option('python', 'TAGMETRY_PYTHON') || '/usr/bin/python3';
+const webRoot = option('web-root', 'TAGMETRY_WEB_ROOT');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const shots = process.env.TAGMETRY_SCREENSHOTS;
+
+if (!fs.existsSync(chromiumPath)) {
+  console.log(`SKIP: ${chromiumPath} not found (apt install chromium)`);
+  process.exit(SKIP);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  console.log('SKIP: playwright-core is not installed (cd web && npm ci --ignore-scripts)');
+  process.exit(SKIP);
+}
+if (webRoot && !fs.existsSync(path.join(webRoot, 'index.html'))) {
+  console.error(`FAIL: ${webRoot}/index.html is missing: build the front end (cmake --build BUILD --target tagmetry_web)`);
+  process.exit(1);
+}
+if (!cli || !fs.existsSync(cli)) {
+  console.error(`FAIL: tagmetry binary not found (${cli ?? 'pass --tagmetry BIN'})`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------- dataset
+// Drawn scenes (gradient sky, a disc, a hill) with Danbooru-style captions, and two uncaptioned pure-colour
+// images for the tag job (the known-answer model's outputs follow from their channel means).
+const DATASET = [
+  { name: 'beach_day.png', sky: [120, 180, 235], ground: [236, 214, 160], disc: [255, 236, 150],
+    caption: '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, cloud, upper_body' },
+  { name: 'classroom.png', sky: [228, 220, 200], ground: [150, 110, 80], disc: [250, 250, 245],
+    caption: '1girl, solo, short_hair, red_eyes, school_uniform, indoors, sitting' },
+  { name: 'flower_field.png', sky: [170, 210, 250], ground: [110, 170, 90], disc: [255, 210, 230],
+    caption: '1girl, long_hair, blonde_hair, dress, outdoors, flower, smile, day' },
+  { name: 'two_friends.png', sky: [90, 170, 220], ground: [230, 205, 150], disc: [255, 255, 255],
+    caption: '2girls, multiple_girls, smile, beach, ocean, outdoors' },
+  { name: 'night_city.png', sky: [20, 24, 60], ground: [45, 40, 70], disc: [240, 235, 190],
+    caption: '1girl, solo, black_hair, night, city_lights, outdoors, from_behind' },
+  { name: 'study.png', sky: [200, 190, 170], ground: [90, 70, 60], disc: [255, 220, 170],
+    caption: '1boy, solo, short_hair, jacket, indoors, looking_at_viewer' },
+  { name: 'mountains.png', sky: [150, 190, 230], ground: [80, 110, 90], disc: [255, 255, 240],
+    caption: 'landscape, no_humans, mountain, sky, cloud, scenery, outdoors' },
+  { name: 'sunset_hat.png', sky: [250, 150, 90], ground: [120, 70, 60], disc: [255, 220, 120],
+    caption: '1girl, solo, long_hair, hat, sunset, outdoors, smile\nA girl in a straw hat watching the sunset.' },
+  { name: 'red_sample.png', solid: [255, 0, 0] },
+  { name: 'blue_sample.png', solid: [0, 0, 255] },
+];
+
+const PY_IMAGES = `
+import json, sys
+from PIL import Image, ImageDraw
+spec = json.loads(sys.argv[2])
+for s in spec:
+    if 'solid' in s:
+        Image.new('RGB', (448, 448), tuple(s['solid'])).save(sys.argv[1] + '/' + s['name'])
+        continue
+    w = h = 384
+    im = Image.new('RGB', (w, h))
+    d = ImageDraw.Draw(im)
+    for y in range(h):
+        t = y / h
+        c = tuple(int(a * (1 - t) + b * t) for a, b in zip(s['sky'], [min(255, v + 40) for v in s['sky']]))
+        d.line([(0, y), (w, y)], fill=c)
+    d.ellipse([w * 0.55, h * 0.12, w * 0.8, h * 0.37], fill=tuple(s['disc']))
+    d.polygon([(0, h), (0, h * 0.68), (w * 0.35, h * 0.55), (w * 0.7, h * 0.66), (w, h * 0.6), (w, h)],
+              fill=tuple(s['ground']))
+    im.save(sys.argv[1] + '/' + s['name'])
+`;
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tagmetry-e2e-'));
+const ds = path.join(tmp, 'dataset');
+const models = path.join(tmp, 'models');
+fs.mkdirSync(ds);
+run(python, ['-c', PY_IMAGES, ds, JSON.stringify(DATASET)], 'making the images');
+for (const it of DATASET) if (it.caption) fs.writeFileSync(path.join(ds, it.name.replace('.png', '.txt')), it.caption);
+run(python, [path.join(repo, 'tests/fixtures/make_known_answer_models.py'), models], 'make_known_answer_models.py');
+const modelDir = path.join(models, 'wd');
+
+// What `tagmetry tag` writes for the uncaptioned images: the UI's tag job must write the same bytes.
+const ref = path.join(tmp, 'reference');
+fs.mkdirSync(ref);
+for (const it of DATASET) if (!it.caption) fs.copyFileSync(path.join(ds, it.name), path.join(ref, it.name));
+run(cli, ['tag', ref, '--model-dir', modelDir, '--offline'], 'tagmetry tag (reference captions)');
+const expectedJob = {};
+for (const it of DATASET) if (!it.caption) expectedJob[it.name] = fs.readFileSync(path.join(ref, it.name.replace('.png', '.txt')), 'utf8');
+
+// ----------------------------------------------------------------------------------------------- server
+const serveArgs = ['serve', ds, '--port', '0'];
+if (webRoot) serveArgs.push('--web-root', webRoot);
+const server = spawn(cli, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+let serverLog = '';
+server.stderr.on('data', (d) => (serverLog += d));
+const base = await new Promise((resolve, reject) => {
+  let out = '';
+  const timer = setTimeout(() => reject(new Error('server did not start in 30 s:\n' + out + serverLog)), 30000);
+  server.stdout.on('data', (d) => {
+    out += d;
+    const m = /(http:\/\/[^\s]+)/.exec(out);
+    if (m) {
+      clearTimeout(timer);
+      resolve(m[1].endsWith('/') ? m[1] : m[1] + '/');
+    }
+  });
+  server.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}${serverLog}`)));
+});
+
+// ------------------------------------------------------------------------------------------------ tests
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+const consoleErrors = [];
+page.on('console', (m) => {
+  // A 409 is the expected answer of the conflict and undo-conflict checks; Chromium logs every non-2xx fetch.
+  if (m.type() === 'error' && !/status of 409/.test(m.text())) consoleErrors.push(m.text());
+});
+page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
+
+const caption = (name) => fs.readFileSync(path.join(ds, name.replace(/\.\w+$/, '.txt')), 'utf8');
+let failures = 0;
+let step = '';
+const results = [];
+async function check(name, fn) {
+  step = name;
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failures++;
+    results.push(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+    if (shots) await page.screenshot({ path: path.join(shots, `failed-${name.replace(/\W+/g, '_')}.png`) }).catch(() => {});
+  }
+}
+function expectEq(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+// Polls fn() until it returns true (the server writes and notices files asynchronously).
+async function until(fn, what, ms = 10000) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last === true) return;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+async function shot(name) {
+  if (!shots) return;
+  fs.mkdirSync(shots, { recursive: true });
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(shots, `serve-${name}.png`) });
+}
+const cells = () => page.getByRole('gridcell');
+const cell = (name) => page.getByRole('gridcell', { name, exact: true });
+const cellNames = async () => (await cells().evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).sort();
+const countText = () => page.getByLabel('Image count').textContent();
+const captioned = DATASET.filter((d) => d.caption);
+
+try {
+  await check('gallery opens with every image and its caption', async () => {
+    await page.goto(base);
+    await until(async () => (await cells().count()) === DATASET.length, `${DATASET.length} gallery cells`);
+    await until(async () => (await cell('classroom.png').textContent()).includes('1girl, solo, short_hair'), 'caption under classroom.png');
+    expectEq(await cell('red_sample.png').textContent(), '(no caption)', 'uncaptioned image');
+    expectEq(await countText(), `${DATASET.length} images`, 'image count');
+    await until(() => cell('beach_day.png').locator('img').evaluate((img) => img.complete && img.naturalWidth > 0), 'a thumbnail');
+    await shot('gallery');
+  });
+
+  await check('keyboard: arrows move, Enter opens the editor, Esc closes it', async () => {
+    await page.getByRole('grid', { name: 'Gallery' }).focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    const second = await cells().nth(1).getAttribute('aria-label');
+    await until(async () => (await page.getByLabel('Tag editor').locator('h2').textContent()) === second, 'editor on the second image');
+    await page.keyboard.press('Escape');
+    await until(async () => (await page.getByLabel('Tag editor').count()) === 0, 'editor closed');
+  });
+
+  await check('filter by two tags (AND)', async () => {
+    await page.getByRole('button', { name: 'Filter by 1girl', exact: true }).click();
+    await page.getByRole('button', { name: 'Filter by solo', exact: true }).click();
+    const want = captioned.filter((d) => /\b1girl\b/.test(d.caption) && /\bsolo\b/.test(d.caption)).map((d) => d.name).sort();
+    await until(async () => JSON.stringify(await cellNames()) === JSON.stringify(want), `cells ${want}`);
+    expectEq(await countText(), `${want.length} of ${DATASET.length} images`, 'filtered count');
+    expectEq(await page.getByRole('button', { name: 'Filter by solo', exact: true }).getAttribute('data-mode'), 'and', 'solo mode');
+    await shot('filter');
+    // A second click makes solo an OR term (with one OR term: images with solo), a third NOT.
+    await page.getByRole('button', { name: 'Filter by solo', exact: true }).click();
+    await page.getByRole('button', { name: 'Filter by solo', exact: true }).click();
+    const not = captioned.filter((d) => /\b1girl\b/.test(d.caption) && !/\bsolo\b/.test(d.caption)).map((d) => d.name).sort();
+    await until(async () => JSON.stringify(await cellNames()) === JSON.stringify(not), `NOT solo cells ${not}`);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await until(async () => (await cells().count()) === DATASET.length, 'all cells again');
+  });
+
+  const original = caption('beach_day.png');
+  const edited = '1girl, solo, long_hair, blue_eyes, grin, outdoors, sky, cloud, upper_body, blush';
+  await check('edit a tag in the editor and save: the caption file changes', async () => {
+    await cell('beach_day.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await editor.getByRole('button', { name: 'Edit tag smile', exact: true }).click();
+    await editor.getByLabel('Edit tag', { exact: true }).fill('grin');
+    await editor.getByLabel('Edit tag', { exact: true }).press('Enter');
+    await editor.getByRole('combobox', { name: 'Add tag' }).fill('blush');
+    await editor.getByRole('combobox', { name: 'Add tag' }).press('Enter');
+    await editor.getByRole('button', { name: 'Edit tag blush', exact: true }).waitFor();
+    await shot('editor');
+    await editor.getByRole('button', { name: 'Save caption' }).click();
+    await until(() => caption('beach_day.png') === edited, 'the edited caption on disk');
+    await until(async () => (await cell('beach_day.png').textContent()).includes('grin'), 'the gallery caption');
+  });
+
+  await check('undo and redo restore the file (buttons and Ctrl+Z / Ctrl+Shift+Z)', async () => {
+    await until(async () => await page.getByRole('button', { name: 'Undo' }).isEnabled(), 'Undo enabled');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await until(() => caption('beach_day.png') === original, 'the original caption after undo');
+    await until(async () => (await cell('beach_day.png').textContent()).includes('smile'), 'gallery after undo');
+    await page.getByRole('grid', { name: 'Gallery' }).focus();
+    await page.keyboard.press('Control+Shift+Z');
+    await until(() => caption('beach_day.png') === edited, 'the edited caption after redo');
+    await page.keyboard.press('Control+Z');
+    await until(() => caption('beach_day.png') === original, 'the original caption after the second undo');
+    await until(async () => (await page.getByLabel('Tag editor').getByRole('button', { name: 'Edit tag smile', exact: true }).count()) === 1,
+      'the open editor reloaded');
+  });
+
+  await check('a save over a change made elsewhere shows both versions and loses nothing', async () => {
+    const editor = page.getByLabel('Tag editor');
+    await editor.getByRole('button', { name: 'Remove tag cloud', exact: true }).click();
+    const outside = '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, cloud, upper_body, from_script';
+    fs.writeFileSync(path.join(ds, 'beach_day.txt'), outside);
+    await page.waitForTimeout(2500); // the server notices outside changes within ~2 s
+    await editor.getByRole('button', { name: 'Save caption' }).click();
+    await editor.getByLabel('Caption on disk').waitFor();
+    expectEq(await editor.getByLabel('Caption on disk').inputValue(), outside, 'their version');
+    expectEq(await editor.getByLabel('Your caption').inputValue(), '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, upper_body', 'your version');
+    expectEq(caption('beach_day.png'), outside, 'file untouched by the refused save');
+    await shot('conflict');
+    await editor.getByRole('button', { name: 'Merge tags (theirs + mine) and edit' }).click();
+    await editor.getByRole('button', { name: 'Remove tag from_script', exact: true }).click();
+    await editor.getByRole('button', { name: 'Save caption' }).click();
+    await until(() => caption('beach_day.png') === original, 'caption back to the original');
+    await until(() => editor.getByRole('button', { name: 'Save caption' }).isDisabled(), 'save finished');
+    await page.getByRole('button', { name: 'Close editor' }).click();
+  });
+
+  await check('batch edit: add a tag first to the filtered images, then undo', async () => {
+    await page.getByRole('button', { name: 'Filter by outdoors', exact: true }).click();
+    const want = captioned.filter((d) => /\boutdoors\b/.test(d.caption));
+    await until(async () => (await cells().count()) === want.length, `${want.length} outdoors cells`);
+    await page.getByRole('button', { name: 'Select filtered' }).click();
+    await until(async () => (await page.locator('[role=gridcell][aria-selected=true]').count()) === want.length, 'selection');
+    await page.getByLabel('Batch operation').selectOption('add');
+    await page.getByRole('combobox', { name: 'Batch tags' }).fill('photo_background');
+    await page.getByLabel('Position').selectOption('first');
+    await page.getByRole('button', { name: 'Apply batch edit' }).click();
+    await until(() => want.every((d) => caption(d.name) === 'photo_background, ' + d.caption), 'batch captions on disk');
+    for (const d of captioned.filter((x) => !want.includes(x))) expectEq(caption(d.name), d.caption, d.name + ' untouched');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await until(() => want.every((d) => caption(d.name) === d.caption), 'captions restored by undo');
+    await page.getByRole('button', { name: /^Clear \(/ }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  await check('tag job with a known-answer model: captions appear in the gallery and on disk', async () => {
+    await page.getByRole('button', { name: 'Tag images…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Tag images' });
+    await dialog.getByRole('button', { name: 'Model folder' }).click();
+    await dialog.getByLabel('Model folder').fill(modelDir);
+    await dialog.getByRole('button', { name: 'Start tagging' }).click();
+    await until(async () => (await dialog.getByLabel('Job state').textContent()) === 'done', 'job done', 60000);
+    await shot('tag-job');
+    for (const [name, want] of Object.entries(expectedJob)) {
+      expectEq(caption(name), want, name + ' caption (same as `tagmetry tag`)');
+    }
+    if (!expectedJob['red_sample.png'].includes('red_theme') || expectedJob['red_sample.png'].includes('blue_theme'))
+      throw new Error('known answer: the red image must get red_theme and not blue_theme: ' + expectedJob['red_sample.png']);
+    for (const d of captioned) expectEq(caption(d.name), d.caption, d.name + ' kept (no --overwrite)');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    for (const [name, want] of Object.entries(expectedJob)) {
+      await until(async () => (await cell(name).textContent()) === want.split('\n')[0], `gallery caption of ${name}`);
+    }
+  });
+
+  await check('editor shows model probabilities and the threshold slider re-derives the caption', async () => {
+    await cell('red_sample.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await editor.getByLabel('General threshold').waitFor();
+    await until(async () => (await editor.locator('.prob').count()) > 0, 'probabilities beside the chips');
+    await editor.getByLabel('General threshold').fill('0.95');
+    await until(async () => !(await editor.getByLabel('Derived caption').textContent()).includes('tag_b'), 'derived caption without tag_b at 0.95');
+    await editor.getByLabel('General threshold').fill('0.35');
+    await until(async () => (await editor.getByLabel('Derived caption').textContent()).includes('tag_b'), 'tag_b back at 0.35');
+    await shot('editor-scores');
+    await page.keyboard.press('Escape');
+  });
+
+  await check('stats page: charts and lint findings', async () => {
+    await page.getByRole('link', { name: 'Stats' }).click();
+    await page.getByRole('img', { name: 'Tag frequencies' }).waitFor();
+    await page.getByRole('img', { name: 'Tokens per caption' }).waitFor();
+    await page.getByRole('img', { name: 'Tags per image' }).waitFor();
+    await until(async () => (await page.getByText('Checking…').count()) === 0, 'lint');
+    await shot('stats');
+  });
+
+  await check('preview page: processed captions with token counts', async () => {
+    await page.getByRole('link', { name: 'Preview' }).click();
+    await page.getByLabel('Image ids').fill('0, 7');
+    await page.getByRole('button', { name: 'Custom settings' }).click();
+    await page.getByLabel('caption_tag_dropout_rate').fill('0.1');
+    await page.getByRole('button', { name: 'Show preview' }).click();
+    await page.getByLabel('Preview results').waitFor();
+    await until(async () => (await page.locator('.pv-image').count()) === 2, 'two images previewed');
+    await shot('preview');
+  });
+
+  await check('Japanese → tags page', async () => {
+    await page.getByRole('link', { name: 'Japanese → tags' }).click();
+    await page.getByLabel('Japanese request').fill('青い髪の女の子が海辺で笑っている');
+    await page.getByRole('button', { name: 'Find tags' }).click();
+    await page.getByRole('table', { name: 'Tags found' }).waitFor();
+    await until(async () => (await page.getByLabel('Prompt').inputValue()).length > 0, 'a prompt');
+    await shot('ja');
+  });
+
+  await check('no console errors', async () => {
+    if (consoleErrors.length) throw new Error(consoleErrors.join('\n'));
+  });
+} catch (e) {
+  failures++;
+  results.push(`FAIL ${step}: ${e.message}`);
+} finally {
+  await browser.close().catch(() => {});
+  server.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 300));
+  if (!process.env.E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+  else console.log('kept ' + tmp);
+}
+
+console.log(results.join('\n'));
+if (failures) {
+  if (serverLog) console.log('--- server stderr ---\n' + serverLog.slice(-4000));
+  console.log(`${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log('all checks passed');
