@@ -120,6 +120,19 @@ struct UndoReport {
 Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOptions& options,
                                        const std::string& args);
 
+// Reverts `target` (restores each file's text from before the operation) as a new operation named
+// `command` ("undo" or "redo") and marks `target` as undone by it. Refuses like undo_last_operation.
+Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationRecord& target, const UndoOptions& options,
+                                    const std::string& command, const std::string& args);
+
+// The undo a redo would revert: walking back from the newest operation over undone edits and redos, the
+// first undo not itself reverted; nullopt when a live edit comes first (a new edit clears the redo list).
+Result<std::optional<OperationRecord>> redo_candidate(const CaptionJournal& journal);
+
+// Re-applies what the last undo reverted (reverts that undo as a "redo" operation, which a later undo
+// reverts again). operation_id is 0 when there is nothing to redo.
+Result<UndoReport> redo_last_undo(CaptionJournal& journal, const UndoOptions& options, const std::string& args);
+
 // An advisory lock (flock) on `<database>.lock` for the life of the object, so two runs cannot write the
 // same database and captions at once (shards use different databases, hence different locks). The OS
 // releases it if the process dies.

@@ -1,23 +1,17 @@
-// tagmetry undo: revert the last operation's caption writes, refusing to clobber hand edits.
+// tagmetry undo (and the web app's redo): revert one operation's caption writes, refusing to clobber
+// files changed by hand since.
 #include <map>
 
 #include "tagmetry/caption_journal.h"
 
 namespace tagmetry {
 
-Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOptions& options, const std::string& args) {
+Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationRecord& target, const UndoOptions& options,
+                                    const std::string& command, const std::string& args) {
   UndoReport report;
-  TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
-  const OperationRecord* target = nullptr;
-  for (auto& op : ops) {
-    if (op.command == "undo" || op.undone_by || op.files == 0) continue;
-    target = &op;
-    break;
-  }
-  if (!target) return report;
-  report.operation_id = target->id;
-  report.command = target->command;
-  TM_ASSIGN_OR_RETURN(auto entries, journal.entries(target->id));
+  report.operation_id = target.id;
+  report.command = target.command;
+  TM_ASSIGN_OR_RETURN(auto entries, journal.entries(target.id));
 
   // Per file: the text the operation left (its last write) and the text before its first write.
   std::map<std::string, std::pair<std::optional<std::string>, std::optional<std::string>>> files;  // before, after
@@ -47,12 +41,39 @@ Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOption
   }
   for (auto& w : writes) report.reverted.push_back(w.relpath);
   if (options.dry_run) return report;
-  journal.begin_operation("undo", args);
-  const int64_t target_id = target->id;
+  journal.begin_operation(command, args);
+  const int64_t target_id = target.id;
   TM_ASSIGN_OR_RETURN(auto results, journal.apply(writes, [&] { return journal.mark_undone(target_id); }));
   for (size_t i = 0; i < results.size(); ++i)
     if (!results[i].ok()) return results[i];
   return report;
+}
+
+Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOptions& options, const std::string& args) {
+  TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
+  for (auto& op : ops) {
+    if (op.command == "undo" || op.undone_by || op.files == 0) continue;
+    return revert_operation(journal, op, options, "undo", args);
+  }
+  return UndoReport{};
+}
+
+Result<std::optional<OperationRecord>> redo_candidate(const CaptionJournal& journal) {
+  TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
+  for (auto& op : ops) {
+    if (op.files == 0) continue;
+    if (op.undone_by) continue;               // reverted edits and redone undos: look further back
+    if (op.command == "redo") continue;       // a redo re-applied an older edit: its undo may be next
+    if (op.command == "undo") return std::optional<OperationRecord>(op);
+    return std::optional<OperationRecord>();  // a live edit is newer than any undo: nothing to redo
+  }
+  return std::optional<OperationRecord>();
+}
+
+Result<UndoReport> redo_last_undo(CaptionJournal& journal, const UndoOptions& options, const std::string& args) {
+  TM_ASSIGN_OR_RETURN(auto target, redo_candidate(journal));
+  if (!target) return UndoReport{};
+  return revert_operation(journal, *target, options, "redo", args);
 }
 
 }  // namespace tagmetry

@@ -1,0 +1,71 @@
+#pragma once
+// `tagmetry serve`: the local web app's HTTP server (docs/serve.md, API in docs/serve-api.md). A JSON API
+// over the library (gallery, caption editing through the journal, batch edits, undo/redo, tag counts and
+// filters, stats and lint, kohya preview, Japanese → tags, a tag job with live progress) plus the built
+// front end (web/).
+//
+// Safety: binds 127.0.0.1 by default; serves dataset files by image id only (symlinks leading out of
+// the dataset are refused) and front-end files from the front-end folder only; checks the Host header
+// (DNS rebinding); every POST/PUT/DELETE needs the per-run token from GET /api/session (CSRF); body size
+// limits; every caption write is atomic and journaled.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "tagmetry/options.h"
+#include "tagmetry/status.h"
+
+namespace tagmetry {
+
+struct ServeParams {
+  std::string host = "127.0.0.1";
+  int port = 7860;                 // 0 = any free port
+  bool open = false;               // open the default browser on start
+  std::string web_root;            // built front end; empty = <exe>/../share/tagmetry/web, then $TAGMETRY_WEB_DIR
+  bool recursive = false;
+  std::string caption_extension = ".txt";
+  std::string trigger;             // the trigger tag the editor pins first and prompts start with
+  std::string db;                  // scores database; empty = DATASET/.tagmetry/tagmetry.db
+  std::string tags_db;             // Danbooru tag list for autocomplete; empty = the shipped one
+  int threads = 8;                 // HTTP worker threads
+  int poll_seconds = 2;            // how often caption files are checked for changes made elsewhere
+};
+
+// The declaration of every `serve` option.
+const OptionSet<ServeParams>& serve_options();
+
+class Server {
+ public:
+  // Scans `dataset_dir` and reads every caption (the in-memory index the API answers from), opens the
+  // scores database and the tag vocabulary. Errors: not a folder (kNotFound), an unreadable database.
+  static Result<std::unique_ptr<Server>> create(const std::filesystem::path& dataset_dir, const ServeParams& params);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds host:port (port 0: a free port). Errors (kIo) name the address when it is taken.
+  Status bind();
+  // Serves until stop() is called (from another thread or a signal handler thread). Call after bind().
+  Status run();
+  // Stops run(); safe from any thread, idempotent. Running tag jobs are cancelled.
+  void stop();
+
+  int port() const;
+  // "http://127.0.0.1:PORT/"
+  std::string url() const;
+  // The CSRF token of this run (tests; the web app gets it from /api/session).
+  const std::string& token() const;
+  // Images in the index and seconds it took to build (for the startup line and benchmarks).
+  size_t images() const;
+  double index_seconds() const;
+  // The front-end folder in use, or empty when none was found (the API still works; / says how to build it).
+  const std::filesystem::path& web_root() const;
+
+  struct State;  // private
+ private:
+  Server() = default;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace tagmetry

@@ -1,0 +1,131 @@
+#include "http_util.h"
+
+#include <fstream>
+#include <random>
+
+#include "tagmetry/strings.h"
+
+namespace tagmetry::server {
+namespace fs = std::filesystem;
+
+void send_json(httplib::Response& res, const json& body, int status) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+void send_error(httplib::Response& res, int http_status, std::string_view code, std::string_view message,
+                const json& extra) {
+  json body = extra.is_object() ? extra : json::object();
+  body["error"] = {{"code", code}, {"message", message}};
+  send_json(res, body, http_status);
+}
+
+void send_status(httplib::Response& res, const Status& status) {
+  int http = 500;
+  std::string code = "internal";
+  switch (status.code()) {
+    case ErrorCode::kNotFound: http = 404, code = "not_found"; break;
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kCorrupt: http = 400, code = "bad_request"; break;
+    case ErrorCode::kAlreadyExists: http = 409, code = "conflict"; break;
+    case ErrorCode::kUnsupported:
+    case ErrorCode::kModel: http = 422, code = "unsupported"; break;
+    case ErrorCode::kCancelled: http = 409, code = "cancelled"; break;
+    case ErrorCode::kIo:
+      if (status.message().find("another tagmetry run") != std::string::npos) http = 409, code = "busy";
+      break;
+    default: break;
+  }
+  send_error(res, http, code, status.message());
+}
+
+Result<json> parse_body(const httplib::Request& req) {
+  if (req.body.empty()) return json::object();
+  json j = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return invalid_argument("request body is not valid JSON");
+  if (!j.is_object()) return invalid_argument("request body must be a JSON object");
+  return j;
+}
+
+std::optional<size_t> parse_id(const std::string& text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  size_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<size_t>(c - '0');
+  }
+  return v;
+}
+
+bool host_allowed(std::string_view host_header, std::string_view bind_host, int port) {
+  std::string host = to_lower_ascii(trim(host_header));
+  std::string suffix = ":" + std::to_string(port);
+  if (host.size() <= suffix.size() || host.compare(host.size() - suffix.size(), suffix.size(), suffix) != 0) {
+    if (port != 80) return false;  // a browser omits :80 only
+  } else {
+    host.resize(host.size() - suffix.size());
+  }
+  if (host == "127.0.0.1" || host == "localhost" || host == "[::1]") return true;
+  std::string bind(bind_host);
+  if (bind.find(':') != std::string::npos && bind.front() != '[') bind = "[" + bind + "]";
+  return !bind.empty() && bind != "0.0.0.0" && bind != "[::]" && host == to_lower_ascii(bind);
+}
+
+bool safe_url_path(std::string_view path) {
+  if (path.find('\\') != std::string_view::npos || path.find('\0') != std::string_view::npos) return false;
+  if (path.find('%') != std::string_view::npos) return false;  // decoded once already: a '%' left is double encoding
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    std::string_view seg = path.substr(start, end - start);
+    if (seg == ".." || seg == ".") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+bool resolves_inside(const fs::path& root_canonical, const fs::path& path) {
+  std::error_code ec;
+  fs::path real = fs::canonical(path, ec);
+  if (ec) return false;
+  auto r = root_canonical.begin();
+  auto p = real.begin();
+  for (; r != root_canonical.end(); ++r, ++p)
+    if (p == real.end() || *p != *r) return false;
+  return true;
+}
+
+const char* content_type_for(const fs::path& path) {
+  std::string ext = to_lower_ascii(path.extension().string());
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".json" || ext == ".map") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".webp") return "image/webp";
+  if (ext == ".gif") return "image/gif";
+  if (ext == ".avif") return "image/avif";
+  if (ext == ".bmp") return "image/bmp";
+  if (ext == ".tif" || ext == ".tiff") return "image/tiff";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+std::string random_token() {
+  std::random_device rd;  // /dev/urandom on Linux
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    uint32_t v = rd();
+    for (int k = 0; k < 8; ++k) out.push_back(kHex[(v >> (k * 4)) & 15]);
+  }
+  return out;
+}
+
+}  // namespace tagmetry::server

@@ -1,0 +1,47 @@
+#pragma once
+// Private to the server: JSON responses, the Status → HTTP mapping, request parsing and the safety
+// checks every route shares (Host header, CSRF token, paths).
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tagmetry/status.h"
+
+namespace tagmetry::server {
+
+using json = nlohmann::json;
+
+// Sends `body` as JSON with `status`.
+void send_json(httplib::Response& res, const json& body, int status = 200);
+// Sends {"error": {"code", "message"}} (plus the members of `extra`) with `http_status`.
+void send_error(httplib::Response& res, int http_status, std::string_view code, std::string_view message,
+                const json& extra = json::object());
+// Maps a library Status to an HTTP status and error code: not_found 404, invalid_argument/corrupt 400,
+// already_exists 409, unsupported/model 422, io (locked) 409 when it names another run, else 500.
+void send_status(httplib::Response& res, const Status& status);
+
+// Parses the JSON body; errors (kInvalidArgument) say what is wrong.
+Result<json> parse_body(const httplib::Request& req);
+// The path parameter at `index` of a regex route as an image id, or nullopt.
+std::optional<size_t> parse_id(const std::string& text);
+
+// True when `host_header` (e.g. "127.0.0.1:7860") names this server: loopback names or `bind_host`, with
+// `port`. Guards against DNS rebinding.
+bool host_allowed(std::string_view host_header, std::string_view bind_host, int port);
+// True when a URL path (already percent-decoded) is safe to map into a folder: no "..", "." segments,
+// backslashes, NUL, or further percent-encoded dots.
+bool safe_url_path(std::string_view decoded_path);
+// True when `path` resolves (symlinks followed) to a file inside `root_canonical`.
+bool resolves_inside(const std::filesystem::path& root_canonical, const std::filesystem::path& path);
+// Content-Type for a file name's extension.
+const char* content_type_for(const std::filesystem::path& path);
+
+// A fresh random token (32 hex digits) from the OS's random source.
+std::string random_token();
+
+}  // namespace tagmetry::server

@@ -1,0 +1,201 @@
+// Analysis routes: dataset stats and lint (as `tagmetry stats` / `lint`), the kohya caption preview, and
+// Japanese → tags.
+#include <algorithm>
+
+#include "http_util.h"
+#include "server_state.h"
+#include "tagmetry/caption_policy.h"
+#include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/dataset_stats.h"
+#include "tagmetry/ja_to_tags.h"
+#include "tagmetry/kohya_caption.h"
+#include "tagmetry/kohya_config.h"
+#include "tagmetry/lint.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<DatasetCorpus> corpus_of(State& s) {
+  CorpusOptions options;
+  options.recursive = s.params.recursive;
+  options.caption_extension = s.params.caption_extension;
+  return load_corpus(s.root, options, s.clip_tokenizer());
+}
+
+// Value of a JSON field as option text ("true", "0.1", "a,b").
+std::string option_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+// Caption settings for the preview: a dataset_config.toml inside the dataset, or `settings` over the
+// default policy's kohya recommendation.
+Result<KohyaCaptionParams> preview_settings(State& s, const json& body, std::vector<std::string>& warnings) {
+  KohyaCaptionParams params;
+  if (auto policy = load_policy_preset("default"); policy.ok()) policy->kohya.apply_to(params);
+  if (body.contains("config") && body["config"].is_string() && !body["config"].get<std::string>().empty()) {
+    std::string rel = body["config"].get<std::string>();
+    fs::path file = fs::path(rel).is_absolute() ? fs::path(rel) : s.root / rel;
+    if (!resolves_inside(s.root_canonical, file))
+      return not_found(rel + ": no such file inside the dataset folder");
+    TM_ASSIGN_OR_RETURN(KohyaDatasetConfig config, read_kohya_dataset_config(file));
+    warnings.insert(warnings.end(), config.warnings.begin(), config.warnings.end());
+    if (config.subsets.empty()) return invalid_argument(rel + ": no [[datasets.subsets]]");
+    const KohyaSubset* chosen = &config.subsets.front();
+    std::error_code ec;
+    for (auto& sub : config.subsets)
+      if (fs::equivalent(sub.image_dir, s.root, ec)) chosen = &sub;
+    if (chosen->caption_extension != s.params.caption_extension)
+      warnings.push_back("the subset's caption_extension is " + chosen->caption_extension + ", the dataset's " +
+                         s.params.caption_extension + ": kohya would not read these caption files");
+    return chosen->caption;
+  }
+  if (body.contains("settings")) {
+    if (!body["settings"].is_object()) return invalid_argument("settings must be an object");
+    const auto& options = kohya_caption_options();
+    for (auto& [key, value] : body["settings"].items()) {
+      if (key == "max_token_length") continue;
+      std::string name = key;
+      std::replace(name.begin(), name.end(), '_', '-');
+      if (!options.find(name)) return invalid_argument("settings." + key + ": not a kohya caption setting");
+      TM_RETURN_IF_ERROR(options.set(params, name, option_text(value)));
+    }
+  }
+  TM_RETURN_IF_ERROR(params.validate());
+  return params;
+}
+
+}  // namespace
+
+void register_analysis_routes(State& s) {
+  auto& http = s.http;
+
+  http.Get("/api/stats", [&s](const httplib::Request&, httplib::Response& res) {
+    auto corpus = corpus_of(s);
+    if (!corpus.ok()) return send_status(res, corpus.status());
+    DatasetStats stats = compute_stats(*corpus, StatsParams{}, s.tag_database());
+    json j = json::parse(stats_to_json(stats, -1), nullptr, false);
+    if (j.is_discarded()) return send_error(res, 500, "internal", "stats JSON did not parse");
+    send_json(res, j);
+  });
+
+  http.Get("/api/lint", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto corpus = corpus_of(s);
+    if (!corpus.ok()) return send_status(res, corpus.status());
+    LintParams params;
+    params.trigger = req.has_param("trigger") ? req.get_param_value("trigger") : s.params.trigger;
+    params.caption_extension = s.params.caption_extension;
+    if (req.has_param("resolution")) {
+      auto v = parse_id(req.get_param_value("resolution"));
+      if (!v) return send_error(res, 400, "bad_request", "resolution must be a non-negative integer");
+      params.resolution = static_cast<int>(*v);
+    }
+    auto findings = lint_dataset(*corpus, params, s.clip_tokenizer(), s.tag_database());
+    if (!findings.ok()) return send_status(res, findings.status());
+    // Caption and image relpaths → image ids, for links into the gallery.
+    std::unordered_map<std::string, uint32_t> ids;
+    std::vector<uint32_t> all(s.index->size());
+    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
+    s.index->visit(all, [&](uint32_t id, const IndexedImage& img) {
+      ids.emplace(img.path, id);
+      ids.emplace(img.caption_path, id);
+    });
+    json list = json::array();
+    for (auto& f : *findings) {
+      json fid = json::array();
+      for (auto& file : f.files)
+        if (auto it = ids.find(file); it != ids.end()) fid.push_back(it->second);
+      list.push_back({{"rule", f.rule}, {"severity", lint_severity_name(f.severity)}, {"message", f.message},
+                      {"files", f.files}, {"ids", fid}});
+    }
+    send_json(res, {{"findings", list}});
+  });
+
+  http.Post("/api/preview", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return send_status(res, body.status());
+    const ClipTokenizer* tokenizer = s.clip_tokenizer();
+    if (!tokenizer) return send_status(res, s.vocab.clip_status);
+    std::vector<std::string> warnings;
+    auto params = preview_settings(s, *body, warnings);
+    if (!params.ok()) return send_status(res, params.status());
+    int epochs = body->value("epochs", 3);
+    if (epochs < 1 || epochs > 20) return send_error(res, 400, "bad_request", "epochs must be 1..20");
+    std::vector<uint64_t> seeds{42};
+    if (body->contains("seeds")) {
+      seeds.clear();
+      if (!(*body)["seeds"].is_array()) return send_error(res, 400, "bad_request", "seeds must be an array of integers");
+      for (auto& v : (*body)["seeds"]) {
+        if (!v.is_number_integer()) return send_error(res, 400, "bad_request", "seeds must be an array of integers");
+        seeds.push_back(v.get<uint64_t>());
+      }
+      if (seeds.empty() || seeds.size() > 10) return send_error(res, 400, "bad_request", "give 1..10 seeds");
+    }
+    int max_tokens = 75;
+    if (body->contains("settings") && (*body)["settings"].contains("max_token_length")) {
+      max_tokens = (*body)["settings"]["max_token_length"].get<int>();
+      if (max_tokens != 75 && max_tokens != 150 && max_tokens != 225)
+        return send_error(res, 400, "bad_request", "max_token_length must be 75, 150 or 225");
+    }
+    std::vector<uint32_t> ids;
+    if (body->contains("ids") && (*body)["ids"].is_array())
+      for (auto& v : (*body)["ids"])
+        if (v.is_number_unsigned() && v.get<size_t>() < s.index->size()) ids.push_back(v.get<uint32_t>());
+    if (ids.empty()) return send_error(res, 400, "bad_request", "ids: pick at least one image");
+    if (ids.size() > 50) return send_error(res, 400, "bad_request", "ids: at most 50 images per preview");
+
+    json images = json::array();
+    s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
+      std::string caption = kohya_caption_from_file_text(img.raw ? img.text : std::string(), params->enable_wildcard);
+      json samples = json::array();
+      for (uint64_t seed : seeds) {
+        KohyaRandom rng(seed);  // one generator per seed, drawn through the epochs as in a training run
+        for (int epoch = 1; epoch <= epochs; ++epoch) {
+          KohyaTrainingState state;
+          state.epoch = epoch;
+          std::string processed = kohya_process_caption(*params, state, caption, rng);
+          auto positions = kohya_tag_token_positions(*tokenizer, processed, params->caption_separator,
+                                                     static_cast<size_t>(max_tokens));
+          json tags = json::array();
+          for (auto& p : positions) tags.push_back({{"tag", p.tag}, {"end_token", p.end_token}, {"cut", p.cut}});
+          samples.push_back({{"epoch", epoch}, {"seed", seed}, {"caption", processed},
+                             {"tokens", tokenizer->count(processed)}, {"tags", tags}});
+        }
+      }
+      images.push_back({{"id", id}, {"path", img.path}, {"source", caption}, {"samples", samples}});
+    });
+    send_json(res, {{"max_token_length", max_tokens}, {"warnings", warnings}, {"images", images}});
+  });
+
+  http.Post("/api/ja2tags", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return send_status(res, body.status());
+    if (!body->contains("text") || !(*body)["text"].is_string())
+      return send_error(res, 400, "bad_request", "body.text (the request) is required");
+    const JaToTags* converter = s.ja_to_tags();
+    if (!converter) return send_status(res, s.vocab.ja2tags_status);
+    JaToTagsOptions options;
+    options.top = body->value("top", 0);
+    options.min_count = body->value("min_count", 0);
+    auto result = converter->convert((*body)["text"].get<std::string>(), options);
+    if (!result.ok()) return send_status(res, result.status());
+    auto list = [](const std::vector<JaTagMatch>& tags) {
+      json out = json::array();
+      for (auto& t : tags)
+        out.push_back({{"tag", t.tag}, {"score", t.score}, {"category", tag_category_name(t.category)},
+                       {"count", t.count}, {"from", t.from}, {"people", t.people}});
+      return out;
+    };
+    send_json(res, {{"tags", list(result->tags)},
+                    {"negative", list(result->negative)},
+                    {"unmatched", result->unmatched},
+                    {"prompt", format_prompt(result->tags)},
+                    {"negative_prompt", format_prompt(result->negative)}});
+  });
+}
+
+}  // namespace tagmetry::server

@@ -1,0 +1,278 @@
+// Editing routes: one caption (with version check), batch tag edits, undo/redo through the journal,
+// the history, and the list of captions changed since a generation.
+#include <algorithm>
+
+#include "http_util.h"
+#include "server_state.h"
+#include "tagmetry/caption.h"
+#include "tagmetry/caption_edit.h"
+#include "tagmetry/strings.h"
+
+namespace tagmetry::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kMaxCaptionBytes = 1u << 20;
+
+// Writes `text` (LF lines) in the layout of the file it replaces: its BOM and CRLF line ends are kept.
+std::string in_file_layout(const std::string& text, const std::optional<std::string>& current) {
+  if (!current) return text;
+  std::string out;
+  bool bom = current->rfind("\xEF\xBB\xBF", 0) == 0;
+  bool crlf = current->find("\r\n") != std::string::npos;
+  if (bom) out = "\xEF\xBB\xBF";
+  out += crlf ? replace_all(text, "\n", "\r\n") : text;
+  return out;
+}
+
+// The new display text of a caption after applying `op` to its tag line; nullopt when the op does not
+// apply (no caption to remove from).
+Result<std::optional<std::string>> edit_tag_line(const std::string& text, bool exists, const json& op) {
+  std::string kind = op.value("kind", "");
+  std::vector<std::string> tags_arg;
+  if (op.contains("tags")) {
+    if (!op["tags"].is_array()) return invalid_argument("op.tags must be an array of strings");
+    for (auto& t : op["tags"]) {
+      if (!t.is_string()) return invalid_argument("op.tags must be an array of strings");
+      tags_arg.push_back(std::string(trim(t.get<std::string>())));
+    }
+  }
+  TM_ASSIGN_OR_RETURN(MatchMode mode, parse_match_mode(op.value("match", "exact")));
+  CaptionText caption = parse_caption_text(text);
+  std::vector<std::string> tags = caption.tags();
+  std::vector<std::string> out;
+  if (kind == "add") {
+    std::string pos = op.value("position", "first");
+    AddPosition position = pos == "last" ? AddPosition::kLast : pos == "index" ? AddPosition::kIndex : AddPosition::kFirst;
+    if (pos != "first" && pos != "last" && pos != "index")
+      return invalid_argument("op.position must be first, last or index");
+    size_t index = op.value("index", 0);
+    std::vector<std::string> add;
+    for (auto& t : tags_arg)
+      if (!t.empty()) add.push_back(t);
+    out = add_tags(tags, add, position, index);
+  } else if (kind == "remove" || kind == "move_first") {
+    if (!exists) return std::optional<std::string>();
+    std::vector<TagMatcher> matchers;
+    for (auto& t : tags_arg) {
+      TM_ASSIGN_OR_RETURN(TagMatcher m, TagMatcher::create(t, mode));
+      matchers.push_back(std::move(m));
+    }
+    out = kind == "remove" ? remove_tags(tags, matchers) : move_first(tags, matchers);
+  } else if (kind == "replace") {
+    if (tags_arg.size() != 2) return invalid_argument("op.tags must be [OLD, NEW] for replace");
+    if (!exists) return std::optional<std::string>();
+    TM_ASSIGN_OR_RETURN(TagMatcher m, TagMatcher::create(tags_arg[0], mode));
+    out = replace_tags(tags, m, tags_arg[1]);
+  } else {
+    return invalid_argument("op.kind must be add, remove, replace or move_first");
+  }
+  if (caption.lines.empty()) caption.lines.push_back("");
+  caption.lines[0] = format_tags(out);
+  return std::optional<std::string>(caption.text());
+}
+
+json ids_json(const std::vector<uint32_t>& ids) { return json(ids); }
+
+}  // namespace
+
+void register_edit_routes(State& s) {
+  auto& http = s.http;
+
+  http.Put(R"(/api/image/(\d+)/caption)", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto parsed = parse_id(req.matches[1]);
+    IndexedImage img;
+    if (!parsed || !s.index->get(*parsed, img))
+      return send_error(res, 404, "not_found", "no image with id " + std::string(req.matches[1]));
+    auto body = parse_body(req);
+    if (!body.ok()) return send_status(res, body.status());
+    if (!body->contains("text") || !(*body)["text"].is_string())
+      return send_error(res, 400, "bad_request", "body.text (the caption) is required");
+    if (!body->contains("version") || !(*body)["version"].is_string())
+      return send_error(res, 400, "bad_request", "body.version (the version the edit started from) is required");
+    std::string text = (*body)["text"].get<std::string>();
+    std::string version = (*body)["version"].get<std::string>();
+    if (text.size() > kMaxCaptionBytes) return send_error(res, 413, "too_large", "caption over 1 MiB");
+    if (!is_valid_utf8(text)) return send_error(res, 400, "bad_request", "caption text is not valid UTF-8");
+    text = normalize_newlines(text);
+
+    std::optional<std::string> conflict_text;
+    std::string conflict_version;
+    int64_t operation = 0;
+    auto results = s.write_captions(
+        "serve:edit",
+        [&]() -> Result<std::vector<CaptionWrite>> {
+          TM_ASSIGN_OR_RETURN(auto current, read_caption_if_exists(s.root / img.caption_path));
+          std::string now = caption_version(current);
+          if (now != version) {
+            conflict_version = now;
+            conflict_text = current ? parse_caption_text(*current).text() : std::string();
+            return already_exists(img.caption_path + ": changed since the editor loaded it");
+          }
+          std::string after = in_file_layout(text, current);
+          if (current && *current == after) return std::vector<CaptionWrite>();
+          CaptionWrite w;
+          w.relpath = img.caption_path;
+          w.before = current;
+          w.after = after;
+          return std::vector<CaptionWrite>{w};
+        },
+        nullptr, &operation);
+    if (!results.ok()) {
+      if (conflict_text) {
+        return send_error(res, 409, "conflict", results.status().message(),
+                          {{"current", {{"caption", *conflict_text}, {"version", conflict_version}}}, {"yours", text}});
+      }
+      return send_status(res, results.status());
+    }
+    for (auto& r : *results)
+      if (!r.ok()) return send_status(res, r);
+    s.index->reload(*parsed);
+    IndexedImage now;
+    s.index->get(*parsed, now);
+    send_json(res, {{"id", *parsed},
+                    {"version", now.version},
+                    {"caption", now.text},
+                    {"tags", now.tags},
+                    {"operation", operation == 0 ? json() : json(operation)}});
+  });
+
+  http.Post("/api/batch", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return send_status(res, body.status());
+    if (!body->contains("op") || !(*body)["op"].is_object())
+      return send_error(res, 400, "bad_request", "body.op (the edit) is required");
+    const json op = (*body)["op"];
+    std::vector<uint32_t> ids;
+    if (body->contains("ids")) {
+      if (!(*body)["ids"].is_array()) return send_error(res, 400, "bad_request", "body.ids must be an array of image ids");
+      for (auto& v : (*body)["ids"]) {
+        if (!v.is_number_unsigned() || v.get<size_t>() >= s.index->size())
+          return send_error(res, 400, "bad_request", "body.ids holds an unknown image id: " + v.dump());
+        ids.push_back(v.get<uint32_t>());
+      }
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    } else if (body->contains("filter")) {
+      auto filter = filter_from_json((*body)["filter"]);
+      if (!filter.ok()) return send_status(res, filter.status());
+      ids = s.index->match(*filter);
+    } else {
+      return send_error(res, 400, "bad_request", "body.ids or body.filter is required");
+    }
+    // Validate the op once (bad patterns are a 400 before anything is written).
+    auto check = edit_tag_line("", true, op);
+    if (!check.ok()) return send_status(res, check.status());
+
+    std::vector<IndexedImage> images;
+    s.index->visit(ids, [&](uint32_t, const IndexedImage& img) { images.push_back(img); });
+    json skipped = json::array();
+    int64_t operation = 0;
+    std::vector<CaptionWrite> written;
+    auto results = s.write_captions(
+        "serve:batch",
+        [&]() -> Result<std::vector<CaptionWrite>> {
+          std::vector<CaptionWrite> writes;
+          for (size_t k = 0; k < images.size(); ++k) {
+            const IndexedImage& img = images[k];
+            auto current = read_caption_if_exists(s.root / img.caption_path);
+            if (!current.ok()) {
+              skipped.push_back({{"id", ids[k]}, {"reason", current.status().message()}});
+              continue;
+            }
+            if (*current && !is_valid_utf8(**current)) {
+              skipped.push_back({{"id", ids[k]}, {"reason", img.caption_path + ": not valid UTF-8; not edited"}});
+              continue;
+            }
+            std::string text = *current ? parse_caption_text(**current).text() : std::string();
+            TM_ASSIGN_OR_RETURN(auto edited, edit_tag_line(text, current->has_value(), op));
+            if (!edited || (*current && *edited == text)) continue;
+            CaptionWrite w;
+            w.relpath = img.caption_path;
+            w.before = *current;
+            w.after = in_file_layout(*edited, *current);
+            writes.push_back(std::move(w));
+          }
+          return writes;
+        },
+        &written, &operation);
+    if (!results.ok()) return send_status(res, results.status());
+    std::vector<std::string> changed_paths;
+    for (size_t i = 0; i < results->size(); ++i) {
+      if ((*results)[i].ok()) changed_paths.push_back(written[i].relpath);
+      else skipped.push_back({{"path", written[i].relpath}, {"reason", (*results)[i].message()}});
+    }
+    std::vector<uint32_t> changed = s.reload_captions(changed_paths);
+    send_json(res, {{"changed", changed.size()},
+                    {"ids", ids_json(changed)},
+                    {"operation", operation == 0 ? json() : json(operation)},
+                    {"skipped", skipped}});
+  });
+
+  http.Get("/api/history", [&s](const httplib::Request&, httplib::Response& res) {
+    json ops = json::array();
+    bool can_undo = false, can_redo = false;
+    std::error_code ec;
+    if (fs::exists(s.db_path, ec)) {
+      Status st = s.with_journal([&](CaptionJournal& journal) -> Status {
+        TM_ASSIGN_OR_RETURN(auto list, journal.operations());
+        for (auto& op : list) {
+          if (op.command != "undo" && !op.undone_by && op.files > 0) can_undo = true;
+          if (ops.size() < 50)
+            ops.push_back({{"id", op.id}, {"command", op.command}, {"time", op.time}, {"files", op.files},
+                           {"undone", op.undone_by.has_value()}});
+        }
+        TM_ASSIGN_OR_RETURN(auto redo, redo_candidate(journal));
+        can_redo = redo.has_value();
+        return {};
+      });
+      if (!st.ok()) return send_status(res, st);
+    }
+    send_json(res, {{"operations", ops}, {"can_undo", can_undo}, {"can_redo", can_redo}});
+  });
+
+  auto revert = [&s](bool redo, httplib::Response& res) {
+    UndoReport report;
+    Status st = s.with_journal([&](CaptionJournal& journal) -> Status {
+      auto r = redo ? redo_last_undo(journal, {}, "tagmetry serve") : undo_last_operation(journal, {}, "tagmetry serve");
+      TM_RETURN_IF_ERROR(r.status());
+      report = std::move(*r);
+      return {};
+    });
+    if (!st.ok()) return send_status(res, st);
+    if (report.operation_id == 0)
+      return send_error(res, 404, "not_found", redo ? "nothing to redo" : "nothing to undo");
+    std::vector<uint32_t> reverted = s.reload_captions(report.reverted);
+    std::vector<uint32_t> changed = s.reload_captions(report.changed);
+    json body{{"operation", report.operation_id}, {"command", report.command}, {"reverted", reverted},
+              {"changed", changed}, {"changed_paths", report.changed}};
+    if (report.refused) {
+      return send_error(res, 409, "conflict",
+                        std::to_string(report.changed.size()) + " caption(s) changed since operation #" +
+                            std::to_string(report.operation_id) + " wrote them; nothing was " +
+                            (redo ? "redone" : "undone"),
+                        body);
+    }
+    send_json(res, body);
+  };
+  http.Post("/api/undo", [revert](const httplib::Request&, httplib::Response& res) { revert(false, res); });
+  http.Post("/api/redo", [revert](const httplib::Request&, httplib::Response& res) { revert(true, res); });
+
+  http.Get("/api/changes", [&s](const httplib::Request& req, httplib::Response& res) {
+    uint64_t since = 0;
+    if (req.has_param("since")) {
+      auto v = parse_id(req.get_param_value("since"));
+      if (!v) return send_error(res, 400, "bad_request", "since must be a generation number");
+      since = *v;
+    }
+    bool overflow = false;
+    uint64_t generation = s.index->generation();
+    auto ids = s.index->changed_since(since, 1000, &overflow);
+    json j{{"generation", generation}, {"ids", ids}};
+    if (overflow) j["all"] = true;
+    send_json(res, j);
+  });
+}
+
+}  // namespace tagmetry::server

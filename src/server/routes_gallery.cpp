@@ -1,0 +1,225 @@
+// Gallery routes: image lists with tag filters, one image with its stored scores, the image file, the
+// thumbnail, and captions re-derived from stored scores (the editor's threshold slider).
+#include <algorithm>
+
+#include "http_util.h"
+#include "server_state.h"
+#include "tagmetry/files.h"
+#include "tagmetry/tag_selection.h"
+#include "thumbnails.h"
+
+namespace tagmetry::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+json image_summary(uint32_t id, const IndexedImage& img) {
+  return {{"id", id},        {"path", img.path},   {"caption", img.text},
+          {"tags", img.tags}, {"version", img.version}, {"has_caption", img.raw.has_value()},
+          {"error", img.error.empty() ? json() : json(img.error)}};
+}
+
+// Looks up the image of an /api/image/ID/... route; sends 404 and returns false when there is none.
+bool image_of(State& s, const httplib::Request& req, httplib::Response& res, size_t& id, IndexedImage& img) {
+  auto parsed = parse_id(req.matches[1]);
+  if (!parsed || !s.index->get(*parsed, img)) {
+    send_error(res, 404, "not_found", "no image with id " + std::string(req.matches[1]));
+    return false;
+  }
+  id = *parsed;
+  return true;
+}
+
+// The stored scores of an image for the view's model (empty when none).
+Result<std::vector<float>> stored_scores(State& s, const ScoresView& view, const IndexedImage& img) {
+  if (!view.model) return std::vector<float>();
+  auto hash = view.hash_by_relpath.find(img.path);
+  if (hash == view.hash_by_relpath.end()) return std::vector<float>();
+  TM_ASSIGN_OR_RETURN(auto store, Store::open(s.db_path, /*create=*/false));
+  return store->get_scores(hash->second, view.model->id, view.model->labels.size());
+}
+
+// Selection options from query parameters: any `tag` selection option by name (underscores or dashes),
+// plus the short forms general= and character=.
+Result<SelectionParams> selection_from_query(const httplib::Request& req) {
+  static const OptionSet<SelectionParams> options = [] {
+    OptionSet<SelectionParams> set;
+    add_selection_options(set);
+    return set;
+  }();
+  SelectionParams p;
+  for (auto& [key, value] : req.params) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "general") name = "general-threshold";
+    if (name == "character") name = "character-threshold";
+    if (options.find(name)) TM_RETURN_IF_ERROR(options.set(p, name, value));
+  }
+  return p;
+}
+
+}  // namespace
+
+TagFilter filter_from_query(const httplib::Request& req) {
+  TagFilter f;
+  auto collect = [&](const char* key, std::vector<std::string>& out) {
+    size_t n = req.get_param_value_count(key);
+    for (size_t i = 0; i < n; ++i) {
+      std::string v = req.get_param_value(key, i);
+      if (!v.empty()) out.push_back(v);
+    }
+  };
+  collect("all", f.all);
+  collect("any", f.any);
+  collect("none", f.none);
+  f.text = req.get_param_value("text");
+  std::string captioned = req.get_param_value("captioned");
+  if (captioned == "yes" || captioned == "true") f.captioned = true;
+  if (captioned == "no" || captioned == "false") f.captioned = false;
+  return f;
+}
+
+Result<TagFilter> filter_from_json(const json& j) {
+  if (!j.is_object()) return invalid_argument("filter must be an object");
+  TagFilter f;
+  auto list = [&](const char* key, std::vector<std::string>& out) -> Status {
+    if (!j.contains(key)) return {};
+    if (!j[key].is_array()) return invalid_argument(std::string("filter.") + key + " must be an array of tags");
+    for (auto& v : j[key]) {
+      if (!v.is_string()) return invalid_argument(std::string("filter.") + key + " must be an array of tags");
+      out.push_back(v.get<std::string>());
+    }
+    return {};
+  };
+  TM_RETURN_IF_ERROR(list("all", f.all));
+  TM_RETURN_IF_ERROR(list("any", f.any));
+  TM_RETURN_IF_ERROR(list("none", f.none));
+  if (j.contains("text") && j["text"].is_string()) f.text = j["text"].get<std::string>();
+  if (j.contains("captioned") && j["captioned"].is_boolean()) f.captioned = j["captioned"].get<bool>();
+  return f;
+}
+
+void register_gallery_routes(State& s) {
+  auto& http = s.http;
+
+  http.Get("/api/images", [&s](const httplib::Request& req, httplib::Response& res) {
+    size_t offset = 0, limit = 200;
+    if (req.has_param("offset")) {
+      auto v = parse_id(req.get_param_value("offset"));
+      if (!v) return send_error(res, 400, "bad_request", "offset must be a non-negative integer");
+      offset = *v;
+    }
+    if (req.has_param("limit")) {
+      auto v = parse_id(req.get_param_value("limit"));
+      if (!v || *v == 0 || *v > 1000) return send_error(res, 400, "bad_request", "limit must be 1..1000");
+      limit = *v;
+    }
+    uint64_t generation = s.index->generation();
+    std::vector<uint32_t> ids = s.index->match(filter_from_query(req));
+    std::vector<uint32_t> page;
+    for (size_t i = offset; i < ids.size() && page.size() < limit; ++i) page.push_back(ids[i]);
+    json items = json::array();
+    s.index->visit(page, [&](uint32_t id, const IndexedImage& img) { items.push_back(image_summary(id, img)); });
+    send_json(res, {{"total", ids.size()}, {"offset", offset}, {"generation", generation}, {"items", std::move(items)}});
+  });
+
+  http.Get("/api/images/ids", [&s](const httplib::Request& req, httplib::Response& res) {
+    std::vector<uint32_t> ids = s.index->match(filter_from_query(req));
+    send_json(res, {{"total", ids.size()}, {"ids", ids}});
+  });
+
+  http.Get(R"(/api/image/(\d+))", [&s](const httplib::Request& req, httplib::Response& res) {
+    size_t id;
+    IndexedImage img;
+    if (!image_of(s, req, res, id, img)) return;
+    json j = image_summary(static_cast<uint32_t>(id), img);
+    j["caption_path"] = img.caption_path;
+    j["lines"] = json::array();
+    if (!img.text.empty()) {
+      size_t start = 0;
+      while (start <= img.text.size()) {
+        size_t end = img.text.find('\n', start);
+        if (end == std::string::npos) end = img.text.size();
+        j["lines"].push_back(img.text.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    auto view = s.current_scores();
+    j["scores"] = nullptr;
+    auto scores = stored_scores(s, *view, img);
+    if (scores.ok() && !scores->empty()) {
+      const ModelRecord& m = *view->model;
+      std::vector<size_t> order;
+      for (size_t i = 0; i < scores->size(); ++i)
+        if ((*scores)[i] >= 0.05f) order.push_back(i);
+      std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return (*scores)[a] > (*scores)[b]; });
+      json tags = json::array();
+      for (size_t i : order)
+        tags.push_back({{"tag", m.labels.labels[i].name},
+                        {"score", (*scores)[i]},
+                        {"category", category_name(m.labels.labels[i].category)}});
+      j["scores"] = {{"model", m.name},
+                     {"general_threshold", m.default_general_threshold},
+                     {"character_threshold", m.default_character_threshold},
+                     {"tags", std::move(tags)}};
+    }
+    send_json(res, j);
+  });
+
+  http.Get(R"(/api/image/(\d+)/file)", [&s](const httplib::Request& req, httplib::Response& res) {
+    size_t id;
+    IndexedImage img;
+    if (!image_of(s, req, res, id, img)) return;
+    if (!resolves_inside(s.root_canonical, img.image))
+      return send_error(res, 403, "forbidden", img.path + ": resolves outside the dataset folder (symlink); not served");
+    auto bytes = read_file(img.image);
+    if (!bytes.ok()) return send_status(res, bytes.status());
+    res.set_header("Cache-Control", "no-cache");
+    res.set_content(std::move(*bytes), content_type_for(img.image));
+  });
+
+  http.Get(R"(/api/image/(\d+)/thumb)", [&s](const httplib::Request& req, httplib::Response& res) {
+    size_t id;
+    IndexedImage img;
+    if (!image_of(s, req, res, id, img)) return;
+    int size = 256;
+    if (req.has_param("size")) {
+      std::string v = req.get_param_value("size");
+      if (v != "128" && v != "256" && v != "512") return send_error(res, 400, "bad_request", "size must be 128, 256 or 512");
+      size = std::stoi(v);
+    }
+    if (!resolves_inside(s.root_canonical, img.image))
+      return send_error(res, 403, "forbidden", img.path + ": resolves outside the dataset folder (symlink); not served");
+    auto jpeg = thumbnail_jpeg(img.image, img.path, size, s.root / ".tagmetry" / "thumbs");
+    if (!jpeg.ok()) {
+      int http = jpeg.status().code() == ErrorCode::kNotFound ? 404 : 422;
+      return send_error(res, http, http == 404 ? "not_found" : "unsupported", jpeg.status().message());
+    }
+    res.set_header("Cache-Control", "max-age=3600");
+    res.set_content(std::move(*jpeg), "image/jpeg");
+  });
+
+  http.Get(R"(/api/image/(\d+)/derive)", [&s](const httplib::Request& req, httplib::Response& res) {
+    size_t id;
+    IndexedImage img;
+    if (!image_of(s, req, res, id, img)) return;
+    auto view = s.current_scores();
+    auto scores = stored_scores(s, *view, img);
+    if (!scores.ok()) return send_status(res, scores.status());
+    if (scores->empty()) return send_error(res, 404, "not_found", img.path + ": no stored scores (run a tag job first)");
+    auto params = selection_from_query(req);
+    if (!params.ok()) return send_status(res, params.status());
+    const ModelRecord& m = *view->model;
+    auto selector = TagSelector::create(*params, m.default_general_threshold, m.default_character_threshold);
+    if (!selector.ok()) return send_status(res, selector.status());
+    auto tags = selector->select(m.labels, *scores);
+    json list = json::array();
+    for (auto& t : tags) list.push_back(t.tag);
+    send_json(res, {{"tags", list},
+                    {"text", selector->caption(tags)},
+                    {"general_threshold", selector->thresholds().general},
+                    {"character_threshold", selector->thresholds().character}});
+  });
+}
+
+}  // namespace tagmetry::server

@@ -1,0 +1,169 @@
+// Tag job routes: the models that can be used, starting `tag` on the dataset in the background, its state,
+// its live events (Server-Sent Events) and cancellation.
+#include <algorithm>
+
+#include "http_util.h"
+#include "server_state.h"
+#include "tagmetry/model_cache.h"
+#include "tagmetry/model_registry.h"
+#include "tagmetry/tag_pipeline.h"
+
+namespace tagmetry::server {
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* outcome_name(ItemOutcome o) {
+  switch (o) {
+    case ItemOutcome::kTagged: return "tagged";
+    case ItemOutcome::kAppended: return "appended";
+    case ItemOutcome::kOverwritten: return "overwritten";
+    case ItemOutcome::kSkippedExisting: return "skipped";
+    case ItemOutcome::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+std::string option_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+// TagParams from a JSON object of `tag` options (names with '_' or '-'). Options that would escape the
+// dataset or the job (output files, shards, other databases) are refused.
+Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serve) {
+  TagParams p;
+  p.recursive = serve.recursive;
+  p.caption_extension = serve.caption_extension;
+  p.db = serve.db;
+  const auto& options = tag_options();
+  for (auto& [key, value] : body.items()) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "output-jsonl" || name == "shard" || name == "db" || name == "recursive" || name == "caption-extension")
+      return invalid_argument(key + ": not settable from the web app (it belongs to the server's dataset)");
+    if (!options.find(name)) return invalid_argument(key + ": not a tag option (see docs/tag.md)");
+    TM_RETURN_IF_ERROR(options.set(p, name, option_text(value)));
+  }
+  p.command_line = "tagmetry serve (tag job)";
+  return p;
+}
+
+json report_json(const TagReport& r) {
+  json failures = json::array();
+  for (auto& [path, message] : r.failures) failures.push_back({{"path", path}, {"message", message}});
+  return {{"images", r.images},     {"tagged", r.tagged},   {"appended", r.appended},
+          {"overwritten", r.overwritten}, {"skipped_existing", r.skipped_existing},
+          {"failed", r.failed},     {"reused", r.reused},   {"failures", failures},
+          {"seconds", r.seconds},   {"model", r.model_name}, {"cancelled", r.cancelled}};
+}
+
+void run_tag_job(State& s, Job& job, const TagParams& params) {
+  auto model = resolve_tagger_model(params);
+  if (!model.ok()) return job.finish("failed", nullptr, model.status().message());
+  TagCallbacks callbacks;
+  callbacks.cancel = &job.cancel;
+  callbacks.on_progress = [&job](size_t done, size_t total) { job.set_progress(done, total); };
+  callbacks.on_item = [&s, &job](const TagItemResult& item) {
+    int64_t id = s.index->find(item.relpath);
+    json data{{"path", item.relpath}, {"outcome", outcome_name(item.outcome)}};
+    data["id"] = id >= 0 ? json(id) : json();
+    if (item.outcome == ItemOutcome::kFailed) data["message"] = item.message;
+    if (id >= 0) {
+      s.index->reload(static_cast<size_t>(id));
+      IndexedImage img;
+      if (s.index->get(static_cast<size_t>(id), img)) {
+        data["caption"] = img.text;
+        data["tags"] = img.tags;
+        data["version"] = img.version;
+      }
+    }
+    job.emit("item", data);
+  };
+  auto report = run_tagging(s.root, *model, params, callbacks);
+  s.refresh_scores();
+  if (!report.ok()) return job.finish("failed", nullptr, report.status().message());
+  job.finish(report->cancelled ? "cancelled" : "done", report_json(*report), "");
+}
+
+}  // namespace
+
+void register_job_routes(State& s) {
+  auto& http = s.http;
+
+  http.Get("/api/models", [&s](const httplib::Request&, httplib::Response& res) {
+    HubConfig hub = HubConfig::from_environment();
+    std::vector<std::string> in_db;
+    std::error_code ec;
+    if (fs::exists(s.db_path, ec))
+      if (auto store = Store::open(s.db_path, false); store.ok())
+        if (auto models = (*store)->models(); models.ok())
+          for (auto& m : *models) in_db.push_back(m.name);
+    json list = json::array();
+    for (auto& entry : model_registry()) {
+      bool cached = find_cached_model(entry, hub).ok();
+      bool used = std::find(in_db.begin(), in_db.end(), entry.name) != in_db.end();
+      list.push_back({{"name", entry.name}, {"family", entry.family}, {"repo", entry.repo}, {"cached", cached},
+                      {"in_database", used}, {"general_threshold", entry.general_threshold},
+                      {"character_threshold", entry.character_threshold}, {"bytes", entry.approx_bytes}});
+    }
+    for (auto& name : in_db)
+      if (std::none_of(model_registry().begin(), model_registry().end(), [&](auto& e) { return e.name == name; }))
+        list.push_back({{"name", name}, {"cached", false}, {"in_database", true}});
+    send_json(res, {{"models", list}, {"default", default_model().name}});
+  });
+
+  http.Post("/api/jobs/tag", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return send_status(res, body.status());
+    auto params = tag_params_from_json(*body, s.params);
+    if (!params.ok()) return send_status(res, params.status());
+    TagParams p = *params;
+    auto job = s.jobs.start([&s, p](Job& j) { run_tag_job(s, j, p); });
+    if (!job.ok()) return send_status(res, job.status());
+    send_json(res, {{"job", (*job)->id()}});
+  });
+
+  http.Get(R"(/api/jobs/(\d+))", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto id = parse_id(req.matches[1]);
+    auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
+    if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+    send_json(res, job->summary());
+  });
+
+  http.Post(R"(/api/jobs/(\d+)/cancel)", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto id = parse_id(req.matches[1]);
+    auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
+    if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+    job->cancel = true;
+    send_json(res, {{"state", job->summary()["state"]}});
+  });
+
+  http.Get(R"(/api/jobs/(\d+)/events)", [&s](const httplib::Request& req, httplib::Response& res) {
+    auto id = parse_id(req.matches[1]);
+    auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
+    if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+    res.set_header("Cache-Control", "no-store");
+    auto cursor = std::make_shared<size_t>(0);
+    res.set_chunked_content_provider("text/event-stream", [&s, job, cursor](size_t, httplib::DataSink& sink) {
+      bool ended = false;
+      auto events = job->events_from(*cursor, 1000, &ended);
+      if (events.empty() && !ended) {
+        // Keep-alive comment, so a closed browser tab is noticed (the write fails) and the thread freed.
+        static const char kPing[] = ": ping\n\n";
+        if (!sink.write(kPing, sizeof(kPing) - 1)) return false;
+      }
+      for (auto& e : events) {
+        std::string chunk = "event: " + e.name + "\ndata: " + e.data + "\n\n";
+        if (!sink.write(chunk.data(), chunk.size())) return false;
+        ++*cursor;
+      }
+      if (ended || s.stopping) sink.done();
+      return true;
+    });
+  });
+}
+
+}  // namespace tagmetry::server

@@ -1,0 +1,368 @@
+// tagmetry serve: assembly of the HTTP server — options, safety middleware, static front end, shared state.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <unordered_set>
+
+#include "http_util.h"
+#include "server_state.h"
+#include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/files.h"
+#include "tagmetry/ja_dictionary.h"
+#include "tagmetry/ja_to_tags.h"
+#include "tagmetry/server.h"
+#include "tagmetry/tag_database.h"
+
+namespace tagmetry {
+namespace fs = std::filesystem;
+using namespace server;
+
+const OptionSet<ServeParams>& serve_options() {
+  static const OptionSet<ServeParams> set = [] {
+    OptionSet<ServeParams> s;
+    s.group("Server")
+        .add("host", &ServeParams::host, "Address to listen on (anything but loopback exposes your dataset: a warning is printed)")
+        .add("port", &ServeParams::port, "Port (0 = any free port)")
+        .add("open", &ServeParams::open, "Open the web app in the default browser")
+        .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
+        .add("threads", &ServeParams::threads, "HTTP worker threads")
+        .add("poll-seconds", &ServeParams::poll_seconds, "Check caption files for outside changes every N seconds (0 = never)");
+    s.group("Dataset")
+        .add("recursive", &ServeParams::recursive, "Include images in subfolders")
+        .add("caption-extension", &ServeParams::caption_extension, "Caption file extension")
+        .add("trigger", &ServeParams::trigger, "Trigger tag: pinned first in the editor and in prompts")
+        .add("db", &ServeParams::db, "Scores database (default: DATASET/.tagmetry/tagmetry.db)")
+        .add("tags-db", &ServeParams::tags_db, "Danbooru tag list for autocomplete (default: the shipped one)");
+    return s;
+  }();
+  return set;
+}
+
+namespace {
+
+fs::path exe_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+fs::path find_web_root(const ServeParams& params) {
+  std::vector<fs::path> candidates;
+  if (!params.web_root.empty()) return params.web_root;  // explicit: used even when empty (a clear 404 page)
+  if (const char* env = std::getenv("TAGMETRY_WEB_DIR"); env && *env) candidates.emplace_back(env);
+  fs::path exe = exe_dir();
+  if (!exe.empty()) {
+    candidates.push_back(exe.parent_path() / "share" / "tagmetry" / "web");
+    candidates.push_back(exe / "web");
+  }
+  std::error_code ec;
+  for (auto& c : candidates)
+    if (fs::exists(c / "index.html", ec)) return c;
+  return {};
+}
+
+constexpr const char* kNoFrontEnd =
+    "<!doctype html><meta charset=utf-8><title>Tagmetry</title><body style='font-family:sans-serif;max-width:40em;"
+    "margin:3em auto'><h1>Tagmetry</h1><p>The server is running, but the web front end was not found. Build it "
+    "with <code>make build</code> (it needs Node.js and <code>npm ci</code> in <code>web/</code>, which "
+    "<code>scripts/install-deps.sh</code> runs), or pass <code>--web-root</code>.</p><p>The JSON API works: "
+    "<a href='/api/session'>/api/session</a>.</p>";
+
+void serve_static(Server::State& s, const httplib::Request& req, httplib::Response& res) {
+  if (req.path.rfind("/api/", 0) == 0 || req.path == "/api") {
+    send_error(res, 404, "not_found", "no API route " + req.method + " " + req.path);
+    return;
+  }
+  if (!safe_url_path(req.path)) {
+    send_error(res, 403, "forbidden", "refusing path " + req.path);
+    return;
+  }
+  if (s.web_root.empty()) {
+    res.set_content(kNoFrontEnd, "text/html; charset=utf-8");
+    return;
+  }
+  std::string rel = req.path.substr(1);
+  fs::path file = rel.empty() ? s.web_root / "index.html" : s.web_root / rel;
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) file = s.web_root / "index.html";  // client-side routes
+  fs::path web_canonical = fs::weakly_canonical(s.web_root, ec);
+  if (!resolves_inside(web_canonical, file)) {
+    send_error(res, 403, "forbidden", "refusing path " + req.path);
+    return;
+  }
+  auto bytes = read_file(file);
+  if (!bytes.ok()) {
+    send_status(res, bytes.status());
+    return;
+  }
+  bool hashed_asset = rel.rfind("assets/", 0) == 0;  // Vite names them by content hash
+  res.set_header("Cache-Control", hashed_asset ? "public, max-age=31536000, immutable" : "no-cache");
+  res.set_content(std::move(*bytes), content_type_for(file));
+}
+
+}  // namespace
+
+// --- State --------------------------------------------------------------------------------------------
+
+void Server::State::refresh_scores() {
+  auto view = std::make_shared<ScoresView>();
+  std::error_code ec;
+  if (fs::exists(db_path, ec)) {
+    auto store = Store::open(db_path, /*create=*/false);
+    if (store.ok()) {
+      auto model = (*store)->latest_model();
+      if (model.ok()) view->model = std::move(*model);
+      auto images = (*store)->images();
+      if (images.ok())
+        for (auto& [rel, rec] : *images) view->hash_by_relpath.emplace(rel, rec.sha256);
+    }
+  }
+  std::lock_guard lock(scores_mutex);
+  scores = std::move(view);
+}
+
+std::shared_ptr<const ScoresView> Server::State::current_scores() {
+  std::lock_guard lock(scores_mutex);
+  return scores;
+}
+
+const TagDatabase* Server::State::tag_database() {
+  std::call_once(tags_once, [&] {
+    auto db = params.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(params.tags_db);
+    if (db.ok()) vocab.tags = std::make_unique<TagDatabase>(std::move(*db));
+    else vocab.tags_status = db.status();
+  });
+  return vocab.tags.get();
+}
+
+const JaDictionary* Server::State::ja_dictionary() {
+  std::call_once(ja_once, [&] {
+    auto d = JaDictionary::load_default();
+    if (d.ok()) vocab.ja = std::make_unique<JaDictionary>(std::move(*d));
+    else vocab.ja_status = d.status();
+  });
+  return vocab.ja.get();
+}
+
+const JaToTags* Server::State::ja_to_tags() {
+  std::call_once(ja2tags_once, [&] {
+    const TagDatabase* db = tag_database();
+    const JaDictionary* dict = ja_dictionary();
+    if (!db || !dict) {
+      vocab.ja2tags_status = !db ? vocab.tags_status : vocab.ja_status;
+      return;
+    }
+    auto j = JaToTags::create(*db, *dict);
+    if (j.ok()) vocab.ja2tags = std::move(*j);
+    else vocab.ja2tags_status = j.status();
+  });
+  return vocab.ja2tags.get();
+}
+
+const ClipTokenizer* Server::State::clip_tokenizer() {
+  std::call_once(clip_once, [&] {
+    auto t = ClipTokenizer::load_default();
+    if (t.ok()) vocab.clip = std::make_unique<ClipTokenizer>(std::move(*t));
+    else vocab.clip_status = t.status();
+  });
+  return vocab.clip.get();
+}
+
+Result<std::vector<Status>> Server::State::write_captions(
+    const std::string& command, const std::function<Result<std::vector<CaptionWrite>>()>& build,
+    std::vector<CaptionWrite>* written, int64_t* operation_id) {
+  std::lock_guard guard(write_mutex);
+  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
+  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true));
+  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, root));
+  TM_ASSIGN_OR_RETURN(std::vector<CaptionWrite> writes, build());
+  std::vector<Status> results;
+  if (!writes.empty()) {
+    journal.begin_operation(command, "tagmetry serve");
+    TM_ASSIGN_OR_RETURN(results, journal.apply(writes));
+  }
+  if (operation_id) *operation_id = journal.operation_id();
+  std::vector<std::string> paths;
+  for (auto& w : writes) paths.push_back(w.relpath);
+  reload_captions(paths);
+  if (written) *written = std::move(writes);
+  return results;
+}
+
+Status Server::State::with_journal(const std::function<Status(CaptionJournal&)>& fn) {
+  std::lock_guard guard(write_mutex);
+  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
+  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true));
+  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, root));
+  return fn(journal);
+}
+
+std::vector<uint32_t> Server::State::reload_captions(const std::vector<std::string>& caption_relpaths) {
+  std::vector<uint32_t> ids;
+  if (caption_relpaths.empty()) return ids;
+  std::unordered_set<std::string> wanted(caption_relpaths.begin(), caption_relpaths.end());
+  size_t n = index->size();
+  std::vector<uint32_t> all(n);
+  for (size_t i = 0; i < n; ++i) all[i] = static_cast<uint32_t>(i);
+  index->visit(all, [&](uint32_t id, const IndexedImage& im) {
+    if (wanted.count(im.caption_path)) ids.push_back(id);
+  });
+  for (uint32_t id : ids) index->reload(id);
+  return ids;
+}
+
+// --- Server -------------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, const ServeParams& params) {
+  std::error_code ec;
+  if (!fs::is_directory(dataset_dir, ec)) return not_found(dataset_dir.string() + ": not a folder");
+  std::unique_ptr<Server> server(new Server());
+  server->state_ = std::make_unique<State>();
+  State& s = *server->state_;
+  s.params = params;
+  s.root = dataset_dir;
+  s.root_canonical = fs::canonical(dataset_dir, ec);
+  if (ec) return io_error(dataset_dir.string() + ": " + ec.message());
+  s.db_path = params.db.empty() ? default_store_path(dataset_dir) : fs::path(params.db);
+  s.web_root = find_web_root(params);
+  s.token = random_token();
+
+  auto t0 = std::chrono::steady_clock::now();
+  ScanOptions scan;
+  scan.recursive = params.recursive;
+  scan.caption_extension = params.caption_extension;
+  TM_ASSIGN_OR_RETURN(s.index, DatasetIndex::load(dataset_dir, scan));
+  s.index_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  s.refresh_scores();
+
+  httplib::Server& http = s.http;
+  http.new_task_queue = [n = std::max(2, params.threads)] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
+  http.set_payload_max_length(8u << 20);
+  http.set_keep_alive_max_count(1000);
+  http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    if (!host_allowed(req.get_header_value("Host"), s.params.host, s.port)) {
+      send_error(res, 403, "host", "unexpected Host header '" + req.get_header_value("Host") +
+                                       "' (open the app at " + std::string("http://127.0.0.1:") +
+                                       std::to_string(s.port) + "/)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    bool changes_state = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
+    if (changes_state && req.get_header_value("X-Tagmetry-Token") != s.token) {
+      send_error(res, 403, "csrf", "missing or wrong X-Tagmetry-Token header (get it from GET /api/session)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.method == "OPTIONS") {
+      send_error(res, 403, "forbidden", "cross-origin requests are not allowed");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unexpected error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send_error(res, 500, "internal", what);
+  });
+
+  http.Get("/api/session", [&s](const httplib::Request&, httplib::Response& res) {
+    auto scores = s.current_scores();
+    json j{{"token", s.token},
+           {"root", s.root_canonical.string()},
+           {"name", s.root_canonical.filename().string()},
+           {"images", s.index->size()},
+           {"captions", s.index->captions()},
+           {"caption_extension", s.params.caption_extension},
+           {"separator", ", "},
+           {"trigger", s.params.trigger},
+           {"generation", s.index->generation()},
+           {"has_scores", scores && scores->model.has_value()},
+           {"version", TAGMETRY_VERSION}};
+    send_json(res, j);
+  });
+  register_gallery_routes(s);
+  register_edit_routes(s);
+  register_tag_routes(s);
+  register_analysis_routes(s);
+  register_job_routes(s);
+  http.Get(".*", [&s](const httplib::Request& req, httplib::Response& res) { serve_static(s, req, res); });
+  auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
+    send_error(res, 404, "not_found", "no API route " + req.method + " " + req.path);
+  };
+  http.Post(".*", not_allowed);
+  http.Put(".*", not_allowed);
+  http.Delete(".*", not_allowed);
+  return server;
+}
+
+Server::~Server() {
+  if (state_) stop();
+  if (state_ && state_->poller.joinable()) state_->poller.join();
+}
+
+Status Server::bind() {
+  State& s = *state_;
+  if (s.params.port == 0) {
+    int port = s.http.bind_to_any_port(s.params.host);
+    if (port <= 0) return io_error("cannot listen on " + s.params.host + " (any port)");
+    s.port = port;
+  } else {
+    if (!s.http.bind_to_port(s.params.host, s.params.port))
+      return io_error("cannot listen on " + s.params.host + ":" + std::to_string(s.params.port) +
+                      " (in use? try --port 0 or another port)");
+    s.port = s.params.port;
+  }
+  return {};
+}
+
+Status Server::run() {
+  State& s = *state_;
+  if (s.params.poll_seconds > 0 && !s.poller.joinable()) {
+    s.poller = std::thread([&s] {
+      std::unique_lock lock(s.poll_mutex);
+      while (!s.stopping) {
+        s.poll_cv.wait_for(lock, std::chrono::seconds(s.params.poll_seconds));
+        if (s.stopping) break;
+        lock.unlock();
+        s.index->poll();
+        lock.lock();
+      }
+    });
+  }
+  if (s.params.open) {
+    std::string cmd = "xdg-open '" + url() + "' >/dev/null 2>&1 &";
+    if (std::system(cmd.c_str()) != 0) { /* no browser: the URL is printed anyway */ }
+  }
+  if (!s.http.listen_after_bind() && !s.stopping) return io_error("the HTTP server stopped unexpectedly");
+  return {};
+}
+
+void Server::stop() {
+  State& s = *state_;
+  bool was = s.stopping.exchange(true);
+  s.poll_cv.notify_all();
+  s.jobs.shutdown();
+  if (!was || s.http.is_running()) s.http.stop();
+}
+
+int Server::port() const { return state_->port; }
+std::string Server::url() const {
+  std::string host = state_->params.host;
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(state_->port) + "/";
+}
+const std::string& Server::token() const { return state_->token; }
+size_t Server::images() const { return state_->index->size(); }
+double Server::index_seconds() const { return state_->index_seconds; }
+const fs::path& Server::web_root() const { return state_->web_root; }
+
+}  // namespace tagmetry
