@@ -39,3 +39,13 @@ if [[ -z "${TAGMETRY_ONNXRUNTIME_ROOT:-}" ]] && ! cmp -s "$ort/package-lock.json
   (cd "$ort" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   cp "$ort/package-lock.json" "$stamp"
 fi
+
+# The web app's build tools (Vite, TypeScript, Preact) and playwright-core for its browser tests, pinned in
+# web/package-lock.json. Scripts are not run; playwright-core never downloads a browser (Debian's chromium).
+web="$here/web"
+web_stamp="$web/node_modules/.tagmetry-lock"
+if [[ -f "$web/package-lock.json" ]] && ! cmp -s "$web/package-lock.json" "$web_stamp" 2>/dev/null; then
+  echo "install-deps: npm ci (web front end) in web/"
+  (cd "$web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp "$web/package-lock.json" "$web_stamp"
+fi
