@@ -5,26 +5,33 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
-#include "tagmetry/caption.h"
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry::server {
 namespace fs = std::filesystem;
 
-std::string caption_version(const std::optional<std::string>& raw) {
-  if (!raw) return "none";
+uint64_t caption_hash(std::string_view bytes) {
   uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : *raw) {
+  for (unsigned char c : bytes) {
     h ^= c;
     h *= 1099511628211ULL;
   }
+  return h;
+}
+
+std::string format_version(uint64_t hash) {
   char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(hash));
   return buf;
+}
+
+std::string caption_version(const std::optional<std::string>& raw) {
+  return raw ? format_version(caption_hash(*raw)) : "none";
 }
 
 std::string tag_key(std::string_view tag) {
@@ -43,12 +50,9 @@ bool stat_file(const fs::path& path, int64_t& size, int64_t& mtime_ns) {
   return true;
 }
 
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
+// ASCII case-insensitive substring test (glibc's strcasestr is vectorised; both strings are NUL-terminated).
+bool contains_ci(const std::string& hay, const std::string& needle) {
+  return needle.empty() || ::strcasestr(hay.c_str(), needle.c_str()) != nullptr;
 }
 
 // Runs fn(i) for i in [0, n) on a few threads.
@@ -76,34 +80,59 @@ void parallel_for(size_t n, Fn&& fn) {
 
 }  // namespace
 
-void DatasetIndex::read_caption(IndexedImage& item) const {
-  item.raw.reset();
+void DatasetIndex::read_caption(Entry& item) const {
   item.text.clear();
   item.tags.clear();
   item.error.clear();
+  item.exists = false;
+  item.hash = 0;
   fs::path file = root_ / item.caption_path;
   if (!stat_file(file, item.caption_size, item.caption_mtime_ns)) {
     item.caption_size = -1;
     item.caption_mtime_ns = 0;
-    item.version = "none";
     return;
   }
   auto bytes = read_file(file);
   if (!bytes.ok()) {
     item.error = bytes.status().message();
-    item.version = "none";
     return;
   }
-  item.raw = std::move(*bytes);
-  item.version = caption_version(item.raw);
-  size_t bad = find_invalid_utf8(*item.raw);
+  item.exists = true;
+  item.hash = caption_hash(*bytes);
+  size_t bad = find_invalid_utf8(*bytes);
   if (bad != std::string::npos) {
     item.error = item.caption_path + ": not valid UTF-8 (byte offset " + std::to_string(bad) + ")";
     return;
   }
-  CaptionText caption = parse_caption_text(*item.raw);
-  item.text = caption.text();
-  item.tags = caption.tags();
+  std::string text = normalize_newlines(strip_utf8_bom(*bytes));
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  // Tags of the first line as spans: split on ',' and trim (as parse_tags does).
+  size_t line_end = std::min(text.find('\n'), text.size());
+  size_t pos = 0;
+  while (pos <= line_end) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos || comma > line_end) comma = line_end;
+    std::string_view piece = trim(std::string_view(text).substr(pos, comma - pos));
+    if (!piece.empty()) item.tags.emplace_back(static_cast<uint32_t>(piece.data() - text.data()), static_cast<uint32_t>(piece.size()));
+    pos = comma + 1;
+  }
+  item.tags.shrink_to_fit();
+  item.text = std::move(text);
+  item.text.shrink_to_fit();
+}
+
+IndexedImage DatasetIndex::snapshot(const Entry& e) const {
+  IndexedImage out;
+  out.path = e.path;
+  out.image = root_ / e.path;
+  out.caption_path = e.caption_path;
+  out.has_caption = e.exists;
+  out.text = e.text;
+  out.tags.reserve(e.tags.size());
+  for (auto& [off, len] : e.tags) out.tags.emplace_back(e.text, off, len);
+  out.version = e.exists ? format_version(e.hash) : "none";
+  out.error = e.error;
+  return out;
 }
 
 Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, const ScanOptions& options) {
@@ -111,27 +140,31 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
   std::unique_ptr<DatasetIndex> index(new DatasetIndex());
   index->root_ = dataset.root;
   index->caption_extension_ = options.caption_extension;
-  index->images_.resize(dataset.items.size());
+  index->entries_.resize(dataset.items.size());
+  index->by_path_.reserve(dataset.items.size());
+  index->by_caption_.reserve(dataset.items.size());
   for (size_t i = 0; i < dataset.items.size(); ++i) {
     auto& src = dataset.items[i];
-    auto& dst = index->images_[i];
+    auto& dst = index->entries_[i];
     dst.path = src.relpath;
-    dst.image = src.image;
     dst.caption_path = relative_generic(src.caption, dataset.root);
     index->by_path_.emplace(dst.path, static_cast<uint32_t>(i));
+    index->by_caption_.emplace(dst.caption_path, static_cast<uint32_t>(i));
   }
-  parallel_for(index->images_.size(), [&](size_t i) { index->read_caption(index->images_[i]); });
+  dataset.items.clear();
+  dataset.items.shrink_to_fit();
+  parallel_for(index->entries_.size(), [&](size_t i) { index->read_caption(index->entries_[i]); });
   return index;
 }
 
 size_t DatasetIndex::size() const {
   std::shared_lock lock(mutex_);
-  return images_.size();
+  return entries_.size();
 }
 
 size_t DatasetIndex::captions() const {
   std::shared_lock lock(mutex_);
-  return static_cast<size_t>(std::count_if(images_.begin(), images_.end(), [](auto& i) { return i.raw.has_value(); }));
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [](auto& e) { return e.exists; }));
 }
 
 uint64_t DatasetIndex::generation() const {
@@ -141,9 +174,21 @@ uint64_t DatasetIndex::generation() const {
 
 bool DatasetIndex::get(size_t id, IndexedImage& out) const {
   std::shared_lock lock(mutex_);
-  if (id >= images_.size()) return false;
-  out = images_[id];
+  if (id >= entries_.size()) return false;
+  out = snapshot(entries_[id]);
   return true;
+}
+
+void DatasetIndex::visit(const std::vector<uint32_t>& ids, const std::function<void(uint32_t, const IndexedImage&)>& fn) const {
+  std::shared_lock lock(mutex_);
+  for (uint32_t id : ids)
+    if (id < entries_.size()) fn(id, snapshot(entries_[id]));
+}
+
+int64_t DatasetIndex::find_caption(const std::string& caption_relpath) const {
+  std::shared_lock lock(mutex_);
+  auto it = by_caption_.find(caption_relpath);
+  return it == by_caption_.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
 int64_t DatasetIndex::find(const std::string& relpath) const {
@@ -156,12 +201,14 @@ void DatasetIndex::rebuild_postings_locked() const {
   tag_ids_.clear();
   tag_names_.clear();
   postings_.clear();
-  for (size_t id = 0; id < images_.size(); ++id) {
-    for (auto& tag : images_[id].tags) {
+  for (size_t id = 0; id < entries_.size(); ++id) {
+    const Entry& e = entries_[id];
+    for (auto& [off, len] : e.tags) {
+      std::string_view tag(e.text.data() + off, len);
       std::string key = tag_key(tag);
       auto [it, inserted] = tag_ids_.emplace(std::move(key), static_cast<uint32_t>(tag_names_.size()));
       if (inserted) {
-        tag_names_.push_back(tag);
+        tag_names_.emplace_back(tag);
         postings_.emplace_back();
       }
       auto& list = postings_[it->second];
@@ -217,7 +264,7 @@ std::vector<uint32_t> DatasetIndex::match(const TagFilter& filter) const {
     }
   }
   if (!have) {
-    result.resize(images_.size());
+    result.resize(entries_.size());
     for (size_t i = 0; i < result.size(); ++i) result[i] = static_cast<uint32_t>(i);
   }
   for (auto& t : filter.none) {
@@ -229,9 +276,9 @@ std::vector<uint32_t> DatasetIndex::match(const TagFilter& filter) const {
   }
   if (!filter.text.empty() || filter.captioned) {
     std::erase_if(result, [&](uint32_t id) {
-      const auto& img = images_[id];
-      if (filter.captioned && img.raw.has_value() != *filter.captioned) return true;
-      return !filter.text.empty() && !contains_ci(img.text, filter.text);
+      const Entry& e = entries_[id];
+      if (filter.captioned && e.exists != *filter.captioned) return true;
+      return !filter.text.empty() && !contains_ci(e.text, filter.text);
     });
   }
   return result;
@@ -252,9 +299,9 @@ size_t DatasetIndex::tag_count(const std::string& tag) const {
   return it == tag_ids_.end() ? 0 : postings_[it->second].size();
 }
 
-bool DatasetIndex::apply_reloaded(size_t id, IndexedImage&& fresh) {
-  auto& cur = images_[id];
-  if (cur.raw == fresh.raw && cur.error == fresh.error) {
+bool DatasetIndex::apply_reloaded(size_t id, Entry&& fresh) {
+  Entry& cur = entries_[id];
+  if (cur.exists == fresh.exists && cur.hash == fresh.hash && cur.error == fresh.error && cur.text == fresh.text) {
     cur.caption_size = fresh.caption_size;  // touched, same bytes
     cur.caption_mtime_ns = fresh.caption_mtime_ns;
     return false;
@@ -266,11 +313,12 @@ bool DatasetIndex::apply_reloaded(size_t id, IndexedImage&& fresh) {
 }
 
 bool DatasetIndex::reload(size_t id) {
-  IndexedImage fresh;
+  Entry fresh;
   {
     std::shared_lock lock(mutex_);
-    if (id >= images_.size()) return false;
-    fresh = images_[id];
+    if (id >= entries_.size()) return false;
+    fresh.path = entries_[id].path;
+    fresh.caption_path = entries_[id].caption_path;
   }
   read_caption(fresh);
   std::unique_lock lock(mutex_);
@@ -278,22 +326,23 @@ bool DatasetIndex::reload(size_t id) {
 }
 
 size_t DatasetIndex::poll() {
-  // Stat every caption without the lock held for long: collect candidates first.
-  std::vector<std::pair<size_t, fs::path>> files;
+  // Stat every caption without holding the lock: copy what is needed first.
+  std::vector<std::string> files;
   std::vector<std::pair<int64_t, int64_t>> known;
   {
     std::shared_lock lock(mutex_);
-    files.reserve(images_.size());
-    for (size_t i = 0; i < images_.size(); ++i) {
-      files.emplace_back(i, root_ / images_[i].caption_path);
-      known.emplace_back(images_[i].caption_size, images_[i].caption_mtime_ns);
+    files.reserve(entries_.size());
+    known.reserve(entries_.size());
+    for (auto& e : entries_) {
+      files.push_back(e.caption_path);
+      known.emplace_back(e.caption_size, e.caption_mtime_ns);
     }
   }
   std::vector<size_t> stale;
   for (size_t k = 0; k < files.size(); ++k) {
     int64_t size = -1, mtime = 0;
-    if (!stat_file(files[k].second, size, mtime)) size = -1, mtime = 0;
-    if (size != known[k].first || mtime != known[k].second) stale.push_back(files[k].first);
+    if (!stat_file(root_ / files[k], size, mtime)) size = -1, mtime = 0;
+    if (size != known[k].first || mtime != known[k].second) stale.push_back(k);
   }
   size_t changed = 0;
   for (size_t id : stale) changed += reload(id) ? 1 : 0;
@@ -305,8 +354,8 @@ std::vector<uint32_t> DatasetIndex::changed_since(uint64_t since, size_t limit, 
   std::vector<uint32_t> out;
   *overflow = false;
   if (since >= generation_) return out;
-  for (size_t i = 0; i < images_.size(); ++i) {
-    if (images_[i].changed_at > since) {
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].changed_at > since) {
       if (out.size() == limit) {
         *overflow = true;
         out.clear();

@@ -96,19 +96,14 @@ void register_analysis_routes(State& s) {
     }
     auto findings = lint_dataset(*corpus, params, s.clip_tokenizer(), s.tag_database());
     if (!findings.ok()) return send_status(res, findings.status());
-    // Caption and image relpaths → image ids, for links into the gallery.
-    std::unordered_map<std::string, uint32_t> ids;
-    std::vector<uint32_t> all(s.index->size());
-    for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
-    s.index->visit(all, [&](uint32_t id, const IndexedImage& img) {
-      ids.emplace(img.path, id);
-      ids.emplace(img.caption_path, id);
-    });
     json list = json::array();
     for (auto& f : *findings) {
       json fid = json::array();
-      for (auto& file : f.files)
-        if (auto it = ids.find(file); it != ids.end()) fid.push_back(it->second);
+      for (auto& file : f.files) {
+        int64_t id = s.index->find(file);
+        if (id < 0) id = s.index->find_caption(file);
+        if (id >= 0) fid.push_back(id);
+      }
       list.push_back({{"rule", f.rule}, {"severity", lint_severity_name(f.severity)}, {"message", f.message},
                       {"files", f.files}, {"ids", fid}});
     }
@@ -150,7 +145,7 @@ void register_analysis_routes(State& s) {
 
     json images = json::array();
     s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
-      std::string caption = kohya_caption_from_file_text(img.raw ? img.text : std::string(), params->enable_wildcard);
+      std::string caption = kohya_caption_from_file_text(img.has_caption ? img.text : std::string(), params->enable_wildcard);
       json samples = json::array();
       for (uint64_t seed : seeds) {
         KohyaRandom rng(seed);  // one generator per seed, drawn through the epochs as in a training run

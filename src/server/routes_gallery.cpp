@@ -15,7 +15,7 @@ namespace {
 
 json image_summary(uint32_t id, const IndexedImage& img) {
   return {{"id", id},        {"path", img.path},   {"caption", img.text},
-          {"tags", img.tags}, {"version", img.version}, {"has_caption", img.raw.has_value()},
+          {"tags", img.tags}, {"version", img.version}, {"has_caption", img.has_caption},
           {"error", img.error.empty() ? json() : json(img.error)}};
 }
 

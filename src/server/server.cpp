@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
-#include <unordered_set>
+#include <algorithm>
 
 #include "http_util.h"
 #include "server_state.h"
@@ -201,15 +201,14 @@ Status Server::State::with_journal(const std::function<Status(CaptionJournal&)>&
 
 std::vector<uint32_t> Server::State::reload_captions(const std::vector<std::string>& caption_relpaths) {
   std::vector<uint32_t> ids;
-  if (caption_relpaths.empty()) return ids;
-  std::unordered_set<std::string> wanted(caption_relpaths.begin(), caption_relpaths.end());
-  size_t n = index->size();
-  std::vector<uint32_t> all(n);
-  for (size_t i = 0; i < n; ++i) all[i] = static_cast<uint32_t>(i);
-  index->visit(all, [&](uint32_t id, const IndexedImage& im) {
-    if (wanted.count(im.caption_path)) ids.push_back(id);
-  });
-  for (uint32_t id : ids) index->reload(id);
+  for (auto& c : caption_relpaths) {
+    int64_t id = index->find_caption(c);
+    if (id >= 0) {
+      ids.push_back(static_cast<uint32_t>(id));
+      index->reload(static_cast<size_t>(id));
+    }
+  }
+  std::sort(ids.begin(), ids.end());
   return ids;
 }
 
