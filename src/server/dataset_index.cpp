@@ -154,6 +154,7 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
   dataset.items.clear();
   dataset.items.shrink_to_fit();
   parallel_for(index->entries_.size(), [&](size_t i) { index->read_caption(index->entries_[i]); });
+  index->rebuild_postings_locked();  // not shared yet: no lock needed
   return index;
 }
 
@@ -201,13 +202,19 @@ void DatasetIndex::rebuild_postings_locked() const {
   tag_ids_.clear();
   tag_names_.clear();
   postings_.clear();
+  std::string key;
   for (size_t id = 0; id < entries_.size(); ++id) {
     const Entry& e = entries_[id];
     for (auto& [off, len] : e.tags) {
       std::string_view tag(e.text.data() + off, len);
-      std::string key = tag_key(tag);
-      auto [it, inserted] = tag_ids_.emplace(std::move(key), static_cast<uint32_t>(tag_names_.size()));
-      if (inserted) {
+      std::string_view k = tag;
+      if (tag.find(' ') != std::string_view::npos) {  // "long hair" counts as long_hair
+        key = tag_key(tag);
+        k = key;
+      }
+      auto it = tag_ids_.find(k);
+      if (it == tag_ids_.end()) {
+        it = tag_ids_.emplace(std::string(k), static_cast<uint32_t>(tag_names_.size())).first;
         tag_names_.emplace_back(tag);
         postings_.emplace_back();
       }
@@ -219,12 +226,9 @@ void DatasetIndex::rebuild_postings_locked() const {
 }
 
 std::vector<uint32_t> DatasetIndex::match(const TagFilter& filter) const {
-  std::unique_lock<std::shared_mutex> exclusive(mutex_, std::defer_lock);
   std::shared_lock<std::shared_mutex> shared(mutex_, std::defer_lock);
   // Posting lists are rebuilt under the exclusive lock; matching itself only reads.
-  exclusive.lock();
-  if (postings_dirty_) rebuild_postings_locked();
-  exclusive.unlock();
+  if (!filter.all.empty() || !filter.any.empty() || !filter.none.empty()) ensure_postings();
   shared.lock();
 
   auto postings_of = [&](const std::string& tag) -> const std::vector<uint32_t>* {
@@ -284,17 +288,23 @@ std::vector<uint32_t> DatasetIndex::match(const TagFilter& filter) const {
   return result;
 }
 
-std::vector<DatasetTagCount> DatasetIndex::tag_counts() const {
+void DatasetIndex::ensure_postings() const {
+  if (!postings_dirty_) return;
   std::unique_lock lock(mutex_);
   if (postings_dirty_) rebuild_postings_locked();
+}
+
+std::vector<DatasetTagCount> DatasetIndex::tag_counts() const {
+  ensure_postings();
+  std::shared_lock lock(mutex_);
   std::vector<DatasetTagCount> out(tag_names_.size());
   for (size_t i = 0; i < tag_names_.size(); ++i) out[i] = {tag_names_[i], postings_[i].size()};
   return out;
 }
 
 size_t DatasetIndex::tag_count(const std::string& tag) const {
-  std::unique_lock lock(mutex_);
-  if (postings_dirty_) rebuild_postings_locked();
+  ensure_postings();
+  std::shared_lock lock(mutex_);
   auto it = tag_ids_.find(tag_key(tag));
   return it == tag_ids_.end() ? 0 : postings_[it->second].size();
 }

@@ -4,6 +4,7 @@
 // filters. Thread-safe: readers share a lock; reloads take it exclusively. Captions on disk stay the
 // truth: reload()/poll() re-read files, and every change bumps a generation counter.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -98,6 +99,7 @@ class DatasetIndex {
   void read_caption(Entry& entry) const;  // fills text/tags/hash/exists/error/size/mtime
   IndexedImage snapshot(const Entry& entry) const;
   void rebuild_postings_locked() const;
+  void ensure_postings() const;  // rebuilds under the exclusive lock when stale
   bool apply_reloaded(size_t id, Entry&& fresh);
 
   std::filesystem::path root_;
@@ -107,8 +109,12 @@ class DatasetIndex {
   std::unordered_map<std::string, uint32_t> by_path_, by_caption_;
   uint64_t generation_ = 1;
   // Posting lists, rebuilt lazily after changes.
-  mutable bool postings_dirty_ = true;
-  mutable std::unordered_map<std::string, uint32_t> tag_ids_;
+  mutable std::atomic<bool> postings_dirty_{true};
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  mutable std::unordered_map<std::string, uint32_t, KeyHash, std::equal_to<>> tag_ids_;
   mutable std::vector<std::string> tag_names_;
   mutable std::vector<std::vector<uint32_t>> postings_;
 };

@@ -240,6 +240,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   http.new_task_queue = [n = std::max(2, params.threads)] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
   http.set_payload_max_length(8u << 20);
   http.set_keep_alive_max_count(1000);
+  http.set_tcp_nodelay(true);  // small JSON replies: no Nagle delay
   http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("X-Frame-Options", "DENY");
@@ -305,6 +306,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
 Server::~Server() {
   if (state_) stop();
   if (state_ && state_->poller.joinable()) state_->poller.join();
+  if (state_ && state_->warmer.joinable()) state_->warmer.join();
 }
 
 Status Server::bind() {
@@ -336,6 +338,14 @@ Status Server::run() {
       }
     });
   }
+  // Load the vocabulary (tag list, Japanese dictionary, tokenizer) in the background, so the first
+  // sidebar, autocomplete and preview requests do not wait for it.
+  if (!s.warmer.joinable())
+    s.warmer = std::thread([&s] {
+      s.tag_database();
+      if (!s.stopping) s.ja_dictionary();
+      if (!s.stopping) s.clip_tokenizer();
+    });
   if (s.params.open) {
     std::string cmd = "xdg-open '" + url() + "' >/dev/null 2>&1 &";
     if (std::system(cmd.c_str()) != 0) { /* no browser: the URL is printed anyway */ }

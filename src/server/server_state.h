@@ -62,6 +62,7 @@ struct Server::State {
 
   std::atomic<bool> stopping{false};
   std::thread poller;
+  std::thread warmer;  // loads the vocabulary after start
   std::mutex poll_mutex;
   std::condition_variable poll_cv;
 
