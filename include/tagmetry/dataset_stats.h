@@ -35,10 +35,16 @@ struct CorpusItem {
   std::string tag_line;       // first line
   size_t lines = 0;           // non-empty lines in the caption file
   std::vector<std::string> tags;  // of the tag line, trimmed, in order (duplicates kept)
+  std::vector<uint32_t> tag_ids;  // the same tags as indices into DatasetCorpus::tag_names, filled by
+                                  // load_corpus; whoever changes `tags` keeps them in step or clears them
+                                  // (compute_stats and lint_dataset use them when every item's tag_ids
+                                  // has the size of its tags, else they number the tags themselves)
   size_t tokens = 0;          // CLIP tokens of the tag line (0 without a tokenizer)
   int width = 0, height = 0;  // 0 when unknown
   std::string image_error;    // header unreadable
   uint64_t file_size = 0;     // image bytes
+  uint64_t head_hash = 0;     // hash of the image's first 4 KiB as read for its header (the whole file
+                              // when it is shorter); equal files have equal hashes; 0 = not read
 };
 
 struct DatasetCorpus {
@@ -46,6 +52,7 @@ struct DatasetCorpus {
   std::vector<CorpusItem> items;                 // dataset order (natural order of image paths)
   std::vector<std::string> orphan_captions;      // caption files without an image, relative
   std::vector<std::string> other_caption_files;  // .txt/.caption files beside images with the other extension
+  std::vector<std::string> tag_names;            // distinct tags in order of first use (see CorpusItem::tag_ids)
 };
 
 // Scans `root` and reads every caption (and image header). `tokenizer` may be null (tokens stay 0).
@@ -86,6 +93,7 @@ struct StatsParams {
   size_t pair_vocabulary = 256;      // co-occurrence counted among this many most frequent tags
   size_t min_pair_count = 3;         // pairs by lift need at least this many captions
   size_t max_rare_listed = 200;
+  int threads = 0;                   // 0: one per core for large corpora (one below 4,096 captions)
 };
 
 struct DatasetStats {

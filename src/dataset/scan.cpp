@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "listing.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"
@@ -30,6 +32,7 @@ fs::path caption_path_for(const fs::path& image, std::string_view caption_extens
   return p;
 }
 
+namespace dataset_internal {
 namespace {
 
 // "root/" as the directory iterator prefixes its entries (root / name adds no separator after one).
@@ -47,63 +50,122 @@ std::string lower_extension(std::string_view name) {
   return to_lower_ascii(name.substr(dot));
 }
 
+// The length of an image extension ending `name` (case-insensitive), or 0 when it has none.
+size_t image_extension_length(std::string_view name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || name.size() - dot > 5) return 0;
+  char ext[6];
+  size_t n = name.size() - dot;
+  for (size_t i = 0; i < n; ++i) {
+    char c = name[dot + i];
+    ext[i] = c >= 'A' && c <= 'Z' ? char(c + 32) : c;
+  }
+  std::string_view e(ext, n);
+  for (const std::string& known : image_extensions())
+    if (e == known) return n;
+  return 0;
+}
+
+// The listed entries of one folder: names in one buffer, whether each is a regular file (links
+// followed) and whether it is a symbolic link.
+struct FolderEntries {
+  std::string prefix;  // native folder path with its trailing '/'
+  std::string names;
+  struct Entry {
+    uint32_t offset = 0, length = 0;
+    bool regular = false, symlink = false;
+  };
+  std::vector<Entry> entries;
+  void add(std::string_view name, bool regular, bool symlink) {
+    entries.push_back({uint32_t(names.size()), uint32_t(name.size()), regular, symlink});
+    names += name;
+  }
+  std::string_view name(const Entry& e) const { return std::string_view(names).substr(e.offset, e.length); }
+};
+
+// The caption file name of an image: its extension replaced as path::replace_extension does.
+std::string caption_name_for(std::string_view name, size_t image_ext_length, std::string_view ext) {
+  std::string out(name.substr(0, name.size() - image_ext_length));
+  if (!ext.empty() && ext[0] != '.') out += '.';
+  out += ext;
+  return out;
+}
+
+// Pairs one folder's images with their captions and finds its orphan captions.
+void pair_folder(const FolderEntries& f, uint32_t folder, const fs::path& root, const std::string& root_prefix,
+                 const ScanOptions& options, std::string_view other_ext, DatasetListing& out) {
+  const std::string& cap_ext = options.caption_extension;
+  const std::string cap_ext_lower = to_lower_ascii(cap_ext);
+  // A caption extension with a separator points outside the image's folder: ask the file system.
+  const bool listing_pairs = cap_ext.find('/') == std::string::npos;
+  std::unordered_set<std::string_view> caption_names, other_names, image_stems;
+  caption_names.reserve(f.entries.size() / 2 + 16);
+  image_stems.reserve(f.entries.size() / 2 + 16);
+  std::vector<std::string_view> captions;
+  captions.reserve(f.entries.size() / 2 + 16);
+  const bool lexical = f.prefix.size() >= root_prefix.size() && f.prefix.compare(0, root_prefix.size(), root_prefix) == 0;
+  const std::string relprefix = lexical ? f.prefix.substr(root_prefix.size()) : std::string();
+  const size_t first_image = out.images.size();
+  for (const auto& e : f.entries) {
+    if (!e.regular) continue;
+    std::string_view name = f.name(e);
+    if (name.ends_with(cap_ext)) caption_names.insert(name);
+    if (!other_ext.empty() && name.ends_with(other_ext)) other_names.insert(name);
+    if (name.starts_with(".")) continue;
+    if (size_t ext_len = image_extension_length(name)) {
+      ListedImage im;
+      im.folder = folder;
+      im.name = std::string(name);
+      std::string full = f.prefix + im.name;
+      // relative_generic()'s answer from the names alone (the entry is root / … / name); a symbolic
+      // link keeps the resolving relative_generic(), which a lexical answer would not match.
+      if (e.symlink || !lexical || full.size() <= root_prefix.size())
+        im.relpath = relative_generic(fs::path(full), root);
+      else
+        im.relpath = relprefix + im.name;
+      image_stems.insert(name.substr(0, name.size() - ext_len));
+      if (listing_pairs) im.caption_name = caption_name_for(name, ext_len, cap_ext);
+      out.images.push_back(std::move(im));
+    } else if (lower_extension(name) == cap_ext_lower) {
+      captions.push_back(name);
+    }
+  }
+  for (size_t i = first_image; i < out.images.size(); ++i) {
+    ListedImage& im = out.images[i];
+    std::error_code ec;
+    if (listing_pairs) {
+      im.has_caption = caption_names.count(im.caption_name) > 0;
+    } else {
+      im.has_caption = fs::is_regular_file(caption_path_for(fs::path(f.prefix + im.name), cap_ext), ec);
+    }
+    if (!other_names.empty()) {
+      size_t ext_len = image_extension_length(im.name);
+      im.other_caption = other_names.count(caption_name_for(im.name, ext_len, other_ext)) > 0;
+    }
+  }
+  for (std::string_view c : captions) {
+    std::string_view stem = c.substr(0, c.size() - lower_extension(c).size());
+    // "img001_jp.txt" style side files belong to "img001": not orphans.
+    bool side_file = false;
+    if (auto us = stem.rfind('_'); us != std::string_view::npos) side_file = image_stems.count(stem.substr(0, us)) > 0;
+    if (!image_stems.count(stem) && !side_file) out.orphan_captions.push_back(f.prefix + std::string(c));
+  }
+}
+
 }  // namespace
 
-// One directory listing pairs images with captions: every regular file's path goes into a set, so
-// pairing needs no stat per image (the entries' types come with the listing on most file systems).
-Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
+// One directory listing per folder pairs images with captions: the entries' types come with the listing
+// on most file systems, so pairing needs no stat per image.
+Result<DatasetListing> list_dataset(const fs::path& root, const ScanOptions& options, std::string_view other_ext) {
   std::error_code ec;
   if (!fs::exists(root, ec)) return not_found(root.string() + ": no such folder");
   if (!fs::is_directory(root, ec)) return invalid_argument(root.string() + ": not a folder");
-  Dataset ds;
-  ds.root = root;
-  std::vector<std::string> captions;
-  std::unordered_set<std::string> regular_files;  // native paths of every regular file listed
-  std::unordered_set<std::string> image_stems;    // image path without extension, to find orphan captions
-  const std::string caption_ext_lower = to_lower_ascii(options.caption_extension);
-  // A caption extension with a separator points outside the image's folder: ask the file system.
-  const bool listing_pairs = options.caption_extension.find('/') == std::string::npos;
-  const std::string prefix = entry_prefix(root);
-  const auto& image_exts = image_extensions();
-
-  // One listed entry: its path (root / … / name), whether it is a regular file (links followed) and
-  // whether it is itself a symbolic link.
-  // Only names ending with the caption suffix can be a caption ("img.png" → "img" + ".txt"), so with a
-  // ".ext" caption extension the set holds just those.
-  const size_t last_dot = options.caption_extension.rfind('.');
-  const std::string caption_suffix =
-      options.caption_extension.starts_with(".") ? options.caption_extension.substr(last_dot) : std::string();
-  auto visit = [&](std::string full, bool regular, bool symlink) {
-    if (!regular) return;
-    if (caption_suffix.empty() || full.ends_with(caption_suffix)) regular_files.insert(full);
-    size_t slash = full.rfind('/');
-    std::string_view name = std::string_view(full).substr(slash == std::string::npos ? 0 : slash + 1);
-    if (name.starts_with(".")) return;
-    const std::string ext = lower_extension(name);
-    if (std::find(image_exts.begin(), image_exts.end(), ext) != image_exts.end()) {
-      DatasetItem item;
-      // relative_generic()'s answer from the names alone (the entry is root / … / name); a symbolic
-      // link keeps the resolving relative_generic(), which a lexical answer would not match.
-      if (symlink || full.size() <= prefix.size() || full.compare(0, prefix.size(), prefix) != 0)
-        item.relpath = relative_generic(fs::path(full), root);
-      else
-        item.relpath = full.substr(prefix.size());
-      image_stems.insert(full.substr(0, full.size() - ext.size()));
-      item.image = fs::path(std::move(full));
-      item.caption = caption_path_for(item.image, options.caption_extension);
-      ds.items.push_back(std::move(item));
-    } else if (ext == caption_ext_lower) {
-      captions.push_back(std::move(full));
-    }
-  };
-  auto visit_entry = [&](const fs::directory_entry& entry) {
-    std::error_code fec, lec;
-    bool regular = entry.is_regular_file(fec);
-    bool symlink = entry.is_symlink(lec) || bool(lec);
-    visit(entry.path().native(), regular, symlink);
-  };
+  DatasetListing out;
+  const std::string root_prefix = entry_prefix(root);
+  std::vector<FolderEntries> folders;
 
   if (options.recursive) {
+    std::unordered_map<std::string, size_t> index;  // folder prefix → folders[]
     auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
     if (ec) return io_error(root.string() + ": cannot list (" + ec.message() + ")");
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
@@ -112,67 +174,77 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
         it.disable_recursion_pending();
         continue;
       }
-      visit_entry(*it);
+      std::error_code fec, lec;
+      bool regular = it->is_regular_file(fec);
+      bool symlink = it->is_symlink(lec) || bool(lec);
+      if (!regular) continue;
+      const std::string& full = it->path().native();
+      size_t slash = full.rfind('/');
+      std::string prefix = slash == std::string::npos ? std::string() : full.substr(0, slash + 1);
+      auto [pos, inserted] = index.try_emplace(prefix, folders.size());
+      if (inserted) folders.emplace_back().prefix = std::move(prefix);
+      folders[pos->second].add(std::string_view(full).substr(slash == std::string::npos ? 0 : slash + 1), regular, symlink);
     }
   } else {
-    // One folder: readdir directly (the entry types come with the names; a stat only for links and
-    // file systems that do not report types), as directory_iterator would list it.
+    // One folder: readdir directly (a stat only for links and file systems that do not report types),
+    // as directory_iterator would list it.
     DIR* dir = ::opendir(root.c_str());
     if (!dir) {
       int err = errno;
       if (err != EACCES)
         return io_error(root.string() + ": cannot list (" + std::error_code(err, std::generic_category()).message() + ")");
     } else {
-      // Names first, then the containers sized once (growing them while small strings are freed
-      // makes glibc consolidate its free lists again and again).
-      std::vector<std::pair<std::string, unsigned char>> entries;
+      FolderEntries& f = folders.emplace_back();
+      f.prefix = root_prefix;
       while (dirent* e = ::readdir(dir)) {
         std::string_view name = e->d_name;
         if (name == "." || name == "..") continue;
-        entries.emplace_back(prefix + std::string(name), e->d_type);
-      }
-      ds.items.reserve(entries.size() / 2 + 16);
-      captions.reserve(entries.size() / 2 + 16);
-      regular_files.reserve(entries.size() / 2 + 16);
-      image_stems.reserve(entries.size() / 2 + 16);
-      for (auto& [full, type] : entries) {
-        std::error_code fec;
         bool regular = false, symlink = false;
-        if (type == DT_REG) {
+        if (e->d_type == DT_REG) {
           regular = true;
-        } else if (type == DT_LNK) {
-          symlink = true;
-          regular = fs::is_regular_file(fs::path(full), fec);
-        } else if (type == DT_UNKNOWN) {
-          fs::file_status st = fs::symlink_status(fs::path(full), fec);
+        } else if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
+          std::error_code fec;
+          fs::path full(root_prefix + std::string(name));
+          fs::file_status st = fs::symlink_status(full, fec);
           symlink = fs::is_symlink(st);
-          regular = symlink ? fs::is_regular_file(fs::path(full), fec) : fs::is_regular_file(st);
+          regular = symlink ? fs::is_regular_file(full, fec) : fs::is_regular_file(st);
         }
-        visit(std::move(full), regular, symlink);
+        if (regular) f.add(name, regular, symlink);
       }
       ::closedir(dir);
     }
   }
-  for (DatasetItem& item : ds.items) {
-    std::error_code fec;
-    item.has_caption = listing_pairs ? regular_files.count(item.caption.native()) > 0
-                                     : fs::is_regular_file(item.caption, fec);
+  size_t total = 0;
+  for (auto& f : folders) total += f.entries.size();
+  out.images.reserve(total / 2 + 16);
+  for (uint32_t i = 0; i < folders.size(); ++i) {
+    out.folders.push_back(folders[i].prefix);
+    pair_folder(folders[i], i, root, root_prefix, options, other_ext, out);
   }
-  std::sort(ds.items.begin(), ds.items.end(),
-            [](const DatasetItem& a, const DatasetItem& b) { return natural_less(a.relpath, b.relpath); });
-  for (const std::string& c : captions) {
-    size_t slash = c.rfind('/');
-    std::string_view cname = std::string_view(c).substr(slash == std::string::npos ? 0 : slash + 1);
-    std::string stem = c.substr(0, c.size() - lower_extension(cname).size());
-    // "img001_jp.txt" style side files belong to "img001": not orphans.
-    std::string_view name = std::string_view(stem).substr(slash == std::string::npos ? 0 : slash + 1);
-    bool side_file = false;
-    if (auto us = name.rfind('_'); us != std::string::npos)
-      side_file = image_stems.count(stem.substr(0, stem.size() - name.size() + us)) > 0;
-    if (!image_stems.count(stem) && !side_file) ds.orphan_captions.emplace_back(c);
+  std::sort(out.images.begin(), out.images.end(),
+            [](const ListedImage& a, const ListedImage& b) { return natural_less(a.relpath, b.relpath); });
+  std::sort(out.orphan_captions.begin(), out.orphan_captions.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  return out;
+}
+
+}  // namespace dataset_internal
+
+Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
+  TM_ASSIGN_OR_RETURN(dataset_internal::DatasetListing listing, dataset_internal::list_dataset(root, options, ""));
+  Dataset ds;
+  ds.root = root;
+  ds.items.reserve(listing.images.size());
+  for (auto& im : listing.images) {
+    DatasetItem item;
+    item.image = fs::path(listing.folders[im.folder] + im.name);
+    item.relpath = std::move(im.relpath);
+    item.caption = caption_path_for(item.image, options.caption_extension);
+    item.has_caption = im.has_caption;
+    ds.items.push_back(std::move(item));
   }
-  std::sort(ds.orphan_captions.begin(), ds.orphan_captions.end(),
-            [](const fs::path& a, const fs::path& b) { return natural_less(a.string(), b.string()); });
+  ds.orphan_captions.reserve(listing.orphan_captions.size());
+  for (auto& o : listing.orphan_captions) ds.orphan_captions.emplace_back(std::move(o));
   return ds;
 }
 

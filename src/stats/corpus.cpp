@@ -15,6 +15,7 @@
 #include "tagmetry/caption.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
+#include "../dataset/listing.h"
 #include "tagmetry/dataset_stats.h"
 #include "read_all.h"
 #include "tagmetry/files.h"
@@ -252,38 +253,82 @@ class ChunkTokenCounter {
   size_t used_ = 0;
 };
 
-// One folder of the dataset: a descriptor to open its files by name (no path walk per file), and the
-// entries whose name ends with the other caption extension, with their d_type. ok=false when it cannot
-// be listed or opened (callers then ask the file system per file).
-struct FolderListing {
-  bool ok = false;
+// Tag ids of one reader thread: an open-addressing table of the distinct tags it has seen (hashed once
+// while the line is split, no allocation on a hit). Ids are per thread until load_corpus merges them.
+class TagInterner {
+ public:
+  TagInterner() : slots_(1u << 12) {}
+  uint32_t intern(std::string_view tag) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : tag) h = (h ^ c) * 1099511628211ull;
+    size_t mask = slots_.size() - 1;
+    for (size_t k = size_t(h ^ (h >> 29)) & mask;; k = (k + 1) & mask) {
+      Slot& s = slots_[k];
+      if (s.id == kEmpty) break;
+      if (s.hash == h && names_[s.id] == tag) return s.id;
+    }
+    uint32_t id = uint32_t(names_.size());
+    names_.emplace_back(tag);
+    if ((names_.size()) * 2 > slots_.size()) grow();
+    place(h, id);
+    return id;
+  }
+  std::vector<std::string>& names() { return names_; }
+
+ private:
+  static constexpr uint32_t kEmpty = ~0u;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t id = kEmpty;
+  };
+  void place(uint64_t h, uint32_t id) {
+    size_t mask = slots_.size() - 1;
+    size_t k = size_t(h ^ (h >> 29)) & mask;
+    while (slots_[k].id != kEmpty) k = (k + 1) & mask;
+    slots_[k] = Slot{h, id};
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.id != kEmpty) place(s.hash, s.id);
+  }
+  std::vector<Slot> slots_;
+  std::vector<std::string> names_;
+};
+
+// The hash of an image's first block kept for the duplicate-image check: all of it for a file that
+// fits (its whole content), else its last 512 bytes (cheap, and past the headers images share).
+uint64_t head_hash(const HeaderReader& r) {
+  if (!r.ok) return 0;
+  size_t from = r.whole() ? 0 : r.head_size - 512;
+  uint64_t h = 1469598103934665603ull;
+  const unsigned char* p = r.head + from;
+  const size_t n = r.head_size - from;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 31;
+  }
+  for (; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  h ^= uint64_t(n) * 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h ? h : 1;
+}
+
+// A folder's descriptor, to open its files by name (no path walk per file); -1 when it cannot be
+// opened (files are then opened by path).
+struct FolderFd {
   int fd = -1;
-  std::unordered_map<std::string, unsigned char> other;
-  FolderListing() = default;
-  FolderListing(const FolderListing&) = delete;
-  FolderListing& operator=(const FolderListing&) = delete;
-  ~FolderListing() {
+  FolderFd() = default;
+  FolderFd(const FolderFd&) = delete;
+  FolderFd& operator=(const FolderFd&) = delete;
+  ~FolderFd() {
     if (fd >= 0) ::close(fd);
   }
 };
-
-void list_folder(const fs::path& dir, std::string_view other_ext, FolderListing& l) {
-  const char* name = dir.empty() ? "." : dir.c_str();
-  DIR* d = ::opendir(name);
-  if (!d) return;
-  while (dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n.size() >= other_ext.size() && n.substr(n.size() - other_ext.size()) == other_ext) l.other.emplace(n, e->d_type);
-  }
-  ::closedir(d);
-  l.fd = ::open(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  l.ok = l.fd >= 0;
-}
-
-std::string_view file_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return std::string_view(path).substr(slash == std::string::npos ? 0 : slash + 1);
-}
 
 }  // namespace
 
@@ -303,73 +348,52 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
   ScanOptions so;
   so.recursive = options.recursive;
   so.caption_extension = options.caption_extension;
-  TM_ASSIGN_OR_RETURN(Dataset ds, scan_dataset(root, so));
+  const std::string other_ext = options.caption_extension == ".caption" ? ".txt" : ".caption";
+  TM_ASSIGN_OR_RETURN(dataset_internal::DatasetListing ds, dataset_internal::list_dataset(root, so, other_ext));
   DatasetCorpus corpus;
   corpus.root = root;
-  for (auto& o : ds.orphan_captions) corpus.orphan_captions.push_back(relative_generic(o, root));
-  corpus.items.resize(ds.items.size());
-  const std::string other_ext = options.caption_extension == ".caption" ? ".txt" : ".caption";
-
-  // One listing per folder answers "is there a caption with the other extension" without a stat per
-  // file, and its descriptor opens files by name.
-  std::unordered_map<std::string, FolderListing> folders;
-  for (const DatasetItem& d : ds.items) {
-    std::string parent = d.image.parent_path().native();
-    if (!folders.count(parent)) list_folder(d.image.parent_path(), other_ext, folders[parent]);
-  }
   std::string prefix = root.native();
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
   // The path relative to root as relative_generic() gives it for a file that is not a symbolic link.
-  auto lexical_relpath = [&](const fs::path& path) {
-    const std::string& p = path.native();
+  auto lexical_relpath = [&](const std::string& p) {
     if (!prefix.empty() && p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0) return p.substr(prefix.size());
-    return relative_generic(path, root);
+    return relative_generic(fs::path(p), root);
   };
-  auto other_exists = [&](const DatasetItem& d, const FolderListing& folder) {
-    std::error_code ec;
-    if (!folder.ok) return fs::is_regular_file(caption_path_for(d.image, other_ext), ec);
-    if (folder.other.empty()) return false;
-    fs::path other = caption_path_for(d.image, other_ext);
-    if (other.parent_path() != d.image.parent_path()) return fs::is_regular_file(other, ec);
-    auto it = folder.other.find(std::string(file_name(other.native())));
-    if (it == folder.other.end()) return false;
-    if (it->second == DT_REG) return true;
-    return fs::is_regular_file(other, ec);  // a link or an unknown type: ask
-  };
+  for (auto& o : ds.orphan_captions) corpus.orphan_captions.push_back(relative_generic(fs::path(o), root));
+  corpus.items.resize(ds.images.size());
+  std::vector<FolderFd> folders(ds.folders.size());
+  for (size_t f = 0; f < ds.folders.size(); ++f)
+    folders[f].fd = ::open(ds.folders[f].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-  std::vector<char> has_other(ds.items.size(), 0);
+  unsigned n = options.threads > 0 ? unsigned(options.threads) : std::max(1u, std::thread::hardware_concurrency());
+  n = std::min<unsigned>(n, 16);
+  std::vector<TagInterner> interners(n);
+  std::vector<uint8_t> reader_of(ds.images.size(), 0);  // which thread's tag ids an item holds
   std::atomic<size_t> next{0};
-  auto work = [&] {
+  auto work = [&](unsigned worker) {
     std::string raw;
     ChunkTokenCounter counter(tokenizer);
-    std::string last_parent;
-    const FolderListing* last_folder = nullptr;
+    TagInterner& interner = interners[worker];
     for (;;) {
       size_t i = next.fetch_add(64);
-      if (i >= ds.items.size()) return;
-      size_t end = std::min(ds.items.size(), i + 64);
+      if (i >= ds.images.size()) return;
+      size_t end = std::min(ds.images.size(), i + 64);
       for (; i < end; ++i) {
-        const DatasetItem& d = ds.items[i];
+        const dataset_internal::ListedImage& d = ds.images[i];
         CorpusItem& c = corpus.items[i];
-        const std::string& img = d.image.native();
-        size_t slash = img.rfind('/');
-        std::string_view parent_text(img.data(), slash == std::string::npos ? 0 : slash);
-        if (!last_folder || parent_text != last_parent) {
-          last_parent = d.image.parent_path().native();
-          last_folder = &folders.at(last_parent);
-          if (last_parent != parent_text) last_folder = nullptr;  // odd spelling ("a//b"): no cache
-        }
-        const FolderListing& folder = last_folder ? *last_folder : folders.at(d.image.parent_path().native());
+        reader_of[i] = uint8_t(worker);
+        const int dir = folders[d.folder].fd;
+        const std::string& folder = ds.folders[d.folder];
         c.image = d.relpath;
         c.has_caption = d.has_caption;
-        has_other[i] = other_exists(d, folder) ? 1 : 0;
         if (d.has_caption) {
           // Opened without following a link: a link's relative path is relative_generic's (resolved).
-          int fd = folder.ok ? ::openat(folder.fd, std::string(file_name(d.caption.native())).c_str(),
-                                        O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-                             : -1;
-          c.caption = fd >= 0 ? lexical_relpath(d.caption) : relative_generic(d.caption, root);
-          if (fd < 0) fd = ::open(d.caption.c_str(), O_RDONLY | O_CLOEXEC);
+          const bool by_name = dir >= 0 && !d.caption_name.empty();
+          int fd = by_name ? ::openat(dir, d.caption_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+          const std::string caption_path = by_name ? folder + d.caption_name
+                                                   : caption_path_for(fs::path(folder + d.name), options.caption_extension).native();
+          c.caption = fd >= 0 ? lexical_relpath(caption_path) : relative_generic(fs::path(caption_path), root);
+          if (fd < 0) fd = ::open(caption_path.c_str(), O_RDONLY | O_CLOEXEC);
           std::string text;
           bool fast = fd >= 0 && stats_internal::read_all_and_close(fd, raw);
           std::string_view body = fast ? strip_utf8_bom(raw) : std::string_view();
@@ -378,7 +402,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
             if (body.find('\r') != std::string_view::npos) text = normalize_newlines(body), t = text;
             else t = body;
           } else {
-            auto read = read_text_file(d.caption);  // the exact error text (or a late success)
+            auto read = read_text_file(fs::path(caption_path));  // the exact error text (or a late success)
             if (read.ok()) text = std::move(read).value(), t = text;
             else c.caption_error = read.status().message();
           }
@@ -392,30 +416,34 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
               pos = e + 1;
             }
             split_tags(c.tag_line, options.separator, c.tags);
+            c.tag_ids.resize(c.tags.size());
+            for (size_t k = 0; k < c.tags.size(); ++k) c.tag_ids[k] = interner.intern(c.tags[k]);
             if (tokenizer) c.tokens = counter.count(c.tag_line);
           }
         }
         // One open per image: its header, and its size (the header read tells it for files under 4 KiB,
         // fstat otherwise).
-        int fd = folder.ok ? ::openat(folder.fd, std::string(file_name(d.image.native())).c_str(), O_RDONLY | O_CLOEXEC)
-                           : ::open(d.image.c_str(), O_RDONLY | O_CLOEXEC);
+        int fd = dir >= 0 ? ::openat(dir, d.name.c_str(), O_RDONLY | O_CLOEXEC)
+                          : ::open((folder + d.name).c_str(), O_RDONLY | O_CLOEXEC);
         bool done = false;
         if (fd >= 0) {
           HeaderReader r(fd);
           struct stat st {};
           if (r.whole()) c.file_size = r.head_size, done = true;
           else if (r.ok && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) c.file_size = uint64_t(st.st_size), done = true;
+          if (done) c.head_hash = head_hash(r);
           if (done && options.read_image_sizes) {
-            Status s = size_from_header(r, d.image, c.width, c.height);
+            Status s = size_from_header(r, fs::path(folder + d.name), c.width, c.height);
             if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
           }
         }
         if (!done) {
+          const fs::path image(folder + d.name);
           std::error_code ec;
-          c.file_size = fs::file_size(d.image, ec);
+          c.file_size = fs::file_size(image, ec);
           if (ec) c.file_size = 0;
           if (options.read_image_sizes) {
-            Status s = read_image_size(d.image, c.width, c.height);
+            Status s = read_image_size(image, c.width, c.height);
             if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
           }
         }
@@ -423,17 +451,34 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
       }
     }
   };
-  unsigned n = options.threads > 0 ? unsigned(options.threads) : std::max(1u, std::thread::hardware_concurrency());
-  n = std::min<unsigned>(n, 16);
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n; ++t) pool.emplace_back(work);
-  work();
+  for (unsigned t = 1; t < n; ++t) pool.emplace_back(work, t);
+  work(0);
   for (auto& t : pool) t.join();
 
+  // Corpus-wide tag ids, in order of first use (deterministic whatever thread read what).
+  std::vector<std::vector<uint32_t>> global(n);
+  for (unsigned t = 0; t < n; ++t) global[t].assign(interners[t].names().size(), ~0u);
+  std::unordered_map<std::string_view, uint32_t> by_name;
+  for (size_t i = 0; i < corpus.items.size(); ++i) {
+    unsigned w = reader_of[i];
+    auto& map = global[w];
+    for (uint32_t& id : corpus.items[i].tag_ids) {
+      uint32_t& g = map[id];
+      if (g == ~0u) {
+        const std::string& name = interners[w].names()[id];  // stays in place until the end
+        g = by_name.try_emplace(name, uint32_t(by_name.size())).first->second;
+        if (g == corpus.tag_names.size()) corpus.tag_names.push_back(name);
+      }
+      id = g;
+    }
+  }
+
   // Caption files with the other common extension beside images (the .txt vs .caption trap).
-  for (size_t i = 0; i < ds.items.size(); ++i)
-    if (has_other[i])
-      corpus.other_caption_files.push_back(relative_generic(caption_path_for(ds.items[i].image, other_ext), root));
+  for (const auto& d : ds.images)
+    if (d.other_caption)
+      corpus.other_caption_files.push_back(
+          relative_generic(caption_path_for(fs::path(ds.folders[d.folder] + d.name), other_ext), root));
   return corpus;
 }
 

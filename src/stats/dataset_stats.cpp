@@ -7,6 +7,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "parallel.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
 
@@ -64,40 +65,74 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
   st.images = corpus.items.size();
   st.orphan_captions = corpus.orphan_captions.size();
 
-  // Intern tags: id per distinct tag, document frequency per id.
-  std::unordered_map<std::string, uint32_t> ids;
-  std::vector<std::string> names;
-  std::vector<size_t> df;
-  std::vector<std::string> rating_of_id;  // rating_of() per distinct tag, computed once
-  std::vector<std::vector<uint32_t>> docs;  // distinct tag ids per caption
-  std::vector<size_t> per_caption, tokens;
-  docs.reserve(corpus.items.size());
-  per_caption.reserve(corpus.items.size());
-  tokens.reserve(corpus.items.size());
-  std::map<std::string, size_t> ratings = {{"general", 0}, {"sensitive", 0}, {"questionable", 0}, {"explicit", 0}, {"none", 0}};
-  for (const CorpusItem& it : corpus.items) {
-    if (!it.has_caption || !it.caption_error.empty()) continue;
-    ++st.captions;
-    if (it.tags.empty()) ++st.empty_captions;
-    std::vector<uint32_t> doc;
-    doc.reserve(it.tags.size());
-    std::string rating;
-    for (const std::string& t : it.tags) {
-      auto [pos, inserted] = ids.try_emplace(t, uint32_t(names.size()));
-      if (inserted) names.push_back(t), df.push_back(0), rating_of_id.push_back(rating_of(t));
-      doc.push_back(pos->second);
-      if (rating.empty()) rating = rating_of_id[pos->second];
-    }
-    std::sort(doc.begin(), doc.end());
-    doc.erase(std::unique(doc.begin(), doc.end()), doc.end());
-    for (uint32_t id : doc) ++df[id];
-    st.tag_occurrences += it.tags.size();
-    per_caption.push_back(doc.size());
-    tokens.push_back(it.tokens);
-    if (it.tokens > 75) ++st.over_75_tokens;
-    ++ratings[rating.empty() ? "none" : rating];
-    docs.push_back(std::move(doc));
+  // Tags as ids (one per distinct tag), document frequency per id.
+  const stats_internal::TagIndex index(corpus);
+  const std::vector<std::string>& names = index.names();
+  // The rating each distinct tag denotes (0-3, -1 none), computed once.
+  static const char* const kRatings[] = {"general", "sensitive", "questionable", "explicit"};
+  std::vector<int8_t> rating_of_id(names.size(), -1);
+  for (size_t id = 0; id < names.size(); ++id) {
+    std::string r = rating_of(names[id]);
+    for (int k = 0; k < 4; ++k)
+      if (r == kRatings[k]) rating_of_id[id] = int8_t(k);
   }
+  // Captions (readable caption files) and where each one's distinct tag ids go in one pool.
+  std::vector<uint32_t> caption_items;
+  std::vector<size_t> doc_begin{0};
+  caption_items.reserve(corpus.items.size());
+  doc_begin.reserve(corpus.items.size() + 1);
+  for (size_t i = 0; i < corpus.items.size(); ++i) {
+    const CorpusItem& it = corpus.items[i];
+    if (!it.has_caption || !it.caption_error.empty()) continue;
+    caption_items.push_back(uint32_t(i));
+    doc_begin.push_back(doc_begin.back() + index.ids(i).size());
+  }
+  const size_t captions = caption_items.size();
+  st.captions = captions;
+  std::vector<uint32_t> pool(doc_begin.back());
+  std::vector<uint32_t> doc_size(captions);  // distinct tags per caption
+  std::vector<size_t> per_caption(captions), tokens(captions);
+  const unsigned threads = stats_internal::pass_threads(params.threads, captions);
+  struct Partial {
+    std::vector<uint32_t> df;
+    size_t empty = 0, occurrences = 0, over_75 = 0;
+    size_t ratings[5] = {0, 0, 0, 0, 0};  // kRatings, then none
+  };
+  std::vector<Partial> part(threads);
+  for (auto& p : part) p.df.assign(names.size(), 0);
+  stats_internal::parallel_chunks(captions, 512, threads, [&](unsigned w, size_t begin, size_t end) {
+    Partial& p = part[w];
+    for (size_t c = begin; c < end; ++c) {
+      const CorpusItem& it = corpus.items[caption_items[c]];
+      const std::vector<uint32_t>& ids = index.ids(caption_items[c]);
+      if (ids.empty()) ++p.empty;
+      int rating = -1;
+      for (uint32_t id : ids)
+        if (rating < 0) rating = rating_of_id[id];
+      uint32_t* doc = pool.data() + doc_begin[c];
+      std::copy(ids.begin(), ids.end(), doc);
+      std::sort(doc, doc + ids.size());
+      uint32_t* doc_end = std::unique(doc, doc + ids.size());
+      doc_size[c] = uint32_t(doc_end - doc);
+      for (uint32_t* d = doc; d != doc_end; ++d) ++p.df[*d];
+      p.occurrences += ids.size();
+      per_caption[c] = doc_size[c];
+      tokens[c] = it.tokens;
+      if (it.tokens > 75) ++p.over_75;
+      ++p.ratings[rating < 0 ? 4 : rating];
+    }
+  });
+  std::vector<size_t> df(names.size(), 0);
+  size_t rating_counts[5] = {0, 0, 0, 0, 0};
+  for (const Partial& p : part) {
+    for (size_t id = 0; id < names.size(); ++id) df[id] += p.df[id];
+    st.empty_captions += p.empty;
+    st.tag_occurrences += p.occurrences;
+    st.over_75_tokens += p.over_75;
+    for (int k = 0; k < 5; ++k) rating_counts[k] += p.ratings[k];
+  }
+  std::map<std::string, size_t> ratings = {{"none", rating_counts[4]}};
+  for (int k = 0; k < 4; ++k) ratings[kRatings[k]] = rating_counts[k];
   st.unique_tags = names.size();
 
   std::vector<uint32_t> order(names.size());
@@ -109,7 +144,7 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
     std::string category = "unknown";
     if (db)
       if (const TagInfo* info = db->find(names[id])) category = tag_category_name(info->category);
-    if (!rating_of_id[id].empty()) category = "rating";
+    if (rating_of_id[id] >= 0) category = "rating";
     st.tags.push_back({names[id], df[id], category});
     ++st.category_tags[category];
     st.category_occurrences[category] += df[id];
@@ -126,20 +161,29 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
   if (rare.size() > params.max_rare_listed) rare.resize(params.max_rare_listed);
   st.rare_tags = std::move(rare);
 
-  // Co-occurrence among the K most frequent tags: a dense K×K upper triangle.
+  // Co-occurrence among the K most frequent tags: a dense K×K upper triangle per thread, then summed.
   size_t k = std::min(params.pair_vocabulary, order.size());
   std::vector<int32_t> rank(names.size(), -1);
   for (size_t r = 0; r < k; ++r) rank[order[r]] = int32_t(r);
-  std::vector<uint32_t> counts(k * k, 0);
-  std::vector<int32_t> ranks;
-  for (auto& doc : docs) {
-    ranks.clear();
-    for (uint32_t id : doc)
-      if (rank[id] >= 0) ranks.push_back(rank[id]);
-    std::sort(ranks.begin(), ranks.end());
-    for (size_t i = 0; i < ranks.size(); ++i)
-      for (size_t j = i + 1; j < ranks.size(); ++j) ++counts[size_t(ranks[i]) * k + size_t(ranks[j])];
-  }
+  std::vector<std::vector<uint32_t>> part_counts(threads, std::vector<uint32_t>(k * k, 0));
+  stats_internal::parallel_chunks(captions, 512, threads, [&](unsigned w, size_t begin, size_t end) {
+    std::vector<uint32_t>& counts = part_counts[w];
+    std::vector<int32_t> ranks;
+    for (size_t c = begin; c < end; ++c) {
+      ranks.clear();
+      const uint32_t* doc = pool.data() + doc_begin[c];
+      for (uint32_t j = 0; j < doc_size[c]; ++j)
+        if (rank[doc[j]] >= 0) ranks.push_back(rank[doc[j]]);
+      std::sort(ranks.begin(), ranks.end());
+      for (size_t i = 0; i < ranks.size(); ++i) {
+        uint32_t* row = counts.data() + size_t(ranks[i]) * k;
+        for (size_t j = i + 1; j < ranks.size(); ++j) ++row[size_t(ranks[j])];
+      }
+    }
+  });
+  std::vector<uint32_t>& counts = part_counts[0];
+  for (unsigned w = 1; w < threads; ++w)
+    for (size_t i = 0; i < counts.size(); ++i) counts[i] += part_counts[w][i];
   std::vector<TagPair> pairs;
   for (size_t i = 0; i < k; ++i)
     for (size_t j = i + 1; j < k; ++j) {
@@ -178,14 +222,14 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
   });
 
   std::vector<size_t> short_sides;
-  std::unordered_map<std::string, size_t> sizes;
+  std::unordered_map<uint64_t, size_t> sizes;  // (width << 32 | height) → images
   for (const CorpusItem& it : corpus.items) {
     if (it.width <= 0 || it.height <= 0) continue;
     short_sides.push_back(size_t(std::min(it.width, it.height)));
-    ++sizes[std::to_string(it.width) + "x" + std::to_string(it.height)];
+    ++sizes[uint64_t(uint32_t(it.width)) << 32 | uint32_t(it.height)];
   }
   st.short_side = distribution(short_sides, {{0, "<512"}, {512, "512-767"}, {768, "768-1023"}, {1024, "1024-1535"}, {1536, "1536+"}});
-  for (auto& [s, c] : sizes) st.sizes.push_back({s, c});
+  for (auto& [wh, c] : sizes) st.sizes.push_back({std::to_string(wh >> 32) + "x" + std::to_string(wh & 0xffffffffu), c});
   std::sort(st.sizes.begin(), st.sizes.end(), [](auto& a, auto& b) {
     return a.count != b.count ? a.count > b.count : natural_less(a.label, b.label);
   });

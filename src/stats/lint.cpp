@@ -1,5 +1,6 @@
 // Dataset lint rules over a loaded corpus (see lint.h for the rule list).
 #include "tagmetry/lint.h"
+#include "parallel.h"
 #include "read_all.h"
 
 #include <nlohmann/json.hpp>
@@ -120,23 +121,51 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
   const std::string& trigger = params.trigger;
   const std::string trigger_norm = normalize_tag_name(trigger);
 
-  std::vector<std::string> missing, empty, too_long, trig_missing, trig_not_first, space_files, under_files;
+  std::vector<std::string> missing, empty, too_long, trig_missing, trig_not_first;
+  std::vector<uint32_t> space_items, under_items;  // captions with spaced / underscored tags (item index)
   size_t longest = 0;
   std::string longest_file;
   std::map<std::string, std::vector<std::string>> unknown;  // normalised tag → files
   std::map<std::string, std::string> unknown_spelling;
-  std::unordered_map<std::string, bool> known_cache;
-  struct Spelling {
-    std::string norm;      // normalize_tag_name of the spelling
-    signed char known = -1;  // 1: in the tag list or not checked, 0: unknown, -1: not looked up yet
-    uint32_t id = 0;         // one per distinct normalised name
-  };
-  std::unordered_map<std::string, uint32_t> norm_ids;
-  std::unordered_map<std::string, Spelling> spellings;
-  std::vector<Spelling*> norms;
-  std::unordered_map<std::string, int> seen;  // for captions with very many tags
+  // Per distinct tag (corpus-wide ids), computed once: its normalised name ("long hair" and "long_hair"
+  // are the same tag) with an id per distinct normalised name, whether the tag list knows it, and its
+  // writing style.
+  const stats_internal::TagIndex index(corpus);
+  const std::vector<std::string>& names = index.names();
+  std::vector<std::string> norm_names;
+  std::vector<uint32_t> norm_of(names.size());
+  std::vector<char> known(names.size(), 1), spaced(names.size(), 0), underscored(names.size(), 0);
+  {
+    std::unordered_map<std::string, uint32_t> norm_ids;
+    std::vector<signed char> norm_known;  // -1: not looked up yet
+    for (size_t id = 0; id < names.size(); ++id) {
+      const std::string& t = names[id];
+      std::string n = normalize_tag_name(t);
+      auto [pos, inserted] = norm_ids.try_emplace(n, uint32_t(norm_names.size()));
+      if (inserted) norm_names.push_back(n), norm_known.push_back(-1);
+      const uint32_t nid = pos->second;
+      norm_of[id] = nid;
+      if (t.size() > 3) {
+        if (t.find(' ') != std::string::npos) spaced[id] = 1;
+        else if (t.find('_') != std::string::npos) underscored[id] = 1;
+      }
+      if (!db) continue;
+      if (norm_known[nid] < 0) {
+        bool skip = n.empty() || n == trigger_norm || is_rating_tag(n) ||
+                    std::count(n.begin(), n.end(), '_') >= 4;  // a phrase, not a tag
+        norm_known[nid] = skip || db->find(n) != nullptr ? 1 : 0;
+      }
+      known[id] = norm_known[nid];
+    }
+  }
+  uint32_t trigger_nid = ~0u;
+  for (uint32_t nid = 0; nid < norm_names.size(); ++nid)
+    if (norm_names[nid] == trigger_norm) trigger_nid = nid;
+  std::vector<uint32_t> seen_in(norm_names.size(), ~0u);  // the caption a name was last seen in
+  std::vector<uint32_t> seen_count(norm_names.size(), 0);  // and how often there
   size_t captions = 0;
-  for (const CorpusItem& it : corpus.items) {
+  for (size_t i = 0; i < corpus.items.size(); ++i) {
+    const CorpusItem& it = corpus.items[i];
     if (!it.has_caption) {
       missing.push_back(it.image);
       continue;
@@ -146,76 +175,44 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
       continue;
     }
     ++captions;
-    if (it.tags.empty()) {
+    const std::vector<uint32_t>& ids = index.ids(i);
+    if (ids.empty()) {
       empty.push_back(it.caption);
       continue;
     }
-    // Duplicates (after normalising spelling: "long hair" and "long_hair" are the same tag). Each
-    // distinct spelling is normalised (and looked up in the tag list) once per run.
-    norms.clear();
-    for (auto& t : it.tags) {
-      auto [pos, inserted] = spellings.try_emplace(t);
-      if (inserted) {
-        pos->second.norm = normalize_tag_name(t);
-        pos->second.id = norm_ids.try_emplace(pos->second.norm, uint32_t(norm_ids.size())).first->second;
-      }
-      norms.push_back(&pos->second);
-    }
+    // Duplicates (after normalising spelling): the second use of a name is reported.
     std::vector<std::string> dups;
-    bool has_space = false, has_under = false;
-    if (norms.size() > 64) seen.clear();
-    for (size_t k = 0; k < norms.size(); ++k) {
-      const std::string& t = it.tags[k];
-      const std::string& n = norms[k]->norm;
-      int before = 0;
-      if (norms.size() > 64) {
-        before = seen[n]++;
-      } else {
-        for (size_t j = 0; j < k && before < 2; ++j) before += norms[j]->id == norms[k]->id;
-      }
-      if (before == 1) dups.push_back(t);
-      if (t.size() > 3) {
-        if (t.find(' ') != std::string::npos) has_space = true;
-        else if (t.find('_') != std::string::npos) has_under = true;
-      }
+    bool has_space = false, has_under = false, found = false;
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const uint32_t nid = norm_of[ids[k]];
+      if (seen_in[nid] != uint32_t(i)) seen_in[nid] = uint32_t(i), seen_count[nid] = 0;
+      if (seen_count[nid]++ == 1) dups.push_back(it.tags[k]);
+      has_space = has_space || spaced[ids[k]];
+      has_under = has_under || underscored[ids[k]];
+      found = found || nid == trigger_nid;
     }
     if (!dups.empty())
       add("duplicate-tag", LintSeverity::kWarning,
           it.caption + ": repeated tag" + (dups.size() > 1 ? "s " : " ") + join(dups, ", ") +
               " (kohya trains the repeat as extra weight and shuffles both copies)",
           {it.caption});
-    if (has_space) space_files.push_back(it.caption);
-    if (has_under) under_files.push_back(it.caption);
+    if (has_space) space_items.push_back(uint32_t(i));
+    if (has_under) under_items.push_back(uint32_t(i));
     if (tok && it.tokens > size_t(params.max_tokens)) {
       too_long.push_back(it.caption);
       if (it.tokens > longest) longest = it.tokens, longest_file = it.caption;
     }
     if (!trigger.empty()) {
-      bool found = false;
-      for (auto* n : norms) found = found || n->norm == trigger_norm;
       if (!found) trig_missing.push_back(it.caption);
-      else if (norms[0]->norm != trigger_norm) trig_not_first.push_back(it.caption);
+      else if (norm_of[ids[0]] != trigger_nid) trig_not_first.push_back(it.caption);
     }
     if (db) {
-      for (size_t k = 0; k < norms.size(); ++k) {
-        Spelling& sp = *norms[k];
-        const std::string& n = sp.norm;
-        if (sp.known < 0) {
-          bool skip = n.empty() || n == trigger_norm || is_rating_tag(n) ||
-                      std::count(n.begin(), n.end(), '_') >= 4;  // a phrase, not a tag
-          if (skip) {
-            sp.known = 1;
-          } else {
-            auto [pos, inserted] = known_cache.try_emplace(n, false);
-            if (inserted) pos->second = db->find(n) != nullptr;
-            sp.known = pos->second ? 1 : 0;
-          }
-        }
-        if (!sp.known) {
-          auto& files = unknown[n];
-          if (files.empty() || files.back() != it.caption) files.push_back(it.caption);
-          unknown_spelling.try_emplace(n, it.tags[k]);
-        }
+      for (size_t k = 0; k < ids.size(); ++k) {
+        if (known[ids[k]]) continue;
+        const std::string& n = norm_names[norm_of[ids[k]]];
+        auto& files = unknown[n];
+        if (files.empty() || files.back() != it.caption) files.push_back(it.caption);
+        unknown_spelling.try_emplace(n, it.tags[k]);
       }
     }
   }
@@ -274,13 +271,15 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     }
     add("unknown-tag", sev, msg, files);
   }
-  if (!space_files.empty() && !under_files.empty()) {
-    bool spaces_minor = space_files.size() <= under_files.size();
+  if (!space_items.empty() && !under_items.empty()) {
+    bool spaces_minor = space_items.size() <= under_items.size();
+    std::vector<std::string> files;
+    for (uint32_t i : spaces_minor ? space_items : under_items) files.push_back(corpus.items[i].caption);
     add("mixed-underscores", LintSeverity::kWarning,
-        "tags are written with spaces in " + plural(space_files.size(), "caption", "captions") + " and with underscores in " +
-            plural(under_files.size(), "caption", "captions") + " (\"long hair\" and \"long_hair\" are different text to "
+        "tags are written with spaces in " + plural(space_items.size(), "caption", "captions") + " and with underscores in " +
+            plural(under_items.size(), "caption", "captions") + " (\"long hair\" and \"long_hair\" are different text to "
             "the trainer); files listed use the less common style",
-        spaces_minor ? space_files : under_files);
+        std::move(files));
   }
   // .txt vs .caption.
   size_t with_caption = corpus.items.size() - missing.size();
@@ -341,9 +340,20 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
         small);
   // Duplicates: only files whose byte size collides are read, in parallel, once each. Files up to
   // 64 KiB are compared by their whole content, larger ones by SHA-256.
+  // The hash of each image's first block (from load_corpus) rules out most of them unread: a file whose
+  // hash no other file of its size shares cannot be a duplicate.
   std::vector<const CorpusItem*> candidates;
-  for (auto& [size, group] : by_size)
-    if (group.size() >= 2) candidates.insert(candidates.end(), group.begin(), group.end());
+  std::vector<uint64_t> hashes;
+  for (auto& [size, group] : by_size) {
+    if (group.size() < 2) continue;
+    hashes.clear();
+    for (const CorpusItem* it : group) hashes.push_back(it->head_hash);
+    std::sort(hashes.begin(), hashes.end());
+    for (const CorpusItem* it : group) {
+      auto [lo, hi] = std::equal_range(hashes.begin(), hashes.end(), it->head_hash);
+      if (it->head_hash == 0 || hi - lo >= 2) candidates.push_back(it);
+    }
+  }
   std::vector<std::string> keys(candidates.size());
   std::vector<char> readable(candidates.size(), 0);
   const int root_fd = candidates.empty() ? -1 : ::open(corpus.root.empty() ? "." : corpus.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -1,32 +1,20 @@
 // tagmetry lint DIR [--trigger T] [--resolution N] [--config dataset_config.toml] [--json]: problems that
 // spoil a LoRA training run, with severity and the files concerned. Exit 1 when any finding is an error.
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <memory>
 
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "lint_cli.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset_stats.h"
 #include "tagmetry/lint.h"
 #include "tagmetry/tag_database.h"
 
 namespace tagmetry::cli {
-namespace {
-
-struct LintCliParams {
-  std::string trigger;
-  int resolution = 512;
-  std::string config;
-  bool json = false;
-  bool recursive = false;
-  std::string caption_extension = ".txt";
-  int max_tokens = 75;
-  std::string tags_db;
-  bool no_tags_db = false;
-  int threads = 0;
-};
 
 const OptionSet<LintCliParams>& lint_cli_options() {
   static const OptionSet<LintCliParams> set = [] {
@@ -46,6 +34,42 @@ const OptionSet<LintCliParams>& lint_cli_options() {
   return set;
 }
 
+const OptionSet<LintCliParams>& lint_rule_cli_options() {
+  static const OptionSet<LintCliParams> set = [] {
+    OptionSet<LintCliParams> s;
+    s.group("Lint (with --lint)");
+    for (const char* name : {"trigger", "resolution", "config", "max-tokens"}) {
+      const auto* o = lint_cli_options().find(name);
+      s.add(o->info.name, o->field, o->info.help, o->info.choices, o->info.env);
+    }
+    return s;
+  }();
+  return set;
+}
+
+LintParams lint_params_from(const LintCliParams& p) {
+  LintParams lp;
+  lp.trigger = p.trigger;
+  lp.resolution = p.resolution;
+  lp.config = p.config;
+  lp.caption_extension = p.caption_extension;
+  lp.max_tokens = p.max_tokens;
+  return lp;
+}
+
+void print_lint_text(const std::vector<LintFinding>& findings, size_t images) {
+  size_t counts[3] = {0, 0, 0};
+  for (auto& f : findings) {
+    ++counts[int(f.severity)];
+    std::printf("%-7s %-20s %s\n", lint_severity_name(f.severity), f.rule.c_str(), f.message.c_str());
+    for (size_t i = 0; i < f.files.size() && i < 5; ++i) std::printf("          %s\n", f.files[i].c_str());
+    if (f.files.size() > 5) std::printf("          … and %zu more\n", f.files.size() - 5);
+  }
+  std::printf("%zu errors, %zu warnings, %zu notes in %zu images\n", counts[0], counts[1], counts[2], images);
+}
+
+namespace {
+
 RunFunction setup_lint(CLI::App& sub) {
   auto dir = std::make_shared<std::string>();
   sub.add_option("DIR", *dir, "Dataset folder (images with caption files beside them)")->required();
@@ -55,41 +79,34 @@ RunFunction setup_lint(CLI::App& sub) {
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
     auto tok = ClipTokenizer::load_default();
     if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
-    std::unique_ptr<TagDatabase> db;
-    if (!p.no_tags_db) {
-      auto loaded = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
-      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
-      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
-      else print_warning("tag list not loaded (" + loaded.status().message() + "); unknown-tag rule skipped");
-    }
+    // The tag list loads while the folder is read (it is needed only by the rules).
+    std::future<Result<TagDatabase>> db_loading;
+    if (!p.no_tags_db)
+      db_loading = std::async(std::launch::async, [tags_db = p.tags_db] {
+        return tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(tags_db);
+      });
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
     co.threads = p.threads;
     auto corpus = load_corpus(*dir, co, &*tok);
-    if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
-    LintParams lp;
-    lp.trigger = p.trigger;
-    lp.resolution = p.resolution;
-    lp.config = p.config;
-    lp.caption_extension = p.caption_extension;
-    lp.max_tokens = p.max_tokens;
-    auto findings = lint_dataset(*corpus, lp, &*tok, db.get());
-    if (!findings.ok()) return print_error(findings.status()), kExitUsage;
-    if (p.json) {
-      std::cout << lint_to_json(*findings) << "\n";
-    } else {
-      size_t counts[3] = {0, 0, 0};
-      for (auto& f : *findings) {
-        ++counts[int(f.severity)];
-        std::printf("%-7s %-20s %s\n", lint_severity_name(f.severity), f.rule.c_str(), f.message.c_str());
-        for (size_t i = 0; i < f.files.size() && i < 5; ++i) std::printf("          %s\n", f.files[i].c_str());
-        if (f.files.size() > 5) std::printf("          … and %zu more\n", f.files.size() - 5);
-      }
-      std::printf("%zu errors, %zu warnings, %zu notes in %zu images\n", counts[0], counts[1], counts[2],
-                  corpus->items.size());
+    std::unique_ptr<TagDatabase> db;
+    if (db_loading.valid()) {
+      auto loaded = db_loading.get();
+      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
+      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
+      else print_warning("tag list not loaded (" + loaded.status().message() + "); unknown-tag rule skipped");
     }
-    return lint_has_errors(*findings) ? kExitSomeFailed : kExitOk;
+    if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
+    auto findings = lint_dataset(*corpus, lint_params_from(p), &*tok, db.get());
+    if (!findings.ok()) return print_error(findings.status()), kExitUsage;
+    if (p.json) std::cout << lint_to_json(*findings) << "\n";
+    else print_lint_text(*findings, corpus->items.size());
+    const int code = lint_has_errors(*findings) ? kExitSomeFailed : kExitOk;
+    keep_until_exit(std::move(corpus).value());
+    keep_until_exit(std::move(db));
+    keep_until_exit(std::move(tok).value());
+    return code;
   };
 }
 

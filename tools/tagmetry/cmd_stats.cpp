@@ -1,15 +1,20 @@
-// tagmetry stats DIR [--json] [--html report.html]: tag frequencies (per category), co-occurrence with
-// lift, near-constant tags, tags and CLIP tokens per caption, ratings, rare tags, image sizes.
+// tagmetry stats DIR [--json] [--html report.html] [--lint …]: tag frequencies (per category),
+// co-occurrence with lift, near-constant tags, tags and CLIP tokens per caption, ratings, rare tags,
+// image sizes; with --lint, also `tagmetry lint`'s findings from the same reading of the folder.
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "lint_cli.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset_stats.h"
 #include "tagmetry/files.h"
+#include "tagmetry/lint.h"
 #include "tagmetry/tag_database.h"
 
 namespace tagmetry::cli {
@@ -28,6 +33,7 @@ struct StatsCliParams {
   bool no_tags_db = false;
   bool no_image_sizes = false;
   int threads = 0;
+  bool lint = false;
 };
 
 const OptionSet<StatsCliParams>& stats_cli_options() {
@@ -45,27 +51,74 @@ const OptionSet<StatsCliParams>& stats_cli_options() {
         .add("tags-db", &StatsCliParams::tags_db, "Tag list (tagcomplete CSV) for categories; default: shipped list")
         .add("no-tags-db", &StatsCliParams::no_tags_db, "Do not load a tag list (categories 'unknown')")
         .add("no-image-sizes", &StatsCliParams::no_image_sizes, "Skip reading image headers")
-        .add("threads", &StatsCliParams::threads, "Reader threads (0: one per core)");
+        .add("threads", &StatsCliParams::threads, "Reader threads (0: one per core)")
+        .add("lint", &StatsCliParams::lint,
+             "Also run `tagmetry lint` on the same reading of the folder: its output follows (with --json one "
+             "object {\"stats\": …, \"lint\": …}); exit 1 when a finding is an error");
     return s;
   }();
   return set;
+}
+
+// The stats summary printed without --json.
+void print_stats_text(const DatasetStats& st, const StatsParams& sp, const StatsCliParams& p) {
+  std::printf("%zu images, %zu captions (%zu empty), %zu orphan captions\n", st.images, st.captions,
+              st.empty_captions, st.orphan_captions);
+  std::printf("%zu distinct tags, %zu uses; tags per caption: mean %.1f, median %.1f, max %zu\n", st.unique_tags,
+              st.tag_occurrences, st.tags_per_caption.mean, st.tags_per_caption.median, st.tags_per_caption.max);
+  std::printf("CLIP tokens per caption: mean %.1f, max %zu; over 75: %zu (%.1f%%)\n", st.tokens_per_caption.mean,
+              st.tokens_per_caption.max, st.over_75_tokens, 100.0 * st.over_75_share);
+  std::printf("\ntop tags:\n");
+  for (size_t i = 0; i < st.tags.size() && i < size_t(std::max(0, p.top)); ++i)
+    std::printf("  %6zu  %5.1f%%  %-10s %s\n", st.tags[i].count,
+                st.captions ? 100.0 * double(st.tags[i].count) / double(st.captions) : 0.0,
+                st.tags[i].category.c_str(), st.tags[i].tag.c_str());
+  if (!st.near_constant.empty()) {
+    std::printf("\nnear-constant tags (in >= %.0f%% of captions; the trigger will absorb them):\n",
+                100.0 * sp.near_constant_share);
+    for (auto& t : st.near_constant) std::printf("  %s (%zu)\n", t.tag.c_str(), t.count);
+  }
+  std::printf("\ntop pairs (count, lift):\n");
+  for (auto& pr : st.top_pairs) std::printf("  %6zu  %5.2f  %s + %s\n", pr.count, pr.lift, pr.a.c_str(), pr.b.c_str());
+  std::printf("\nratings:");
+  for (auto& r : st.ratings) std::printf(" %s %zu", r.label.c_str(), r.count);
+  std::printf("\nrare tags (one caption): %zu\n", st.rare_tag_count);
+  std::printf("image short side: min %zu, median %.0f, max %zu\n", st.short_side.min, st.short_side.median,
+              st.short_side.max);
+  if (!p.html.empty()) std::printf("report: %s\n", p.html.c_str());
+}
+
+// `json` pretty-printed one level deeper (as the value of a key at the top of an object). Raw newlines
+// occur only between tokens in JSON text (inside strings they are escaped).
+std::string indent_json(const std::string& json) {
+  std::string out;
+  out.reserve(json.size() + json.size() / 8);
+  for (char c : json) {
+    out += c;
+    if (c == '\n') out += "  ";
+  }
+  return out;
 }
 
 RunFunction setup_stats(CLI::App& sub) {
   auto dir = std::make_shared<std::string>();
   sub.add_option("DIR", *dir, "Dataset folder (images with caption files beside them)")->required();
   auto bound = std::make_shared<BoundOptions<StatsCliParams>>(sub, stats_cli_options());
-  return [dir, bound]() {
+  auto lint_bound = std::make_shared<BoundOptions<LintCliParams>>(sub, lint_rule_cli_options());
+  return [dir, bound, lint_bound]() {
     StatsCliParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
+    LintCliParams lp;
+    if (Status s = lint_bound->apply(lp); !s.ok()) return print_error(s), kExitUsage;
+    lp.caption_extension = p.caption_extension;
     auto tok = ClipTokenizer::load_default();
     if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
-    std::unique_ptr<TagDatabase> db;
-    if (!p.no_tags_db) {
-      auto loaded = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
-      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
-      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
-    }
+    // The tag list loads while the folder is read (it is needed only for the figures).
+    std::future<Result<TagDatabase>> db_loading;
+    if (!p.no_tags_db)
+      db_loading = std::async(std::launch::async, [tags_db = p.tags_db] {
+        return tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(tags_db);
+      });
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
@@ -73,44 +126,46 @@ RunFunction setup_stats(CLI::App& sub) {
     co.read_image_sizes = !p.no_image_sizes;
     co.threads = p.threads;
     auto corpus = load_corpus(*dir, co, &*tok);
+    std::unique_ptr<TagDatabase> db;
+    if (db_loading.valid()) {
+      auto loaded = db_loading.get();
+      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
+      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
+      else if (p.lint) print_warning("tag list not loaded (" + loaded.status().message() + "); unknown-tag rule skipped");
+    }
     if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
     StatsParams sp;
     sp.near_constant_share = p.near_constant_share;
     sp.top_pairs = size_t(std::max(0, p.top_pairs));
+    sp.threads = p.threads;
+    // With --lint, the rules run beside the figures.
+    Result<std::vector<LintFinding>> findings = std::vector<LintFinding>{};
+    std::thread linting;
+    if (p.lint) linting = std::thread([&] { findings = lint_dataset(*corpus, lint_params_from(lp), &*tok, db.get()); });
     DatasetStats st = compute_stats(*corpus, sp, db.get());
+    if (linting.joinable()) linting.join();
+    if (!findings.ok()) return print_error(findings.status()), kExitUsage;
     if (!p.html.empty()) {
       std::string title = "Dataset report: " + std::filesystem::path(*dir).lexically_normal().filename().string();
       if (Status s = write_file_atomic(p.html, stats_to_html(st, title)); !s.ok()) return print_error(s), kExitSomeFailed;
     }
-    if (p.json) {
+    if (p.json && p.lint) {
+      std::cout << "{\n  \"stats\": " << indent_json(stats_to_json(st)) << ",\n  \"lint\": "
+                << indent_json(lint_to_json(*findings)) << "\n}\n";
+    } else if (p.json) {
       std::cout << stats_to_json(st) << "\n";
-      return kExitOk;
+    } else {
+      print_stats_text(st, sp, p);
+      if (p.lint) {
+        std::printf("\n");
+        print_lint_text(*findings, corpus->items.size());
+      }
     }
-    std::printf("%zu images, %zu captions (%zu empty), %zu orphan captions\n", st.images, st.captions,
-                st.empty_captions, st.orphan_captions);
-    std::printf("%zu distinct tags, %zu uses; tags per caption: mean %.1f, median %.1f, max %zu\n", st.unique_tags,
-                st.tag_occurrences, st.tags_per_caption.mean, st.tags_per_caption.median, st.tags_per_caption.max);
-    std::printf("CLIP tokens per caption: mean %.1f, max %zu; over 75: %zu (%.1f%%)\n", st.tokens_per_caption.mean,
-                st.tokens_per_caption.max, st.over_75_tokens, 100.0 * st.over_75_share);
-    std::printf("\ntop tags:\n");
-    for (size_t i = 0; i < st.tags.size() && i < size_t(std::max(0, p.top)); ++i)
-      std::printf("  %6zu  %5.1f%%  %-10s %s\n", st.tags[i].count,
-                  st.captions ? 100.0 * double(st.tags[i].count) / double(st.captions) : 0.0,
-                  st.tags[i].category.c_str(), st.tags[i].tag.c_str());
-    if (!st.near_constant.empty()) {
-      std::printf("\nnear-constant tags (in >= %.0f%% of captions; the trigger will absorb them):\n",
-                  100.0 * sp.near_constant_share);
-      for (auto& t : st.near_constant) std::printf("  %s (%zu)\n", t.tag.c_str(), t.count);
-    }
-    std::printf("\ntop pairs (count, lift):\n");
-    for (auto& pr : st.top_pairs) std::printf("  %6zu  %5.2f  %s + %s\n", pr.count, pr.lift, pr.a.c_str(), pr.b.c_str());
-    std::printf("\nratings:");
-    for (auto& r : st.ratings) std::printf(" %s %zu", r.label.c_str(), r.count);
-    std::printf("\nrare tags (one caption): %zu\n", st.rare_tag_count);
-    std::printf("image short side: min %zu, median %.0f, max %zu\n", st.short_side.min, st.short_side.median,
-                st.short_side.max);
-    if (!p.html.empty()) std::printf("report: %s\n", p.html.c_str());
-    return kExitOk;
+    const int code = p.lint && lint_has_errors(*findings) ? kExitSomeFailed : kExitOk;
+    keep_until_exit(std::move(corpus).value());
+    keep_until_exit(std::move(db));
+    keep_until_exit(std::move(tok).value());
+    return code;
   };
 }
 
