@@ -50,9 +50,9 @@ fs::path exe_dir() {
 
 fs::path find_web_root(const ServeParams& params) {
   std::vector<fs::path> candidates;
-  if (!params.web_root.empty()) return params.web_root;  // explicit: used even when empty (a clear 404 page)
-  if (const char* env = std::getenv("TAGMETRY_WEB_DIR"); env && *env) candidates.emplace_back(env);
-  fs::path exe = exe_dir();
+  if (!params.web_root.empty()) candidates.emplace_back(params.web_root);  // explicit: only this one
+  else if (const char* env = std::getenv("TAGMETRY_WEB_DIR"); env && *env) candidates.emplace_back(env);
+  fs::path exe = params.web_root.empty() ? exe_dir() : fs::path();
   if (!exe.empty()) {
     candidates.push_back(exe.parent_path() / "share" / "tagmetry" / "web");
     candidates.push_back(exe / "web");

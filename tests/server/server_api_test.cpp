@@ -416,6 +416,34 @@ TEST_F(ServerApiTest, SymlinksLeadingOutOfTheDatasetAreNotServed) {
   }
 }
 
+TEST(ServerStatic, ServesTheFrontEndFolderOnly) {
+  TempDir tmp;
+  fs::create_directories(tmp / "set");
+  fs::create_directories(tmp / "web" / "assets");
+  write_all(tmp / "web" / "index.html", "<!doctype html><title>app</title>");
+  write_all(tmp / "web" / "assets" / "app-1234.js", "console.log(1)");
+  write_all(tmp / "secret.txt", "secret");
+  fs::create_symlink(tmp / "secret.txt", tmp / "web" / "link.txt");
+  ServeParams p;
+  p.web_root = (tmp / "web").string();
+  RunningServer srv(tmp / "set", p);
+  auto index = srv.client().Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->body, "<!doctype html><title>app</title>");
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  auto js = srv.client().Get("/assets/app-1234.js");
+  EXPECT_EQ(js->body, "console.log(1)");
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(js->get_header_value("Cache-Control").find("immutable"), std::string::npos);
+  auto route = srv.client().Get("/stats");  // a client-side route
+  EXPECT_EQ(route->body, index->body);
+  auto link = srv.client().Get("/link.txt");
+  EXPECT_EQ(link->status, 403);
+  EXPECT_EQ(link->body.find("secret"), std::string::npos);
+  auto up = srv.client().Get("/%2e%2e/secret.txt");
+  EXPECT_EQ(up->status, 403);
+}
+
 TEST(ServerCreate, ErrorsForAMissingFolder) {
   auto s = Server::create("/nonexistent/folder", ServeParams{});
   ASSERT_FALSE(s.ok());

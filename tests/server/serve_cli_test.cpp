@@ -1,0 +1,106 @@
+// `tagmetry serve` as a user starts it: prints the URL, answers, stops cleanly on SIGTERM / Ctrl-C;
+// warns when bound to a non-loopback address; a missing folder is a usage error.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <regex>
+#include <thread>
+
+#include "test_support.h"
+
+namespace tagmetry::testing {
+namespace {
+namespace fs = std::filesystem;
+
+struct Child {
+  pid_t pid = -1;
+  fs::path out, err;
+};
+
+Child spawn_serve(const std::vector<std::string>& args, const fs::path& logs) {
+  Child c;
+  c.out = logs / "out.txt";
+  c.err = logs / "err.txt";
+  c.pid = fork();
+  if (c.pid == 0) {
+    freopen(c.out.c_str(), "w", stdout);
+    freopen(c.err.c_str(), "w", stderr);
+    std::vector<char*> argv;
+    std::string bin = TAGMETRY_CLI;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return c;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+int wait_for_port(const fs::path& out) {
+  std::regex re(R"(http://127\.0\.0\.1:(\d+)/)");
+  for (int i = 0; i < 300; ++i) {
+    std::smatch m;
+    std::string text = read_all(out);
+    if (std::regex_search(text, m, re)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+TEST(ServeCli, ServesAndStopsCleanlyOnSignals) {
+  TempDir tmp;
+  fs::create_directories(tmp / "set");
+  write_all(tmp / "set" / "a.txt", "1girl");
+  write_all(tmp / "set" / "a.png", "not really a png");
+  for (int sig : {SIGTERM, SIGINT}) {
+    fs::path logs = tmp / ("logs" + std::to_string(sig));
+    fs::create_directories(logs);
+    Child c = spawn_serve({"serve", (tmp / "set").string(), "--port", "0", "--web-root", (tmp / "none").string()}, logs);
+    int port = wait_for_port(c.out);
+    ASSERT_GT(port, 0) << read_all(c.out) << read_all(c.err);
+    httplib::Client client("127.0.0.1", port);
+    auto r = client.Get("/api/images");
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->body.find("\"a.png\""), std::string::npos);
+    auto page = client.Get("/");
+    ASSERT_TRUE(page);
+    EXPECT_NE(page->body.find("web front end was not found"), std::string::npos);
+    kill(c.pid, sig);
+    EXPECT_EQ(wait_exit(c.pid), 0) << read_all(c.err);
+    EXPECT_NE(read_all(c.out).find("Stopped."), std::string::npos);
+    EXPECT_NE(read_all(c.err).find("front end was not found"), std::string::npos);
+  }
+}
+
+TEST(ServeCli, WarnsForNonLoopbackAddressesAndRejectsMissingFolders) {
+  TempDir tmp;
+  fs::create_directories(tmp / "set");
+  Child c = spawn_serve({"serve", (tmp / "set").string(), "--port", "0", "--host", "0.0.0.0"}, tmp.path());
+  ASSERT_GT(wait_for_port(c.out), 0) << read_all(c.err);
+  kill(c.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(c.pid), 0);
+  EXPECT_NE(read_all(c.err).find("warning: listening on 0.0.0.0"), std::string::npos) << read_all(c.err);
+
+  auto missing = run_cli({"serve", (tmp / "nope").string()});
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace tagmetry::testing
