@@ -123,6 +123,8 @@ if (webRoot) serveArgs.push('--web-root', webRoot);
 const server = spawn(cli, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
 server.stderr.on('data', (d) => (serverLog += d));
+let serverExit = null;
+server.on('exit', (code, signal) => (serverExit = signal ? `killed by ${signal}` : `exit code ${code}`));
 const base = await new Promise((resolve, reject) => {
   let out = '';
   const timer = setTimeout(() => reject(new Error('server did not start in 30 s:\n' + out + serverLog)), 30000);
@@ -333,9 +335,19 @@ try {
     await editor.getByLabel('General threshold').waitFor();
     await until(async () => (await editor.locator('.prob').count()) > 0, 'probabilities beside the chips');
     await editor.getByLabel('General threshold').fill('0.95');
-    await until(async () => !(await editor.getByLabel('Derived caption').textContent()).includes('tag_b'), 'derived caption without tag_b at 0.95');
+    // The derived caption lists the tags kept (tags it would drop follow, struck through, class "removed").
+    const derived = async () => (await editor.getByLabel('Derived caption').locator('span:not(.removed)').allTextContents()).join(', ');
+    await until(async () => (await derived()) === 'red_theme, red_in_last_channel, hatsune_miku_(vocaloid)', 'derived caption at 0.95');
+    expectEq((await editor.getByLabel('Derived caption').locator('span.removed').allTextContents()).join(', '),
+      'tag_a, range_0_255, ^_^, long_hair, tag_b', 'tags dropped at 0.95');
     await editor.getByLabel('General threshold').fill('0.35');
-    await until(async () => (await editor.getByLabel('Derived caption').textContent()).includes('tag_b'), 'tag_b back at 0.35');
+    await until(async () => (await derived()) === expectedJob['red_sample.png'].trim(), 'derived caption at 0.35 = the job caption');
+    await editor.getByLabel('General threshold').fill('0.75');
+    await until(async () => (await derived()).endsWith('^_^'), 'derived caption at 0.75');
+    await editor.getByRole('button', { name: 'Apply derived caption' }).click();
+    await editor.getByRole('button', { name: 'Save caption' }).click();
+    await until(() => caption('red_sample.png') === 'red_theme, red_in_last_channel, hatsune_miku_(vocaloid), tag_a, range_0_255, ^_^',
+      'the derived caption saved');
     await shot('editor-scores');
     await page.keyboard.press('Escape');
   });
@@ -385,6 +397,7 @@ try {
 
 console.log(results.join('\n'));
 if (failures) {
+  if (serverExit) console.log(`the server stopped during the test (${serverExit})`);
   if (serverLog) console.log('--- server stderr ---\n' + serverLog.slice(-4000));
   console.log(`${failures} check(s) failed`);
   process.exit(1);

@@ -24,6 +24,7 @@ export async function refreshHistory() {
 
 interface UndoResponse {
   operation: number;
+  command?: string;
   reverted: number[];
   changed: number[];
 }
@@ -33,7 +34,8 @@ export async function undoRedo(which: 'undo' | 'redo') {
   try {
     const r = await post<UndoResponse>('/api/' + which);
     const n = r.reverted?.length ?? 0;
-    toast(`${which === 'undo' ? 'Undid' : 'Redid'} operation ${r.operation} (${n} file${n === 1 ? '' : 's'})`);
+    const what = r.command ? `${r.command} (#${r.operation})` : `operation #${r.operation}`;
+    toast(`${which === 'undo' ? 'Undid' : 'Redid'} ${what}: ${n} file${n === 1 ? '' : 's'}`);
     afterChange();
   } catch (e) {
     if (e instanceof ApiError && e.status === 409) {

@@ -57,7 +57,7 @@ export function JobDialog() {
     src.addEventListener('item', (e) => {
       const it = JSON.parse((e as MessageEvent).data);
       if (typeof it.caption === 'string') {
-        gallery.patch(it.id, { caption: it.caption, version: it.version, has_caption: true });
+        gallery.patch(it.id, { caption: it.caption, version: it.version, has_caption: true, ...(it.tags ? { tags: it.tags } : {}) });
       }
       setRecent((r) => [{ id: it.id, path: it.path, outcome: it.outcome }, ...r].slice(0, 6));
     });
@@ -109,7 +109,8 @@ export function JobDialog() {
     if (job === null) return;
     try {
       const r = await post<{ state: string }>(`/api/jobs/${job}/cancel`);
-      setJobState(r.state ?? 'cancelling');
+      // The answer carries the state at that moment (still running while the current batch ends).
+      setJobState(['done', 'failed', 'cancelled'].includes(r.state) ? r.state : 'cancelling');
     } catch (e) {
       setErr(errorText(e));
     }
