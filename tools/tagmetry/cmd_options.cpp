@@ -10,6 +10,7 @@
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/prepare.h"
 #include "tagmetry/retag.h"
+#include "tagmetry/server.h"
 #include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry::cli {
@@ -20,6 +21,7 @@ const std::map<std::string, std::function<std::string()>>& tables() {
       {"tag", [] { return tag_options().markdown(); }},
       {"retag", [] { return retag_options().markdown(); }},
       {"prepare", [] { return prepare_options().markdown(); }},
+      {"serve", [] { return serve_options().markdown(); }},
       {"simulate", [] { return kohya_caption_options().markdown(); }},
       {"export", [] { return kohya_export_options().markdown(); }},
   };
