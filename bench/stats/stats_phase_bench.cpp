@@ -37,8 +37,10 @@ int main(int argc, char** argv) {
   if (argc < 2) return std::fprintf(stderr, "usage: stats_phase_bench DIR [--trigger T]\n"), 2;
   std::string dir = argv[1];
   std::string trigger = argc > 3 ? argv[3] : "zkw";
-  auto tok = ClipTokenizer::load_default();
-  auto db = TagDatabase::load_default();
+  Result<ClipTokenizer> tok = ClipTokenizer::load_default();
+  Result<TagDatabase> db = TagDatabase{};
+  { Phase p("ClipTokenizer::load_default"); tok = ClipTokenizer::load_default(); }
+  { Phase p("TagDatabase::load_default"); db = TagDatabase::load_default(); }
   if (!tok.ok() || !db.ok()) return std::fprintf(stderr, "cannot load tokenizer or tag list\n"), 1;
   { Phase p("scan_dataset"); auto ds = scan_dataset(dir); }
   CorpusOptions co;

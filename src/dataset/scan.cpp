@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -116,11 +117,10 @@ void pair_folder(const FolderEntries& f, uint32_t folder, const fs::path& root, 
       ListedImage im;
       im.folder = folder;
       im.name = std::string(name);
-      std::string full = f.prefix + im.name;
       // relative_generic()'s answer from the names alone (the entry is root / … / name); a symbolic
       // link keeps the resolving relative_generic(), which a lexical answer would not match.
-      if (e.symlink || !lexical || full.size() <= root_prefix.size())
-        im.relpath = relative_generic(fs::path(full), root);
+      if (e.symlink || !lexical)
+        im.relpath = relative_generic(fs::path(f.prefix + im.name), root);
       else
         im.relpath = relprefix + im.name;
       image_stems.insert(name.substr(0, name.size() - ext_len));
@@ -221,8 +221,17 @@ Result<DatasetListing> list_dataset(const fs::path& root, const ScanOptions& opt
     out.folders.push_back(folders[i].prefix);
     pair_folder(folders[i], i, root, root_prefix, options, other_ext, out);
   }
-  std::sort(out.images.begin(), out.images.end(),
-            [](const ListedImage& a, const ListedImage& b) { return natural_less(a.relpath, b.relpath); });
+  // Natural order; large listings sort in two halves on two threads, then merge.
+  auto by_relpath = [](const ListedImage& a, const ListedImage& b) { return natural_less(a.relpath, b.relpath); };
+  if (out.images.size() >= 8192 && std::thread::hardware_concurrency() > 1) {
+    auto mid = out.images.begin() + long(out.images.size() / 2);
+    std::thread first([&] { std::sort(out.images.begin(), mid, by_relpath); });
+    std::sort(mid, out.images.end(), by_relpath);
+    first.join();
+    std::inplace_merge(out.images.begin(), mid, out.images.end(), by_relpath);
+  } else {
+    std::sort(out.images.begin(), out.images.end(), by_relpath);
+  }
   std::sort(out.orphan_captions.begin(), out.orphan_captions.end(),
             [](const std::string& a, const std::string& b) { return natural_less(a, b); });
   return out;

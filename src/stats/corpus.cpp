@@ -142,9 +142,11 @@ bool fast_size(const HeaderReader& r, int& w, int& h) {
 }
 
 // Width and height from an open image: the header, else libvips' probe.
-Status size_from_header(const HeaderReader& r, const fs::path& path, int& width, int& height) {
+// `path` is built only when the probe needs it.
+template <class PathFn>
+Status size_from_header(const HeaderReader& r, PathFn&& path, int& width, int& height) {
   if (fast_size(r, width, height) && width > 0 && height > 0) return {};
-  auto info = probe_image(path);
+  auto info = probe_image(path());
   if (!info.ok()) return info.status();
   width = info->width, height = info->height;
   return {};
@@ -338,7 +340,7 @@ Status read_image_size(const fs::path& path, int& width, int& height) {
   Status s;
   {
     HeaderReader r(fd);
-    s = size_from_header(r, path, width, height);
+    s = size_from_header(r, [&] { return path; }, width, height);
   }
   ::close(fd);
   return s;
@@ -362,8 +364,15 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
   for (auto& o : ds.orphan_captions) corpus.orphan_captions.push_back(relative_generic(fs::path(o), root));
   corpus.items.resize(ds.images.size());
   std::vector<FolderFd> folders(ds.folders.size());
-  for (size_t f = 0; f < ds.folders.size(); ++f)
-    folders[f].fd = ::open(ds.folders[f].c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  // Each folder's path relative to root ("sub/"), where lexical_relpath() gives it for its files.
+  std::vector<std::string> folder_rel(ds.folders.size());
+  std::vector<char> folder_relative(ds.folders.size(), 0);
+  for (size_t f = 0; f < ds.folders.size(); ++f) {
+    const std::string& p = ds.folders[f];
+    folders[f].fd = ::open(p.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (!prefix.empty() && p.size() >= prefix.size() && p.compare(0, prefix.size(), prefix) == 0)
+      folder_rel[f] = p.substr(prefix.size()), folder_relative[f] = 1;
+  }
 
   unsigned n = options.threads > 0 ? unsigned(options.threads) : std::max(1u, std::thread::hardware_concurrency());
   n = std::min<unsigned>(n, 16);
@@ -384,16 +393,20 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
         reader_of[i] = uint8_t(worker);
         const int dir = folders[d.folder].fd;
         const std::string& folder = ds.folders[d.folder];
-        c.image = d.relpath;
+        c.image = std::move(ds.images[i].relpath);
         c.has_caption = d.has_caption;
         if (d.has_caption) {
           // Opened without following a link: a link's relative path is relative_generic's (resolved).
           const bool by_name = dir >= 0 && !d.caption_name.empty();
           int fd = by_name ? ::openat(dir, d.caption_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
-          const std::string caption_path = by_name ? folder + d.caption_name
-                                                   : caption_path_for(fs::path(folder + d.name), options.caption_extension).native();
-          c.caption = fd >= 0 ? lexical_relpath(caption_path) : relative_generic(fs::path(caption_path), root);
-          if (fd < 0) fd = ::open(caption_path.c_str(), O_RDONLY | O_CLOEXEC);
+          auto caption_path = [&] {
+            return by_name ? folder + d.caption_name
+                           : caption_path_for(fs::path(folder + d.name), options.caption_extension).native();
+          };
+          if (fd >= 0 && folder_relative[d.folder]) c.caption = folder_rel[d.folder] + d.caption_name;
+          else if (fd >= 0) c.caption = lexical_relpath(caption_path());
+          else c.caption = relative_generic(fs::path(caption_path()), root);
+          if (fd < 0) fd = ::open(caption_path().c_str(), O_RDONLY | O_CLOEXEC);
           std::string text;
           bool fast = fd >= 0 && stats_internal::read_all_and_close(fd, raw);
           std::string_view body = fast ? strip_utf8_bom(raw) : std::string_view();
@@ -402,7 +415,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
             if (body.find('\r') != std::string_view::npos) text = normalize_newlines(body), t = text;
             else t = body;
           } else {
-            auto read = read_text_file(fs::path(caption_path));  // the exact error text (or a late success)
+            auto read = read_text_file(fs::path(caption_path()));  // the exact error text (or a late success)
             if (read.ok()) text = std::move(read).value(), t = text;
             else c.caption_error = read.status().message();
           }
@@ -433,7 +446,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
           else if (r.ok && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) c.file_size = uint64_t(st.st_size), done = true;
           if (done) c.head_hash = head_hash(r);
           if (done && options.read_image_sizes) {
-            Status s = size_from_header(r, fs::path(folder + d.name), c.width, c.height);
+            Status s = size_from_header(r, [&] { return fs::path(folder + d.name); }, c.width, c.height);
             if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
           }
         }
