@@ -69,6 +69,10 @@ const DATASET = [
     caption: 'landscape, no_humans, mountain, sky, cloud, scenery, outdoors' },
   { name: 'sunset_hat.png', sky: [250, 150, 90], ground: [120, 70, 60], disc: [255, 220, 120],
     caption: '1girl, solo, long_hair, hat, sunset, outdoors, smile\nA girl in a straw hat watching the sunset.' },
+  { name: 'still_life.png', sky: [235, 225, 205], ground: [140, 95, 60], disc: [225, 70, 60],
+    caption: 'no_humans, still_life, food, fruit, apple, orange_(fruit), banana, grapes, bowl, basket, table, ' +
+      'tablecloth, vase, flower, rose, sunflower, indoors, window, curtains, sunlight, shadow, wooden_table, cup, ' +
+      'teacup, saucer, plate, knife, bread, cheese, wine_bottle, drinking_glass, candle, book, open_book, quill' },
   { name: 'red_sample.png', solid: [255, 0, 0] },
   { name: 'blue_sample.png', solid: [0, 0, 255] },
 ];
@@ -189,11 +193,20 @@ async function until(fn, what, ms = 10000) {
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
 }
-async function shot(name) {
+async function shot(name, fullPage = false) {
   if (!shots) return;
   fs.mkdirSync(shots, { recursive: true });
   await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(shots, `serve-${name}.png`) });
+  // Pages that scroll inside <main> are captured whole by letting the document grow for the picture.
+  const style = await page.addStyleTag({
+    content: '.toasts{display:none!important}' + (fullPage ? 'html,body,#app,.app{height:auto!important}.page{overflow:visible!important}' : ''),
+  });
+  const file = path.join(shots, `serve-${name}.png`);
+  await page.screenshot({ path: file, fullPage });
+  await style.evaluate((el) => el.remove());
+  // 256 colours without dithering: flat UI pictures stay sharp at a third of the size.
+  spawnSync(python, ['-c', 'import sys\nfrom PIL import Image\nim = Image.open(sys.argv[1]).convert("RGB")\n' +
+    'im.quantize(256, dither=Image.Dither.NONE).save(sys.argv[1], optimize=True)', file]);
 }
 const cells = () => page.getByRole('gridcell');
 const cell = (name) => page.getByRole('gridcell', { name, exact: true });
@@ -344,11 +357,11 @@ try {
     await until(async () => (await derived()) === expectedJob['red_sample.png'].trim(), 'derived caption at 0.35 = the job caption');
     await editor.getByLabel('General threshold').fill('0.75');
     await until(async () => (await derived()).endsWith('^_^'), 'derived caption at 0.75');
+    await shot('editor-scores');
     await editor.getByRole('button', { name: 'Apply derived caption' }).click();
     await editor.getByRole('button', { name: 'Save caption' }).click();
     await until(() => caption('red_sample.png') === 'red_theme, red_in_last_channel, hatsune_miku_(vocaloid), tag_a, range_0_255, ^_^',
       'the derived caption saved');
-    await shot('editor-scores');
     await page.keyboard.press('Escape');
   });
 
@@ -358,18 +371,22 @@ try {
     await page.getByRole('img', { name: 'Tokens per caption' }).waitFor();
     await page.getByRole('img', { name: 'Tags per image' }).waitFor();
     await until(async () => (await page.getByText('Checking…').count()) === 0, 'lint');
-    await shot('stats');
+    await shot('stats', true);
   });
 
   await check('preview page: processed captions with token counts', async () => {
     await page.getByRole('link', { name: 'Preview' }).click();
-    await page.getByLabel('Image ids').fill('0, 7');
+    // Image ids are positions in the dataset's natural (name) order.
+    const names = DATASET.map((d) => d.name).sort();
+    await page.getByLabel('Image ids').fill(`${names.indexOf('beach_day.png')}, ${names.indexOf('still_life.png')}`);
     await page.getByRole('button', { name: 'Custom settings' }).click();
     await page.getByLabel('caption_tag_dropout_rate').fill('0.1');
     await page.getByRole('button', { name: 'Show preview' }).click();
     await page.getByLabel('Preview results').waitFor();
     await until(async () => (await page.locator('.pv-image').count()) === 2, 'two images previewed');
-    await shot('preview');
+    // The long caption passes 75 tokens: the cut is marked and the tags past it struck through.
+    await until(async () => (await page.locator('.pv-image').nth(1).locator('.cut-mark').count()) === 3, 'the 75-token cut in 3 epochs');
+    await shot('preview', true);
   });
 
   await check('Japanese → tags page', async () => {

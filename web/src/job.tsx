@@ -59,7 +59,7 @@ export function JobDialog() {
       if (typeof it.caption === 'string') {
         gallery.patch(it.id, { caption: it.caption, version: it.version, has_caption: true, ...(it.tags ? { tags: it.tags } : {}) });
       }
-      setRecent((r) => [{ id: it.id, path: it.path, outcome: it.outcome }, ...r].slice(0, 6));
+      if (it.outcome !== 'skipped') setRecent((r) => [{ id: it.id, path: it.path, outcome: it.outcome }, ...r].slice(0, 6));
     });
     src.addEventListener('end', (e) => {
       const d = JSON.parse((e as MessageEvent).data);
@@ -195,7 +195,7 @@ export function JobDialog() {
 }
 
 function JobReport({ report }: { report: any }) {
-  const entries = Object.entries(report).filter(([, v]) => typeof v === 'number' || typeof v === 'string');
+  const entries = Object.entries(report).filter(([, v]) => (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v));
   return (
     <dl class="report small">
       {entries.slice(0, 12).map(([k, v]) => (
