@@ -289,7 +289,10 @@ try {
     await editor.getByRole('button', { name: 'Remove tag cloud', exact: true }).click();
     const outside = '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, cloud, upper_body, from_script';
     fs.writeFileSync(path.join(ds, 'beach_day.txt'), outside);
-    await page.waitForTimeout(2500); // the server notices outside changes within ~2 s
+    // The server notices outside changes within ~2 s and the app polls every 2 s: the gallery follows,
+    // while the editor keeps the unsaved edit and warns.
+    await until(async () => (await cell('beach_day.png').textContent()).includes('from_script'), 'the outside change in the gallery', 8000);
+    await editor.getByText('This caption was changed elsewhere').waitFor();
     await editor.getByRole('button', { name: 'Save caption' }).click();
     await editor.getByLabel('Caption on disk').waitFor();
     expectEq(await editor.getByLabel('Caption on disk').inputValue(), outside, 'their version');
@@ -302,6 +305,53 @@ try {
     await until(() => caption('beach_day.png') === original, 'caption back to the original');
     await until(() => editor.getByRole('button', { name: 'Save caption' }).isDisabled(), 'save finished');
     await page.getByRole('button', { name: 'Close editor' }).click();
+  });
+
+  await check('editor: autocomplete, drag and keyboard reorder, trigger pinned first, raw text, revert', async () => {
+    await cell('classroom.png').click();
+    const editor = page.getByLabel('Tag editor');
+    const chips = async () => (await editor.locator('.chip-text').allTextContents()).map((t) => t.trim());
+    await until(async () => (await chips()).join(', ') === caption('classroom.png'), 'chips in caption order');
+    const add = editor.getByRole('combobox', { name: 'Add tag' });
+    await add.fill('long');
+    const option = editor.getByRole('option').filter({ hasText: 'long_hair' }).first();
+    await option.waitFor();
+    await option.click();
+    await until(async () => (await chips()).at(-1) === 'long_hair', 'long_hair added from the suggestions');
+    await editor.getByRole('button', { name: 'Edit tag long_hair', exact: true }).dragTo(editor.getByRole('button', { name: 'Edit tag solo', exact: true }));
+    await until(async () => (await chips()).slice(0, 3).join(', ') === '1girl, long_hair, solo', 'long_hair dragged before solo');
+    await editor.getByRole('button', { name: 'Edit tag 1girl', exact: true }).press('Alt+ArrowRight');
+    await until(async () => (await chips()).slice(0, 3).join(', ') === 'long_hair, 1girl, solo', '1girl moved right with Alt+→');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByLabel('Trigger tag').fill('school_uniform');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await until(async () => (await chips())[0] === 'school_uniform', 'the trigger pinned first');
+    await editor.getByLabel('Raw text').check();
+    expectEq(await editor.getByLabel('Caption text').inputValue(),
+      'school_uniform, long_hair, 1girl, solo, short_hair, red_eyes, indoors, sitting', 'raw text of the edited chips');
+    await editor.getByRole('button', { name: 'Revert' }).click();
+    await until(async () => (await chips()).join(', ') === 'school_uniform, 1girl, solo, short_hair, red_eyes, indoors, sitting', 'reverted (trigger still pinned)');
+    expectEq(caption('classroom.png'), '1girl, solo, short_hair, red_eyes, school_uniform, indoors, sitting', 'classroom.txt untouched');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByLabel('Trigger tag').fill('');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await cell('sunset_hat.png').click();
+    await editor.getByLabel('Raw text').check();
+    expectEq(await editor.getByLabel('Caption text').inputValue(), caption('sunset_hat.png'), 'raw text of a two-line caption');
+    await page.keyboard.press('Escape');
+  });
+
+  await check('tag sidebar: search anywhere in the tag and in Japanese, sort by name', async () => {
+    const names = async () => (await page.locator('.tag-list .tname').allTextContents()).map((t) => t.trim());
+    await page.getByLabel('Search tags').fill('hair');
+    await until(async () => (await names()).sort().join(' ') === 'black_hair blonde_hair long_hair short_hair', 'tags containing hair');
+    await page.getByRole('button', { name: 'Name', exact: true }).click();
+    await until(async () => (await names()).join(' ') === 'black_hair blonde_hair long_hair short_hair', 'sorted by name');
+    await page.getByLabel('Search tags').fill('髪');
+    // 黒髪 is black_hair's translation (a tag may also match through another of its translations).
+    await until(async () => (await names()).includes('black_hair') && !(await names()).includes('smile'), 'tags whose Japanese contains 髪');
+    await page.getByLabel('Search tags').fill('');
+    await page.getByRole('button', { name: 'Count', exact: true }).click();
   });
 
   await check('batch edit: add a tag first to the filtered images, then undo', async () => {
@@ -372,6 +422,10 @@ try {
     await page.getByRole('img', { name: 'Tags per image' }).waitFor();
     await until(async () => (await page.getByText('Checking…').count()) === 0, 'lint');
     await shot('stats', true);
+    // A lint finding links to its image: the gallery opens with the editor on it.
+    await page.getByRole('table', { name: 'Lint findings' }).getByRole('link', { name: 'still_life.txt' }).first().click();
+    await until(async () => (await page.getByLabel('Tag editor').locator('h2').textContent()) === 'still_life.png', 'editor opened from lint');
+    await page.keyboard.press('Escape');
   });
 
   await check('preview page: processed captions with token counts', async () => {
