@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "../../src/dataset/listing.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/dataset_stats.h"
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   { Phase p("ClipTokenizer::load_default"); tok = ClipTokenizer::load_default(); }
   { Phase p("TagDatabase::load_default"); db = TagDatabase::load_default(); }
   if (!tok.ok() || !db.ok()) return std::fprintf(stderr, "cannot load tokenizer or tag list\n"), 1;
+  { Phase p("list_dataset (internal)"); auto ds = dataset_internal::list_dataset(dir, {}, ".caption"); }
   { Phase p("scan_dataset"); auto ds = scan_dataset(dir); }
   CorpusOptions co;
   { Phase p("load_corpus (no tokenizer)"); auto c = load_corpus(dir, co, nullptr); }

@@ -5,7 +5,7 @@
 #include <system_error>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
+#include <cstring>
 
 #include "listing.h"
 #include "tagmetry/dataset.h"
@@ -84,6 +84,68 @@ struct FolderEntries {
   std::string_view name(const Entry& e) const { return std::string_view(names).substr(e.offset, e.length); }
 };
 
+// A set of names (views into a folder's listing): open addressing with a power-of-two table, the hash
+// kept beside each view. Much cheaper than a node-based set for the 100,000s of names of a big folder.
+class NameSet {
+ public:
+  void reserve(size_t n) {
+    size_t size = 16;
+    while (size < n * 2) size *= 2;
+    slots_.assign(size, Slot{});
+    count_ = 0;
+  }
+  void insert(std::string_view name) {
+    if ((count_ + 1) * 2 > slots_.size()) grow();
+    const uint64_t h = hash(name);
+    size_t k = find_slot(name, h);
+    if (slots_[k].data) return;
+    slots_[k] = Slot{h, name.data(), uint32_t(name.size())};
+    ++count_;
+  }
+  bool contains(std::string_view name) const {
+    if (count_ == 0) return false;
+    return slots_[find_slot(name, hash(name))].data != nullptr;
+  }
+  bool empty() const { return count_ == 0; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const char* data = nullptr;
+    uint32_t size = 0;
+  };
+  static uint64_t hash(std::string_view s) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
+    size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      h = (h ^ w) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+    for (; i < s.size(); ++i) h = (h ^ static_cast<unsigned char>(s[i])) * 0x100000001b3ull;
+    h ^= h >> 29;
+    return h * 0xc4ceb9fe1a85ec53ull;
+  }
+  size_t find_slot(std::string_view name, uint64_t h) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t k = size_t(h >> 20) & mask;; k = (k + 1) & mask) {
+      const Slot& s = slots_[k];
+      if (!s.data) return k;
+      if (s.hash == h && s.size == name.size() && std::memcmp(s.data, name.data(), name.size()) == 0) return k;
+    }
+  }
+  void grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(std::max<size_t>(16, old.size() * 2), Slot{});
+    for (const Slot& s : old)
+      if (s.data) slots_[find_slot(std::string_view(s.data, s.size), s.hash)] = s;
+  }
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
+};
+
 // The caption file name of an image: its extension replaced as path::replace_extension does.
 std::string caption_name_for(std::string_view name, size_t image_ext_length, std::string_view ext) {
   std::string out(name.substr(0, name.size() - image_ext_length));
@@ -99,7 +161,7 @@ void pair_folder(const FolderEntries& f, uint32_t folder, const fs::path& root, 
   const std::string cap_ext_lower = to_lower_ascii(cap_ext);
   // A caption extension with a separator points outside the image's folder: ask the file system.
   const bool listing_pairs = cap_ext.find('/') == std::string::npos;
-  std::unordered_set<std::string_view> caption_names, other_names, image_stems;
+  NameSet caption_names, other_names, image_stems;
   caption_names.reserve(f.entries.size() / 2 + 16);
   image_stems.reserve(f.entries.size() / 2 + 16);
   std::vector<std::string_view> captions;
@@ -134,21 +196,21 @@ void pair_folder(const FolderEntries& f, uint32_t folder, const fs::path& root, 
     ListedImage& im = out.images[i];
     std::error_code ec;
     if (listing_pairs) {
-      im.has_caption = caption_names.count(im.caption_name) > 0;
+      im.has_caption = caption_names.contains(im.caption_name);
     } else {
       im.has_caption = fs::is_regular_file(caption_path_for(fs::path(f.prefix + im.name), cap_ext), ec);
     }
     if (!other_names.empty()) {
       size_t ext_len = image_extension_length(im.name);
-      im.other_caption = other_names.count(caption_name_for(im.name, ext_len, other_ext)) > 0;
+      im.other_caption = other_names.contains(caption_name_for(im.name, ext_len, other_ext));
     }
   }
   for (std::string_view c : captions) {
     std::string_view stem = c.substr(0, c.size() - lower_extension(c).size());
     // "img001_jp.txt" style side files belong to "img001": not orphans.
     bool side_file = false;
-    if (auto us = stem.rfind('_'); us != std::string_view::npos) side_file = image_stems.count(stem.substr(0, us)) > 0;
-    if (!image_stems.count(stem) && !side_file) out.orphan_captions.push_back(f.prefix + std::string(c));
+    if (auto us = stem.rfind('_'); us != std::string_view::npos) side_file = image_stems.contains(stem.substr(0, us));
+    if (!image_stems.contains(stem) && !side_file) out.orphan_captions.push_back(f.prefix + std::string(c));
   }
 }
 

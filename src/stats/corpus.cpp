@@ -153,22 +153,34 @@ Status size_from_header(const HeaderReader& r, PathFn&& path, int& width, int& h
 }
 
 // parse_tags() (split on the separator, trim, drop empty pieces) without the intermediate vector.
-void split_tags(std::string_view line, std::string_view sep, std::vector<std::string>& out) {
+// Returns true when the separator is "," and the line is exactly its tags joined by ", " (no other
+// whitespace around them, no empty pieces): then its CLIP tokens are its tags' (see TagInterner).
+bool split_tags(std::string_view line, std::string_view sep, std::vector<std::string>& out) {
   out.clear();
   if (sep.empty()) {
     std::string_view t = trim(line);
     if (!t.empty()) out.emplace_back(t);
-    return;
+    return false;
   }
+  bool joined = sep == ",";
   out.reserve(std::count(line.begin(), line.end(), sep[0]) + 1);
-  for (size_t start = 0;;) {
+  for (size_t start = 0, expect = 0;;) {
     size_t pos = line.find(sep, start);
     std::string_view piece = line.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start);
     std::string_view t = trim(piece);
-    if (!t.empty()) out.emplace_back(t);
+    if (t.empty()) {
+      joined = false;
+    } else {
+      const size_t off = size_t(t.data() - line.data());
+      if (off != expect || off + t.size() != (pos == std::string_view::npos ? line.size() : pos)) joined = false;
+      out.emplace_back(t);
+    }
     if (pos == std::string_view::npos) break;
+    if (pos + 1 >= line.size() || line[pos + 1] != ' ') joined = false;
     start = pos + sep.size();
+    expect = pos + 2;
   }
+  return joined;
 }
 
 // ClipTokenizer::count() of ASCII tag lines, with a cache per whitespace-separated chunk. Exact: CLIP's
@@ -262,7 +274,8 @@ class TagInterner {
   TagInterner() : slots_(1u << 12) {}
   uint32_t intern(std::string_view tag) {
     uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : tag) h = (h ^ c) * 1099511628211ull;
+    unsigned char high = 0;
+    for (unsigned char c : tag) h = (h ^ c) * 1099511628211ull, high |= c;
     size_t mask = slots_.size() - 1;
     for (size_t k = size_t(h ^ (h >> 29)) & mask;; k = (k + 1) & mask) {
       Slot& s = slots_[k];
@@ -271,11 +284,26 @@ class TagInterner {
     }
     uint32_t id = uint32_t(names_.size());
     names_.emplace_back(tag);
+    tokens_.push_back({kUnknown, kUnknown, high < 0x80});
     if ((names_.size()) * 2 > slots_.size()) grow();
     place(h, id);
     return id;
   }
   std::vector<std::string>& names() { return names_; }
+
+  // The tag's ClipTokenizer::count() alone or followed by "," (cached); false for a tag that is not
+  // ASCII. A line of ASCII tags joined by ", " has the sum of its tags' counts (each but the last with
+  // its comma): CLIP's normalisation of ASCII text only collapses whitespace and lower-cases, and its
+  // pre-tokenizer never makes a piece across whitespace, so the count of a line is the sum of its
+  // whitespace-separated chunks', and each tag (with its comma) is a run of whole chunks.
+  bool tokens(uint32_t id, bool comma, const ClipTokenizer& tok, size_t& out) {
+    Tokens& t = tokens_[id];
+    if (!t.ascii) return false;
+    uint32_t& n = comma ? t.with_comma : t.alone;
+    if (n == kUnknown) n = uint32_t(comma ? tok.count(names_[id] + ",") : tok.count(names_[id]));
+    out = n;
+    return true;
+  }
 
  private:
   static constexpr uint32_t kEmpty = ~0u;
@@ -295,8 +323,14 @@ class TagInterner {
     for (const Slot& s : old)
       if (s.id != kEmpty) place(s.hash, s.id);
   }
+  static constexpr uint32_t kUnknown = ~0u;
+  struct Tokens {
+    uint32_t alone, with_comma;
+    bool ascii;
+  };
   std::vector<Slot> slots_;
   std::vector<std::string> names_;
+  std::vector<Tokens> tokens_;
 };
 
 // The hash of an image's first block kept for the duplicate-image check: all of it for a file that
@@ -428,10 +462,20 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
               if (!trim(t.substr(pos, e - pos)).empty()) ++c.lines;
               pos = e + 1;
             }
-            split_tags(c.tag_line, options.separator, c.tags);
+            const bool joined = split_tags(c.tag_line, options.separator, c.tags);
             c.tag_ids.resize(c.tags.size());
             for (size_t k = 0; k < c.tags.size(); ++k) c.tag_ids[k] = interner.intern(c.tags[k]);
-            if (tokenizer) c.tokens = counter.count(c.tag_line);
+            if (tokenizer) {
+              // Tags joined by ", " (the usual layout): the sum of the tags' cached counts.
+              bool by_tags = joined && !c.tags.empty();
+              size_t total = 0;
+              for (size_t k = 0; by_tags && k < c.tags.size(); ++k) {
+                size_t n = 0;
+                by_tags = interner.tokens(c.tag_ids[k], k + 1 < c.tags.size(), *tokenizer, n);
+                total += n;
+              }
+              c.tokens = by_tags ? total : counter.count(c.tag_line);
+            }
           }
         }
         // One open per image: its header, and its size (the header read tells it for files under 4 KiB,

@@ -4,6 +4,7 @@
 // extensions, side files, orphans, a BOM, CRLF, invalid UTF-8, a JPEG, duplicate images of equal size.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "png_fixture.h"
@@ -14,6 +15,7 @@
 #include "tagmetry/files.h"
 #include "tagmetry/lint.h"
 #include "tagmetry/strings.h"
+#include "tagmetry/tag_database.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -209,6 +211,47 @@ TEST(CorpusEquivalence, TokenCountsMatchTheTokenizerOnManyCaptions) {
     checked += it.tokens > 0;
   }
   EXPECT_EQ(checked, 600u);
+}
+
+// Token counts summed per tag (lines of ASCII tags joined by ", ") against ClipTokenizer::count on
+// 2,000 lines of real tags from the shipped Danbooru list (3,000 most used names, some with spaces for
+// underscores, some upper-cased, a few non-ASCII names), beside lines with other separators.
+TEST(CorpusEquivalence, TokenCountsOfRealTagLinesMatchTheTokenizer) {
+  TempDir dir;
+  auto tok = ClipTokenizer::load_default();
+  auto db = TagDatabase::load_default();
+  ASSERT_TRUE(tok.ok()) << tok.status().message();
+  ASSERT_TRUE(db.ok()) << db.status().message();
+  std::vector<std::string> names;
+  for (size_t i = 0; i < db->tags().size() && names.size() < 3000; ++i) names.push_back(db->tags()[i].name);
+  names.push_back("\xe7\x8c\xab\xe8\x80\xb3");  // non-ASCII: the line goes to the tokenizer whole
+  names.push_back("caf\xc3\xa9_(place)");
+  uint32_t state = 777;
+  auto next = [&] { return state = state * 1103515245u + 12345u, (state >> 8) & 0xffff; };
+  std::vector<std::string> lines;
+  for (int i = 0; i < 2000; ++i) {
+    std::string line;
+    int n = 1 + int(next() % 45);
+    const char* sep = i % 10 == 9 ? ",  " : i % 10 == 8 ? " , " : ", ";
+    for (int k = 0; k < n; ++k) {
+      std::string t = names[(next() * 7 + next()) % names.size()];
+      if (next() % 4 == 0) t = replace_all(t, "_", " ");
+      if (next() % 16 == 0)
+        for (char& c : t) c = char(std::toupper(static_cast<unsigned char>(c)));
+      if (k) line += sep;
+      line += t;
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "r%04d", i);
+    write_png(dir / (std::string(name) + ".png"), 8, 8, uint8_t(i));
+    write_all(dir / (std::string(name) + ".txt"), line);
+  }
+  CorpusOptions co;
+  co.threads = 2;
+  auto corpus = load_corpus(dir.path(), co, &*tok);
+  ASSERT_TRUE(corpus.ok());
+  ASSERT_EQ(corpus->items.size(), 2000u);
+  for (auto& it : corpus->items) EXPECT_EQ(it.tokens, tok->count(it.tag_line)) << it.tag_line;
 }
 
 }  // namespace
