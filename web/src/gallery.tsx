@@ -45,6 +45,8 @@ export function Gallery() {
   const rows = Math.ceil(total / cols);
   const firstRow = Math.max(0, Math.floor(view.top / ROW_H) - 1);
   const lastRow = Math.min(rows - 1, Math.ceil((view.top + view.height) / ROW_H) + 1);
+  const viewFirst = Math.floor(view.top / ROW_H);
+  const viewLast = Math.floor((view.top + view.height - 1) / ROW_H);
 
   useEffect(() => {
     gallery.ensure(firstRow * cols, (lastRow + 1) * cols - 1);
@@ -145,7 +147,16 @@ export function Gallery() {
           onClick={item ? (e) => onCellClick(e as MouseEvent, index, item) : undefined}
         >
           <div class="thumb">
-            {item && <img src={thumbUrl(item.id)} alt="" loading="lazy" decoding="async" draggable={false} />}
+            {item && (
+              <img
+                src={thumbUrl(item.id)}
+                alt=""
+                draggable={false}
+                // Rows in view load first; the row kept above and below the view waits for its turn.
+                loading={r >= viewFirst && r <= viewLast ? 'eager' : 'lazy'}
+                {...{ fetchpriority: r >= viewFirst && r <= viewLast ? 'high' : 'low' }}
+              />
+            )}
           </div>
           <div class={'cap' + (item && !item.has_caption ? ' none' : '')} title={item?.caption}>
             {item ? (item.has_caption ? firstLine(item.caption) || '(empty caption)' : '(no caption)') : ''}

@@ -45,6 +45,7 @@ export function Sidebar() {
     let live = true;
     const t = setTimeout(async () => {
       try {
+        await gallery.ready();
         const r = await get<{ total: number; tags: TagCount[] }>(
           `/api/tags?sort=${sort}&search=${encodeURIComponent(search)}&limit=100000`,
         );

@@ -103,6 +103,15 @@ export class GalleryData {
   private listeners = new Set<Listener>();
   private visible: [number, number] = [0, 0];
 
+  private readyWaiters: (() => void)[] = [];
+
+  // Resolves once the first page of the current filter has arrived (other start-up requests wait for it,
+  // so the first screen of captions is not queued behind them).
+  ready(): Promise<void> {
+    if (this.total >= 0) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
   setFilter(f: Filter) {
     const key = filterQuery(f);
     if (key === this.key && this.total >= 0) return;
@@ -153,6 +162,7 @@ export class GalleryData {
       this.total = r.total;
       this.pages.set(p, r.items);
       this.notify();
+      for (const w of this.readyWaiters.splice(0)) w();
       if (p === 0 && !keepOld) this.ensure(...this.visible);
     } catch (e) {
       if (epoch === this.epoch) toast('Gallery: ' + errorText(e), 'error');
