@@ -23,6 +23,7 @@ struct RetagParams : SelectionParams {
   bool overwrite = false;   // replace hand-written captions too (a .bak copy is kept)
   std::string caption_extension = ".txt";
   bool dry_run = false;
+  int threads = 0;           // threads deriving captions; 0 = one per core (the result is the same for any count)
   std::string command_line;  // recorded in the journal (not an option)
 };
 

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <unordered_map>
 
+#include "ordered_pipeline.h"
+#include "journal_internal.h"
+#include "retag_derive.h"
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
@@ -26,7 +29,9 @@ const OptionSet<RetagParams>& retag_options() {
         .add("append", &RetagParams::append, "Also merge tags into captions not written by Tagmetry (no duplicates)")
         .add("overwrite", &RetagParams::overwrite, "Also replace captions not written by Tagmetry (a .bak copy is kept)")
         .add("caption-extension", &RetagParams::caption_extension, "Caption file extension")
-        .add("dry-run", &RetagParams::dry_run, "Report what would change, write nothing");
+        .add("dry-run", &RetagParams::dry_run, "Report what would change, write nothing")
+        .add("threads", &RetagParams::threads, "Threads deriving captions (0 = all cores)", {},
+             "TAGMETRY_THREADS");
     return s;
   }();
   return set;
@@ -100,61 +105,42 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
       refreshed.push_back(rec);
     by_hash[*sha].push_back(i);
   }
-  TM_ASSIGN_OR_RETURN(auto last, journal.last_written());
-
-  std::vector<CaptionWrite> writes;
+  // Derive on every core while the scores are read; outcomes come back in read order.
+  std::vector<std::string> relpaths = store_internal::caption_relpaths(ds);
+  TM_ASSIGN_OR_RETURN(auto last, store_internal::last_written_to(*store, relpaths));
+  store_internal::ScoreFilter filter(model.labels, selector.thresholds(), /*keep_all=*/params.mcut);
+  store_internal::DeriveContext context{&ds, &params, &model.labels, &selector, &filter, &relpaths, &last};
   std::vector<bool> has_scores(ds.items.size(), false);
   size_t done = 0;
-  Status scan = store->for_each_scores(model.id, [&](std::string_view sha, std::string_view blob) -> Status {
-    auto it = by_hash.find(std::string(sha));
-    if (it == by_hash.end()) return {};
-    if (callbacks.cancel && callbacks.cancel->load()) return cancelled("interrupted");
-    std::vector<float> probs = decode_scores(blob, model.labels.size());
-    if (probs.empty()) return corrupt(store->path().string() + ": scores of " + std::string(sha) + " have the wrong size");
-    auto tags = selector.select(model.labels, probs);
-    std::string text = selector.caption(tags);
-    std::vector<std::string> names;
-    for (auto& t : tags) names.push_back(t.tag);
-    for (size_t i : it->second) {
-      has_scores[i] = true;
-      const DatasetItem& item = ds.items[i];
-      std::string relpath = relative_generic(item.caption, ds.root);
-      auto current = read_caption_if_exists(item.caption);
-      if (!current.ok()) {
-        report.failed++;
-        report.failures.emplace_back(item.relpath, current.status().message());
-        continue;
+  auto derived = store_internal::derive_captions(
+      *store, model.id, context, by_hash, store_internal::worker_threads(params.threads), callbacks.cancel,
+      [&](size_t n) {
+        if (callbacks.on_progress) callbacks.on_progress(done += n, ds.items.size());
+      },
+      has_scores);
+  Status scan = derived.status();
+  std::vector<CaptionWrite> writes;
+  if (derived.ok()) {
+    for (auto& o : *derived) {
+      const DatasetItem& item = ds.items[o.item];
+      if (o.kind == store_internal::CaptionOutcome::kLink) {
+        TM_ASSIGN_OR_RETURN(o, store_internal::decide_link_caption(context, *store, std::move(o)));
       }
-      CaptionWrite w;
-      w.relpath = relpath;
-      w.before = *current;
-      auto lw = last.find(relpath);
-      bool ours = lw != last.end() && lw->second.after == *current;
-      if (!current->has_value()) {
-        w.after = text;
-      } else if (ours) {
-        w.base = lw->second.base;
-        w.after = w.base ? append_tags_to_caption(*w.base, names, params.caption_separator) : text;
-      } else if (params.append) {
-        w.base = **current;
-        w.after = append_tags_to_caption(**current, names, params.caption_separator);
-      } else if (params.overwrite) {
-        w.after = text;
-        w.backup = true;
-      } else {
-        report.kept_edited++;
-        report.kept.push_back(item.relpath);
-        continue;
+      switch (o.kind) {
+        case store_internal::CaptionOutcome::kWrite: writes.push_back(std::move(o.write)); break;
+        case store_internal::CaptionOutcome::kUnchanged: report.unchanged++; break;
+        case store_internal::CaptionOutcome::kKept:
+          report.kept_edited++;
+          report.kept.push_back(item.relpath);
+          break;
+        case store_internal::CaptionOutcome::kFailed:
+          report.failed++;
+          report.failures.emplace_back(item.relpath, std::move(o.message));
+          break;
+        case store_internal::CaptionOutcome::kLink: break;  // decided above
       }
-      if (w.after == w.before) {
-        report.unchanged++;
-        continue;
-      }
-      writes.push_back(std::move(w));
     }
-    if (callbacks.on_progress) callbacks.on_progress(done += it->second.size(), ds.items.size());
-    return {};
-  });
+  }
   if (scan.code() == ErrorCode::kCancelled) report.cancelled = true;
   else TM_RETURN_IF_ERROR(scan);
   for (auto& [sha, list] : by_hash)
@@ -173,8 +159,9 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   journal.begin_operation("retag", params.command_line);
   const size_t chunk = 2000;
   for (size_t from = 0; from < writes.size() || from == 0; from += chunk) {
-    std::vector<CaptionWrite> part(writes.begin() + static_cast<long>(std::min(from, writes.size())),
-                                   writes.begin() + static_cast<long>(std::min(from + chunk, writes.size())));
+    std::vector<CaptionWrite> part(
+        std::make_move_iterator(writes.begin() + static_cast<long>(std::min(from, writes.size()))),
+        std::make_move_iterator(writes.begin() + static_cast<long>(std::min(from + chunk, writes.size()))));
     std::vector<fs::path> backups;
     auto results = journal.apply(part, [&]() -> Status {
       if (from == 0)

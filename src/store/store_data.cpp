@@ -188,15 +188,22 @@ Result<std::vector<float>> Store::get_scores(const std::string& sha256, int64_t 
 
 Status Store::for_each_scores(int64_t model_id,
                                const std::function<Status(std::string_view, std::string_view)>& fn) const {
-  TM_ASSIGN_OR_RETURN(sql::Stmt q, db_->prepare("SELECT sha256, blob FROM scores WHERE model_id=?"));
-  q.bind(1, model_id);
-  Status s;
-  while (q.step(&s)) {
-    size_t n = 0;
-    const void* p = q.blob(1, &n);
-    auto* sha = reinterpret_cast<const char*>(sqlite3_column_text(q.handle(), 0));
-    TM_RETURN_IF_ERROR(fn(std::string_view(sha ? sha : ""), std::string_view(static_cast<const char*>(p), n)));
-  }
+  // Reading every score pages through most of the file: map it instead of one pread per page (a third
+  // of retag's system time). Only for this scan; everything else keeps SQLite's default.
+  (void)db_->exec("PRAGMA mmap_size=1073741824");
+  Status s = [&]() -> Status {
+    TM_ASSIGN_OR_RETURN(sql::Stmt q, db_->prepare("SELECT sha256, blob FROM scores WHERE model_id=?"));
+    q.bind(1, model_id);
+    Status step;
+    while (q.step(&step)) {
+      size_t n = 0;
+      const void* p = q.blob(1, &n);
+      auto* sha = reinterpret_cast<const char*>(sqlite3_column_text(q.handle(), 0));
+      TM_RETURN_IF_ERROR(fn(std::string_view(sha ? sha : ""), std::string_view(static_cast<const char*>(p), n)));
+    }
+    return step;
+  }();
+  (void)db_->exec("PRAGMA mmap_size=0");
   return s;
 }
 

@@ -1,0 +1,96 @@
+#pragma once
+// Private to the store module: retag's captions from stored 16-bit score blobs, derived on several
+// threads while the database is being read, with results in the order the scores were read.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tagmetry/caption_journal.h"
+#include "tagmetry/dataset.h"
+#include "tagmetry/labels.h"
+#include "tagmetry/retag.h"
+#include "tagmetry/tag_selection.h"
+
+namespace tagmetry::store_internal {
+
+// The labels a TagSelector can pick from one image's scores, found without decoding all of them: every
+// label whose score is at or above the lower of the two thresholds, plus the rating labels. Selecting
+// from that subset gives exactly what selecting from all labels gives — no later step of
+// TagSelector::select looks at a label below its threshold — except with MCut, whose thresholds depend
+// on every score: then the filter keeps everything.
+class ScoreFilter {
+ public:
+  ScoreFilter(const LabelSet& labels, const Thresholds& thresholds, bool keep_all);
+
+  // Appends the kept labels of `blob` (encode_scores format, one uint16 per label) to `index` / `score`
+  // in label order. Returns false when the blob does not hold one score per label.
+  bool filter(std::string_view blob, std::vector<uint32_t>& index, std::vector<uint16_t>& score) const;
+
+  // selector.select(labels, decode_scores(blob)) from filter()'s output for that blob (`n` entries).
+  // `scratch` is reused between calls of one thread.
+  struct Scratch {
+    LabelSet labels;
+    std::vector<float> probabilities;
+  };
+  std::vector<SelectedTag> select(const TagSelector& selector, const uint32_t* index, const uint16_t* score,
+                                  size_t n, Scratch& scratch) const;
+
+  bool keeps_all() const { return keep_all_; }
+
+ private:
+  const LabelSet* labels_;
+  bool keep_all_;
+  uint16_t min_score_;                 // smallest 16-bit score that can pass either threshold
+  std::vector<uint32_t> ratings_;      // indices of the rating labels
+};
+
+// What retag decided for one image's caption file.
+struct CaptionOutcome {
+  // kLink: the caption file is a symbolic link, which the derive leaves to decide_link_caption (on the
+  // thread that owns the database) with `text` and `names` kept for it.
+  enum Kind { kWrite, kUnchanged, kKept, kFailed, kLink };
+  Kind kind = kUnchanged;
+  size_t item = 0;         // index into the dataset's items
+  CaptionWrite write;      // kWrite
+  std::string message;     // kFailed
+  std::string text;        // kLink: the derived caption
+  std::vector<std::string> names;  // kLink: its tags
+};
+
+// Everything deriving a caption needs, shared read-only by the threads.
+struct DeriveContext {
+  const Dataset* dataset = nullptr;
+  const RetagParams* params = nullptr;
+  const LabelSet* labels = nullptr;
+  const TagSelector* selector = nullptr;
+  const ScoreFilter* filter = nullptr;
+  // Caption relpath per dataset item, as relative_generic(item.caption, root) gives it for a caption
+  // that is not a symbolic link.
+  const std::vector<std::string>* caption_relpaths = nullptr;
+  // The journal's last write to each of those relpaths (store_internal::last_written_to).
+  const std::unordered_map<std::string, LastWrite>* last = nullptr;
+};
+
+// Decides a kLink outcome: reads the caption through the link, names it as `tag` does
+// (relative_generic of the resolved path) and looks its last write up in `store`'s journal.
+Result<CaptionOutcome> decide_link_caption(const DeriveContext& context, const Store& store, CaptionOutcome link);
+
+// Caption relpaths (see DeriveContext) for every item, computing relative_generic once per folder.
+std::vector<std::string> caption_relpaths(const Dataset& dataset);
+
+// Reads the scores of `model_id` from `store` and derives the caption of every image in `by_hash`
+// (content hash → dataset items) on `threads` threads. Returns the outcomes in the order the database
+// returned the scores (for one image: the order of its items), whatever the thread count — the same as
+// deriving one by one. `has_scores` is set for every item whose scores were found; `on_read` is called on
+// this thread after each score row with the number of items it covered. Errors: a database error, a
+// blob of the wrong size (kCorrupt), cancellation (kCancelled; the outcomes so far are then dropped).
+Result<std::vector<CaptionOutcome>> derive_captions(
+    const Store& store, int64_t model_id, const DeriveContext& context,
+    const std::unordered_map<std::string, std::vector<size_t>>& by_hash, unsigned threads,
+    const std::atomic<bool>* cancel, const std::function<void(size_t)>& on_read, std::vector<bool>& has_scores);
+
+}  // namespace tagmetry::store_internal
