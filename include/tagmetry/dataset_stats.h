@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct CorpusOptions {
   std::string separator = ",";
   bool read_image_sizes = true;
   int threads = 0;  // 0: hardware concurrency
+  // When set and load_corpus is given no tokenizer: called once the folder is listed, before any
+  // caption is read, for the tokenizer to use (may return null). Lets a caller load it meanwhile.
+  std::function<const ClipTokenizer*()> tokenizer_source;
 };
 
 struct CorpusItem {

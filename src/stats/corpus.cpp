@@ -267,6 +267,19 @@ class ChunkTokenCounter {
   size_t used_ = 0;
 };
 
+// True when every byte is below 0x80 (valid UTF-8 then), eight bytes at a time.
+bool is_ascii(std::string_view s) {
+  uint64_t high = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    high |= w;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ull) == 0;
+}
+
 // Tag ids of one reader thread: an open-addressing table of the distinct tags it has seen (hashed once
 // while the line is split, no allocation on a hit). Ids are per thread until load_corpus merges them.
 class TagInterner {
@@ -386,6 +399,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
   so.caption_extension = options.caption_extension;
   const std::string other_ext = options.caption_extension == ".caption" ? ".txt" : ".caption";
   TM_ASSIGN_OR_RETURN(dataset_internal::DatasetListing ds, dataset_internal::list_dataset(root, so, other_ext));
+  if (!tokenizer && options.tokenizer_source) tokenizer = options.tokenizer_source();
   DatasetCorpus corpus;
   corpus.root = root;
   std::string prefix = root.native();
@@ -445,7 +459,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
           bool fast = fd >= 0 && stats_internal::read_all_and_close(fd, raw);
           std::string_view body = fast ? strip_utf8_bom(raw) : std::string_view();
           std::string_view t;
-          if (fast && find_invalid_utf8(body) == std::string_view::npos) {
+          if (fast && (is_ascii(body) || find_invalid_utf8(body) == std::string_view::npos)) {
             if (body.find('\r') != std::string_view::npos) text = normalize_newlines(body), t = text;
             else t = body;
           } else {

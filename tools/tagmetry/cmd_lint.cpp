@@ -77,9 +77,9 @@ RunFunction setup_lint(CLI::App& sub) {
   return [dir, bound]() {
     LintCliParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
-    auto tok = ClipTokenizer::load_default();
-    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
-    // The tag list loads while the folder is read (it is needed only by the rules).
+    // The tokenizer loads while the folder is listed, the tag list while it is read.
+    auto tok_loading = std::async(std::launch::async, [] { return ClipTokenizer::load_default(); });
+    Result<ClipTokenizer> tok = internal_error("tokenizer not loaded");
     std::future<Result<TagDatabase>> db_loading;
     if (!p.no_tags_db)
       db_loading = std::async(std::launch::async, [tags_db = p.tags_db] {
@@ -89,7 +89,13 @@ RunFunction setup_lint(CLI::App& sub) {
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
     co.threads = p.threads;
-    auto corpus = load_corpus(*dir, co, &*tok);
+    co.tokenizer_source = [&]() -> const ClipTokenizer* {
+      tok = tok_loading.get();
+      return tok.ok() ? &*tok : nullptr;
+    };
+    auto corpus = load_corpus(*dir, co, nullptr);
+    if (tok_loading.valid()) tok = tok_loading.get();  // the folder could not be listed
+    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
     std::unique_ptr<TagDatabase> db;
     if (db_loading.valid()) {
       auto loaded = db_loading.get();

@@ -111,9 +111,9 @@ RunFunction setup_stats(CLI::App& sub) {
     LintCliParams lp;
     if (Status s = lint_bound->apply(lp); !s.ok()) return print_error(s), kExitUsage;
     lp.caption_extension = p.caption_extension;
-    auto tok = ClipTokenizer::load_default();
-    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
-    // The tag list loads while the folder is read (it is needed only for the figures).
+    // The tokenizer loads while the folder is listed, the tag list while it is read.
+    auto tok_loading = std::async(std::launch::async, [] { return ClipTokenizer::load_default(); });
+    Result<ClipTokenizer> tok = internal_error("tokenizer not loaded");
     std::future<Result<TagDatabase>> db_loading;
     if (!p.no_tags_db)
       db_loading = std::async(std::launch::async, [tags_db = p.tags_db] {
@@ -125,7 +125,13 @@ RunFunction setup_stats(CLI::App& sub) {
     co.separator = p.separator;
     co.read_image_sizes = !p.no_image_sizes;
     co.threads = p.threads;
-    auto corpus = load_corpus(*dir, co, &*tok);
+    co.tokenizer_source = [&]() -> const ClipTokenizer* {
+      tok = tok_loading.get();
+      return tok.ok() ? &*tok : nullptr;
+    };
+    auto corpus = load_corpus(*dir, co, nullptr);
+    if (tok_loading.valid()) tok = tok_loading.get();  // the folder could not be listed
+    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
     std::unique_ptr<TagDatabase> db;
     if (db_loading.valid()) {
       auto loaded = db_loading.get();
