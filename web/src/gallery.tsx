@@ -48,6 +48,12 @@ export function Gallery() {
   const viewFirst = Math.floor(view.top / ROW_H);
   const viewLast = Math.floor((view.top + view.height - 1) / ROW_H);
 
+  // A new filter starts at the top.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && el.scrollTop > 0) el.scrollTop = 0;
+  }, [s.filter]);
+
   useEffect(() => {
     gallery.ensure(firstRow * cols, (lastRow + 1) * cols - 1);
   }, [firstRow, lastRow, cols, gallery.total]);
