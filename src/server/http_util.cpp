@@ -117,6 +117,13 @@ const char* content_type_for(const fs::path& path) {
   return "application/octet-stream";
 }
 
+std::string json_option_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
 std::string random_token() {
   std::random_device rd;  // /dev/urandom on Linux
   static const char* kHex = "0123456789abcdef";

@@ -4,12 +4,14 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "tagmetry/options.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry::server {
@@ -40,6 +42,23 @@ bool safe_url_path(std::string_view decoded_path);
 bool resolves_inside(const std::filesystem::path& root_canonical, const std::filesystem::path& path);
 // Content-Type for a file name's extension.
 const char* content_type_for(const std::filesystem::path& path);
+
+// Value of a JSON field as option text ("true", "0.1", "a,b"; null → "").
+std::string json_option_text(const json& value);
+
+// Sets `params` from a JSON object whose keys are option names of `set` written with '_' or '-'
+// ({"general_threshold": 0.3}). Unknown keys are errors naming `what` and the key.
+template <class P>
+Status apply_json_options(const OptionSet<P>& set, P& params, const json& object, const std::string& what) {
+  if (!object.is_object()) return invalid_argument(what + " must be an object");
+  for (auto& [key, value] : object.items()) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (!set.find(name)) return invalid_argument(what + "." + key + ": not a known option");
+    TM_RETURN_IF_ERROR(set.set(params, name, json_option_text(value)));
+  }
+  return {};
+}
 
 // A fresh random token (32 hex digits) from the OS's random source.
 std::string random_token();

@@ -25,13 +25,6 @@ Result<DatasetCorpus> corpus_of(State& s) {
   return load_corpus(s.root, options, s.clip_tokenizer());
 }
 
-// Value of a JSON field as option text ("true", "0.1", "a,b").
-std::string option_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  return v.dump();
-}
-
 // Caption settings for the preview: a dataset_config.toml inside the dataset, or `settings` over the
 // default policy's kohya recommendation.
 Result<KohyaCaptionParams> preview_settings(State& s, const json& body, std::vector<std::string>& warnings) {
@@ -55,15 +48,9 @@ Result<KohyaCaptionParams> preview_settings(State& s, const json& body, std::vec
     return chosen->caption;
   }
   if (body.contains("settings")) {
-    if (!body["settings"].is_object()) return invalid_argument("settings must be an object");
-    const auto& options = kohya_caption_options();
-    for (auto& [key, value] : body["settings"].items()) {
-      if (key == "max_token_length") continue;
-      std::string name = key;
-      std::replace(name.begin(), name.end(), '_', '-');
-      if (!options.find(name)) return invalid_argument("settings." + key + ": not a kohya caption setting");
-      TM_RETURN_IF_ERROR(options.set(params, name, option_text(value)));
-    }
+    json settings = body["settings"];
+    if (settings.is_object()) settings.erase("max_token_length");  // the preview's own setting
+    TM_RETURN_IF_ERROR(apply_json_options(kohya_caption_options(), params, settings, "settings"));
   }
   TM_RETURN_IF_ERROR(params.validate());
   return params;

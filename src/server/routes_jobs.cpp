@@ -24,13 +24,6 @@ const char* outcome_name(ItemOutcome o) {
   return "unknown";
 }
 
-std::string option_text(const json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
-  if (v.is_null()) return "";
-  return v.dump();
-}
-
 // TagParams from a JSON object of `tag` options (names with '_' or '-'). Options that would escape the
 // dataset or the job (output files, shards, other databases) are refused.
 Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serve) {
@@ -38,15 +31,13 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   p.recursive = serve.recursive;
   p.caption_extension = serve.caption_extension;
   p.db = serve.db;
-  const auto& options = tag_options();
   for (auto& [key, value] : body.items()) {
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
     if (name == "output-jsonl" || name == "shard" || name == "db" || name == "recursive" || name == "caption-extension")
       return invalid_argument(key + ": not settable from the web app (it belongs to the server's dataset)");
-    if (!options.find(name)) return invalid_argument(key + ": not a tag option (see docs/tag.md)");
-    TM_RETURN_IF_ERROR(options.set(p, name, option_text(value)));
   }
+  TM_RETURN_IF_ERROR(apply_json_options(tag_options(), p, body, "tag job option"));
   p.command_line = "tagmetry serve (tag job)";
   return p;
 }
