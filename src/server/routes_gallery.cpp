@@ -4,6 +4,7 @@
 
 #include "http_util.h"
 #include "server_state.h"
+#include "tagmetry/dataset_stats.h"
 #include "tagmetry/files.h"
 #include "tagmetry/tag_selection.h"
 #include "thumbnails.h"
@@ -134,6 +135,10 @@ void register_gallery_routes(State& s) {
     if (!image_of(s, req, res, id, img)) return;
     json j = image_summary(static_cast<uint32_t>(id), img);
     j["caption_path"] = img.caption_path;
+    int width = 0, height = 0;  // from the header (a few bytes), as stored; null when unreadable
+    bool sized = read_image_size(img.image, width, height).ok();
+    j["width"] = sized ? json(width) : json();
+    j["height"] = sized ? json(height) : json();
     j["lines"] = json::array();
     if (!img.text.empty()) {
       size_t start = 0;

@@ -128,8 +128,9 @@ void register_job_routes(State& s) {
     auto id = parse_id(req.matches[1]);
     auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
     if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+    bool running = job->summary()["state"] == "running";
     job->cancel = true;
-    send_json(res, {{"state", job->summary()["state"]}});
+    send_json(res, {{"state", running ? "cancelling" : job->summary()["state"]}});
   });
 
   http.Get(R"(/api/jobs/(\d+)/events)", [&s](const httplib::Request& req, httplib::Response& res) {
