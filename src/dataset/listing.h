@@ -31,7 +31,8 @@ struct DatasetListing {
   std::vector<std::string> orphan_captions;  // native paths, natural order
 };
 
-// Lists `root` as scan_dataset() does (same items, pairing, order and orphans). `other_extension`
+// Lists `root` as scan_dataset() does (same items, pairing, order and orphans; images whose relative
+// paths are equal, links resolved to one file, in order of their listed paths). `other_extension`
 // (e.g. ".caption" when captions are ".txt"; "" for none) fills ListedImage::other_caption from the
 // same listing.
 Result<DatasetListing> list_dataset(const std::filesystem::path& root, const ScanOptions& options,

@@ -94,26 +94,19 @@ class NameSet {
     slots_.assign(size, Slot{});
     count_ = 0;
   }
-  void insert(std::string_view name) {
+  // `h` is hash(name).
+  void insert(std::string_view name, uint64_t h) {
     if ((count_ + 1) * 2 > slots_.size()) grow();
-    const uint64_t h = hash(name);
     size_t k = find_slot(name, h);
     if (slots_[k].data) return;
     slots_[k] = Slot{h, name.data(), uint32_t(name.size())};
     ++count_;
   }
-  bool contains(std::string_view name) const {
+  bool contains(std::string_view name, uint64_t h) const {
     if (count_ == 0) return false;
-    return slots_[find_slot(name, hash(name))].data != nullptr;
+    return slots_[find_slot(name, h)].data != nullptr;
   }
   bool empty() const { return count_ == 0; }
-
- private:
-  struct Slot {
-    uint64_t hash = 0;
-    const char* data = nullptr;
-    uint32_t size = 0;
-  };
   static uint64_t hash(std::string_view s) {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ s.size();
     size_t i = 0;
@@ -127,6 +120,13 @@ class NameSet {
     h ^= h >> 29;
     return h * 0xc4ceb9fe1a85ec53ull;
   }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    const char* data = nullptr;
+    uint32_t size = 0;
+  };
   size_t find_slot(std::string_view name, uint64_t h) const {
     const size_t mask = slots_.size() - 1;
     for (size_t k = size_t(h >> 20) & mask;; k = (k + 1) & mask) {
@@ -154,63 +154,121 @@ std::string caption_name_for(std::string_view name, size_t image_ext_length, std
   return out;
 }
 
-// Pairs one folder's images with their captions and finds its orphan captions.
+// Calls fn(part, begin, end) for `parts` contiguous ranges of [0, n), each on its own thread.
+template <class Fn>
+void run_parts(unsigned parts, size_t n, Fn&& fn) {
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < parts; ++t) pool.emplace_back([&, t] { fn(t, n * t / parts, n * (t + 1) / parts); });
+  fn(0u, size_t(0), n / parts);
+  for (auto& t : pool) t.join();
+}
+
+// Pairs one folder's images with their captions and finds its orphan captions. A big folder is done on
+// two threads: the name sets are split by hash (each thread fills its half), then each thread pairs
+// half of the entries; the output keeps the listing order.
 void pair_folder(const FolderEntries& f, uint32_t folder, const fs::path& root, const std::string& root_prefix,
                  const ScanOptions& options, std::string_view other_ext, DatasetListing& out) {
   const std::string& cap_ext = options.caption_extension;
   const std::string cap_ext_lower = to_lower_ascii(cap_ext);
   // A caption extension with a separator points outside the image's folder: ask the file system.
   const bool listing_pairs = cap_ext.find('/') == std::string::npos;
-  NameSet caption_names, other_names, image_stems;
-  caption_names.reserve(f.entries.size() / 2 + 16);
-  image_stems.reserve(f.entries.size() / 2 + 16);
-  std::vector<std::string_view> captions;
-  captions.reserve(f.entries.size() / 2 + 16);
   const bool lexical = f.prefix.size() >= root_prefix.size() && f.prefix.compare(0, root_prefix.size(), root_prefix) == 0;
   const std::string relprefix = lexical ? f.prefix.substr(root_prefix.size()) : std::string();
-  const size_t first_image = out.images.size();
-  for (const auto& e : f.entries) {
-    if (!e.regular) continue;
-    std::string_view name = f.name(e);
-    if (name.ends_with(cap_ext)) caption_names.insert(name);
-    if (!other_ext.empty() && name.ends_with(other_ext)) other_names.insert(name);
-    if (name.starts_with(".")) continue;
-    if (size_t ext_len = image_extension_length(name)) {
-      ListedImage im;
-      im.folder = folder;
-      im.name = std::string(name);
-      // relative_generic()'s answer from the names alone (the entry is root / … / name); a symbolic
-      // link keeps the resolving relative_generic(), which a lexical answer would not match.
-      if (e.symlink || !lexical)
-        im.relpath = relative_generic(fs::path(f.prefix + im.name), root);
-      else
-        im.relpath = relprefix + im.name;
-      image_stems.insert(name.substr(0, name.size() - ext_len));
-      if (listing_pairs) im.caption_name = caption_name_for(name, ext_len, cap_ext);
-      out.images.push_back(std::move(im));
-    } else if (lower_extension(name) == cap_ext_lower) {
-      captions.push_back(name);
+  const size_t n = f.entries.size();
+  const unsigned parts = n >= 16384 && std::thread::hardware_concurrency() > 1 ? 2 : 1;
+  auto part_of = [parts](uint64_t h) { return parts == 1 ? 0u : unsigned(h >> 63); };
+
+  // What each entry is, with the hashes of the names it is looked up by.
+  enum Kind : uint8_t { kNone, kImage, kCaption };
+  struct Info {
+    Kind kind = kNone;
+    uint8_t ext_len = 0;  // image extension
+    bool caption_named = false, other_named = false;  // ends with the caption / other extension
+    uint64_t name_hash = 0, stem_hash = 0;
+  };
+  std::vector<Info> info(n);
+  run_parts(parts, n, [&](unsigned, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const auto& e = f.entries[i];
+      if (!e.regular) continue;
+      std::string_view name = f.name(e);
+      Info& in = info[i];
+      in.caption_named = name.ends_with(cap_ext);
+      in.other_named = !other_ext.empty() && name.ends_with(other_ext);
+      if (in.caption_named || in.other_named) in.name_hash = NameSet::hash(name);
+      if (name.starts_with(".")) continue;
+      if (size_t ext_len = image_extension_length(name)) {
+        in.kind = kImage;
+        in.ext_len = uint8_t(ext_len);
+        in.stem_hash = NameSet::hash(name.substr(0, name.size() - ext_len));
+      } else if (lower_extension(name) == cap_ext_lower) {
+        in.kind = kCaption;
+      }
     }
-  }
-  for (size_t i = first_image; i < out.images.size(); ++i) {
-    ListedImage& im = out.images[i];
-    std::error_code ec;
-    if (listing_pairs) {
-      im.has_caption = caption_names.contains(im.caption_name);
-    } else {
-      im.has_caption = fs::is_regular_file(caption_path_for(fs::path(f.prefix + im.name), cap_ext), ec);
+  });
+  std::vector<NameSet> caption_names(parts), other_names(parts), image_stems(parts);
+  run_parts(parts, parts, [&](unsigned t, size_t, size_t) {
+    caption_names[t].reserve(n / 2 / parts + 16);
+    image_stems[t].reserve(n / 2 / parts + 16);
+    for (size_t i = 0; i < n; ++i) {
+      const Info& in = info[i];
+      std::string_view name = f.name(f.entries[i]);
+      if (in.caption_named && part_of(in.name_hash) == t) caption_names[t].insert(name, in.name_hash);
+      if (in.other_named && part_of(in.name_hash) == t) other_names[t].insert(name, in.name_hash);
+      if (in.kind == kImage && part_of(in.stem_hash) == t)
+        image_stems[t].insert(name.substr(0, name.size() - in.ext_len), in.stem_hash);
     }
-    if (!other_names.empty()) {
-      size_t ext_len = image_extension_length(im.name);
-      im.other_caption = other_names.contains(caption_name_for(im.name, ext_len, other_ext));
+  });
+  bool any_other = false;
+  for (auto& o : other_names) any_other = any_other || !o.empty();
+  auto has_stem = [&](std::string_view stem) {
+    const uint64_t h = NameSet::hash(stem);
+    return image_stems[part_of(h)].contains(stem, h);
+  };
+  std::vector<std::vector<ListedImage>> images(parts);
+  std::vector<std::vector<std::string>> orphans(parts);
+  run_parts(parts, n, [&](unsigned t, size_t begin, size_t end) {
+    images[t].reserve((end - begin) / 2 + 16);
+    for (size_t i = begin; i < end; ++i) {
+      const Info& in = info[i];
+      const auto& e = f.entries[i];
+      std::string_view name = f.name(e);
+      if (in.kind == kImage) {
+        ListedImage im;
+        im.folder = folder;
+        im.name = std::string(name);
+        // relative_generic()'s answer from the names alone (the entry is root / … / name); a symbolic
+        // link keeps the resolving relative_generic(), which a lexical answer would not match.
+        if (e.symlink || !lexical)
+          im.relpath = relative_generic(fs::path(f.prefix + im.name), root);
+        else
+          im.relpath = relprefix + im.name;
+        if (listing_pairs) {
+          im.caption_name = caption_name_for(name, in.ext_len, cap_ext);
+          const uint64_t h = NameSet::hash(im.caption_name);
+          im.has_caption = caption_names[part_of(h)].contains(im.caption_name, h);
+        } else {
+          std::error_code ec;
+          im.has_caption = fs::is_regular_file(caption_path_for(fs::path(f.prefix + im.name), cap_ext), ec);
+        }
+        if (any_other) {
+          const std::string other = caption_name_for(name, in.ext_len, other_ext);
+          const uint64_t h = NameSet::hash(other);
+          im.other_caption = other_names[part_of(h)].contains(other, h);
+        }
+        images[t].push_back(std::move(im));
+      } else if (in.kind == kCaption) {
+        std::string_view stem = name.substr(0, name.size() - lower_extension(name).size());
+        // "img001_jp.txt" style side files belong to "img001": not orphans.
+        bool side_file = false;
+        if (auto us = stem.rfind('_'); us != std::string_view::npos) side_file = has_stem(stem.substr(0, us));
+        if (!has_stem(stem) && !side_file) orphans[t].push_back(f.prefix + std::string(name));
+      }
     }
-  }
-  for (std::string_view c : captions) {
-    std::string_view stem = c.substr(0, c.size() - lower_extension(c).size());
-    // "img001_jp.txt" style side files belong to "img001": not orphans.
-    bool side_file = false;
-    if (auto us = stem.rfind('_'); us != std::string_view::npos) side_file = image_stems.contains(stem.substr(0, us));
-    if (!image_stems.contains(stem) && !side_file) out.orphan_captions.push_back(f.prefix + std::string(c));
+  });
+  for (unsigned t = 0; t < parts; ++t) {
+    for (auto& im : images[t]) out.images.push_back(std::move(im));
+    for (auto& o : orphans[t]) out.orphan_captions.push_back(std::move(o));
   }
 }
 
@@ -284,7 +342,12 @@ Result<DatasetListing> list_dataset(const fs::path& root, const ScanOptions& opt
     pair_folder(folders[i], i, root, root_prefix, options, other_ext, out);
   }
   // Natural order; large listings sort in two halves on two threads, then merge.
-  auto by_relpath = [](const ListedImage& a, const ListedImage& b) { return natural_less(a.relpath, b.relpath); };
+  // Equal relative paths (links resolved to the same file) are ordered by the listed path.
+  auto by_relpath = [&out](const ListedImage& a, const ListedImage& b) {
+    if (a.relpath != b.relpath) return natural_less(a.relpath, b.relpath);
+    if (a.folder != b.folder) return out.folders[a.folder] < out.folders[b.folder];
+    return a.name < b.name;
+  };
   if (out.images.size() >= 8192 && std::thread::hardware_concurrency() > 1) {
     auto mid = out.images.begin() + long(out.images.size() / 2);
     std::thread first([&] { std::sort(out.images.begin(), mid, by_relpath); });

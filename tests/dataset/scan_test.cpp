@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include "tagmetry/dataset.h"
+#include "tagmetry/strings.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -41,6 +45,62 @@ TEST(Scan, MissingFolderIsNotFound) {
   ASSERT_FALSE(ds.ok());
   EXPECT_EQ(ds.status().code(), ErrorCode::kNotFound);
   EXPECT_NE(ds.status().message().find("nope"), std::string::npos);
+}
+
+// A folder big enough to be paired on two threads (over 16,384 entries): every image's caption flag as
+// the file system says, side files not orphans, orphans found, natural order.
+TEST(Scan, BigFolderPairsAsTheFileSystemSays) {
+  TempDir d;
+  std::vector<std::string> expected_images, expected_orphans;
+  std::vector<bool> expected_caption;
+  for (int i = 0; i < 8600; ++i) {
+    const std::string stem = "im" + std::to_string(i);
+    const std::string image = stem + (i % 5 == 0 ? ".JPG" : ".png");
+    write_all(d / image, "x");
+    if (i % 3 != 0) write_all(d / (stem + ".txt"), "t");
+    if (i % 7 == 0) write_all(d / (stem + "_ja.txt"), "t");      // side file: not an orphan
+    if (i % 11 == 0) write_all(d / (stem + ".caption"), "t");    // other extension: no caption
+    expected_images.push_back(image);
+    expected_caption.push_back(i % 3 != 0);
+  }
+  for (int i = 0; i < 300; ++i) {
+    write_all(d / ("orphan" + std::to_string(i) + ".txt"), "t");
+    expected_orphans.push_back((d / ("orphan" + std::to_string(i) + ".txt")).string());
+  }
+  std::vector<size_t> order(expected_images.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return natural_less(expected_images[a], expected_images[b]); });
+  std::sort(expected_orphans.begin(), expected_orphans.end(),
+            [](const std::string& a, const std::string& b) { return natural_less(a, b); });
+  auto ds = scan_dataset(d.path());
+  ASSERT_TRUE(ds.ok());
+  ASSERT_EQ(ds->items.size(), order.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const DatasetItem& it = ds->items[k];
+    ASSERT_EQ(it.relpath, expected_images[order[k]]);
+    EXPECT_EQ(it.has_caption, expected_caption[order[k]]) << it.relpath;
+    EXPECT_EQ(it.image, d / it.relpath);
+  }
+  std::vector<std::string> orphans;
+  for (auto& o : ds->orphan_captions) orphans.push_back(o.string());
+  EXPECT_EQ(orphans, expected_orphans);
+}
+
+// Images whose relative paths are equal (a link resolves to its target) come in order of their
+// listed paths, whatever the listing order.
+TEST(Scan, LinksToTheSameImageInListedOrder) {
+  TempDir d;
+  write_all(d / "b_target.png", "x");
+  std::filesystem::create_symlink(d / "b_target.png", d / "a_link.png");
+  std::filesystem::create_symlink(d / "b_target.png", d / "c_link.png");
+  auto ds = scan_dataset(d.path());
+  ASSERT_TRUE(ds.ok());
+  ASSERT_EQ(ds->items.size(), 3u);
+  for (auto& it : ds->items) EXPECT_EQ(it.relpath, "b_target.png");
+  EXPECT_EQ(ds->items[0].image.filename(), "a_link.png");
+  EXPECT_EQ(ds->items[1].image.filename(), "b_target.png");
+  EXPECT_EQ(ds->items[2].image.filename(), "c_link.png");
 }
 
 }  // namespace
