@@ -15,7 +15,7 @@ enum class ImageFormat { kPng, kWebp, kJpeg };
 
 struct EncodeOptions {
   ImageFormat format = ImageFormat::kPng;
-  int png_compression = 2;  // zlib level 0-9 (Pillow's default is 6: ~20% smaller files, ~3x the encode time)
+  int png_compression = 1;  // deflate level 0-9 (6: about Pillow's file size, ~4x the encode time)
   int quality = 95;         // WebP and JPEG quality 1-100
   bool lossless_webp = false;
 };

@@ -31,7 +31,7 @@ struct PrepareParams {
   int threads = 2;                    // worker threads (0 = all cores)
   bool overwrite = false;             // replace existing output files
   bool recursive = false;             // also read images in subfolders of IN
-  int png_compression = 2;            // zlib level for PNG output ("sub" row filter)
+  int png_compression = 1;            // deflate level for PNG output ("sub" row filter)
   int quality = 95;                   // WebP / JPEG quality
 };
 

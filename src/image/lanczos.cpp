@@ -274,8 +274,11 @@ void resample_horizontal(const RgbImage& in, int row0, int rows, const Coefficie
   }
 }
 
-// Vertical pass: `in` holds rows starting at source row `row0`; writes out_h rows of width w.
-void resample_vertical(const uint8_t* in, int w, int row0, const Coefficients& c, int out_h, uint8_t* out) {
+// Vertical pass: `in` holds rows starting at source row `row0`; writes out_h rows of width w. Inlined
+// into a plain and an AVX2 build of itself (8 x 32-bit multiplies per instruction instead of SSE2's
+// emulated ones); integer arithmetic, so both give the same bytes.
+[[gnu::always_inline]] inline void vertical_pass(const uint8_t* in, int w, int row0, const Coefficients& c, int out_h,
+                                                 uint8_t* out) {
   const size_t stride = static_cast<size_t>(w) * 3;
   constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
   std::vector<int32_t> acc(stride);
@@ -293,6 +296,20 @@ void resample_vertical(const uint8_t* in, int w, int row0, const Coefficients& c
     uint8_t* dst = out + static_cast<size_t>(yy) * stride;
     for (size_t i = 0; i < stride; ++i) dst[i] = clip8(acc[i]);
   }
+}
+
+#ifdef TAGMETRY_HAVE_SSE41_KERNEL
+__attribute__((target("avx2"))) void vertical_pass_avx2(const uint8_t* in, int w, int row0, const Coefficients& c,
+                                                         int out_h, uint8_t* out) {
+  vertical_pass(in, w, row0, c, out_h, out);
+}
+#endif
+
+void resample_vertical(const uint8_t* in, int w, int row0, const Coefficients& c, int out_h, uint8_t* out) {
+#ifdef TAGMETRY_HAVE_SSE41_KERNEL
+  if (have_avx2()) return vertical_pass_avx2(in, w, row0, c, out_h, out);
+#endif
+  vertical_pass(in, w, row0, c, out_h, out);
 }
 
 }  // namespace

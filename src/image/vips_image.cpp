@@ -95,6 +95,30 @@ Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& optio
   }
 }
 
+Result<vips::VImage> open_image_buffer(std::string_view bytes, const std::string& name, const DecodeOptions& options) {
+  TM_RETURN_IF_ERROR(ensure_vips());
+  if (bytes.empty()) return corrupt(name + ": empty file (0 bytes)");
+  const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
+  if (!loader) {
+    vips_error_clear();
+    return corrupt(name + ": not an image (unrecognised format)");
+  }
+  try {
+    auto opts = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_TRUNCATED);
+    vips::VImage image = vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "", opts);
+    int64_t pixels = static_cast<int64_t>(image.width()) * image.height();
+    if (pixels > options.max_pixels) {
+      return corrupt(name + ": image too large (" + std::to_string(image.width()) + "x" +
+                     std::to_string(image.height()) + " pixels, limit " + std::to_string(options.max_pixels) +
+                     " pixels)");
+    }
+    return image;
+  } catch (const vips::VError& e) {
+    vips_error_clear();
+    return vips_failure(name, e.what());
+  }
+}
+
 Result<vips::VImage> to_rgb8(const vips::VImage& input, bool apply_orientation, const std::string& name) {
   try {
     vips::VImage image = input;
@@ -119,14 +143,14 @@ Result<RgbImage> materialise(const vips::VImage& image, const std::string& name)
   try {
     if (image.bands() != 3 || image.format() != VIPS_FORMAT_UCHAR)
       return internal_error(name + ": expected 3-band 8-bit image");
-    size_t size = 0;
-    void* mem = image.write_to_memory(&size);
     RgbImage out;
     out.width = image.width();
     out.height = image.height();
-    const auto* bytes = static_cast<const uint8_t*>(mem);
-    out.pixels.assign(bytes, bytes + size);
-    g_free(mem);
+    out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
+    // Written straight into our buffer (write_to_memory would allocate its own and need a copy).
+    vips::VImage target = vips::VImage::new_from_memory(out.pixels.data(), out.pixels.size(), out.width, out.height,
+                                                        3, VIPS_FORMAT_UCHAR);
+    image.write(target);
     return out;
   } catch (const vips::VError& e) {
     vips_error_clear();

@@ -31,7 +31,7 @@ const OptionSet<PrepareParams>& prepare_options() {
         .add("name-pattern", &PrepareParams::name_pattern,
              "Output file name without extension: {n} number (zero-padded), {n:W} width W, {stem} source name")
         .add("start", &PrepareParams::start, "First number for {n}")
-        .add("png-compression", &PrepareParams::png_compression, "PNG zlib level 0-9 (6 = Pillow-sized files, slower)")
+        .add("png-compression", &PrepareParams::png_compression, "PNG compression level 0-9 (1 = fastest; 6 = about Pillow's file size, slower)")
         .add("quality", &PrepareParams::quality, "WebP / JPEG quality 1-100")
         .add("overwrite", &PrepareParams::overwrite, "Replace existing files in OUT")
         .group("Input")
@@ -69,9 +69,10 @@ struct Processed {
 
 // Decodes with orientation and alpha on white; in crop mode only the centre square is materialised
 // (libvips crops lazily), which saves a full-size copy. Sets the oriented source size.
-Result<RgbImage> decode_for_prepare(const fs::path& path, const std::string& mode, int& width, int& height) {
+Result<RgbImage> decode_for_prepare(const fs::path& path, std::string_view bytes, const std::string& mode, int& width,
+                                    int& height) {
   using namespace image_internal;
-  TM_ASSIGN_OR_RETURN(vips::VImage image, open_image(path, DecodeOptions{}));
+  TM_ASSIGN_OR_RETURN(vips::VImage image, open_image_buffer(bytes, path.string(), DecodeOptions{}));
   TM_ASSIGN_OR_RETURN(vips::VImage rgb, to_rgb8(image, true, path.string()));
   width = rgb.width();
   height = rgb.height();
@@ -101,9 +102,10 @@ Processed process_one(const DatasetItem& input, const PrepareParams& params, con
   if (!bytes.ok()) return fail(bytes.status());
   r.item.bytes = bytes->size();
   r.item.sha256 = sha256_hex(*bytes);
+  // Decoded from the bytes just hashed: the file is read once.
+  auto decoded = decode_for_prepare(input.image, *bytes, params.mode, r.item.width, r.item.height);
   bytes.value().clear();
   bytes.value().shrink_to_fit();
-  auto decoded = decode_for_prepare(input.image, params.mode, r.item.width, r.item.height);
   if (!decoded.ok()) return fail(decoded.status());
   RgbImage pixels = prepare_pixels(*decoded, params);
   decoded.value().pixels = {};

@@ -50,6 +50,25 @@ TEST(Encode, PngIsLosslessAndHasNoMetadataChunks) {
   EXPECT_EQ(back->pixels, im.pixels);
 }
 
+// Every level (libdeflate or zlib, whichever the build uses) is lossless; compressing shrinks the file.
+TEST(Encode, PngEveryLevelIsLossless) {
+  TempDir dir;
+  RgbImage im = sample(300, 200);
+  size_t stored = 0;
+  for (int level = 0; level <= 9; ++level) {
+    EncodeOptions options;
+    options.png_compression = level;
+    auto png = encode_image(im, options);
+    ASSERT_TRUE(png.ok()) << png.status().message();
+    if (level == 0) stored = png->size();
+    else EXPECT_LT(png->size(), stored / 2) << "level " << level;
+    testing::write_all(dir / "l.png", *png);
+    auto back = load_rgb(dir / "l.png");
+    ASSERT_TRUE(back.ok()) << back.status().message();
+    EXPECT_EQ(back->pixels, im.pixels) << "level " << level;
+  }
+}
+
 TEST(Encode, JpegAndWebpDecodeToTheSameSize) {
   TempDir dir;
   RgbImage im = sample(40, 24);
