@@ -146,11 +146,19 @@ RunFunction setup_stats(CLI::App& sub) {
     sp.threads = p.threads;
     // With --lint, the rules run beside the figures.
     Result<std::vector<LintFinding>> findings = std::vector<LintFinding>{};
-    std::thread linting;
-    if (p.lint) linting = std::thread([&] { findings = lint_dataset(*corpus, lint_params_from(lp), &*tok, db.get()); });
+    std::jthread linting;  // joined on every way out
+    if (p.lint)
+      linting = std::jthread([&] {
+        try {
+          findings = lint_dataset(*corpus, lint_params_from(lp), &*tok, db.get());
+        } catch (const std::exception& e) {  // reported as main() reports the command's own
+          findings = internal_error(std::string("internal error: ") + e.what());
+        }
+      });
     DatasetStats st = compute_stats(*corpus, sp, db.get());
     if (linting.joinable()) linting.join();
-    if (!findings.ok()) return print_error(findings.status()), kExitUsage;
+    if (!findings.ok())
+      return print_error(findings.status()), findings.status().code() == ErrorCode::kInternal ? kExitSomeFailed : kExitUsage;
     if (!p.html.empty()) {
       std::string title = "Dataset report: " + std::filesystem::path(*dir).lexically_normal().filename().string();
       if (Status s = write_file_atomic(p.html, stats_to_html(st, title)); !s.ok()) return print_error(s), kExitSomeFailed;
