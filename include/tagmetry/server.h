@@ -28,7 +28,7 @@ struct ServeParams {
   std::string trigger;             // the trigger tag the editor pins first and prompts start with
   std::string db;                  // scores database; empty = DATASET/.tagmetry/tagmetry.db
   std::string tags_db;             // Danbooru tag list for autocomplete; empty = the shipped one
-  int threads = 8;                 // HTTP worker threads
+  int threads = 32;                // HTTP worker threads (one per open connection: a browser keeps ~6 per tab)
   int poll_seconds = 2;            // how often caption files are checked for changes made elsewhere
 };
 

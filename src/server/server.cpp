@@ -27,7 +27,7 @@ const OptionSet<ServeParams>& serve_options() {
         .add("port", &ServeParams::port, "Port (0 = any free port)")
         .add("open", &ServeParams::open, "Open the web app in the default browser")
         .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
-        .add("threads", &ServeParams::threads, "HTTP worker threads")
+        .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one connection; a browser tab keeps about 6 open)")
         .add("poll-seconds", &ServeParams::poll_seconds, "Check caption files for outside changes every N seconds (0 = never)");
     s.group("Dataset")
         .add("recursive", &ServeParams::recursive, "Include images in subfolders")
@@ -240,6 +240,9 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   http.new_task_queue = [n = std::max(2, params.threads)] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
   http.set_payload_max_length(8u << 20);
   http.set_keep_alive_max_count(1000);
+  // httplib serves one connection per worker thread; idle keep-alive connections of closed tabs would
+  // hold workers for the default 5 s.
+  http.set_keep_alive_timeout(2);
   http.set_tcp_nodelay(true);  // small JSON replies: no Nagle delay
   http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
     // Debian's cpp-httplib compresses text and JSON with Brotli at its slowest setting whenever the client
