@@ -1,6 +1,10 @@
 #include "dataset_index.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -51,6 +55,30 @@ bool stat_file(const fs::path& path, int64_t& size, int64_t& mtime_ns) {
 }
 
 // ASCII case-insensitive substring test (glibc's strcasestr is vectorised; both strings are NUL-terminated).
+// Reads a file whose size is known from stat (one open and read; no seeking), for 100,000 captions.
+Result<std::string> read_small_file(const fs::path& path, int64_t size_hint) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error(path.string() + ": cannot open (" + std::strerror(errno) + ")");
+  std::string out;
+  out.resize(static_cast<size_t>(std::max<int64_t>(size_hint, 0)) + 1);
+  size_t got = 0;
+  for (;;) {
+    if (got == out.size()) out.resize(out.size() * 2 + 4096);
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      return io_error(path.string() + ": cannot read (" + std::strerror(err) + ")");
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return out;
+}
+
 bool contains_ci(const std::string& hay, const std::string& needle) {
   return needle.empty() || ::strcasestr(hay.c_str(), needle.c_str()) != nullptr;
 }
@@ -92,7 +120,7 @@ void DatasetIndex::read_caption(Entry& item) const {
     item.caption_mtime_ns = 0;
     return;
   }
-  auto bytes = read_file(file);
+  auto bytes = read_small_file(file, item.caption_size);
   if (!bytes.ok()) {
     item.error = bytes.status().message();
     return;
@@ -147,7 +175,12 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
     auto& src = dataset.items[i];
     auto& dst = index->entries_[i];
     dst.path = src.relpath;
-    dst.caption_path = relative_generic(src.caption, dataset.root);
+    // Same folder and stem as the image, with the caption extension (caption_path_for on the relpath;
+    // fs::relative would resolve symlinks with several syscalls per file).
+    size_t slash = dst.path.rfind('/');
+    size_t dot = dst.path.rfind('.');
+    dst.caption_path = (dot != std::string::npos && (slash == std::string::npos || dot > slash) ? dst.path.substr(0, dot) : dst.path) +
+                       options.caption_extension;
     index->by_path_.emplace(dst.path, static_cast<uint32_t>(i));
     index->by_caption_.emplace(dst.caption_path, static_cast<uint32_t>(i));
   }
