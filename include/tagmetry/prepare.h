@@ -16,6 +16,7 @@
 
 #include "tagmetry/image.h"
 #include "tagmetry/options.h"
+#include "tagmetry/resample.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -86,6 +87,8 @@ Result<PrepareReport> run_prepare(const std::filesystem::path& in, const std::fi
 //        at least 1), as Pillow's ImageOps.contain;
 //  pad:  the fit image centred on a white size x size square (offset round(margin / 2)), as ImageOps.pad.
 RgbImage prepare_pixels(const RgbImage& image, const PrepareParams& params);
+// The same for borrowed pixels (resample.h), e.g. a decode buffer reused across images.
+RgbImage prepare_pixels(RgbView image, const PrepareParams& params);
 
 // 64-bit difference hash (dHash): grey levels of a 9x8 area-averaged thumbnail, one bit per horizontal
 // neighbour pair (bit set when the left pixel is brighter). Robust to re-encoding and resizing.

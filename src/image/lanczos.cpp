@@ -236,14 +236,15 @@ bool have_sse41() {
 #endif
 
 // Horizontal pass over source rows [row0, row0 + rows) into a (out_w x rows) image.
-void resample_horizontal(const RgbImage& in, int row0, int rows, const Coefficients& c, int out_w, uint8_t* out) {
+void resample_horizontal(RgbView in, int row0, int rows, const Coefficients& c, int out_w, uint8_t* out) {
   const size_t in_stride = static_cast<size_t>(in.width) * 3;
+  const size_t in_bytes = in_stride * static_cast<size_t>(in.height);
   constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
   for (int y = 0; y < rows; ++y) {
-    const uint8_t* src = in.pixels.data() + static_cast<size_t>(row0 + y) * in_stride;
+    const uint8_t* src = in.pixels + static_cast<size_t>(row0 + y) * in_stride;
     uint8_t* dst = out + static_cast<size_t>(y) * out_w * 3;
 #ifdef TAGMETRY_HAVE_SSE41_KERNEL
-    const size_t remaining = in.pixels.size() - static_cast<size_t>(src - in.pixels.data());
+    const size_t remaining = in_bytes - static_cast<size_t>(src - in.pixels);
     if (have_avx2() && !c.packed.empty()) {
       horizontal_row_madd(src, remaining, c, out_w, dst);
       continue;
@@ -314,7 +315,7 @@ void resample_vertical(const uint8_t* in, int w, int row0, const Coefficients& c
 
 }  // namespace
 
-RgbImage resize_lanczos(const RgbImage& image, int width, int height, const ResampleBox& box) {
+RgbImage resize_lanczos(RgbView image, int width, int height, const ResampleBox& box) {
   const bool need_h = width != image.width || box.x0 != 0 || box.x1 != width;
   const bool need_v = height != image.height || box.y0 != 0 || box.y1 != height;
   Coefficients ch = precompute(image.width, box.x0, box.x1, width);
@@ -330,7 +331,7 @@ RgbImage resize_lanczos(const RgbImage& image, int width, int height, const Resa
   out.height = height;
   out.pixels.resize(static_cast<size_t>(width) * height * 3);
   if (!need_h && !need_v) {
-    out.pixels = image.pixels;
+    std::memcpy(out.pixels.data(), image.pixels, out.pixels.size());
     return out;
   }
   if (need_h && !need_v) {
@@ -338,28 +339,46 @@ RgbImage resize_lanczos(const RgbImage& image, int width, int height, const Resa
     return out;
   }
   if (!need_h) {
-    resample_vertical(image.pixels.data(), image.width, 0, cv, height, out.pixels.data());
+    resample_vertical(image.pixels, image.width, 0, cv, height, out.pixels.data());
     return out;
   }
-  // Horizontal first, only over the source rows the vertical pass reads (as Pillow does).
-  std::vector<uint8_t> temp(static_cast<size_t>(width) * (row_last - row_first) * 3);
+  // Horizontal first, only over the source rows the vertical pass reads (as Pillow does). The
+  // intermediate buffer is kept per thread (up to 64 MiB) so a batch of images does not page-fault
+  // and zero-fill a fresh one each time; every byte of it that is read is written first.
+  const size_t temp_bytes = static_cast<size_t>(width) * (row_last - row_first) * 3;
+  thread_local std::vector<uint8_t> kept;
+  std::vector<uint8_t> own;
+  std::vector<uint8_t>& temp = temp_bytes <= (size_t{64} << 20) ? kept : own;
+  if (temp.size() < temp_bytes) temp.resize(temp_bytes);
   resample_horizontal(image, row_first, row_last - row_first, ch, width, temp.data());
   resample_vertical(temp.data(), width, row_first, cv, height, out.pixels.data());
   return out;
 }
 
+RgbImage resize_lanczos(const RgbImage& image, int width, int height, const ResampleBox& box) {
+  return resize_lanczos(view_of(image), width, height, box);
+}
+
 RgbImage resize_lanczos(const RgbImage& image, int width, int height) {
+  return resize_lanczos(view_of(image), width, height);
+}
+
+RgbImage resize_lanczos(RgbView image, int width, int height) {
   return resize_lanczos(image, width, height,
                         ResampleBox{0, 0, static_cast<double>(image.width), static_cast<double>(image.height)});
 }
 
 RgbImage crop_image(const RgbImage& image, int x, int y, int width, int height) {
+  return crop_image(view_of(image), x, y, width, height);
+}
+
+RgbImage crop_image(RgbView image, int x, int y, int width, int height) {
   RgbImage out;
   out.width = width;
   out.height = height;
   out.pixels.resize(static_cast<size_t>(width) * height * 3);
   for (int row = 0; row < height; ++row) {
-    const uint8_t* src = image.pixels.data() + (static_cast<size_t>(y + row) * image.width + x) * 3;
+    const uint8_t* src = image.pixels + (static_cast<size_t>(y + row) * image.width + x) * 3;
     std::memcpy(out.pixels.data() + static_cast<size_t>(row) * width * 3, src, static_cast<size_t>(width) * 3);
   }
   return out;

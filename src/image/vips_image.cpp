@@ -139,23 +139,29 @@ Result<vips::VImage> to_rgb8(const vips::VImage& input, bool apply_orientation, 
   }
 }
 
-Result<RgbImage> materialise(const vips::VImage& image, const std::string& name) {
+Status materialise_into(const vips::VImage& image, uint8_t* pixels, const std::string& name) {
   try {
     if (image.bands() != 3 || image.format() != VIPS_FORMAT_UCHAR)
       return internal_error(name + ": expected 3-band 8-bit image");
-    RgbImage out;
-    out.width = image.width();
-    out.height = image.height();
-    out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
-    // Written straight into our buffer (write_to_memory would allocate its own and need a copy).
-    vips::VImage target = vips::VImage::new_from_memory(out.pixels.data(), out.pixels.size(), out.width, out.height,
-                                                        3, VIPS_FORMAT_UCHAR);
+    // Written straight into the caller's buffer (write_to_memory would allocate its own and need a copy).
+    const size_t size = static_cast<size_t>(image.width()) * image.height() * 3;
+    vips::VImage target =
+        vips::VImage::new_from_memory(pixels, size, image.width(), image.height(), 3, VIPS_FORMAT_UCHAR);
     image.write(target);
-    return out;
+    return {};
   } catch (const vips::VError& e) {
     vips_error_clear();
     return vips_failure(name, e.what());
   }
+}
+
+Result<RgbImage> materialise(const vips::VImage& image, const std::string& name) {
+  RgbImage out;
+  out.width = image.width();
+  out.height = image.height();
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
+  TM_RETURN_IF_ERROR(materialise_into(image, out.pixels.data(), name));
+  return out;
 }
 
 }  // namespace tagmetry::image_internal

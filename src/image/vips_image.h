@@ -33,6 +33,10 @@ Result<vips::VImage> to_rgb8(const vips::VImage& image, bool apply_orientation, 
 // truncated files fail here).
 Result<RgbImage> materialise(const vips::VImage& image, const std::string& name);
 
+// materialise into `pixels`, which holds image.width() * image.height() * 3 bytes (a buffer the caller
+// reuses across images).
+Status materialise_into(const vips::VImage& image, uint8_t* pixels, const std::string& name);
+
 // "file.png: <vips message, first line>" as a kCorrupt status.
 Status vips_failure(const std::string& name, const std::string& what);
 

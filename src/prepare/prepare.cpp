@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -67,10 +68,12 @@ struct Processed {
   std::string encoded;  // output file bytes (empty when failed)
 };
 
-// Decodes with orientation and alpha on white; in crop mode only the centre square is materialised
-// (libvips crops lazily), which saves a full-size copy. Sets the oriented source size.
-Result<RgbImage> decode_for_prepare(const fs::path& path, std::string_view bytes, const std::string& mode, int& width,
-                                    int& height) {
+// Decodes with orientation and alpha on white into this thread's decode buffer (kept between images, so
+// a batch does not page-fault and zero-fill a fresh multi-megabyte buffer per image); in crop mode only
+// the centre square is materialised (libvips crops lazily). Sets the oriented source size. The view is
+// valid until the thread's next decode.
+Result<RgbView> decode_for_prepare(const fs::path& path, std::string_view bytes, const std::string& mode, int& width,
+                                   int& height) {
   using namespace image_internal;
   TM_ASSIGN_OR_RETURN(vips::VImage image, open_image_buffer(bytes, path.string(), DecodeOptions{}));
   TM_ASSIGN_OR_RETURN(vips::VImage rgb, to_rgb8(image, true, path.string()));
@@ -85,7 +88,16 @@ Result<RgbImage> decode_for_prepare(const fs::path& path, std::string_view bytes
       return vips_failure(path.string(), e.what());
     }
   }
-  return materialise(rgb, path.string());
+  thread_local std::unique_ptr<uint8_t[]> buffer;
+  thread_local size_t capacity = 0;
+  const size_t need = static_cast<size_t>(rgb.width()) * rgb.height() * 3;
+  if (need > capacity) {
+    buffer.reset();
+    buffer.reset(new uint8_t[need]);  // uninitialised: the decode writes every byte
+    capacity = need;
+  }
+  TM_RETURN_IF_ERROR(materialise_into(rgb, buffer.get(), path.string()));
+  return RgbView{buffer.get(), rgb.width(), rgb.height()};
 }
 
 Processed process_one(const DatasetItem& input, const PrepareParams& params, const EncodeOptions& encode) {
@@ -108,7 +120,6 @@ Processed process_one(const DatasetItem& input, const PrepareParams& params, con
   bytes.value().shrink_to_fit();
   if (!decoded.ok()) return fail(decoded.status());
   RgbImage pixels = prepare_pixels(*decoded, params);
-  decoded.value().pixels = {};
   r.item.dhash = difference_hash(pixels);
   auto encoded = encode_image(pixels, encode, input.image.string());
   if (!encoded.ok()) return fail(encoded.status());

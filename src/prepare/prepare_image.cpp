@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <vector>
 
 #include "tagmetry/prepare.h"
 #include "tagmetry/resample.h"
@@ -25,7 +26,9 @@ std::pair<int, int> contain_size(int w, int h, int size) {
 
 }  // namespace
 
-RgbImage prepare_pixels(const RgbImage& image, const PrepareParams& params) {
+RgbImage prepare_pixels(const RgbImage& image, const PrepareParams& params) { return prepare_pixels(view_of(image), params); }
+
+RgbImage prepare_pixels(RgbView image, const PrepareParams& params) {
   const int size = params.size;
   if (params.mode == "crop") {
     const int side = std::min(image.width, image.height);
@@ -35,7 +38,7 @@ RgbImage prepare_pixels(const RgbImage& image, const PrepareParams& params) {
     return resize_lanczos(crop_image(image, x, y, side, side), size, size);
   }
   auto [w, h] = contain_size(image.width, image.height, size);
-  RgbImage fitted = (w == image.width && h == image.height) ? image : resize_lanczos(image, w, h);
+  RgbImage fitted = resize_lanczos(image, w, h);  // a copy when the size is unchanged
   if (params.mode == "fit" || (w == size && h == size)) return fitted;
   // pad: ImageOps.pad pastes at round((size - w) * 0.5), round((size - h) * 0.5).
   RgbImage out;
@@ -53,16 +56,23 @@ RgbImage prepare_pixels(const RgbImage& image, const PrepareParams& params) {
 
 uint64_t difference_hash(const RgbImage& image) {
   // Area-average into a 9 x 8 grid of grey levels (ITU-R 601 luma, as Pillow's "L" conversion).
+  // Each cell's sum is accumulated pixel by pixel in row order (the order fixes the rounding, so the
+  // hash of an image never changes); the column of each x is looked up instead of divided out per pixel.
   double grid[8][9] = {};
   double count[8][9] = {};
+  std::vector<uint8_t> column(static_cast<size_t>(image.width));
+  int per_column[9] = {};
+  for (int x = 0; x < image.width; ++x) {
+    column[x] = static_cast<uint8_t>(static_cast<int64_t>(x) * 9 / image.width);
+    ++per_column[column[x]];
+  }
   for (int y = 0; y < image.height; ++y) {
     const int gy = static_cast<int>(static_cast<int64_t>(y) * 8 / image.height);
     const uint8_t* row = image.pixels.data() + static_cast<size_t>(y) * image.width * 3;
-    for (int x = 0; x < image.width; ++x) {
-      const int gx = static_cast<int>(static_cast<int64_t>(x) * 9 / image.width);
-      grid[gy][gx] += 0.299 * row[3 * x] + 0.587 * row[3 * x + 1] + 0.114 * row[3 * x + 2];
-      count[gy][gx] += 1;
-    }
+    double* cells = grid[gy];
+    for (int x = 0; x < image.width; ++x)
+      cells[column[x]] += 0.299 * row[3 * x] + 0.587 * row[3 * x + 1] + 0.114 * row[3 * x + 2];
+    for (int gx = 0; gx < 9; ++gx) count[gy][gx] += per_column[gx];
   }
   uint64_t hash = 0;
   for (int y = 0; y < 8; ++y) {

@@ -96,6 +96,45 @@ TEST(DifferenceHash, StableUnderSmallChangesAndDistinctOtherwise) {
   EXPECT_EQ(hamming_distance(0, ~uint64_t{0}), 64);
 }
 
+// The definition the hash had when it shipped (one division per pixel): the faster one must give the
+// same 64 bits on every image, ties included, so near-duplicate decisions never change.
+uint64_t reference_difference_hash(const RgbImage& image) {
+  double grid[8][9] = {};
+  double count[8][9] = {};
+  for (int y = 0; y < image.height; ++y) {
+    const int gy = static_cast<int>(static_cast<int64_t>(y) * 8 / image.height);
+    for (int x = 0; x < image.width; ++x) {
+      const int gx = static_cast<int>(static_cast<int64_t>(x) * 9 / image.width);
+      const uint8_t* p = px(image, x, y);
+      grid[gy][gx] += 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+      count[gy][gx] += 1;
+    }
+  }
+  uint64_t hash = 0;
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 8; ++x) {
+      double left = count[y][x] > 0 ? grid[y][x] / count[y][x] : 0;
+      double right = count[y][x + 1] > 0 ? grid[y][x + 1] / count[y][x + 1] : 0;
+      hash = (hash << 1) | (left > right ? 1u : 0u);
+    }
+  return hash;
+}
+
+TEST(DifferenceHash, SameBitsAsTheShippedDefinition) {
+  uint32_t seed = 1;
+  auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+  for (auto [w, h] : {std::pair{512, 512}, {9, 8}, {1, 1}, {5, 3}, {300, 77}, {64, 640}, {513, 511}}) {
+    for (int kind = 0; kind < 3; ++kind) {
+      RgbImage im = solid(w, h, 0, 0, 0);
+      for (size_t i = 0; i < im.pixels.size(); ++i)
+        im.pixels[i] = kind == 0 ? static_cast<uint8_t>(next() >> 24)        // noise
+                       : kind == 1 ? static_cast<uint8_t>((i / 3) % 7 * 30)  // stripes: many equal cells
+                                   : 128;                                    // flat: every comparison a tie
+      EXPECT_EQ(difference_hash(im), reference_difference_hash(im)) << w << "x" << h << " kind " << kind;
+    }
+  }
+}
+
 TEST(Manifest, QuotesFieldsAndExplainsSkips) {
   PrepareReport r;
   PrepareItem a;
