@@ -18,6 +18,8 @@ std::string first_line(std::string_view s) {
 // translate the most common causes into plain words.
 std::string describe(const std::string& raw) {
   std::string line = first_line(raw);
+  // Images decoded from memory: say "gifload", not "gifload_buffer", and drop ImageMagick's empty name.
+  line = replace_all(replace_all(line, "load_buffer: ", "load: "), " `' @", " @");
   std::string lower = to_lower_ascii(line);
   if (lower.find("premature end") != std::string::npos || lower.find("truncat") != std::string::npos ||
       lower.find("read error") != std::string::npos || lower.find("out of order read") != std::string::npos ||
