@@ -89,6 +89,17 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   EXPECT_EQ(derived["text"], read_all(cli / (path.substr(0, path.size() - 4) + ".txt")));
   EXPECT_EQ(srv.get("/api/session")["has_scores"], true);
 
+  // Models: the registry, plus the model this dataset was tagged with.
+  json models = srv.get("/api/models");
+  EXPECT_EQ(models["default"], "wd-vit-v3");
+  bool registry = false, used = false;
+  for (auto& m : models["models"]) {
+    if (m["name"] == "wd-vit-v3") registry = true;
+    if (m["name"] == "wd" && m["in_database"] == true) used = true;
+  }
+  EXPECT_TRUE(registry) << models.dump();
+  EXPECT_TRUE(used) << models.dump();
+
   // A second job while none runs is fine; the report says the scores were reused.
   json again = srv.post("/api/jobs/tag", {{"model_dir", model_dir}, {"overwrite", true}}, &status);
   ASSERT_EQ(status, 200);
