@@ -256,18 +256,30 @@ Result<std::unordered_map<std::string, LastWrite>> CaptionJournal::last_written(
 
 Result<std::unordered_map<std::string, LastWrite>> store_internal::last_written_to(
     const Store& store, const std::vector<std::string>& relpaths) {
-  TM_ASSIGN_OR_RETURN(sql::Stmt q, store.db().prepare(
-      "SELECT after, base FROM journal WHERE relpath=? AND state='done' ORDER BY id DESC LIMIT 1"));
-  std::unordered_map<std::string, LastWrite> out;
-  out.reserve(relpaths.size());
-  for (const auto& relpath : relpaths) {
-    q.reset();
-    q.bind(1, relpath);
-    Status s;
-    if (q.step(&s)) out[relpath] = LastWrite{q.optional_text(0), q.optional_text(1)};
-    TM_RETURN_IF_ERROR(s);
+  sql::Db& db = store.db();
+  // One read transaction for all the lookups: outside one, every statement takes and drops the
+  // database's shared lock (two fcntl calls each) and revalidates its page cache.
+  const bool own_transaction = sqlite3_get_autocommit(db.handle()) != 0;
+  if (own_transaction) TM_RETURN_IF_ERROR(db.exec("BEGIN"));
+  auto lookups = [&]() -> Result<std::unordered_map<std::string, LastWrite>> {
+    TM_ASSIGN_OR_RETURN(sql::Stmt q, db.prepare(
+        "SELECT after, base FROM journal WHERE relpath=? AND state='done' ORDER BY id DESC LIMIT 1"));
+    std::unordered_map<std::string, LastWrite> out;
+    out.reserve(relpaths.size());
+    for (const auto& relpath : relpaths) {
+      q.reset();
+      q.bind(1, relpath);
+      Status s;
+      if (q.step(&s)) out[relpath] = LastWrite{q.optional_text(0), q.optional_text(1)};
+      TM_RETURN_IF_ERROR(s);
+    }
+    return out;
+  }();
+  if (own_transaction) {
+    Status end = db.exec(lookups.ok() ? "COMMIT" : "ROLLBACK");
+    if (lookups.ok() && !end.ok()) return end;
   }
-  return out;
+  return lookups;
 }
 
 Result<std::vector<OperationRecord>> CaptionJournal::operations() const {

@@ -3,9 +3,10 @@
 #include <chrono>
 #include <unordered_map>
 
-#include "ordered_pipeline.h"
 #include "journal_internal.h"
+#include "ordered_pipeline.h"
 #include "retag_derive.h"
+#include "sqlite_db.h"
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
@@ -74,6 +75,9 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   const fs::path db_path = params.db.empty() ? default_store_path(dataset_dir) : fs::path(params.db);
   TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
   TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/false));
+  // retag reads most of the database (every score, the journal rows of every caption): map it rather
+  // than pread it page by page.
+  (void)store->db().exec("PRAGMA mmap_size=1073741824");
   TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, dataset_dir));
   TM_ASSIGN_OR_RETURN(ModelRecord model, pick_model(*store, params.model));
   if (model.labels.size() == 0)

@@ -189,8 +189,13 @@ Result<std::vector<float>> Store::get_scores(const std::string& sha256, int64_t 
 Status Store::for_each_scores(int64_t model_id,
                                const std::function<Status(std::string_view, std::string_view)>& fn) const {
   // Reading every score pages through most of the file: map it instead of one pread per page (a third
-  // of retag's system time). Only for this scan; everything else keeps SQLite's default.
-  (void)db_->exec("PRAGMA mmap_size=1073741824");
+  // of retag's system time). Only for this scan; afterwards the connection's own setting is restored.
+  int64_t mmap_before = 0;
+  if (auto q = db_->prepare("PRAGMA mmap_size"); q.ok()) {
+    Status ignored;
+    if (q->step(&ignored)) mmap_before = q->int64(0);
+  }
+  if (mmap_before < (int64_t{1} << 30)) (void)db_->exec("PRAGMA mmap_size=1073741824");
   Status s = [&]() -> Status {
     TM_ASSIGN_OR_RETURN(sql::Stmt q, db_->prepare("SELECT sha256, blob FROM scores WHERE model_id=?"));
     q.bind(1, model_id);
@@ -203,7 +208,7 @@ Status Store::for_each_scores(int64_t model_id,
     }
     return step;
   }();
-  (void)db_->exec("PRAGMA mmap_size=0");
+  if (mmap_before < (int64_t{1} << 30)) (void)db_->exec("PRAGMA mmap_size=" + std::to_string(mmap_before));
   return s;
 }
 
