@@ -9,7 +9,7 @@ packages=(
   libvips-dev libsqlite3-dev libcpp-httplib-dev nlohmann-json3-dev libtoml11-dev libcli11-dev libfmt-dev
   zlib1g-dev libcurl4-openssl-dev libmecab-dev mecab-ipadic-utf8 libicu-dev libarchive-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libonnx-dev libprotobuf-dev protobuf-compiler
+  libonnx-dev libprotobuf-dev protobuf-compiler libdeflate-dev
   chromium
   python3 python3-onnx python3-numpy python3-pil
   nodejs npm

@@ -15,7 +15,7 @@ namespace {
 
 // Schema history. Index i migrates version i to i+1; never edit a shipped step, append a new one.
 // Version 1 was the first layout (DESIGN.md "Storage"); version 2 added the hash cache columns, stored
-// labels, operations and the two-phase journal state.
+// labels, operations and the two-phase journal state; version 3 an index of pending journal rows.
 const char* const kMigrations[] = {
     // 0 → 1
     R"sql(
@@ -50,6 +50,11 @@ UPDATE journal SET operation_id = (SELECT id FROM operations o WHERE o.command =
                                     AND o.args = '(journal from schema version 1)');
 CREATE INDEX journal_relpath ON journal(relpath, id);
 CREATE INDEX journal_operation ON journal(operation_id, id);
+)sql",
+    // 2 → 3: opening the journal looks for pending rows; without an index that scanned the whole journal
+    // (it grows by a row per caption write).
+    R"sql(
+CREATE INDEX journal_pending ON journal(id) WHERE state = 'pending';
 )sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);

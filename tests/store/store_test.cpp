@@ -153,6 +153,17 @@ PRAGMA user_version=1;
   store->reset();
   // Opening again finds the current version.
   EXPECT_EQ((*Store::open(path, false))->opened_version(), kStoreSchemaVersion);
+  // The pending-rows index of version 3 exists, and the journal's recovery query uses it.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* plan = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "EXPLAIN QUERY PLAN SELECT id, relpath, after FROM journal WHERE state='pending'", -1,
+                               &plan, nullptr), SQLITE_OK);
+  std::string detail;
+  while (sqlite3_step(plan) == SQLITE_ROW) detail += reinterpret_cast<const char*>(sqlite3_column_text(plan, 3));
+  sqlite3_finalize(plan);
+  sqlite3_close(raw);
+  EXPECT_NE(detail.find("journal_pending"), std::string::npos) << detail;
 }
 
 TEST(Store, NewerSchemaIsRefused) {
