@@ -26,8 +26,8 @@ Status write_file_atomic(const std::filesystem::path& path, std::string_view con
 // returns that name. Errors if the copy fails.
 Result<std::filesystem::path> backup_file(const std::filesystem::path& path);
 
-// Returns `path` relative to `base` with '/' separators (generic form), or the path itself when it is
-// not under base.
+// Returns `path` relative to `base` with '/' separators (generic form), or the absolute path when it is
+// not under base (symlinks resolved), so `base / result` always names `path`.
 std::string relative_generic(const std::filesystem::path& path, const std::filesystem::path& base);
 
 }  // namespace tagmetry

@@ -107,7 +107,12 @@ Result<fs::path> backup_file(const fs::path& path) {
 std::string relative_generic(const fs::path& path, const fs::path& base) {
   std::error_code ec;
   fs::path rel = fs::relative(path, base, ec);
-  if (ec || rel.empty() || *rel.begin() == "..") return path.generic_string();
+  if (ec || rel.empty() || *rel.begin() == "..") {
+    // Not under base (e.g. a symlink into another folder): the absolute path, so that `base / result`
+    // names the same file whether base was given relative or absolute.
+    fs::path abs = fs::absolute(path, ec);
+    return (ec ? path : abs).generic_string();
+  }
   return rel.generic_string();
 }
 

@@ -72,3 +72,26 @@ TEST(Files, BackupPicksFreeName) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry::testing {
+namespace {
+// A path outside base (here: a symlink into another folder) comes back absolute, so base / result names
+// it whether base was relative or absolute (it used to come back as given: "set/a.txt" → "set/set/a.txt").
+TEST(Files, RelativeGenericOfAPathOutsideBaseIsAbsolute) {
+  TempDir d;
+  std::filesystem::create_directories(d / "set");
+  std::filesystem::create_directories(d / "other");
+  write_all(d / "other" / "a.txt", "x");
+  std::filesystem::create_symlink(d / "other" / "a.txt", d / "set" / "a.txt");
+  write_all(d / "set" / "b.txt", "y");
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(d.path());
+  std::string inside = relative_generic("set/b.txt", "set");
+  std::string outside = relative_generic("set/a.txt", "set");
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(inside, "b.txt");
+  EXPECT_EQ(outside, (d / "set" / "a.txt").generic_string());
+  EXPECT_EQ(read_all(std::filesystem::path("/") / (d / "set") / outside), "x");
+}
+}  // namespace
+}  // namespace tagmetry::testing
