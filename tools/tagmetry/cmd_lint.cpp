@@ -68,6 +68,29 @@ void print_lint_text(const std::vector<LintFinding>& findings, size_t images) {
   std::printf("%zu errors, %zu warnings, %zu notes in %zu images\n", counts[0], counts[1], counts[2], images);
 }
 
+LoadedDataset load_dataset_for_cli(const std::string& dir, CorpusOptions options, bool load_tags,
+                                   const std::string& tags_db) {
+  LoadedDataset data;
+  auto tok_loading = std::async(std::launch::async, [] { return ClipTokenizer::load_default(); });
+  std::future<Result<TagDatabase>> db_loading;
+  if (load_tags)
+    db_loading = std::async(std::launch::async, [tags_db] {
+      return tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(tags_db);
+    });
+  options.tokenizer_source = [&]() -> const ClipTokenizer* {
+    data.tokenizer = tok_loading.get();
+    return data.tokenizer.ok() ? &*data.tokenizer : nullptr;
+  };
+  data.corpus = load_corpus(dir, options, nullptr);
+  if (tok_loading.valid()) data.tokenizer = tok_loading.get();  // the folder could not be listed
+  if (db_loading.valid()) {
+    auto loaded = db_loading.get();
+    if (loaded.ok()) data.tags = std::make_unique<TagDatabase>(std::move(loaded).value());
+    else data.tags_status = loaded.status();
+  }
+  return data;
+}
+
 namespace {
 
 RunFunction setup_lint(CLI::App& sub) {
@@ -77,32 +100,19 @@ RunFunction setup_lint(CLI::App& sub) {
   return [dir, bound]() {
     LintCliParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
-    // The tokenizer loads while the folder is listed, the tag list while it is read.
-    auto tok_loading = std::async(std::launch::async, [] { return ClipTokenizer::load_default(); });
-    Result<ClipTokenizer> tok = internal_error("tokenizer not loaded");
-    std::future<Result<TagDatabase>> db_loading;
-    if (!p.no_tags_db)
-      db_loading = std::async(std::launch::async, [tags_db = p.tags_db] {
-        return tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(tags_db);
-      });
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
     co.threads = p.threads;
-    co.tokenizer_source = [&]() -> const ClipTokenizer* {
-      tok = tok_loading.get();
-      return tok.ok() ? &*tok : nullptr;
-    };
-    auto corpus = load_corpus(*dir, co, nullptr);
-    if (tok_loading.valid()) tok = tok_loading.get();  // the folder could not be listed
-    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
-    std::unique_ptr<TagDatabase> db;
-    if (db_loading.valid()) {
-      auto loaded = db_loading.get();
-      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
-      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
-      else print_warning("tag list not loaded (" + loaded.status().message() + "); unknown-tag rule skipped");
+    LoadedDataset data = load_dataset_for_cli(*dir, co, !p.no_tags_db, p.tags_db);
+    if (!data.tokenizer.ok()) return print_error(data.tokenizer.status()), exit_code_for(data.tokenizer.status());
+    if (!data.tags_status.ok()) {
+      if (!p.tags_db.empty()) return print_error(data.tags_status), kExitUsage;
+      print_warning("tag list not loaded (" + data.tags_status.message() + "); unknown-tag rule skipped");
     }
+    auto& corpus = data.corpus;
+    auto& tok = data.tokenizer;
+    auto& db = data.tags;
     if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
     auto findings = lint_dataset(*corpus, lint_params_from(p), &*tok, db.get());
     if (!findings.ok()) return print_error(findings.status()), kExitUsage;

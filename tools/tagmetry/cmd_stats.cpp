@@ -111,34 +111,21 @@ RunFunction setup_stats(CLI::App& sub) {
     LintCliParams lp;
     if (Status s = lint_bound->apply(lp); !s.ok()) return print_error(s), kExitUsage;
     lp.caption_extension = p.caption_extension;
-    // The tokenizer loads while the folder is listed, the tag list while it is read.
-    auto tok_loading = std::async(std::launch::async, [] { return ClipTokenizer::load_default(); });
-    Result<ClipTokenizer> tok = internal_error("tokenizer not loaded");
-    std::future<Result<TagDatabase>> db_loading;
-    if (!p.no_tags_db)
-      db_loading = std::async(std::launch::async, [tags_db = p.tags_db] {
-        return tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(tags_db);
-      });
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
     co.separator = p.separator;
     co.read_image_sizes = !p.no_image_sizes;
     co.threads = p.threads;
-    co.tokenizer_source = [&]() -> const ClipTokenizer* {
-      tok = tok_loading.get();
-      return tok.ok() ? &*tok : nullptr;
-    };
-    auto corpus = load_corpus(*dir, co, nullptr);
-    if (tok_loading.valid()) tok = tok_loading.get();  // the folder could not be listed
-    if (!tok.ok()) return print_error(tok.status()), exit_code_for(tok.status());
-    std::unique_ptr<TagDatabase> db;
-    if (db_loading.valid()) {
-      auto loaded = db_loading.get();
-      if (loaded.ok()) db = std::make_unique<TagDatabase>(std::move(loaded).value());
-      else if (!p.tags_db.empty()) return print_error(loaded.status()), kExitUsage;
-      else if (p.lint) print_warning("tag list not loaded (" + loaded.status().message() + "); unknown-tag rule skipped");
+    LoadedDataset data = load_dataset_for_cli(*dir, co, !p.no_tags_db, p.tags_db);
+    if (!data.tokenizer.ok()) return print_error(data.tokenizer.status()), exit_code_for(data.tokenizer.status());
+    if (!data.tags_status.ok()) {
+      if (!p.tags_db.empty()) return print_error(data.tags_status), kExitUsage;
+      if (p.lint) print_warning("tag list not loaded (" + data.tags_status.message() + "); unknown-tag rule skipped");
     }
+    auto& corpus = data.corpus;
+    auto& tok = data.tokenizer;
+    auto& db = data.tags;
     if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
     StatsParams sp;
     sp.near_constant_share = p.near_constant_share;

@@ -6,8 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/dataset_stats.h"
 #include "tagmetry/lint.h"
 #include "tagmetry/options.h"
+#include "tagmetry/tag_database.h"
 
 namespace tagmetry::cli {
 
@@ -37,6 +40,19 @@ LintParams lint_params_from(const LintCliParams& p);
 // Prints findings as `tagmetry lint` does without --json: one line per finding, up to 5 files, then
 // the totals for `images` images.
 void print_lint_text(const std::vector<LintFinding>& findings, size_t images);
+
+// A dataset read for stats and lint, with what they measure it with: the CLIP tokenizer (loaded while
+// the folder is listed) and the Danbooru tag list (loaded while the files are read).
+struct LoadedDataset {
+  Result<DatasetCorpus> corpus = internal_error("dataset not read");
+  Result<ClipTokenizer> tokenizer = internal_error("tokenizer not loaded");
+  std::unique_ptr<TagDatabase> tags;  // null when not asked for or not loadable
+  Status tags_status;                 // why `tags` is null when it was asked for
+};
+// Reads `dir` with `options` (its tokenizer_source is set here); loads the tag list `tags_db` (empty: the
+// shipped one) unless !load_tags.
+LoadedDataset load_dataset_for_cli(const std::string& dir, CorpusOptions options, bool load_tags,
+                                   const std::string& tags_db);
 
 // Keeps `value` alive until the process ends and never destroys it: freeing a loaded dataset (millions
 // of small allocations) only slows the exit of a command that is done with it. Still reachable, so
