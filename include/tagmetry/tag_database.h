@@ -80,7 +80,8 @@ class TagDatabase {
 
   struct Suggestion {
     const TagInfo* tag = nullptr;
-    int distance = 0;  // edit distance (Damerau: a swap of neighbours counts 1)
+    int distance = 0;   // edit distance (Damerau: a swap of neighbours counts 1)
+    std::string alias;  // the alias that was close ("" when the tag's own name was), to show users why
   };
   // Known tags close to a misspelt `name` ("blue_hiar" → blue_hair), closest first, then most popular;
   // at most `limit`, distance <= max_distance (default: 1 for names up to 4 bytes, 2 up to 10, else 3).

@@ -265,7 +265,8 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     if (suggested++ < params.max_suggestions) {
       auto s = db->suggest(n, 1);
       if (!s.empty() && s[0].tag) {
-        msg += "; did you mean '" + s[0].tag->name + "'?";
+        msg += "; did you mean '" + s[0].tag->name + "'" +
+               (s[0].alias.empty() ? std::string() : " (also written '" + s[0].alias + "')") + "?";
         sev = LintSeverity::kWarning;
       }
     }

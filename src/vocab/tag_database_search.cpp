@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
+#include <tuple>
 #include <unordered_set>
 
 #include "tagmetry/tag_database.h"
@@ -95,7 +96,8 @@ std::vector<TagDatabase::Suggestion> TagDatabase::suggest(std::string_view name,
     return out;
   }
   if (max_distance < 0) max_distance = key.size() <= 4 ? 1 : key.size() <= 10 ? 2 : 3;
-  std::vector<std::pair<int, uint32_t>> found;  // (distance, index)
+  // (distance, by alias, index, alias): at equal distance a tag's own name ranks before an alias.
+  std::vector<std::tuple<int, int, uint32_t, std::string_view>> found;
   const ByteHistogram histogram(key);
   auto far = [&](std::string_view candidate) {
     size_t a = key.size(), b = candidate.size();
@@ -105,18 +107,18 @@ std::vector<TagDatabase::Suggestion> TagDatabase::suggest(std::string_view name,
   for (uint32_t i = 0; i < tags_.size(); ++i) {
     if (far(tags_[i].name)) continue;
     int d = edit_distance(key, tags_[i].name, max_distance);
-    if (d <= max_distance) found.emplace_back(d, i);
+    if (d <= max_distance) found.emplace_back(d, 0, i, std::string_view());
   }
   for (auto& [k, idx] : by_alias_) {
     if (far(k)) continue;
     int d = edit_distance(key, k, max_distance);
-    if (d <= max_distance) found.emplace_back(d, idx);
+    if (d <= max_distance) found.emplace_back(d, 1, idx, k);
   }
   std::sort(found.begin(), found.end());
   std::unordered_set<uint32_t> seen;
-  for (auto& [d, idx] : found) {
+  for (auto& [d, by_alias, idx, alias] : found) {
     if (!seen.insert(idx).second) continue;
-    out.push_back({&tags_[idx], d});
+    out.push_back({&tags_[idx], d, std::string(alias)});
     if (out.size() >= limit) break;
   }
   return out;

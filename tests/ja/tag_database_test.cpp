@@ -67,6 +67,11 @@ TEST(TagDatabase, PrefixSubstringAndSuggestions) {
   EXPECT_EQ(sug[0].distance, 1);  // a swap counts once
   EXPECT_EQ(db->suggest("long_hair")[0].distance, 0);
   EXPECT_TRUE(db->suggest("completely_different_thing").empty());
+  EXPECT_EQ(sug[0].alias, "");  // found by its own name
+  auto via_alias = db->suggest("longhiar");  // close to the alias "longhair" only
+  ASSERT_FALSE(via_alias.empty());
+  EXPECT_EQ(via_alias[0].tag->name, "long_hair");
+  EXPECT_EQ(via_alias[0].alias, "longhair");
 }
 
 TEST(TagDatabase, RejectsEmptyAndReportsMissingFile) {
