@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"
@@ -55,6 +56,15 @@ bool stat_file(const fs::path& path, int64_t& size, int64_t& mtime_ns) {
 }
 
 // ASCII case-insensitive substring test (glibc's strcasestr is vectorised; both strings are NUL-terminated).
+// Same folder and stem as the image, with the caption extension (caption_path_for on the relpath;
+// fs::relative would resolve symlinks with several syscalls per file).
+std::string caption_relpath_for(const std::string& image_relpath, const std::string& extension) {
+  size_t slash = image_relpath.rfind('/');
+  size_t dot = image_relpath.rfind('.');
+  bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  return (has_ext ? image_relpath.substr(0, dot) : image_relpath) + extension;
+}
+
 // Reads a file whose size is known from stat (one open and read; no seeking), for 100,000 captions.
 Result<std::string> read_small_file(const fs::path& path, int64_t size_hint) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -168,6 +178,7 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
   std::unique_ptr<DatasetIndex> index(new DatasetIndex());
   index->root_ = dataset.root;
   index->caption_extension_ = options.caption_extension;
+  index->scan_options_ = options;
   index->entries_.resize(dataset.items.size());
   index->by_path_.reserve(dataset.items.size());
   index->by_caption_.reserve(dataset.items.size());
@@ -175,12 +186,7 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
     auto& src = dataset.items[i];
     auto& dst = index->entries_[i];
     dst.path = src.relpath;
-    // Same folder and stem as the image, with the caption extension (caption_path_for on the relpath;
-    // fs::relative would resolve symlinks with several syscalls per file).
-    size_t slash = dst.path.rfind('/');
-    size_t dot = dst.path.rfind('.');
-    dst.caption_path = (dot != std::string::npos && (slash == std::string::npos || dot > slash) ? dst.path.substr(0, dot) : dst.path) +
-                       options.caption_extension;
+    dst.caption_path = caption_relpath_for(dst.path, options.caption_extension);
     index->by_path_.emplace(dst.path, static_cast<uint32_t>(i));
     index->by_caption_.emplace(dst.caption_path, static_cast<uint32_t>(i));
   }
@@ -188,6 +194,7 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
   dataset.items.shrink_to_fit();
   parallel_for(index->entries_.size(), [&](size_t i) { index->read_caption(index->entries_[i]); });
   index->rebuild_postings_locked();  // not shared yet: no lock needed
+  index->remember_folder_times_locked();
   return index;
 }
 
@@ -390,6 +397,67 @@ size_t DatasetIndex::poll() {
   size_t changed = 0;
   for (size_t id : stale) changed += reload(id) ? 1 : 0;
   return changed;
+}
+
+void DatasetIndex::remember_folder_times_locked() {
+  std::unordered_set<std::string> folders{""};
+  for (auto& e : entries_) {
+    size_t slash = e.path.rfind('/');
+    folders.insert(slash == std::string::npos ? std::string() : e.path.substr(0, slash));
+  }
+  folder_times_.clear();
+  for (auto& f : folders) {
+    fs::path dir = f.empty() ? root_ : root_ / f;
+    int64_t size = 0, mtime = 0;
+    if (stat_file(dir, size, mtime)) folder_times_.emplace_back(dir, mtime);
+  }
+}
+
+size_t DatasetIndex::add_new_images(double min_interval_s) {
+  std::vector<std::pair<fs::path, int64_t>> folders;
+  {
+    std::shared_lock lock(mutex_);
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_listing_).count() < min_interval_s) return 0;
+    folders = folder_times_;
+  }
+  bool changed = false;
+  for (auto& [dir, mtime] : folders) {
+    int64_t size = 0, now = 0;
+    if (!stat_file(dir, size, now) || now != mtime) changed = true;
+  }
+  if (!changed) return 0;
+  {
+    std::unique_lock lock(mutex_);
+    last_listing_ = std::chrono::steady_clock::now();
+  }
+  auto dataset = scan_dataset(root_, scan_options_);
+  if (!dataset.ok()) return 0;
+  std::vector<Entry> fresh;
+  {
+    std::shared_lock lock(mutex_);
+    for (auto& item : dataset->items) {
+      if (by_path_.count(item.relpath)) continue;
+      Entry e;
+      e.path = item.relpath;
+      e.caption_path = caption_relpath_for(e.path, caption_extension_);
+      fresh.push_back(std::move(e));
+    }
+  }
+  for (auto& e : fresh) read_caption(e);
+  std::unique_lock lock(mutex_);
+  size_t added = 0;
+  for (auto& e : fresh) {
+    if (by_path_.count(e.path)) continue;
+    uint32_t id = static_cast<uint32_t>(entries_.size());
+    e.changed_at = ++generation_;
+    by_path_.emplace(e.path, id);
+    by_caption_.emplace(e.caption_path, id);
+    entries_.push_back(std::move(e));
+    ++added;
+  }
+  if (added) postings_dirty_ = true;
+  remember_folder_times_locked();
+  return added;
 }
 
 std::vector<uint32_t> DatasetIndex::changed_since(uint64_t since, size_t limit, bool* overflow) const {

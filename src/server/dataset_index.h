@@ -5,6 +5,7 @@
 // truth: reload()/poll() re-read files, and every change bumps a generation counter.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -81,6 +82,11 @@ class DatasetIndex {
   bool reload(size_t id);
   // Checks every caption file's size and mtime and reloads the changed ones. Returns how many changed.
   size_t poll();
+  // Lists the folder again and appends images that are not in the index yet (ids stay stable; an image
+  // that disappeared keeps its entry until the server restarts). Cheap when nothing changed: only the
+  // modification times of the folders that hold images are compared. Returns how many were added.
+  // At most one listing per `min_interval_s` (caption writes also touch the folders).
+  size_t add_new_images(double min_interval_s = 10);
   // Ids changed after generation `since`, at most `limit` (more: *overflow is set and ids is empty).
   std::vector<uint32_t> changed_since(uint64_t since, size_t limit, bool* overflow) const;
 
@@ -102,8 +108,14 @@ class DatasetIndex {
   void ensure_postings() const;  // rebuilds under the exclusive lock when stale
   bool apply_reloaded(size_t id, Entry&& fresh);
 
+  // Folders that hold images, with their modification time at the last listing.
+  std::vector<std::pair<std::filesystem::path, int64_t>> folder_times_;
+  std::chrono::steady_clock::time_point last_listing_ = std::chrono::steady_clock::now();
+  void remember_folder_times_locked();
+
   std::filesystem::path root_;
   std::string caption_extension_;
+  ScanOptions scan_options_;
   mutable std::shared_mutex mutex_;
   std::vector<Entry> entries_;
   std::unordered_map<std::string, uint32_t> by_path_, by_caption_;

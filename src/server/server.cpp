@@ -28,7 +28,8 @@ const OptionSet<ServeParams>& serve_options() {
         .add("open", &ServeParams::open, "Open the web app in the default browser")
         .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
         .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one connection; a browser tab keeps about 6 open)")
-        .add("poll-seconds", &ServeParams::poll_seconds, "Check caption files for outside changes every N seconds (0 = never)");
+        .add("poll-seconds", &ServeParams::poll_seconds, "Check caption files for outside changes every N seconds (0 = never)")
+        .add("rescan-seconds", &ServeParams::rescan_seconds, "List the folder again for new images at most every N seconds (when a folder changed)");
     s.group("Dataset")
         .add("recursive", &ServeParams::recursive, "Include images in subfolders")
         .add("caption-extension", &ServeParams::caption_extension, "Caption file extension")
@@ -342,6 +343,7 @@ Status Server::run() {
         if (s.stopping) break;
         lock.unlock();
         s.index->poll();
+        s.index->add_new_images(s.params.rescan_seconds);
         lock.lock();
       }
     });

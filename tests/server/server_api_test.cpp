@@ -45,6 +45,7 @@ class ServerApiTest : public ::testing::Test {
     write_all(root / "e.txt", "bad \xff\xfe bytes");
     ServeParams p;
     p.poll_seconds = 1;
+    p.rescan_seconds = 0;
     srv = std::make_unique<RunningServer>(root, p);
   }
   void TearDown() override { srv.reset(); }
@@ -291,6 +292,25 @@ TEST_F(ServerApiTest, NoticesCaptionsChangedOnDisk) {
   }
   EXPECT_EQ(changes["ids"], json({1}));
   EXPECT_EQ(srv->get("/api/image/1")["tags"], json({"outside", "change"}));
+}
+
+TEST_F(ServerApiTest, ImagesAddedWhileRunningAppearAtTheEnd) {
+  uint64_t gen = srv->get("/api/session")["generation"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  write_png(root / "aa.png", 16, 16, 5, 5, 5);  // sorts before b.png, but ids stay stable: appended
+  write_all(root / "aa.txt", "new, image");
+  json list;
+  for (int i = 0; i < 40; ++i) {
+    list = srv->get("/api/images");
+    if (list["total"] == 6) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(list["total"], 6);
+  EXPECT_EQ(list["items"][5]["path"], "aa.png");
+  EXPECT_EQ(list["items"][5]["id"], 5);
+  EXPECT_EQ(list["items"][1]["path"], "b.png");
+  EXPECT_EQ(srv->get("/api/changes?since=" + std::to_string(gen))["ids"], json({5}));
+  EXPECT_EQ(srv->get("/api/images?all=new")["items"][0]["path"], "aa.png");
 }
 
 TEST_F(ServerApiTest, TagCountsSearchAndAutocomplete) {
