@@ -17,10 +17,16 @@ Result<std::string> read_file(const std::filesystem::path& path);
 // ("a.txt: not valid UTF-8 (byte 0xff at offset 12)"), so nothing is silently mangled.
 Result<std::string> read_text_file(const std::filesystem::path& path);
 
-// Writes `content` to `path` atomically: a temporary file beside it, fsync, rename over the target.
-// Readers see either the old file or the new one, never a partial file; a crash leaves at worst a
-// stray "*.tmp-tagmetry-*" file. The target's folder must exist.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
+// Whether write_file_atomic flushes the file before the rename (kFsync), or leaves that to a caller that
+// writes many files and flushes them together (kDeferred: the caption journal calls syncfs once per batch
+// and only then marks the writes done).
+enum class FileSync { kFsync, kDeferred };
+
+// Writes `content` to `path` atomically: a temporary file beside it, fsync (see FileSync), rename over the
+// target, keeping an existing file's permissions. Readers see either the old file or the new one, never a
+// partial file; a crash leaves at worst a stray "*.tmp-tagmetry-*" file. The target's folder must exist.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                         FileSync sync = FileSync::kFsync);
 
 // Copies `path` to a free backup name beside it ("a.txt" → "a.txt.bak", then "a.txt.bak2", …) and
 // returns that name. Errors if the copy fails.

@@ -53,9 +53,9 @@ Result<std::string> read_text_file(const fs::path& path) {
   return normalize_newlines(body);
 }
 
-Status write_file_atomic(const fs::path& path, std::string_view content) {
+Status write_file_atomic(const fs::path& path, std::string_view content, FileSync sync) {
   static std::atomic<unsigned> counter{0};
-  std::random_device rd;
+  thread_local std::random_device rd;
   fs::path tmp = path;
   tmp += ".tmp-tagmetry-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
          std::to_string(rd() % 100000);
@@ -78,7 +78,7 @@ Status write_file_atomic(const fs::path& path, std::string_view content) {
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((sync == FileSync::kFsync && ::fsync(fd) != 0) || ::close(fd) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     return io_error(path.string() + ": write failed (" + errno_text(err) + ")");

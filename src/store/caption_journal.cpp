@@ -28,39 +28,6 @@ namespace {
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
-// write_file_atomic without the per-file fsync: temp file beside the target, then rename (a reader or a
-// killed process sees the old or the new file, never a mix). apply() calls syncfs once per batch instead,
-// which is what makes retag of 10,000 captions take well under a second.
-Status replace_file(const fs::path& path, std::string_view content) {
-  static std::atomic<unsigned> counter{0};
-  fs::path tmp = path;
-  tmp += ".tmp-tagmetry-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) ::fchmod(fd, st.st_mode & 07777);
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return io_error(path.string() + ": write failed (" + std::strerror(err) + ")");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return io_error(path.string() + ": cannot replace (" + std::strerror(err) + ")");
-  }
-  return {};
-}
-
 }  // namespace
 
 namespace {
@@ -204,7 +171,7 @@ Result<std::vector<Status>> CaptionJournal::apply(const std::vector<CaptionWrite
       made[i] = *b;
     }
     if (w.after) {
-      results[i] = replace_file(file, *w.after);
+      results[i] = write_file_atomic(file, *w.after, FileSync::kDeferred);  // syncfs once per batch below
     } else {
       std::error_code ec;
       fs::remove(file, ec);
