@@ -1,10 +1,7 @@
 #include "dataset_index.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -14,13 +11,15 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/parallel.h"
+#include "tagmetry/caption_journal.h"
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry::server {
 namespace fs = std::filesystem;
 
-uint64_t caption_hash(std::string_view bytes) {
+uint64_t fnv1a_64(std::string_view bytes) {
   uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : bytes) {
     h ^= c;
@@ -29,14 +28,14 @@ uint64_t caption_hash(std::string_view bytes) {
   return h;
 }
 
-std::string format_version(uint64_t hash) {
+std::string hex64(uint64_t hash) {
   char buf[17];
   std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(hash));
   return buf;
 }
 
 std::string caption_version(const std::optional<std::string>& raw) {
-  return raw ? format_version(caption_hash(*raw)) : "none";
+  return raw ? hex64(fnv1a_64(*raw)) : "none";
 }
 
 std::string tag_key(std::string_view tag) {
@@ -55,7 +54,6 @@ bool stat_file(const fs::path& path, int64_t& size, int64_t& mtime_ns) {
   return true;
 }
 
-// ASCII case-insensitive substring test (glibc's strcasestr is vectorised; both strings are NUL-terminated).
 // Same folder and stem as the image, with the caption extension (caption_path_for on the relpath;
 // fs::relative would resolve symlinks with several syscalls per file).
 std::string caption_relpath_for(const std::string& image_relpath, const std::string& extension) {
@@ -65,55 +63,9 @@ std::string caption_relpath_for(const std::string& image_relpath, const std::str
   return (has_ext ? image_relpath.substr(0, dot) : image_relpath) + extension;
 }
 
-// Reads a file whose size is known from stat (one open and read; no seeking), for 100,000 captions.
-Result<std::string> read_small_file(const fs::path& path, int64_t size_hint) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path.string() + ": cannot open (" + std::strerror(errno) + ")");
-  std::string out;
-  out.resize(static_cast<size_t>(std::max<int64_t>(size_hint, 0)) + 1);
-  size_t got = 0;
-  for (;;) {
-    if (got == out.size()) out.resize(out.size() * 2 + 4096);
-    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return io_error(path.string() + ": cannot read (" + std::strerror(err) + ")");
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  out.resize(got);
-  return out;
-}
-
+// ASCII case-insensitive substring test (glibc's strcasestr is vectorised; both strings are NUL-terminated).
 bool contains_ci(const std::string& hay, const std::string& needle) {
   return needle.empty() || ::strcasestr(hay.c_str(), needle.c_str()) != nullptr;
-}
-
-// Runs fn(i) for i in [0, n) on a few threads.
-template <class Fn>
-void parallel_for(size_t n, Fn&& fn) {
-  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 8);
-  if (n < 256 || threads == 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (;;) {
-      size_t begin = next.fetch_add(256);
-      if (begin >= n) return;
-      size_t end = std::min(n, begin + 256);
-      for (size_t i = begin; i < end; ++i) fn(i);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
 }
 
 }  // namespace
@@ -130,19 +82,24 @@ void DatasetIndex::read_caption(Entry& item) const {
     item.caption_mtime_ns = 0;
     return;
   }
-  auto bytes = read_small_file(file, item.caption_size);
+  auto bytes = read_caption_if_exists(file);  // plain open + read (caption_journal.h)
   if (!bytes.ok()) {
     item.error = bytes.status().message();
     return;
   }
+  if (!bytes->has_value()) {  // removed since the stat
+    item.caption_size = -1;
+    item.caption_mtime_ns = 0;
+    return;
+  }
   item.exists = true;
-  item.hash = caption_hash(*bytes);
-  size_t bad = find_invalid_utf8(*bytes);
+  item.hash = fnv1a_64(**bytes);
+  size_t bad = find_invalid_utf8(**bytes);
   if (bad != std::string::npos) {
     item.error = item.caption_path + ": not valid UTF-8 (byte offset " + std::to_string(bad) + ")";
     return;
   }
-  std::string text = normalize_newlines(strip_utf8_bom(*bytes));
+  std::string text = normalize_newlines(strip_utf8_bom(**bytes));
   while (!text.empty() && text.back() == '\n') text.pop_back();
   // Tags of the first line as spans: split on ',' and trim (as parse_tags does).
   size_t line_end = std::min(text.find('\n'), text.size());
@@ -168,7 +125,7 @@ IndexedImage DatasetIndex::snapshot(const Entry& e) const {
   out.text = e.text;
   out.tags.reserve(e.tags.size());
   for (auto& [off, len] : e.tags) out.tags.emplace_back(e.text, off, len);
-  out.version = e.exists ? format_version(e.hash) : "none";
+  out.version = e.exists ? hex64(e.hash) : "none";
   out.error = e.error;
   return out;
 }
@@ -192,7 +149,8 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
   }
   dataset.items.clear();
   dataset.items.shrink_to_fit();
-  parallel_for(index->entries_.size(), [&](size_t i) { index->read_caption(index->entries_[i]); });
+  core_internal::parallel_for(index->entries_.size(), 256, core_internal::worker_threads(0),
+                              [&](size_t i) { index->read_caption(index->entries_[i]); });
   index->rebuild_postings_locked();  // not shared yet: no lock needed
   index->remember_folder_times_locked();
   return index;

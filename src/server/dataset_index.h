@@ -34,8 +34,9 @@ struct IndexedImage {
 
 // 16 hex digits of a 64-bit FNV-1a hash of the bytes, or "none" for a missing file.
 std::string caption_version(const std::optional<std::string>& raw);
-uint64_t caption_hash(std::string_view bytes);
-std::string format_version(uint64_t hash);
+// 64-bit FNV-1a of the bytes (caption versions, thumbnail cache names), and as 16 hex digits.
+uint64_t fnv1a_64(std::string_view bytes);
+std::string hex64(uint64_t hash);
 
 // The key tags are counted and filtered by: spaces written as underscores ("long hair" = "long_hair").
 std::string tag_key(std::string_view tag);

@@ -73,8 +73,6 @@ Result<std::optional<std::string>> edit_tag_line(const std::string& text, bool e
   return std::optional<std::string>(caption.text());
 }
 
-json ids_json(const std::vector<uint32_t>& ids) { return json(ids); }
-
 }  // namespace
 
 void register_edit_routes(State& s) {
@@ -205,7 +203,7 @@ void register_edit_routes(State& s) {
     }
     std::vector<uint32_t> changed = s.reload_captions(changed_paths);
     send_json(res, {{"changed", changed.size()},
-                    {"ids", ids_json(changed)},
+                    {"ids", changed},
                     {"operation", operation == 0 ? json() : json(operation)},
                     {"skipped", skipped}});
   });

@@ -1,8 +1,7 @@
 #include "thumbnails.h"
 
-#include <cstdio>
-
 #include "../image/vips_image.h"
+#include "dataset_index.h"
 #include "tagmetry/files.h"
 
 namespace tagmetry::server {
@@ -11,14 +10,7 @@ using namespace image_internal;
 
 namespace {
 std::string cache_name(const std::string& relpath, int size) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : relpath) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[48];
-  std::snprintf(buf, sizeof(buf), "%016llx-%d.jpg", static_cast<unsigned long long>(h), size);
-  return buf;
+  return hex64(fnv1a_64(relpath)) + "-" + std::to_string(size) + ".jpg";
 }
 }  // namespace
 

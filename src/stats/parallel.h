@@ -2,36 +2,22 @@
 // Private to the stats module: a parallel loop over index ranges, and the corpus's tags as ids.
 
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "core/parallel.h"
 #include "tagmetry/dataset_stats.h"
 
 namespace tagmetry::stats_internal {
 
+using core_internal::parallel_chunks;
+
 // Threads for a pass over `n` items: `requested` when > 0, else one per core, but one for small inputs
 // (below `min_parallel` items) where starting threads costs more than it saves. At most 16.
 inline unsigned pass_threads(int requested, size_t n, size_t min_parallel = 4096) {
-  if (requested > 0) return unsigned(std::min(requested, 16));
-  if (n < min_parallel) return 1;
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
-}
-
-// Calls fn(worker, begin, end) over [0, n) in chunks of `chunk`, on `threads` threads (worker in
-// [0, threads)); returns when every chunk is done. Chunks are handed out in increasing order.
-template <class Fn>
-void parallel_chunks(size_t n, size_t chunk, unsigned threads, Fn&& fn) {
-  std::atomic<size_t> next{0};
-  auto work = [&](unsigned worker) {
-    for (size_t i; (i = next.fetch_add(chunk)) < n;) fn(worker, i, std::min(n, i + chunk));
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (auto& t : pool) t.join();
+  if (requested <= 0 && n < min_parallel) return 1;
+  return core_internal::worker_threads(requested);
 }
 
 // The corpus's tags as ids into names(): load_corpus's own (CorpusItem::tag_ids) when every item has

@@ -11,13 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/parallel.h"
+
 namespace tagmetry::store_internal {
 
-// Threads to use: `requested` when > 0, else one per core; at most 16.
-inline unsigned worker_threads(int requested) {
-  if (requested > 0) return static_cast<unsigned>(std::min(requested, 16));
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 16u);
-}
+using core_internal::parallel_for;
+using core_internal::worker_threads;
 
 // Runs work(job) for every pushed job on `threads` threads in all: threads - 1 workers plus the pushing
 // thread, which runs a queued job itself instead of waiting when `max_queued` jobs are waiting (so a
@@ -104,29 +103,5 @@ class OrderedPipeline {
   std::vector<std::thread> workers_;
   bool closing_ = false;
 };
-
-// Calls fn(i) for i in [0, n) on `threads` threads (the calling one included), in chunks of `chunk`.
-template <class Fn>
-void parallel_for(size_t n, size_t chunk, unsigned threads, Fn&& fn) {
-  threads = static_cast<unsigned>(std::min<size_t>(threads, (n + chunk - 1) / std::max<size_t>(chunk, 1)));
-  std::mutex mu;
-  size_t next = 0;
-  auto work = [&] {
-    for (;;) {
-      size_t from;
-      {
-        std::lock_guard lock(mu);
-        from = next;
-        next += chunk;
-      }
-      if (from >= n) return;
-      for (size_t i = from; i < std::min(n, from + chunk); ++i) fn(i);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-}
 
 }  // namespace tagmetry::store_internal
