@@ -21,11 +21,7 @@ using testing::read_all;
 using testing::TempDir;
 using testing::write_all;
 
-template <class T>
-T take(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return std::move(r).value();
-}
+using testing::take;
 
 // Labels like a WD model: 4 ratings first, some characters, general tags (a few with parenthesised
 // series names and kaomoji, for --character-tag-expand and --remove-underscore).

@@ -13,12 +13,7 @@ namespace tagmetry {
 namespace {
 namespace fs = std::filesystem;
 
-// The value of a Result that the test expects to be ok.
-template <class T>
-T take(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return std::move(r).value();
-}
+using testing::take;
 using testing::read_all;
 using testing::TempDir;
 using testing::write_all;

@@ -1,9 +1,13 @@
 #pragma once
 // Helpers shared by the test suites: temporary folders, running the real CLI binary, file I/O.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "tagmetry/status.h"
 
 namespace tagmetry::testing {
 
@@ -44,5 +48,12 @@ std::filesystem::path test_source_path(const std::string& relative);
 // Runs a Python fixture script (tests/fixtures/<script>) with the Python that has the onnx module.
 // Fails the current test (ADD_FAILURE) when the script fails; returns its exit code.
 int run_python_fixture(const std::string& script, const std::vector<std::string>& args);
+
+// The value of a Result that the test expects to be ok (the test fails with its message otherwise).
+template <class T>
+T take(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return std::move(r).value();
+}
 
 }  // namespace tagmetry::testing
