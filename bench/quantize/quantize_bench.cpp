@@ -1,6 +1,8 @@
 // Times models per image with ONNX Runtime on a fixed number of threads and reports file size and how many
 // outputs exceed a threshold on a synthetic image. Used to compare fp32 against int8 (see docs/quantize.md):
-//   quantize_bench [--threads N] [--runs N] [--batch N] [--threshold T] MODEL.onnx [MODEL.onnx ...]
+//   quantize_bench [--threads N] [--runs N] [--batch N] [--threshold T] [--profile DIR] MODEL.onnx [MODEL.onnx ...]
+// --profile DIR writes ONNX Runtime's per-node profile of each model's timed runs to DIR (summarise it by
+// operator with bench/quantize/profile_summary.py).
 // The first run of each model is a warm-up and is not timed; timed runs interleave the models. Reports the
 // median wall time and the process CPU time per image (CPU time is what to compare on a busy machine),
 // and ratios against the first model. One text line and one JSON line per model.
@@ -56,6 +58,7 @@ struct Loaded {
 int main(int argc, char** argv) {
   int threads = 2, runs = 3, batch = 1;
   double threshold = 0.35;
+  std::filesystem::path profile_dir;
   std::vector<std::filesystem::path> models;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -64,10 +67,11 @@ int main(int argc, char** argv) {
     else if (a == "--runs") runs = std::atoi(next().c_str());
     else if (a == "--batch") batch = std::atoi(next().c_str());
     else if (a == "--threshold") threshold = std::atof(next().c_str());
+    else if (a == "--profile") profile_dir = next();
     else models.emplace_back(a);
   }
   if (models.empty() || runs < 1 || batch < 1) {
-    std::fprintf(stderr, "usage: quantize_bench [--threads N] [--runs N] [--batch N] MODEL.onnx...\n");
+    std::fprintf(stderr, "usage: quantize_bench [--threads N] [--runs N] [--batch N] [--threshold T] [--profile DIR] MODEL.onnx...\n");
     return 2;
   }
   std::printf("onnxruntime %s, %d threads, batch %d, %d timed runs (models interleaved)\n",
@@ -79,6 +83,10 @@ int main(int argc, char** argv) {
     l.path = model;
     tagmetry::SessionOptions options;
     options.threads = threads;
+    if (!profile_dir.empty()) {
+      std::filesystem::create_directories(profile_dir);
+      options.profile_prefix = (profile_dir / model.stem()).string();
+    }
     auto t0 = std::chrono::steady_clock::now();
     auto session = tagmetry::InferenceSession::open(model, options);
     if (!session.ok()) {
@@ -116,6 +124,10 @@ int main(int argc, char** argv) {
         l.cpu.push_back(c / batch);
       }
     }
+  }
+  for (auto& l : loaded) {
+    std::string profile = l.session->end_profiling();
+    if (!profile.empty()) std::printf("%s: profile %s\n", l.path.string().c_str(), profile.c_str());
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());

@@ -22,6 +22,9 @@ struct SessionOptions {
   int threads = 0;            // intra-op threads; 0 = ONNX Runtime's default (one per core)
   std::string device = "cpu"; // cpu | cuda | tensorrt | coreml
   int device_id = 0;
+  // When set, ONNX Runtime writes a per-node timing profile (Chrome trace JSON) to a file whose name starts
+  // with this prefix; InferenceSession::end_profiling() finishes it and returns its path.
+  std::string profile_prefix;
 };
 
 struct OutputTensor {
@@ -65,6 +68,9 @@ class InferenceSession {
 
   // Runs the model's first input with `data` of `shape` (float32) and returns its first output.
   virtual Result<OutputTensor> run(const float* data, const std::vector<int64_t>& shape) = 0;
+
+  // With SessionOptions::profile_prefix set: stops profiling and returns the profile's path ("" otherwise).
+  virtual std::string end_profiling() = 0;
 };
 
 }  // namespace tagmetry

@@ -60,6 +60,18 @@ class OrtSession final : public InferenceSession {
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
   const std::string& device() const override { return device_; }
 
+  std::string end_profiling() override {
+    if (!profiling_) return {};
+    profiling_ = false;
+    try {
+      Ort::AllocatorWithDefaultOptions alloc;
+      return session_.EndProfilingAllocated(alloc).get();
+    } catch (const Ort::Exception&) {
+      return {};
+    }
+  }
+  void set_profiling(bool on) { profiling_ = on; }
+
   Result<OutputTensor> run(const float* data, const std::vector<int64_t>& shape) override {
     if (inputs_.empty() || outputs_.empty()) return model_error("model has no inputs or outputs");
     size_t count = 1;
@@ -88,6 +100,7 @@ class OrtSession final : public InferenceSession {
  private:
   Ort::Session session_;
   std::string device_;
+  bool profiling_ = false;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
 };
@@ -115,6 +128,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
     so.SetInterOpNumThreads(1);
+    if (!options.profile_prefix.empty()) so.EnableProfiling(options.profile_prefix.c_str());
     std::string device = to_lower_ascii(options.device);
     if (device == "cuda") {
       if (!has_provider("CUDAExecutionProvider"))
@@ -153,7 +167,9 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
       return invalid_argument("--device " + options.device + ": expected cpu, cuda, tensorrt or coreml");
     }
     Ort::Session session(ort_env(), model.c_str(), so);
-    return std::unique_ptr<InferenceSession>(new OrtSession(std::move(session), device));
+    auto opened = std::make_unique<OrtSession>(std::move(session), device);
+    opened->set_profiling(!options.profile_prefix.empty());
+    return std::unique_ptr<InferenceSession>(std::move(opened));
   } catch (const Ort::Exception& e) {
     std::string msg = e.what();
     auto nl = msg.find('\n');

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <thread>
 
@@ -75,6 +77,34 @@ TEST_P(KnownAnswer, MatchesSimulatedInt8AndStaysNearFp32) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, KnownAnswer, ::testing::Values("fused", "onnx"));
+
+// The profile quantize_bench --profile relies on: ONNX Runtime's per-node timings, in which the
+// quantized products run as the fused int8 kernel (not as fp32 MatMuls).
+TEST(Quantize, SessionProfileShowsTheInt8Kernel) {
+  const fs::path dir = quantize_fixtures();
+  TempDir tmp;
+  QuantizeParams p;
+  p.min_weight_elements = 0;
+  ASSERT_TRUE(quantize_model(dir / "known_answer.onnx", tmp / "q.onnx", p).ok());
+  SessionOptions so;
+  so.threads = 1;
+  so.profile_prefix = (tmp / "profile").string();
+  auto session = InferenceSession::open(tmp / "q.onnx", so);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  auto input = read_floats(dir / "known_answer_input.bin");
+  ASSERT_TRUE((*session)->run(input.data(), {4, 64}).ok());
+  fs::path profile = (*session)->end_profiling();
+  ASSERT_TRUE(fs::is_regular_file(profile)) << profile;
+  EXPECT_EQ(profile.parent_path(), tmp.path());
+  auto trace = nlohmann::json::parse(testing::read_all(profile));
+  std::map<std::string, int> ops;
+  for (const auto& e : trace)
+    if (e.value("cat", "") == "Node" && e.contains("args") && e["args"].contains("op_name"))
+      ++ops[e["args"]["op_name"].get<std::string>()];
+  EXPECT_GT(ops["DynamicQuantizeMatMul"], 0);
+  EXPECT_EQ(ops.count("MatMul"), 0u);
+  EXPECT_EQ((*session)->end_profiling(), "") << "profiling ends once";
+}
 
 // 8-bit weights are exact on VNNI / ARM dot-product kernels, but ONNX Runtime's AVX2 u8 x s8 kernel adds
 // pairs of products in 16 bits (vpmaddubsw), which saturates when |q| > 63 meets large activations; that is
