@@ -54,6 +54,14 @@ struct OperationRecord {
   int64_t files = 0;    // caption writes recorded
   std::optional<int64_t> undoes;     // for an undo: the operation it reverted
   std::optional<int64_t> undone_by;  // set once an undo reverted this operation
+  bool pruned = false;               // its history was pruned: it can no longer be undone or redone
+};
+
+struct JournalPruneReport {
+  int64_t operations_pruned = 0;  // operations whose history was dropped (kept: the newest `keep`)
+  int64_t rows_deleted = 0;       // journal rows deleted
+  int64_t rows_kept = 0;          // rows of pruned operations kept: the last write of each caption
+  int64_t bytes_before = 0, bytes_after = 0;  // database file size (after VACUUM)
 };
 
 class CaptionJournal {
@@ -81,6 +89,11 @@ class CaptionJournal {
   Result<std::vector<OperationRecord>> operations() const;
   // The journal rows of one operation, in write order.
   Result<std::vector<JournalEntry>> entries(int64_t operation_id) const;
+
+  // Drops the undo history of all but the newest `keep` operations and compacts the database. What retag
+  // needs to recognise its own writes (the last write of each caption, without its before text) is kept,
+  // and the operations it belongs to are marked pruned: undo and redo stop there. Not inside a transaction.
+  Result<JournalPruneReport> prune(size_t keep);
 
   // Marks `operation_id` as reverted by the current operation (set by begin_operation + a write).
   Status mark_undone(int64_t operation_id);
@@ -113,6 +126,7 @@ struct UndoReport {
   std::vector<std::string> reverted;  // relpaths restored (or deleted when they did not exist before)
   std::vector<std::string> changed;   // relpaths changed by hand since: refused (or skipped)
   bool refused = false;               // nothing was written because of `changed`
+  bool history_pruned = false;        // operation_id 0 because the next operation's history was pruned
 };
 
 // Reverts the newest operation that is not an undo and was not undone yet. When any of its files was

@@ -32,7 +32,7 @@ class Db;
 }
 
 // The schema version this build writes. Older databases are migrated on open; newer ones are refused.
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // DATASET/.tagmetry/tagmetry.db
 std::filesystem::path default_store_path(const std::filesystem::path& dataset_dir);

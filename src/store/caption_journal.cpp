@@ -252,13 +252,14 @@ Result<std::unordered_map<std::string, LastWrite>> store_internal::last_written_
 Result<std::vector<OperationRecord>> CaptionJournal::operations() const {
   TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
       "SELECT o.id, o.time, o.command, o.args, (SELECT count(*) FROM journal j WHERE j.operation_id = o.id), "
-      "o.undoes, o.undone_by FROM operations o ORDER BY o.id DESC"));
+      "o.undoes, o.undone_by, o.pruned FROM operations o ORDER BY o.id DESC"));
   std::vector<OperationRecord> out;
   Status s;
   while (q.step(&s)) {
     OperationRecord r{q.int64(0), q.int64(1), q.text(2), q.text(3), q.int64(4), {}, {}};
     if (!q.is_null(5)) r.undoes = q.int64(5);
     if (!q.is_null(6)) r.undone_by = q.int64(6);
+    r.pruned = q.int64(7) != 0;
     out.push_back(std::move(r));
   }
   TM_RETURN_IF_ERROR(s);

@@ -56,6 +56,11 @@ CREATE INDEX journal_operation ON journal(operation_id, id);
     R"sql(
 CREATE INDEX journal_pending ON journal(id) WHERE state = 'pending';
 )sql",
+    // 3 → 4: `undo --prune` drops old operations' history; an operation whose rows are partly kept (the
+    // last write of a caption, which retag needs) is marked so undo and redo stop there.
+    R"sql(
+ALTER TABLE operations ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 

@@ -52,6 +52,11 @@ Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationReco
 Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOptions& options, const std::string& args) {
   TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
   for (auto& op : ops) {
+    if (op.pruned) {
+      UndoReport none;
+      none.history_pruned = true;
+      return none;
+    }
     if (op.command == "undo" || op.undone_by || op.files == 0) continue;
     return revert_operation(journal, op, options, "undo", args);
   }
@@ -61,6 +66,7 @@ Result<UndoReport> undo_last_operation(CaptionJournal& journal, const UndoOption
 Result<std::optional<OperationRecord>> redo_candidate(const CaptionJournal& journal) {
   TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
   for (auto& op : ops) {
+    if (op.pruned) return std::optional<OperationRecord>();  // its before texts are gone
     if (op.files == 0) continue;
     if (op.undone_by) continue;               // reverted edits and redone undos: look further back
     if (op.command == "redo") continue;       // a redo re-applied an older edit: its undo may be next

@@ -277,6 +277,46 @@ TEST(Undo, RoundTripAndRefusesHandEdits) {
   EXPECT_FALSE(fs::exists(dir / "blue_300x500.txt"));
 }
 
+// undo --prune on a real dataset: retag still recognises the captions it wrote (and replaces them without
+// --overwrite), the newest operation still undoes, and undo then stops with a clear message.
+TEST(Undo, PruneKeepsRetagWorkingAndStopsUndoAtThePrunedHistory) {
+  TempDir work;
+  fs::path model = copy_model(work.path());
+  fs::path dir = work / "d";
+  testing::copy_images({"red_448x224.png", "grey.png", "blue_300x500.png"}, dir);
+  ASSERT_EQ(run_cli(tag_args(dir, model)).exit_code, 0);
+  ASSERT_EQ(run_cli({"retag", dir.string(), "--threshold", "0.6"}).exit_code, 0);
+  ASSERT_EQ(run_cli({"retag", dir.string(), "--threshold", "0.2"}).exit_code, 0);
+  auto low = captions(dir);
+  auto ops = json_of(run_cli({"undo", dir.string(), "--list", "--json"}));
+  ASSERT_EQ(ops.size(), 3u);
+  const int newest = ops[0]["files"], older = ops[1]["files"].get<int>() + ops[2]["files"].get<int>();
+  ASSERT_EQ(ops[2]["files"], 3);
+
+  auto pruned = run_cli({"undo", dir.string(), "--prune", "1", "--json"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  auto report = json_of(pruned);
+  EXPECT_EQ(report["operations_pruned"], 2);
+  // Of the two older operations' rows, only the last write of captions the newest retag left alone stays.
+  EXPECT_EQ(report["rows_kept"], 3 - newest);
+  EXPECT_EQ(report["rows_deleted"].get<int>() + report["rows_kept"].get<int>(), older);
+
+  auto retag = run_cli({"retag", dir.string(), "--threshold", "0.6", "--json"});
+  ASSERT_EQ(retag.exit_code, 0) << retag.err;
+  EXPECT_NE(captions(dir), low) << "retag no longer recognised its own captions";
+  ASSERT_EQ(run_cli({"undo", dir.string()}).exit_code, 0);
+  EXPECT_EQ(captions(dir), low);
+  ASSERT_EQ(run_cli({"undo", dir.string()}).exit_code, 0);  // the kept retag (0.2)
+  auto stop = run_cli({"undo", dir.string()});
+  EXPECT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_NE(stop.out.find("history of older operations was pruned"), std::string::npos) << stop.out;
+  auto list = run_cli({"undo", dir.string(), "--list"});
+  EXPECT_NE(list.out.find("(history pruned)"), std::string::npos) << list.out;
+  auto text = run_cli({"undo", dir.string(), "--prune", "100"});
+  EXPECT_NE(text.out.find("nothing to prune"), std::string::npos) << text.out;
+  EXPECT_NE(run_cli({"undo", dir.string(), "--prune", "1", "--list"}).exit_code, 0);
+}
+
 TEST(TagStore, CorruptOrLockedDatabaseIsAClearError) {
   TempDir work;
   fs::path model = copy_model(work.path());

@@ -269,6 +269,67 @@ TEST(Journal, UndoRestoresAndRefusesHandEdits) {
   EXPECT_EQ(nothing->operation_id, 0);
 }
 
+// undo --prune: old operations lose their undo history, but each caption's last write (what retag compares
+// the file with) survives, and undo stops at the pruned operations instead of reverting half of one.
+TEST(Journal, PruneKeepsTheNewestOperationsAndEachCaptionsLastWrite) {
+  TempDir d;
+  auto store = take(Store::open(d / "t.db"));
+  auto j = take(CaptionJournal::open(*store, d.path()));
+  auto write = [&](const char* command, std::vector<std::pair<std::string, std::string>> files) {
+    j.begin_operation(command, std::string("tagmetry ") + command);
+    std::vector<CaptionWrite> writes;
+    for (auto& [file, text] : files)
+      writes.push_back({file, take(read_caption_if_exists(d / file)), text, false, std::nullopt});
+    ASSERT_TRUE(j.apply(writes).ok());
+  };
+  write("tag", {{"a.txt", "x1"}, {"b.txt", "y1"}, {"d.txt", "w1"}});  // #1
+  write("retag", {{"a.txt", "x2"}});                                 // #2
+  write("retag", {{"a.txt", "x3"}, {"b.txt", "y3"}});                // #3
+  write("tag", {{"c.txt", "z"}});                                    // #4
+  auto last_before = take(j.last_written());
+
+  auto report = take(j.prune(2));
+  EXPECT_EQ(report.operations_pruned, 2);
+  EXPECT_EQ(report.rows_deleted, 3);  // a.txt's x1 and x2, b.txt's y1
+  EXPECT_EQ(report.rows_kept, 1);     // d.txt was last written by #1
+  EXPECT_GT(report.bytes_after, 0);
+  auto last = take(j.last_written());
+  ASSERT_EQ(last.size(), last_before.size());
+  for (auto& [file, w] : last_before) EXPECT_EQ(last.at(file).after, w.after) << file;
+  auto kept = take(j.entries(1));
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].relpath, "d.txt");
+  EXPECT_EQ(kept[0].before, std::nullopt);
+  auto ops = take(j.operations());
+  ASSERT_EQ(ops.size(), 4u);
+  EXPECT_FALSE(ops[0].pruned);
+  EXPECT_FALSE(ops[1].pruned);
+  EXPECT_TRUE(ops[2].pruned);
+  EXPECT_TRUE(ops[3].pruned);
+  EXPECT_EQ(ops[2].files, 0);
+
+  // The two kept operations still undo exactly; then undo stops and says why.
+  EXPECT_EQ(take(undo_last_operation(j, {}, "undo")).operation_id, 4);
+  EXPECT_FALSE(fs::exists(d / "c.txt"));
+  EXPECT_EQ(take(undo_last_operation(j, {}, "undo")).operation_id, 3);
+  EXPECT_EQ(read_all(d / "a.txt"), "x2");
+  EXPECT_EQ(read_all(d / "b.txt"), "y1");
+  auto stop = take(undo_last_operation(j, {}, "undo"));
+  EXPECT_EQ(stop.operation_id, 0);
+  EXPECT_TRUE(stop.history_pruned);
+  EXPECT_EQ(read_all(d / "a.txt"), "x2");
+
+  // Pruning everything leaves nothing to undo or redo; a second prune finds nothing more to drop.
+  auto all = take(j.prune(0));
+  EXPECT_EQ(all.operations_pruned, 4);  // #3, #4 and the two undos
+  EXPECT_TRUE(take(undo_last_operation(j, {}, "undo")).history_pruned);
+  EXPECT_FALSE(take(redo_candidate(j)).has_value());
+  auto again = take(j.prune(0));
+  EXPECT_EQ(again.operations_pruned, 0);
+  EXPECT_EQ(again.rows_deleted, 0);
+  EXPECT_EQ(take(j.last_written()).at("a.txt").after, "x2");
+}
+
 TEST(Store, MergeJoinsShardDatabases) {
   TempDir d;
   ModelRecord m;

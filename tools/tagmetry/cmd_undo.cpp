@@ -1,8 +1,10 @@
-// tagmetry undo DIR: revert the last operation's caption writes; --list shows the journal.
+// tagmetry undo DIR: revert the last operation's caption writes; --list shows the journal, --prune N drops
+// the history of all but the newest N operations.
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli_output.h"
@@ -26,6 +28,7 @@ struct UndoCommand {
   std::string dir;
   std::string db;
   bool list = false, json = false, skip_changed = false, dry_run = false;
+  std::optional<size_t> prune;
 
   int run() {
     namespace fs = std::filesystem;
@@ -37,6 +40,7 @@ struct UndoCommand {
     auto journal = CaptionJournal::open(**store, dir);
     if (!journal.ok()) return fail(journal.status());
     if (list) return print_list(*journal);
+    if (prune) return run_prune(*journal);
 
     UndoOptions options{skip_changed, dry_run};
     auto report = undo_last_operation(*journal, options, command_line("tagmetry undo"));
@@ -48,7 +52,10 @@ struct UndoCommand {
       std::printf("%s\n", j.dump(2).c_str());
     }
     if (r.operation_id == 0) {
-      if (!json) std::printf("nothing to undo\n");
+      if (!json && r.history_pruned)
+        std::printf("nothing to undo: the history of older operations was pruned (undo --prune)\n");
+      else if (!json)
+        std::printf("nothing to undo\n");
       return kExitOk;
     }
     if (r.refused) {
@@ -70,6 +77,27 @@ struct UndoCommand {
     return exit_code_for(s);
   }
 
+  int run_prune(CaptionJournal& journal) {
+    auto r = journal.prune(*prune);
+    if (!r.ok()) return fail(r.status());
+    if (json) {
+      nlohmann::json j{{"kept_operations", *prune},     {"operations_pruned", r->operations_pruned},
+                       {"rows_deleted", r->rows_deleted}, {"rows_kept", r->rows_kept},
+                       {"bytes_before", r->bytes_before}, {"bytes_after", r->bytes_after}};
+      std::printf("%s\n", j.dump(2).c_str());
+      return kExitOk;
+    }
+    if (r->operations_pruned == 0 && r->rows_deleted == 0) {
+      std::printf("nothing to prune: the journal holds at most %zu operation(s)\n", *prune);
+      return kExitOk;
+    }
+    std::printf("pruned the history of %lld operation(s): %lld journal row(s) deleted, %lld kept (the last write "
+                "of each caption, for retag); database %.1f MB -> %.1f MB\n",
+                static_cast<long long>(r->operations_pruned), static_cast<long long>(r->rows_deleted),
+                static_cast<long long>(r->rows_kept), r->bytes_before / 1e6, r->bytes_after / 1e6);
+    return kExitOk;
+  }
+
   int print_list(const CaptionJournal& journal) {
     auto ops = journal.operations();
     if (!ops.ok()) return fail(ops.status());
@@ -79,6 +107,7 @@ struct UndoCommand {
         nlohmann::json o{{"id", op.id}, {"time", op.time}, {"command", op.command}, {"args", op.args}, {"files", op.files}};
         o["undoes"] = op.undoes ? nlohmann::json(*op.undoes) : nlohmann::json();
         o["undone_by"] = op.undone_by ? nlohmann::json(*op.undone_by) : nlohmann::json();
+        o["pruned"] = op.pruned;
         arr.push_back(o);
       }
       std::printf("%s\n", arr.dump(2).c_str());
@@ -89,6 +118,7 @@ struct UndoCommand {
       std::string note = op.undone_by ? "  (undone by #" + std::to_string(*op.undone_by) + ")"
                          : op.undoes  ? "  (reverts #" + std::to_string(*op.undoes) + ")"
                                       : "";
+      if (op.pruned) note += "  (history pruned)";
       std::printf("#%-4lld %s  %-6s %5lld file(s)  %s%s\n", static_cast<long long>(op.id), local_time(op.time).c_str(),
                   op.command.c_str(), static_cast<long long>(op.files), op.args.c_str(), note.c_str());
     }
@@ -102,6 +132,12 @@ RunFunction setup(CLI::App& app) {
   app.add_flag("--list", cmd->list, "Show the journal of operations (newest first) instead of undoing");
   app.add_flag("--skip-changed", cmd->skip_changed, "Revert the other files when some were changed by hand since");
   app.add_flag("--dry-run", cmd->dry_run, "Show what would be reverted, write nothing");
+  app.add_option("--prune", cmd->prune,
+                 "Drop the undo history of all but the newest N operations and compact the database "
+                 "(what retag needs is kept)")
+      ->excludes("--list")
+      ->excludes("--dry-run")
+      ->excludes("--skip-changed");
   app.add_option("--db", cmd->db, "Database file (default: DIR/.tagmetry/tagmetry.db)");
   app.add_flag("--json", cmd->json, "Print JSON on stdout");
   return [cmd] { return cmd->run(); };
