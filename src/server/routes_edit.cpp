@@ -240,7 +240,10 @@ void register_edit_routes(State& s) {
     });
     if (!st.ok()) return send_status(res, st);
     if (report.operation_id == 0)
-      return send_error(res, 404, "not_found", redo ? "nothing to redo" : "nothing to undo");
+      return send_error(res, 404, "not_found",
+                        redo                      ? "nothing to redo"
+                        : report.history_pruned ? "nothing to undo: the history of older operations was pruned"
+                                                : "nothing to undo");
     std::vector<uint32_t> reverted = s.reload_captions(report.reverted);
     std::vector<uint32_t> changed = s.reload_captions(report.changed);
     json body{{"operation", report.operation_id}, {"command", report.command}, {"reverted", reverted},
