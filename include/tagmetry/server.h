@@ -30,7 +30,7 @@ struct ServeParams {
   std::string tags_db;             // Danbooru tag list for autocomplete; empty = the shipped one
   int threads = 32;                // HTTP worker threads (one per open connection: a browser keeps ~6 per tab)
   int poll_seconds = 2;            // how often caption files are checked for changes made elsewhere
-  int rescan_seconds = 10;         // at most how often the folder is listed again for new images
+  int rescan_seconds = 10;         // at most how often the folder is listed again (added / removed images)
 };
 
 // The declaration of every `serve` option.

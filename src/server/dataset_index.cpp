@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -156,14 +157,20 @@ Result<std::unique_ptr<DatasetIndex>> DatasetIndex::load(const fs::path& root, c
   return index;
 }
 
-size_t DatasetIndex::size() const {
+size_t DatasetIndex::id_count() const {
   std::shared_lock lock(mutex_);
   return entries_.size();
 }
 
+size_t DatasetIndex::images() const {
+  std::shared_lock lock(mutex_);
+  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [](auto& e) { return !e.removed; }));
+}
+
 size_t DatasetIndex::captions() const {
   std::shared_lock lock(mutex_);
-  return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [](auto& e) { return e.exists; }));
+  return static_cast<size_t>(
+      std::count_if(entries_.begin(), entries_.end(), [](auto& e) { return e.exists && !e.removed; }));
 }
 
 uint64_t DatasetIndex::generation() const {
@@ -173,15 +180,24 @@ uint64_t DatasetIndex::generation() const {
 
 bool DatasetIndex::get(size_t id, IndexedImage& out) const {
   std::shared_lock lock(mutex_);
-  if (id >= entries_.size()) return false;
+  if (id >= entries_.size() || entries_[id].removed) return false;
   out = snapshot(entries_[id]);
   return true;
+}
+
+std::string DatasetIndex::missing_message(std::string_view id_text) const {
+  std::shared_lock lock(mutex_);
+  size_t id = 0;
+  auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+  if (ec == std::errc() && end == id_text.data() + id_text.size() && id < entries_.size() && entries_[id].removed)
+    return "image " + std::string(id_text) + " (" + entries_[id].path + ") was removed from the folder";
+  return "no image with id " + std::string(id_text);
 }
 
 void DatasetIndex::visit(const std::vector<uint32_t>& ids, const std::function<void(uint32_t, const IndexedImage&)>& fn) const {
   std::shared_lock lock(mutex_);
   for (uint32_t id : ids)
-    if (id < entries_.size()) fn(id, snapshot(entries_[id]));
+    if (id < entries_.size() && !entries_[id].removed) fn(id, snapshot(entries_[id]));
 }
 
 int64_t DatasetIndex::find_caption(const std::string& caption_relpath) const {
@@ -203,6 +219,7 @@ void DatasetIndex::rebuild_postings_locked() const {
   std::string key;
   for (size_t id = 0; id < entries_.size(); ++id) {
     const Entry& e = entries_[id];
+    if (e.removed) continue;
     for (auto& [off, len] : e.tags) {
       std::string_view tag(e.text.data() + off, len);
       std::string_view k = tag;
@@ -266,8 +283,9 @@ std::vector<uint32_t> DatasetIndex::match(const TagFilter& filter) const {
     }
   }
   if (!have) {
-    result.resize(entries_.size());
-    for (size_t i = 0; i < result.size(); ++i) result[i] = static_cast<uint32_t>(i);
+    result.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i)
+      if (!entries_[i].removed) result.push_back(static_cast<uint32_t>(i));
   }
   for (auto& t : filter.none) {
     const auto* p = postings_of(t);
@@ -324,7 +342,7 @@ bool DatasetIndex::reload(size_t id) {
   Entry fresh;
   {
     std::shared_lock lock(mutex_);
-    if (id >= entries_.size()) return false;
+    if (id >= entries_.size() || entries_[id].removed) return false;
     fresh.path = entries_[id].path;
     fresh.caption_path = entries_[id].caption_path;
   }
@@ -342,12 +360,13 @@ size_t DatasetIndex::poll() {
     files.reserve(entries_.size());
     known.reserve(entries_.size());
     for (auto& e : entries_) {
-      files.push_back(e.caption_path);
+      files.push_back(e.removed ? std::string() : e.caption_path);
       known.emplace_back(e.caption_size, e.caption_mtime_ns);
     }
   }
   std::vector<size_t> stale;
   for (size_t k = 0; k < files.size(); ++k) {
+    if (files[k].empty()) continue;  // removed image
     int64_t size = -1, mtime = 0;
     if (!stat_file(root_ / files[k], size, mtime)) size = -1, mtime = 0;
     if (size != known[k].first || mtime != known[k].second) stale.push_back(k);
@@ -360,6 +379,7 @@ size_t DatasetIndex::poll() {
 void DatasetIndex::remember_folder_times_locked() {
   std::unordered_set<std::string> folders{""};
   for (auto& e : entries_) {
+    if (e.removed) continue;
     size_t slash = e.path.rfind('/');
     folders.insert(slash == std::string::npos ? std::string() : e.path.substr(0, slash));
   }
@@ -371,11 +391,13 @@ void DatasetIndex::remember_folder_times_locked() {
   }
 }
 
-size_t DatasetIndex::add_new_images(double min_interval_s) {
+DatasetIndex::SyncResult DatasetIndex::sync_images(double min_interval_s) {
+  SyncResult result;
   std::vector<std::pair<fs::path, int64_t>> folders;
   {
     std::shared_lock lock(mutex_);
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_listing_).count() < min_interval_s) return 0;
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_listing_).count() < min_interval_s)
+      return result;
     folders = folder_times_;
   }
   bool changed = false;
@@ -383,18 +405,32 @@ size_t DatasetIndex::add_new_images(double min_interval_s) {
     int64_t size = 0, now = 0;
     if (!stat_file(dir, size, now) || now != mtime) changed = true;
   }
-  if (!changed) return 0;
+  if (!changed) return result;
   {
     std::unique_lock lock(mutex_);
     last_listing_ = std::chrono::steady_clock::now();
   }
   auto dataset = scan_dataset(root_, scan_options_);
-  if (!dataset.ok()) return 0;
+  if (!dataset.ok()) return result;  // the folder itself is gone for a moment: keep what is shown
+  std::unordered_set<std::string> listed;
+  listed.reserve(dataset->items.size());
   std::vector<Entry> fresh;
+  std::vector<std::pair<uint32_t, Entry>> back;  // removed images that reappeared, with their caption
   {
     std::shared_lock lock(mutex_);
     for (auto& item : dataset->items) {
-      if (by_path_.count(item.relpath)) continue;
+      listed.insert(item.relpath);
+      auto known = by_path_.find(item.relpath);
+      if (known != by_path_.end()) {
+        const Entry& e = entries_[known->second];
+        if (e.removed) {
+          Entry again;
+          again.path = e.path;
+          again.caption_path = e.caption_path;
+          back.emplace_back(known->second, std::move(again));
+        }
+        continue;
+      }
       Entry e;
       e.path = item.relpath;
       e.caption_path = caption_relpath_for(e.path, caption_extension_);
@@ -402,8 +438,8 @@ size_t DatasetIndex::add_new_images(double min_interval_s) {
     }
   }
   for (auto& e : fresh) read_caption(e);
+  for (auto& [id, e] : back) read_caption(e);
   std::unique_lock lock(mutex_);
-  size_t added = 0;
   for (auto& e : fresh) {
     if (by_path_.count(e.path)) continue;
     uint32_t id = static_cast<uint32_t>(entries_.size());
@@ -411,11 +447,23 @@ size_t DatasetIndex::add_new_images(double min_interval_s) {
     by_path_.emplace(e.path, id);
     by_caption_.emplace(e.caption_path, id);
     entries_.push_back(std::move(e));
-    ++added;
+    ++result.added;
   }
-  if (added) postings_dirty_ = true;
+  for (auto& [id, e] : back) {
+    if (!entries_[id].removed) continue;
+    e.changed_at = ++generation_;
+    entries_[id] = std::move(e);
+    ++result.restored;
+  }
+  for (auto& e : entries_) {
+    if (e.removed || listed.count(e.path)) continue;
+    e.removed = true;
+    e.changed_at = ++generation_;
+    ++result.removed;
+  }
+  if (result.added || result.removed || result.restored) postings_dirty_ = true;
   remember_folder_times_locked();
-  return added;
+  return result;
 }
 
 std::vector<uint32_t> DatasetIndex::changed_since(uint64_t since, size_t limit, bool* overflow) const {

@@ -60,12 +60,18 @@ class DatasetIndex {
 
   const std::filesystem::path& root() const { return root_; }
   const std::string& caption_extension() const { return caption_extension_; }
-  size_t size() const;
-  size_t captions() const;
+  // Ids run from 0 to id_count() - 1; images removed from the folder keep their id but are left out of
+  // get(), visit(), match() and the counts.
+  size_t id_count() const;
+  size_t images() const;    // images in the folder now
+  size_t captions() const;  // of those, with a caption file
   uint64_t generation() const;
 
-  // A snapshot of one image's entry; false when `id` is out of range.
+  // A snapshot of one image's entry; false when `id` is out of range or its image was removed.
   bool get(size_t id, IndexedImage& out) const;
+  // Why get(id) failed, for an error message: "no image with id N" or "image N (PATH) was removed from
+  // the folder".
+  std::string missing_message(std::string_view id_text) const;
   // Calls fn(id, snapshot) for each id in `ids` under one shared lock (ids out of range are skipped).
   void visit(const std::vector<uint32_t>& ids, const std::function<void(uint32_t, const IndexedImage&)>& fn) const;
   // The id of an image relpath, or of a caption relpath; -1 when none.
@@ -83,11 +89,14 @@ class DatasetIndex {
   bool reload(size_t id);
   // Checks every caption file's size and mtime and reloads the changed ones. Returns how many changed.
   size_t poll();
-  // Lists the folder again and appends images that are not in the index yet (ids stay stable; an image
-  // that disappeared keeps its entry until the server restarts). Cheap when nothing changed: only the
-  // modification times of the folders that hold images are compared. Returns how many were added.
-  // At most one listing per `min_interval_s` (caption writes also touch the folders).
-  size_t add_new_images(double min_interval_s = 10);
+  // Lists the folder again: appends images that are not in the index yet, marks images that disappeared
+  // as removed and brings back ones that reappeared (ids stay stable; every change bumps the generation).
+  // Cheap when nothing changed: only the modification times of the folders that hold images are
+  // compared. At most one listing per `min_interval_s` (caption writes also touch the folders).
+  struct SyncResult {
+    size_t added = 0, removed = 0, restored = 0;
+  };
+  SyncResult sync_images(double min_interval_s = 10);
   // Ids changed after generation `since`, at most `limit` (more: *overflow is set and ids is empty).
   std::vector<uint32_t> changed_since(uint64_t since, size_t limit, bool* overflow) const;
 
@@ -100,6 +109,7 @@ class DatasetIndex {
     std::string error;
     uint64_t hash = 0;
     bool exists = false;
+    bool removed = false;  // the image is no longer in the folder
     int64_t caption_size = -1, caption_mtime_ns = 0;
     uint64_t changed_at = 0;
   };

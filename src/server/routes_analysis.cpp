@@ -126,7 +126,7 @@ void register_analysis_routes(State& s) {
     std::vector<uint32_t> ids;
     if (body->contains("ids") && (*body)["ids"].is_array())
       for (auto& v : (*body)["ids"])
-        if (v.is_number_unsigned() && v.get<size_t>() < s.index->size()) ids.push_back(v.get<uint32_t>());
+        if (v.is_number_unsigned() && v.get<size_t>() < s.index->id_count()) ids.push_back(v.get<uint32_t>());
     if (ids.empty()) return send_error(res, 400, "bad_request", "ids: pick at least one image");
     if (ids.size() > 50) return send_error(res, 400, "bad_request", "ids: at most 50 images per preview");
 

@@ -82,7 +82,7 @@ void register_edit_routes(State& s) {
     auto parsed = parse_id(req.matches[1]);
     IndexedImage img;
     if (!parsed || !s.index->get(*parsed, img))
-      return send_error(res, 404, "not_found", "no image with id " + std::string(req.matches[1]));
+      return send_error(res, 404, "not_found", s.index->missing_message(req.matches[1].str()));
     auto body = parse_body(req);
     if (!body.ok()) return send_status(res, body.status());
     if (!body->contains("text") || !(*body)["text"].is_string())
@@ -146,7 +146,7 @@ void register_edit_routes(State& s) {
     if (body->contains("ids")) {
       if (!(*body)["ids"].is_array()) return send_error(res, 400, "bad_request", "body.ids must be an array of image ids");
       for (auto& v : (*body)["ids"]) {
-        if (!v.is_number_unsigned() || v.get<size_t>() >= s.index->size())
+        if (!v.is_number_unsigned() || v.get<size_t>() >= s.index->id_count())
           return send_error(res, 400, "bad_request", "body.ids holds an unknown image id: " + v.dump());
         ids.push_back(v.get<uint32_t>());
       }

@@ -24,7 +24,7 @@ json image_summary(uint32_t id, const IndexedImage& img) {
 bool image_of(State& s, const httplib::Request& req, httplib::Response& res, size_t& id, IndexedImage& img) {
   auto parsed = parse_id(req.matches[1]);
   if (!parsed || !s.index->get(*parsed, img)) {
-    send_error(res, 404, "not_found", "no image with id " + std::string(req.matches[1]));
+    send_error(res, 404, "not_found", s.index->missing_message(req.matches[1].str()));
     return false;
   }
   id = *parsed;

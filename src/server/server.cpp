@@ -29,7 +29,7 @@ const OptionSet<ServeParams>& serve_options() {
         .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
         .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one connection; a browser tab keeps about 6 open)")
         .add("poll-seconds", &ServeParams::poll_seconds, "Check caption files for outside changes every N seconds (0 = never)")
-        .add("rescan-seconds", &ServeParams::rescan_seconds, "List the folder again for new images at most every N seconds (when a folder changed)");
+        .add("rescan-seconds", &ServeParams::rescan_seconds, "List the folder again for added and removed images at most every N seconds (when a folder changed)");
     s.group("Dataset")
         .add("recursive", &ServeParams::recursive, "Include images in subfolders")
         .add("caption-extension", &ServeParams::caption_extension, "Caption file extension")
@@ -287,7 +287,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
     json j{{"token", s.token},
            {"root", s.root_canonical.string()},
            {"name", s.root_canonical.filename().string()},
-           {"images", s.index->size()},
+           {"images", s.index->images()},
            {"captions", s.index->captions()},
            {"caption_extension", s.params.caption_extension},
            {"separator", ", "},
@@ -343,7 +343,7 @@ Status Server::run() {
         if (s.stopping) break;
         lock.unlock();
         s.index->poll();
-        s.index->add_new_images(s.params.rescan_seconds);
+        s.index->sync_images(s.params.rescan_seconds);
         lock.lock();
       }
     });
@@ -380,7 +380,7 @@ std::string Server::url() const {
   return "http://" + host + ":" + std::to_string(state_->port) + "/";
 }
 const std::string& Server::token() const { return state_->token; }
-size_t Server::images() const { return state_->index->size(); }
+size_t Server::images() const { return state_->index->images(); }
 double Server::index_seconds() const { return state_->index_seconds; }
 const fs::path& Server::web_root() const { return state_->web_root; }
 

@@ -313,6 +313,50 @@ TEST_F(ServerApiTest, ImagesAddedWhileRunningAppearAtTheEnd) {
   EXPECT_EQ(srv->get("/api/images?all=new")["items"][0]["path"], "aa.png");
 }
 
+// An image deleted while the server runs leaves the gallery, the counts and the tag list (its id stays
+// reserved and says what happened); put back, it returns under the same id.
+TEST_F(ServerApiTest, ImagesRemovedWhileRunningLeaveAndComeBack) {
+  uint64_t gen = srv->get("/api/session")["generation"];
+  auto hair = [&] { return srv->get("/api/tags?search=hair")["tags"][0]["count"]; };
+  ASSERT_EQ(hair(), 2);  // a.png and b.png
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  fs::path moved = tmp / "b.png";
+  fs::rename(root / "b.png", moved);  // b.txt stays behind
+  json list;
+  for (int i = 0; i < 40; ++i) {
+    list = srv->get("/api/images");
+    if (list["total"] == 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(list["total"], 4);
+  EXPECT_EQ(paths(list), (std::vector<std::string>{"a.png", "c.png", "d.png", "e.png"}));
+  EXPECT_EQ(srv->get("/api/session")["images"], 4);
+  EXPECT_EQ(srv->get("/api/session")["captions"], 3);
+  EXPECT_EQ(hair(), 1);
+  EXPECT_EQ(srv->get("/api/changes?since=" + std::to_string(gen))["ids"], json({1}));
+  int status = 0;
+  json gone = srv->get("/api/image/1", &status);
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(gone["error"]["message"], "image 1 (b.png) was removed from the folder");
+  json put = srv->put("/api/image/1/caption", {{"text", "x"}, {"version", "none"}}, &status);
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(read_all(root / "b.txt"), "1girl, long hair, smile\nA smiling girl.");
+  srv->get("/api/image/9", &status);
+  EXPECT_EQ(status, 404);
+
+  fs::rename(moved, root / "b.png");
+  for (int i = 0; i < 40; ++i) {
+    list = srv->get("/api/images");
+    if (list["total"] == 5) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(list["total"], 5);
+  EXPECT_EQ(list["items"][1]["path"], "b.png");
+  EXPECT_EQ(list["items"][1]["id"], 1);
+  EXPECT_EQ(srv->get("/api/image/1")["tags"], json({"1girl", "long hair", "smile"}));
+  EXPECT_EQ(hair(), 2);
+}
+
 TEST_F(ServerApiTest, TagCountsSearchAndAutocomplete) {
   json tags = srv->get("/api/tags");
   ASSERT_GE(tags["tags"].size(), 4u);

@@ -122,7 +122,7 @@ const expectedJob = {};
 for (const it of DATASET) if (!it.caption) expectedJob[it.name] = fs.readFileSync(path.join(ref, it.name.replace('.png', '.txt')), 'utf8');
 
 // ----------------------------------------------------------------------------------------------- server
-const serveArgs = ['serve', ds, '--port', '0'];
+const serveArgs = ['serve', ds, '--port', '0', '--rescan-seconds', '1'];
 if (webRoot) serveArgs.push('--web-root', webRoot);
 const server = spawn(cli, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
@@ -153,9 +153,12 @@ const context = await browser.newContext({ viewport: { width: 1280, height: 800 
 const page = await context.newPage();
 page.setDefaultTimeout(15000);
 const consoleErrors = [];
+let expect404 = false;
 page.on('console', (m) => {
   // A 409 is the expected answer of the conflict and undo-conflict checks; Chromium logs every non-2xx fetch.
-  if (m.type() === 'error' && !/status of 409/.test(m.text())) consoleErrors.push(m.text());
+  // A 404 is expected once, for the image the removal check deletes while its editor is open.
+  if (m.type() === 'error' && !/status of 409/.test(m.text()) && !(expect404 && /status of 404/.test(m.text())))
+    consoleErrors.push(m.text());
 });
 page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
 
@@ -450,6 +453,22 @@ try {
     await page.getByRole('table', { name: 'Tags found' }).waitFor();
     await until(async () => (await page.getByLabel('Prompt').inputValue()).length > 0, 'a prompt');
     await shot('ja');
+  });
+
+  await check('an image deleted from the folder leaves the gallery, and its open editor says so', async () => {
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await cell('mountains.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await until(async () => (await editor.locator('h2').textContent()) === 'mountains.png', 'editor on mountains.png');
+    expect404 = true;
+    fs.renameSync(path.join(ds, 'mountains.png'), path.join(tmp, 'mountains.png'));
+    await until(async () => (await countText()) === `${DATASET.length - 1} images`, 'the count without the deleted image');
+    await until(async () => !(await cellNames()).includes('mountains.png'), 'the cell gone');
+    await editor.getByText('was removed from the folder').waitFor();
+    await page.getByRole('button', { name: 'Close editor' }).click();
+    fs.renameSync(path.join(tmp, 'mountains.png'), path.join(ds, 'mountains.png'));
+    await until(async () => (await countText()) === `${DATASET.length} images`, 'the image back');
+    expect404 = false;
   });
 
   await check('no console errors', async () => {

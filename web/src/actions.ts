@@ -8,6 +8,16 @@ export async function loadSession() {
   update({ session: s, generation: s.generation ?? 0 });
 }
 
+// The session's image and caption counts, after images were added to or removed from the folder.
+async function refreshSessionCounts() {
+  try {
+    const s = await get<Session>('/api/session');
+    if (state.session) update({ session: { ...state.session, images: s.images, captions: s.captions } });
+  } catch {
+    /* the next poll tries again */
+  }
+}
+
 interface History {
   can_undo: boolean;
   can_redo: boolean;
@@ -79,6 +89,7 @@ export function startChangePoll() {
         if (c.all || (c.ids && c.ids.length)) {
           afterChange();
           refreshHistory();
+          refreshSessionCounts();
         }
       }
     } catch {

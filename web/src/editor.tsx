@@ -115,7 +115,10 @@ export function Editor({ id }: { id: number }) {
           setStale(true);
         }
       })
-      .catch(() => {});
+      .catch((e) => {
+        // Gone from the folder meanwhile: say so (saving would fail). Other errors: keep what is shown.
+        if (live && e instanceof ApiError && e.status === 404) setError(errorText(e));
+      });
     return () => {
       live = false;
     };
@@ -208,17 +211,25 @@ export function Editor({ id }: { id: number }) {
     }
   };
 
-  if (error) return <aside class="editor" aria-label="Tag editor"><p class="error">{error}</p></aside>;
-  if (!detail) return <aside class="editor" aria-label="Tag editor"><p class="muted">Loading…</p></aside>;
+  const head = (title: string, hint?: string) => (
+    <header class="ed-head">
+      <h2 title={hint}>{title}</h2>
+      <button class="icon" aria-label="Close editor" title="Close (Esc)" onClick={() => update({ editorId: null })}>×</button>
+    </header>
+  );
+  if (error || !detail)
+    return (
+      <aside class="editor" aria-label="Tag editor">
+        {head(detail?.path ?? `#${id}`, detail?.path)}
+        {error ? <p class="error" role="alert">{error}</p> : <p class="muted">Loading…</p>}
+      </aside>
+    );
 
   const triggerMissing = trigger && !tags.some((t) => tagKey(t) === tagKey(trigger));
 
   return (
     <aside class="editor" aria-label="Tag editor" onKeyDown={onKeyDown}>
-      <header class="ed-head">
-        <h2 title={detail.path}>{detail.path}</h2>
-        <button class="icon" aria-label="Close editor" title="Close (Esc)" onClick={() => update({ editorId: null })}>×</button>
-      </header>
+      {head(detail.path, detail.path)}
       <a href={imageUrl(id)} target="_blank" rel="noopener" class="ed-image" title="Open the full image">
         <img src={thumbUrl(id, 512)} alt={detail.path} />
       </a>
