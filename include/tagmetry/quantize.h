@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,10 +52,6 @@ struct QuantizeReport {
 Result<QuantizeReport> quantize_model(const std::filesystem::path& input, const std::filesystem::path& output,
                                       const QuantizeParams& params = {});
 
-// The cached int8 model beside an fp32 one: ".../model.onnx" → ".../model.int8.onnx". With `create`, builds
-// it with default params when it is missing or older than the fp32 file (checking agreement is the
-// caller's job: compare_models). Without `create`, returns kNotFound when it does not exist.
-Result<std::filesystem::path> quantized_model_path(const std::filesystem::path& fp32_model, bool create);
 
 struct CompareParams {
   double general_threshold = 0.35;    // tags of category 0 (and of every output when there are no labels)
@@ -89,5 +86,42 @@ Result<AgreementReport> compare_models(const std::filesystem::path& a, const std
 // The agreement below which an int8 model is refused: tag-set F1 of int8 against fp32 (pooled over the
 // sample). See docs/quantize.md for why 0.9.
 inline constexpr double kMinQuantizedF1 = 0.90;
+
+struct AgreementCheckParams {
+  bool enabled = true;             // false: write the model unchecked (not recommended)
+  std::filesystem::path sample;    // folder of images; empty (or no readable image in it): 8 synthetic ones
+  int sample_size = 8;             // images of the sample to use
+  double min_f1 = kMinQuantizedF1; // refuse below this tag-set F1 against fp32
+  bool force = false;              // keep the model even below min_f1
+  int threads = 0;                 // ONNX Runtime intra-op threads; 0 = one per core
+};
+
+struct CheckedQuantizeReport {
+  QuantizeReport quantize;
+  std::optional<AgreementReport> agreement;  // absent when unchecked or nothing was quantized
+  bool synthetic_sample = false;             // the check used synthetic images
+  bool below_min_f1 = false;                 // agreement under min_f1 (kept only with force)
+  bool refused = false;                      // below min_f1 without force: `output` was not written
+};
+
+// quantize_model() into `output` + ".partial", the agreement check against `input`, then the rename into
+// place — unless refused, in which case nothing is written and any existing `output` stays. Errors: those
+// of quantize_model and compare_models (the partial file is removed).
+Result<CheckedQuantizeReport> quantize_and_check(const std::filesystem::path& input,
+                                                 const std::filesystem::path& output,
+                                                 const QuantizeParams& params = {},
+                                                 const AgreementCheckParams& check = {});
+
+// One line saying what quantize_and_check did to `model`, e.g. "model.int8.onnx: 49 MatMul/Gemm in int8,
+// 378.4 MB -> 99.0 MB; tag-set F1 0.967 against fp32 on 8 images (max |dp| 0.0096)".
+std::string describe(const CheckedQuantizeReport& report, const std::filesystem::path& model);
+
+// The cached int8 model beside an fp32 one: ".../model.onnx" → ".../model.int8.onnx". With `create`, builds
+// it (default params, agreement checked on `sample`, e.g. the dataset about to be tagged) when it is
+// missing or older than the fp32 file; `built` (optional) receives that report. A model below the
+// agreement level is not cached: kModel error saying so. Without `create`, kNotFound when it does not exist.
+Result<std::filesystem::path> quantized_model_path(const std::filesystem::path& fp32_model, bool create,
+                                                   const std::filesystem::path& sample = {},
+                                                   std::optional<CheckedQuantizeReport>* built = nullptr);
 
 }  // namespace tagmetry

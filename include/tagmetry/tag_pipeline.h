@@ -97,9 +97,19 @@ std::string append_tags_to_caption(std::string_view existing, const std::vector<
 
 namespace tagmetry {
 
+struct TaggerModelOptions {
+  ProgressCallback progress;  // downloads (may be empty)
+  // --precision int8: the int8 copy is built on first use, its agreement with fp32 checked on the first
+  // images of this folder (the dataset about to be tagged; empty: synthetic images).
+  std::filesystem::path int8_sample;
+  // One-line notices for the user: that the int8 model is being built, then what it measured. May be empty.
+  std::function<void(const std::string&)> note;
+};
+
 // The model a `tag` run uses: --model-dir (local files, type detected or --model-type), else --model
 // (a registry name or repo id, downloaded into the Hugging Face cache unless --offline), else the
-// default model. `progress` reports downloads (may be empty).
-Result<ModelFolder> resolve_tagger_model(const TagParams& params, const ProgressCallback& progress = {});
+// default model; with --precision int8 its cached int8 copy (quantize.h), refused when it changes too
+// many tags.
+Result<ModelFolder> resolve_tagger_model(const TagParams& params, const TaggerModelOptions& options = {});
 
 }  // namespace tagmetry

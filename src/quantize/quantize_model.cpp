@@ -384,15 +384,4 @@ Result<QuantizeReport> quantize_model(const fs::path& input, const fs::path& out
   return report;
 }
 
-Result<fs::path> quantized_model_path(const fs::path& fp32_model, bool create) {
-  fs::path out = fp32_model.parent_path() / (fp32_model.stem().string() + ".int8" + fp32_model.extension().string());
-  std::error_code ec;
-  bool fresh = fs::exists(out, ec) && fs::last_write_time(out, ec) >= fs::last_write_time(fp32_model, ec);
-  if (fresh) return out;
-  if (!create) return not_found(out.string() + ": no int8 model yet (run tagmetry models quantize)");
-  TM_ASSIGN_OR_RETURN(QuantizeReport report, quantize_model(fp32_model, out));
-  (void)report;
-  return out;
-}
-
 }  // namespace tagmetry

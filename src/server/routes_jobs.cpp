@@ -52,7 +52,10 @@ json report_json(const TagReport& r) {
 }
 
 void run_tag_job(State& s, Job& job, const TagParams& params) {
-  auto model = resolve_tagger_model(params);
+  TaggerModelOptions model_options;
+  model_options.int8_sample = s.index->root();
+  model_options.note = [&job](const std::string& text) { job.emit("note", {{"message", text}}); };
+  auto model = resolve_tagger_model(params, model_options);
   if (!model.ok()) return job.finish("failed", nullptr, model.status().message());
   TagCallbacks callbacks;
   callbacks.cancel = &job.cancel;

@@ -5,21 +5,30 @@
 namespace tagmetry {
 
 namespace {
-// --precision int8: swap in the quantized copy (built and cached on first use).
-Result<ModelFolder> with_precision(ModelFolder folder, const std::string& precision) {
-  if (precision == "int8") {
-    TM_ASSIGN_OR_RETURN(folder.model, quantized_model_path(folder.model, /*create=*/true));
-  } else if (precision != "fp32") {
-    return invalid_argument("--precision: '" + precision + "' is not one of fp32, int8");
-  }
+// --precision int8: swap in the quantized copy (built, checked and cached on first use).
+Result<ModelFolder> with_precision(ModelFolder folder, const std::string& precision, const TaggerModelOptions& options) {
+  if (precision == "fp32") return folder;
+  if (precision != "int8") return invalid_argument("--precision: '" + precision + "' is not one of fp32, int8");
+  auto note = [&](const std::string& text) {
+    if (options.note) options.note(text);
+  };
+  if (!quantized_model_path(folder.model, /*create=*/false).ok())
+    note("building the int8 model once (" + folder.model.filename().string() +
+         " -> int8, then its agreement with fp32 on " +
+         (options.int8_sample.empty() ? std::string("8 synthetic images")
+                                      : "the first 8 images of " + options.int8_sample.string()) +
+         ")...");
+  std::optional<CheckedQuantizeReport> built;
+  TM_ASSIGN_OR_RETURN(folder.model, quantized_model_path(folder.model, /*create=*/true, options.int8_sample, &built));
+  if (built) note("built " + describe(*built, folder.model));
   return folder;
 }
 }  // namespace
 
-Result<ModelFolder> resolve_tagger_model(const TagParams& params, const ProgressCallback& progress) {
+Result<ModelFolder> resolve_tagger_model(const TagParams& params, const TaggerModelOptions& options) {
   if (!params.model_dir.empty()) {
     TM_ASSIGN_OR_RETURN(ModelFolder folder, find_model_files(params.model_dir, params.model_type));
-    return with_precision(std::move(folder), params.precision);
+    return with_precision(std::move(folder), params.precision, options);
   }
   std::optional<ModelType> forced;
   if (params.model_type != "auto" && !params.model_type.empty()) {
@@ -30,11 +39,11 @@ Result<ModelFolder> resolve_tagger_model(const TagParams& params, const Progress
   if (!params.model.empty()) {
     TM_ASSIGN_OR_RETURN(entry, find_model(params.model, forced));
   }
-  ResolveOptions options;
-  options.offline = params.offline;
-  options.progress = progress;
-  TM_ASSIGN_OR_RETURN(ModelFiles files, resolve_model(entry, options));
-  return with_precision(ModelFolder{files.model, files.labels, entry.type}, params.precision);
+  ResolveOptions resolve;
+  resolve.offline = params.offline;
+  resolve.progress = options.progress;
+  TM_ASSIGN_OR_RETURN(ModelFiles files, resolve_model(entry, resolve));
+  return with_precision(ModelFolder{files.model, files.labels, entry.type}, params.precision, options);
 }
 
 }  // namespace tagmetry

@@ -202,3 +202,26 @@ TEST_F(ModelsInfo, CachedRegistryModelIsInspectedOffline) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+
+// models pull --quantize: the int8 copy lands beside the cached model (where tag --precision int8 looks)
+// and is built once. The tiny model's 3x4 product is under --min-weights, so the copy is computed in fp32.
+TEST_F(ModelsInfo, PullQuantizeBuildsTheInt8CopyBesideTheCachedModel) {
+  fs::path dir = make_model("wd");
+  serve_vit(testing::read_all(dir / "model.onnx"), testing::read_all(dir / "selected_tags.csv"));
+  auto r = run_cli({"models", "pull", "wd-vit-v3", "--quantize", "--json"}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json m = parse(r)["models"][0];
+  fs::path int8 = m["int8_model"].get<std::string>();
+  EXPECT_EQ(int8, fs::path(m["model"].get<std::string>()).parent_path() / "model.int8.onnx");
+  EXPECT_TRUE(fs::is_regular_file(int8));
+  EXPECT_EQ(m["int8"], "model.int8.onnx: 0 MatMul/Gemm in int8, 0.0 MB -> 0.0 MB");
+  auto again = run_cli({"models", "pull", "wd-vit-v3", "--quantize"}, env());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("int8:   " + int8.string() + " (already built)"), std::string::npos) << again.out;
+}
+
+}  // namespace
+}  // namespace tagmetry

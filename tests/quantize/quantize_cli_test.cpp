@@ -68,6 +68,43 @@ TEST(QuantizeCli, RefusesLowAgreementUnlessForced) {
   EXPECT_NE(exists.err.find("already exists"), std::string::npos) << exists.err;
 }
 
+// tag --precision int8 builds the int8 copy once, checks it on the dataset's own images and says what it
+// measured; a model whose int8 copy changes too many tags is refused before anything is tagged.
+TEST(QuantizeCli, TagInt8ChecksAgreementOnTheDatasetAndRefusesAFragileModel) {
+  const fs::path dir = quantize_fixtures();
+  TempDir tmp;
+  fs::create_directories(tmp / "d");
+  for (const auto& e : fs::directory_iterator(dir / "images"))
+    if (e.path().filename() != "broken.png") fs::copy(e.path(), tmp / "d" / e.path().filename());
+  fs::copy(dir / "tiny_tagger", tmp / "tiny");
+  auto r = run_cli({"tag", (tmp / "d").string(), "--model-dir", (tmp / "tiny").string(), "--precision", "int8",
+                    "--threshold", "0.5", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("building the int8 model once"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the first 8 images of " + (tmp / "d").string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("built model.int8.onnx: 1 MatMul/Gemm in int8"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("against fp32 on 6 image(s)"), std::string::npos) << r.err;  // the dataset, not synthetic
+  EXPECT_TRUE(fs::exists(tmp / "tiny" / "model.int8.onnx"));
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tagged"], 6);
+  auto again = run_cli({"tag", (tmp / "d").string(), "--model-dir", (tmp / "tiny").string(), "--precision", "int8",
+                        "--overwrite"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("building"), std::string::npos) << again.err;  // cached
+
+  fs::create_directories(tmp / "e");
+  for (const auto& e : fs::directory_iterator(tmp / "d"))
+    if (e.path().extension() == ".png") fs::copy(e.path(), tmp / "e" / e.path().filename());
+  fs::copy(dir / "fragile_tagger", tmp / "fragile");
+  auto refused = run_cli({"tag", (tmp / "e").string(), "--model-dir", (tmp / "fragile").string(), "--precision", "int8"});
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("the int8 model changes too many tags (tag-set F1 against fp32 0."), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("use --precision fp32"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(tmp / "fragile" / "model.int8.onnx"));
+  EXPECT_FALSE(fs::exists(tmp / "fragile" / "model.int8.onnx.partial"));
+  for (const auto& e : fs::directory_iterator(tmp / "e")) EXPECT_NE(e.path().extension(), ".txt") << e.path();
+}
+
 TEST(QuantizeCli, CorruptModelIsAUsageErrorNamingTheFile) {
   TempDir tmp;
   testing::write_all(tmp / "broken.onnx", std::string("\x08\x07\x12\x04oops", 8));

@@ -21,6 +21,8 @@ void print_warning(const std::string& message) {
   std::fprintf(stderr, "tagmetry: warning: %s\n", message.c_str());
 }
 
+void print_note(const std::string& message) { std::fprintf(stderr, "tagmetry: %s\n", message.c_str()); }
+
 int exit_code_for(const Status& status) {
   switch (status.code()) {
     case ErrorCode::kOk: return kExitOk;

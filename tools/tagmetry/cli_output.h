@@ -13,6 +13,8 @@ namespace tagmetry::cli {
 void print_error(const Status& status);
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
+// An informational line on stderr ("tagmetry: MESSAGE"), kept off stdout so --json output stays clean.
+void print_note(const std::string& message);
 
 // Maps a fatal Status to an exit code: usage/model/config problems → 2, everything else → 1.
 int exit_code_for(const Status& status);

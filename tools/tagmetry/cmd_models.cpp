@@ -12,6 +12,7 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "tagmetry/quantize.h"
 #include "tagmetry/files.h"
 #include "tagmetry/infer.h"
 #include "tagmetry/model_cache.h"
@@ -27,6 +28,7 @@ struct ModelsParams {
   bool json = false;
   bool offline = false;
   std::string model_type;  // for unregistered repo ids and folders
+  bool quantize = false;   // pull: also build the int8 copy
 };
 
 const OptionSet<ModelsParams>& list_options() {
@@ -48,6 +50,17 @@ const OptionSet<ModelsParams>& model_options() {
     s.add("model-type", &ModelsParams::model_type,
           "Layout of an unregistered repo id or a folder (default for folders: detected from the labels file)",
           {"", "wd", "joytag"});
+    return s;
+  }();
+  return set;
+}
+
+const OptionSet<ModelsParams>& pull_options() {
+  static const OptionSet<ModelsParams> set = [] {
+    OptionSet<ModelsParams> s = model_options();
+    s.add("quantize", &ModelsParams::quantize,
+          "Also build the int8 copy (model.int8.onnx beside the model, agreement checked on synthetic images) "
+          "for tag --precision int8");
     return s;
   }();
   return set;
@@ -196,20 +209,35 @@ int run_pull(std::vector<std::string> names, const ModelsParams& p) {
       continue;
     }
     if (!files->warning.empty()) print_warning(files->warning);
-    results.push_back({{"name", entry->name},
-                       {"repo", entry->repo},
-                       {"revision", entry->revision},
-                       {"commit", files->commit},
-                       {"model", files->model.string()},
-                       {"labels", files->labels.string()},
-                       {"downloaded_bytes", files->downloaded_bytes},
-                       {"warning", files->warning}});
+    json result{{"name", entry->name},
+                {"repo", entry->repo},
+                {"revision", entry->revision},
+                {"commit", files->commit},
+                {"model", files->model.string()},
+                {"labels", files->labels.string()},
+                {"downloaded_bytes", files->downloaded_bytes},
+                {"warning", files->warning}};
     if (!p.json) {
       std::printf("%s: %s@%s (commit %s), %s\n  model:  %s\n  labels: %s\n", entry->name.c_str(),
                   entry->repo.c_str(), entry->revision.c_str(), files->commit.c_str(),
                   files->downloaded_bytes ? ("downloaded " + mb(files->downloaded_bytes)).c_str() : "already cached",
                   files->model.c_str(), files->labels.c_str());
     }
+    if (p.quantize) {
+      std::optional<CheckedQuantizeReport> built;
+      auto int8 = quantized_model_path(files->model, /*create=*/true, {}, &built);
+      if (!int8.ok()) {
+        print_error(int8.status());
+        result["int8_error"] = int8.status().message();
+        exit_code = std::max(exit_code, exit_code_for(int8.status()));
+      } else {
+        result["int8_model"] = int8->string();
+        if (built) result["int8"] = describe(*built, *int8);
+        if (!p.json)
+          std::printf("  int8:   %s (%s)\n", int8->c_str(), built ? describe(*built, *int8).c_str() : "already built");
+      }
+    }
+    results.push_back(std::move(result));
   }
   if (p.json) std::cout << json{{"models", results}}.dump(2) << "\n";
   return exit_code;
@@ -371,7 +399,7 @@ RunFunction setup_models(CLI::App& sub) {
   pull->add_option("names", *names, "Model names or repo ids (NAME[@REVISION]); default: the default model");
   info->add_option("name", *target, "Model name, repo id, or a folder with model.onnx and its labels")->required();
   auto bound_list = std::make_shared<BoundOptions<ModelsParams>>(*list, list_options());
-  auto bound_pull = std::make_shared<BoundOptions<ModelsParams>>(*pull, model_options());
+  auto bound_pull = std::make_shared<BoundOptions<ModelsParams>>(*pull, pull_options());
   auto bound_info = std::make_shared<BoundOptions<ModelsParams>>(*info, model_options());
   return [=]() {
     ModelsParams p;

@@ -124,67 +124,53 @@ RunFunction setup_quantize(CLI::App& sub) {
     qp.weight_bits = p.weight_bits;
     qp.min_weight_elements = p.min_weights;
     qp.exclude_nodes = split_trimmed(p.exclude, ",");
-    // Written beside OUT first, so a refused model never replaces an existing OUT.
-    fs::path partial = output;
-    partial += ".partial";
-    auto report = quantize_model(*in, partial, qp);
-    if (!report.ok()) return print_error(report.status()), exit_code_for(report.status());
+    AgreementCheckParams check;
+    check.enabled = !p.no_check;
+    check.sample = p.sample;
+    check.sample_size = p.sample_size;
+    check.min_f1 = p.min_f1;
+    check.force = p.force;
+    check.threads = p.threads;
+    auto checked = quantize_and_check(*in, output, qp, check);
+    if (!checked.ok()) return print_error(checked.status()), exit_code_for(checked.status());
+    const QuantizeReport& report = checked->quantize;
     nlohmann::json j = {{"input", *in},
                         {"output", *out},
-                        {"quantized", report->quantized_nodes},
-                        {"quantized_weights", report->quantized_weights},
-                        {"input_bytes", report->input_bytes},
-                        {"output_bytes", report->output_bytes}};
+                        {"quantized", report.quantized_nodes},
+                        {"quantized_weights", report.quantized_weights},
+                        {"input_bytes", report.input_bytes},
+                        {"output_bytes", report.output_bytes}};
     nlohmann::json kept = nlohmann::json::array();
-    for (const auto& k : report->kept_fp32) kept.push_back({{"node", k.name}, {"op", k.op_type}, {"reason", k.reason}});
+    for (const auto& k : report.kept_fp32) kept.push_back({{"node", k.name}, {"op", k.op_type}, {"reason", k.reason}});
     j["kept_fp32"] = kept;
     if (!p.json) {
       std::printf("%s: %zu MatMul/Gemm quantized (%.1f M weights), %zu kept in fp32; %.1f MB -> %.1f MB\n",
-                  out->c_str(), report->quantized_nodes.size(), report->quantized_weights / 1e6,
-                  report->kept_fp32.size(), report->input_bytes / 1e6, report->output_bytes / 1e6);
-      for (const auto& k : report->kept_fp32)
+                  out->c_str(), report.quantized_nodes.size(), report.quantized_weights / 1e6,
+                  report.kept_fp32.size(), report.input_bytes / 1e6, report.output_bytes / 1e6);
+      for (const auto& k : report.kept_fp32)
         std::printf("  fp32: %s (%s): %s\n", k.name.c_str(), k.op_type.c_str(), k.reason.c_str());
     }
-    if (report->quantized_nodes.empty()) print_warning(*in + ": no MatMul/Gemm could be quantized; OUT is the fp32 model");
-    bool refused = false;
-    if (!p.no_check && !report->quantized_nodes.empty()) {
-      CompareParams cp;
-      cp.max_images = p.sample_size;
-      cp.threads = p.threads;
-      auto agreement = compare_models(*in, partial, p.sample, cp);
-      if (!agreement.ok()) {
-        fs::remove(partial, ec);
-        print_error(agreement.status().with_context("agreement check"));
-        return exit_code_for(agreement.status());
-      }
+    if (report.quantized_nodes.empty()) print_warning(*in + ": no MatMul/Gemm could be quantized; OUT is the fp32 model");
+    if (const auto& agreement = checked->agreement) {
+      if (checked->synthetic_sample && !p.sample.empty())
+        print_warning(p.sample + ": no readable image; checked on synthetic images instead");
       for (const auto& f : agreement->failed) print_warning(f);
       j["agreement"] = agreement_json(*agreement);
       j["min_f1"] = p.min_f1;
       if (!p.json) print_agreement(*agreement, "fp32", "int8");
-      if (agreement->f1 < p.min_f1) {
+      if (checked->below_min_f1) {
         char f1[64];
         std::snprintf(f1, sizeof f1, "%.4f, below %.4f", agreement->f1, p.min_f1);
         std::string msg = std::string("int8 tag-set F1 against fp32 is ") + f1 + ": the int8 model changes too many tags";
         std::fflush(stdout);
-        if (p.force) {
+        if (p.force)
           print_warning("!!! " + msg + " — kept because of --force; check it with tagmetry compare on your images");
-        } else {
+        else
           print_error("refusing: " + msg + " (--force keeps it anyway; --exclude keeps sensitive layers in fp32)");
-          refused = true;
-        }
       }
     }
+    const bool refused = checked->refused;
     j["refused"] = refused;
-    if (refused) {
-      fs::remove(partial, ec);
-    } else {
-      fs::rename(partial, output, ec);
-      if (ec) {
-        print_error(*out + ": " + ec.message());
-        fs::remove(partial, ec);
-        return kExitSomeFailed;
-      }
-    }
     if (p.json) std::cout << j.dump(2) << "\n";
     return refused ? kExitSomeFailed : kExitOk;
   };

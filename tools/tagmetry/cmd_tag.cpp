@@ -36,7 +36,13 @@ struct TagCommand {
     const bool progress_on = show_progress(json);
     std::unique_ptr<ProgressReporter> download;  // one bar per file: `done` restarts at 0 for each
     std::string download_file;
-    auto model = resolve_tagger_model(params, [&](const DownloadProgress& p) {
+    TaggerModelOptions model_options;
+    model_options.int8_sample = dir;
+    model_options.note = [&](const std::string& text) {
+      if (download) download->finish();
+      print_note(text);
+    };
+    model_options.progress = [&](const DownloadProgress& p) {
       if (!progress_on) return true;
       if (!download || p.file != download_file) {
         if (download) download->finish();
@@ -46,7 +52,8 @@ struct TagCommand {
       download->set_total(p.total);
       if (p.done > download->done()) download->advance(p.done - download->done());
       return !g_cancel.load();
-    });
+    };
+    auto model = resolve_tagger_model(params, model_options);
     if (download) download->finish();
     if (!model.ok()) {
       // Whatever the cause (not found, no network, refused token), no model means the run cannot start.

@@ -32,6 +32,8 @@ export function JobDialog() {
   const [general, setGeneral] = useState('');
   const [character, setCharacter] = useState('');
   const [mode, setMode] = useState<'skip' | 'append' | 'overwrite'>('skip');
+  const [precision, setPrecision] = useState<'fp32' | 'int8'>('fp32');
+  const [notes, setNotes] = useState<string[]>([]);
   const [job, setJob] = useState<number | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [jobState, setJobState] = useState('');
@@ -54,6 +56,10 @@ export function JobDialog() {
     const src = new EventSource(`/api/jobs/${id}/events`);
     es.current = src;
     src.addEventListener('progress', (e) => setProgress(JSON.parse((e as MessageEvent).data)));
+    src.addEventListener('note', (e) => {
+      const n = JSON.parse((e as MessageEvent).data);
+      if (typeof n.message === 'string') setNotes((all) => [...all, n.message]);
+    });
     src.addEventListener('item', (e) => {
       const it = JSON.parse((e as MessageEvent).data);
       if (typeof it.caption === 'string') {
@@ -92,6 +98,7 @@ export function JobDialog() {
     if (character) body.character_threshold = Number(character);
     if (mode === 'append') body.append = true;
     if (mode === 'overwrite') body.overwrite = true;
+    if (precision === 'int8') body.precision = 'int8';
     try {
       const r = await post<{ job: number }>('/api/jobs/tag', body);
       setJob(r.job);
@@ -99,6 +106,7 @@ export function JobDialog() {
       setProgress(null);
       setReport(null);
       setRecent([]);
+      setNotes([]);
       follow(r.job);
     } catch (e) {
       setErr(errorText(e));
@@ -162,6 +170,13 @@ export function JobDialog() {
             <button aria-pressed={mode === 'append'} onClick={() => setMode('append')}>Append</button>
             <button aria-pressed={mode === 'overwrite'} onClick={() => setMode('overwrite')}>Overwrite (.bak kept)</button>
           </div>
+          <label>
+            Precision
+            <select aria-label="Precision" value={precision} onChange={(e) => setPrecision((e.target as HTMLSelectElement).value as 'fp32' | 'int8')}>
+              <option value="fp32">fp32 (exact)</option>
+              <option value="int8">int8 (faster on CPU; built once, agreement checked on your images)</option>
+            </select>
+          </label>
         </fieldset>
         {jobState && (
           <div class="job-progress">
@@ -171,6 +186,7 @@ export function JobDialog() {
               {progress && progress.rate > 0 && ` · ${progress.rate.toFixed(1)} img/s · ETA ${eta(progress.eta_seconds)}`}
               {' · '}<span aria-label="Job state">{jobState}</span>
             </p>
+            {notes.map((n, i) => <p key={i} class="note small" role="status">{n}</p>)}
             <ul class="recent small">
               {recent.map((r) => <li key={r.id}><a href={'#/image/' + r.id}>{r.path}</a> <span class="muted">{r.outcome}</span></li>)}
             </ul>
