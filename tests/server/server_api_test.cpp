@@ -50,6 +50,17 @@ class ServerApiTest : public ::testing::Test {
   }
   void TearDown() override { srv.reset(); }
 
+  // GET /api/images until its total is `n` (the server notices folder changes within ~1 s), at most 4 s.
+  json images_once_total_is(int n) {
+    json list;
+    for (int i = 0; i < 40; ++i) {
+      list = srv->get("/api/images");
+      if (list["total"] == n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return list;
+  }
+
   std::vector<std::string> paths(const json& list) {
     std::vector<std::string> out;
     for (auto& i : list["items"]) out.push_back(i["path"]);
@@ -299,12 +310,7 @@ TEST_F(ServerApiTest, ImagesAddedWhileRunningAppearAtTheEnd) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   write_png(root / "aa.png", 16, 16, 5, 5, 5);  // sorts before b.png, but ids stay stable: appended
   write_all(root / "aa.txt", "new, image");
-  json list;
-  for (int i = 0; i < 40; ++i) {
-    list = srv->get("/api/images");
-    if (list["total"] == 6) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  json list = images_once_total_is(6);
   ASSERT_EQ(list["total"], 6);
   EXPECT_EQ(list["items"][5]["path"], "aa.png");
   EXPECT_EQ(list["items"][5]["id"], 5);
@@ -322,12 +328,7 @@ TEST_F(ServerApiTest, ImagesRemovedWhileRunningLeaveAndComeBack) {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   fs::path moved = tmp / "b.png";
   fs::rename(root / "b.png", moved);  // b.txt stays behind
-  json list;
-  for (int i = 0; i < 40; ++i) {
-    list = srv->get("/api/images");
-    if (list["total"] == 4) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  json list = images_once_total_is(4);
   ASSERT_EQ(list["total"], 4);
   EXPECT_EQ(paths(list), (std::vector<std::string>{"a.png", "c.png", "d.png", "e.png"}));
   EXPECT_EQ(srv->get("/api/session")["images"], 4);
@@ -345,11 +346,7 @@ TEST_F(ServerApiTest, ImagesRemovedWhileRunningLeaveAndComeBack) {
   EXPECT_EQ(status, 404);
 
   fs::rename(moved, root / "b.png");
-  for (int i = 0; i < 40; ++i) {
-    list = srv->get("/api/images");
-    if (list["total"] == 5) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  list = images_once_total_is(5);
   ASSERT_EQ(list["total"], 5);
   EXPECT_EQ(list["items"][1]["path"], "b.png");
   EXPECT_EQ(list["items"][1]["id"], 1);
