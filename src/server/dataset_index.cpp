@@ -378,8 +378,8 @@ size_t DatasetIndex::poll() {
 
 void DatasetIndex::remember_folder_times_locked() {
   std::unordered_set<std::string> folders{""};
+  // Folders of removed images too, while they exist: an image put back there is noticed.
   for (auto& e : entries_) {
-    if (e.removed) continue;
     size_t slash = e.path.rfind('/');
     folders.insert(slash == std::string::npos ? std::string() : e.path.substr(0, slash));
   }
