@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
       out["decode_images_per_cpu_s"] = n / (process_cpu_seconds() - cpu0);
     }
   }
-  t.infer(tensors[0].data(), 1);  // warm-up
+  (void)t.infer(tensors[0].data(), 1);  // warm-up
 
   auto serial_once = [&] {
     std::vector<float> buf(floats);

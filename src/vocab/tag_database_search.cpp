@@ -92,7 +92,7 @@ std::vector<TagDatabase::Suggestion> TagDatabase::suggest(std::string_view name,
   std::vector<Suggestion> out;
   if (key.empty() || limit == 0) return out;
   if (const TagInfo* exact = find(key)) {
-    out.push_back({exact, 0});
+    out.push_back({exact, 0, {}});
     return out;
   }
   if (max_distance < 0) max_distance = key.size() <= 4 ? 1 : key.size() <= 10 ? 2 : 3;

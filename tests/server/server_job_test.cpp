@@ -141,7 +141,9 @@ TEST(ServerJob, CancelStopsTheRun) {
   EXPECT_EQ(status, 200);
   json end = wait_for_job(srv, job["job"]);
   EXPECT_TRUE(end["state"] == "cancelled" || end["state"] == "done") << end.dump();
-  if (end["state"] == "cancelled") EXPECT_LT(end["report"]["tagged"].get<int>(), 40);
+  if (end["state"] == "cancelled") {
+    EXPECT_LT(end["report"]["tagged"].get<int>(), 40);
+  }
 }
 
 }  // namespace

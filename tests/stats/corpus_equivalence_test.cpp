@@ -54,7 +54,7 @@ void make_fixture(const TempDir& dir) {
   write_all(dir / "sub/d.txt", "1boy,  solo ,smile,smile");
   write_all(dir / "sub/d.caption", "x");
   write_all(dir / "orphan.txt", "nobody");
-  write_all(dir / "e.txt", "\xe7\x8c\xab, \xef\xbc\xa1bc, caf\xc3\xa9");
+  write_all(dir / "e.txt", "\xe7\x8c\xab, \xef\xbc\xa1" "bc, caf\xc3\xa9");
   write_all(dir / "target.txt", "linked caption, tag");
   fs::create_symlink(dir / "target.txt", dir / "broken.txt");
   fs::create_symlink(dir / "elsewhere.png", dir / "link.png");
