@@ -6,12 +6,17 @@ namespace tagmetry {
 
 namespace {
 // --precision int8: swap in the quantized copy (built, checked and cached on first use).
-Result<ModelFolder> with_precision(ModelFolder folder, const std::string& precision, const TaggerModelOptions& options) {
-  if (precision == "fp32") return folder;
-  if (precision != "int8") return invalid_argument("--precision: '" + precision + "' is not one of fp32, int8");
+Result<ModelFolder> with_precision(ModelFolder folder, const TagParams& params, const TaggerModelOptions& options) {
+  if (params.precision == "fp32") return folder;
+  if (params.precision != "int8")
+    return invalid_argument("--precision: '" + params.precision + "' is not one of fp32, int8");
   auto note = [&](const std::string& text) {
     if (options.note) options.note(text);
   };
+  if (params.device != "cpu")
+    note("warning: --precision int8 is made for CPUs; with --device " + params.device +
+         " ONNX Runtime runs the int8 products on the CPU (its GPU providers lack these kernels) and copies data "
+         "back and forth, so fp32 is faster there");
   if (!quantized_model_path(folder.model, /*create=*/false).ok())
     note("building the int8 model once (" + folder.model.filename().string() +
          " -> int8, then its agreement with fp32 on " +
@@ -28,7 +33,7 @@ Result<ModelFolder> with_precision(ModelFolder folder, const std::string& precis
 Result<ModelFolder> resolve_tagger_model(const TagParams& params, const TaggerModelOptions& options) {
   if (!params.model_dir.empty()) {
     TM_ASSIGN_OR_RETURN(ModelFolder folder, find_model_files(params.model_dir, params.model_type));
-    return with_precision(std::move(folder), params.precision, options);
+    return with_precision(std::move(folder), params, options);
   }
   std::optional<ModelType> forced;
   if (params.model_type != "auto" && !params.model_type.empty()) {
@@ -43,7 +48,7 @@ Result<ModelFolder> resolve_tagger_model(const TagParams& params, const TaggerMo
   resolve.offline = params.offline;
   resolve.progress = options.progress;
   TM_ASSIGN_OR_RETURN(ModelFiles files, resolve_model(entry, resolve));
-  return with_precision(ModelFolder{files.model, files.labels, entry.type}, params.precision, options);
+  return with_precision(ModelFolder{files.model, files.labels, entry.type}, params, options);
 }
 
 }  // namespace tagmetry

@@ -90,6 +90,10 @@ TEST(QuantizeCli, TagInt8ChecksAgreementOnTheDatasetAndRefusesAFragileModel) {
                         "--overwrite"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(again.err.find("building"), std::string::npos) << again.err;  // cached
+  // On a GPU provider the int8 kernels would run on the CPU: said before anything runs.
+  auto gpu = run_cli({"tag", (tmp / "d").string(), "--model-dir", (tmp / "tiny").string(), "--precision", "int8",
+                      "--device", "cuda"});
+  EXPECT_NE(gpu.err.find("--precision int8 is made for CPUs; with --device cuda"), std::string::npos) << gpu.err;
 
   fs::create_directories(tmp / "e");
   for (const auto& e : fs::directory_iterator(tmp / "d"))
