@@ -44,6 +44,11 @@ std::string sha256_hex(std::string_view bytes);
 // Returns the SHA-256 of the file's contents as 64 lowercase hex digits; errors name the file.
 Result<std::string> sha256_file(const std::filesystem::path& path);
 
+// sha256_file() of a large file that rarely changes (a model), remembered per user in
+// user_cache_dir()/file-hashes.tsv by absolute path, size and modification time: a model is hashed once
+// per machine instead of once per dataset. A cache that cannot be read or written is only slower.
+Result<std::string> sha256_file_cached(const std::filesystem::path& path);
+
 // True when `s` is exactly 64 hex digits (either case): the form of a sha256 ETag.
 bool is_sha256_hex(std::string_view s);
 

@@ -125,7 +125,7 @@ Result<ModelRecord> model_record(Store& store, const ModelFolder& model, const T
   if (cached) {
     m.sha256 = *cached;
   } else {
-    TM_ASSIGN_OR_RETURN(m.sha256, sha256_file(model.model));
+    TM_ASSIGN_OR_RETURN(m.sha256, sha256_file_cached(model.model));
     TM_RETURN_IF_ERROR(store.remember_file_hash(m.path, stamp.first, stamp.second, m.sha256));
   }
   TM_ASSIGN_OR_RETURN(m.labels_sha256, sha256_file(model.labels));

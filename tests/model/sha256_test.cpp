@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace tagmetry {
 namespace {
 
 using sha256_internal::Sha256Impl;
+namespace fs = std::filesystem;
 
 // Forces the portable implementation for the scope's lifetime, then restores the automatic choice.
 class ForcePortable {
@@ -154,6 +156,51 @@ TEST(Sha256, FileHashAndMissingFile) {
   auto missing = sha256_file(dir / "nope.bin");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("nope.bin"), std::string::npos);
+}
+
+// The per-user hash table: a file is read once per (path, size, mtime); the table's answer is used while
+// those match (shown by a planted wrong hash), a changed file is hashed again, and a cache that cannot be
+// written only costs speed.
+TEST(Sha256, CachedFileHashIsRememberedPerPathSizeAndTime) {
+  testing::TempDir dir;
+  const char* old_env = std::getenv("TAGMETRY_CACHE");
+  std::string saved = old_env ? old_env : "";
+  ::setenv("TAGMETRY_CACHE", (dir / "cache").c_str(), 1);
+  testing::write_all(dir / "model.onnx", "abc");
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  EXPECT_EQ(testing::take(sha256_file_cached(dir / "model.onnx")), abc);
+  const fs::path table = dir / "cache" / "file-hashes.tsv";
+  std::string text = testing::read_all(table);
+  EXPECT_EQ(text.substr(0, 64), abc);
+  EXPECT_NE(text.find("\t3\t"), std::string::npos) << text;  // the size
+  EXPECT_NE(text.find((dir / "model.onnx").string()), std::string::npos) << text;
+
+  // Planted: same path, size and time, another hash. The table answers without reading the file.
+  const std::string planted = std::string(64, 'f') + text.substr(64);
+  testing::write_all(table, planted);
+  EXPECT_EQ(testing::take(sha256_file_cached(dir / "model.onnx")), std::string(64, 'f'));
+  // Relative and absolute spellings are one entry.
+  fs::path cwd = fs::current_path();
+  fs::current_path(dir.path());
+  EXPECT_EQ(testing::take(sha256_file_cached("model.onnx")), std::string(64, 'f'));
+  fs::current_path(cwd);
+
+  // The file changes (size and time): hashed again, and the new line wins.
+  testing::write_all(dir / "model.onnx", "abcd");
+  const std::string abcd = testing::take(sha256_file(dir / "model.onnx"));
+  EXPECT_EQ(testing::take(sha256_file_cached(dir / "model.onnx")), abcd);
+  EXPECT_EQ(testing::take(sha256_file_cached(dir / "model.onnx")), abcd);
+
+  // A torn or edited line is skipped; a cache folder that cannot be created is no error.
+  testing::write_all(table, "garbage\tline\n" + std::string(64, 'e') + "\tx\t1\t" + (dir / "model.onnx").string() + "\n");
+  EXPECT_EQ(testing::take(sha256_file_cached(dir / "model.onnx")), abcd);
+  testing::write_all(dir / "file", "not a folder");
+  ::setenv("TAGMETRY_CACHE", (dir / "file" / "cache").c_str(), 1);
+  EXPECT_EQ(testing::take(sha256_file_cached(dir / "model.onnx")), abcd);
+  EXPECT_FALSE(sha256_file_cached(dir / "missing.onnx").ok());
+
+  if (old_env) ::setenv("TAGMETRY_CACHE", saved.c_str(), 1);
+  else ::unsetenv("TAGMETRY_CACHE");
 }
 
 TEST(Sha256, RecognisesHexDigests) {
