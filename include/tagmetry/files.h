@@ -2,13 +2,26 @@
 // File I/O with the project's safety rules: atomic writes (temp file in the same folder, fsync, rename),
 // text reads that reject non-UTF-8 with a message naming the file, and backups before any overwrite.
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "tagmetry/status.h"
 
 namespace tagmetry {
+
+// Size and modification time (nanoseconds since the epoch) of a file, following symlinks: what caches of
+// file contents (hashes, captions) compare to see whether a file changed.
+struct FileStamp {
+  int64_t size = -1;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+// The stamp of `path`; nullopt when it cannot be stat'ed (errno says why). Allocates nothing, for loops
+// over many files.
+std::optional<FileStamp> stat_file_stamp(const std::filesystem::path& path);
 
 // Reads the whole file as bytes. Errors name the path.
 Result<std::string> read_file(const std::filesystem::path& path);

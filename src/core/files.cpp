@@ -104,6 +104,13 @@ Result<fs::path> backup_file(const fs::path& path) {
   return io_error(path.string() + ": too many backups beside it");
 }
 
+std::optional<FileStamp> stat_file_stamp(const fs::path& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileStamp{static_cast<int64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec};
+}
+
 std::string relative_generic(const fs::path& path, const fs::path& base) {
   std::error_code ec;
   fs::path rel = fs::relative(path, base, ec);

@@ -1,11 +1,9 @@
 // sha256_file_cached: a per-user table of file hashes (one line per file: sha256, size, mtime_ns, path,
 // tab-separated; the last line for a path wins), appended with one write and compacted when it grows.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -22,19 +20,6 @@ namespace {
 
 constexpr size_t kCompactBytes = 256 * 1024;  // a few thousand entries; rewritten with one line per path
 
-struct Stamp {
-  int64_t size = -1, mtime_ns = 0;
-  bool operator==(const Stamp&) const = default;
-};
-
-bool stamp_of(const fs::path& path, Stamp& out) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  out.size = st.st_size;
-  out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-  return true;
-}
-
 bool parse_int(std::string_view s, int64_t& v) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   return ec == std::errc() && end == s.data() + s.size();
@@ -42,7 +27,7 @@ bool parse_int(std::string_view s, int64_t& v) {
 
 struct Entry {
   std::string sha256;
-  Stamp stamp;
+  FileStamp stamp;
 };
 
 // path -> newest entry. Malformed lines (a torn append, a hand edit) are skipped.
@@ -77,22 +62,18 @@ Result<std::string> sha256_file_cached(const fs::path& path) {
   std::error_code ec;
   fs::path abs = fs::absolute(path, ec);
   const std::string key = (ec ? path : abs).lexically_normal().string();
-  Stamp before;
-  if (key.find_first_of("\t\n") != std::string::npos || !stamp_of(path, before)) return sha256_file(path);
+  const std::optional<FileStamp> before = stat_file_stamp(path);
+  if (key.find_first_of("\t\n") != std::string::npos || !before) return sha256_file(path);
 
   const fs::path table_path = user_cache_dir() / "file-hashes.tsv";
-  std::string text;
-  {
-    std::ifstream f(table_path, std::ios::binary);
-    if (f) text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
+  auto read = read_file(table_path);
+  const std::string text = read.ok() ? std::move(*read) : std::string();  // none yet (or unreadable): empty
   auto table = read_table(text);
-  if (auto it = table.find(key); it != table.end() && it->second.stamp == before) return it->second.sha256;
+  if (auto it = table.find(key); it != table.end() && it->second.stamp == *before) return it->second.sha256;
 
   TM_ASSIGN_OR_RETURN(std::string sha, sha256_file(path));
-  Stamp after;
-  if (!stamp_of(path, after) || !(after == before)) return sha;  // changed while being read: do not remember
-  Entry entry{sha, before};
+  if (stat_file_stamp(path) != before) return sha;  // changed while being read: do not remember
+  Entry entry{sha, *before};
   fs::create_directories(table_path.parent_path(), ec);
   if (text.size() + 200 > kCompactBytes) {
     table[key] = entry;

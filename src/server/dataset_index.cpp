@@ -1,6 +1,5 @@
 #include "dataset_index.h"
 
-#include <sys/stat.h>
 
 
 #include <algorithm>
@@ -48,10 +47,10 @@ std::string tag_key(std::string_view tag) {
 namespace {
 
 bool stat_file(const fs::path& path, int64_t& size, int64_t& mtime_ns) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return false;
-  size = st.st_size;
-  mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  auto stamp = stat_file_stamp(path);
+  if (!stamp) return false;
+  size = stamp->size;
+  mtime_ns = stamp->mtime_ns;
   return true;
 }
 

@@ -1,11 +1,12 @@
 // Opening the scores database: WAL, busy timeout, schema version checks and migrations.
-#include <sys/stat.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
 #include "sqlite_db.h"
 #include "tagmetry/sha256.h"
+#include "tagmetry/files.h"
 #include "tagmetry/store.h"
 
 namespace tagmetry {
@@ -185,10 +186,9 @@ Result<std::pair<int, int>> parse_shard(std::string_view text) {
 }
 
 Result<std::pair<int64_t, int64_t>> file_stamp(const fs::path& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return io_error(path.string() + ": " + std::strerror(errno));
-  return std::make_pair(static_cast<int64_t>(st.st_size),
-                        static_cast<int64_t>(static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec));
+  auto stamp = stat_file_stamp(path);
+  if (!stamp) return io_error(path.string() + ": " + std::strerror(errno));
+  return std::make_pair(stamp->size, stamp->mtime_ns);
 }
 
 Result<std::string> content_hash(const fs::path& path, const std::string& relpath,
