@@ -23,8 +23,8 @@ Result<CheckedQuantizeReport> quantize_and_check(const fs::path& input, const fs
     Result<AgreementReport> agreement = not_found("no sample");
     if (!check.sample.empty()) agreement = compare_models(input, partial, check.sample, cp);
     // No sample, or none of its images readable: the synthetic images still catch gross failures.
-    if (!agreement.ok() && (check.sample.empty() || agreement.status().code() == ErrorCode::kNotFound ||
-                            agreement.status().code() == ErrorCode::kCorrupt)) {
+    if (!agreement.ok() &&
+        (agreement.status().code() == ErrorCode::kNotFound || agreement.status().code() == ErrorCode::kCorrupt)) {
       result.synthetic_sample = true;
       agreement = compare_models(input, partial, fs::path(), cp);
     }
@@ -42,9 +42,9 @@ Result<CheckedQuantizeReport> quantize_and_check(const fs::path& input, const fs
   }
   fs::rename(partial, output, ec);
   if (ec) {
-    std::error_code ignored;
-    fs::remove(partial, ignored);
-    return io_error(output.string() + ": cannot write (" + ec.message() + ")");
+    const std::string why = ec.message();
+    drop_partial();
+    return io_error(output.string() + ": cannot write (" + why + ")");
   }
   return result;
 }

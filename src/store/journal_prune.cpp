@@ -40,8 +40,9 @@ Result<JournalPruneReport> CaptionJournal::prune(size_t keep) {
   if (ops.size() <= keep) return report;
   const int64_t cutoff = keep == 0 ? ops.front().id + 1 : ops[keep - 1].id;
 
-  TM_RETURN_IF_ERROR(db.exec("BEGIN IMMEDIATE"));
-  auto body = [&]() -> Status {
+  {
+    sql::Transaction tx(db);  // rolls back on any error below
+    TM_RETURN_IF_ERROR(tx.begin());
     TM_ASSIGN_OR_RETURN(report.operations_pruned,
                         count(db, "SELECT count(*) FROM operations WHERE id < ? AND pruned = 0", cutoff));
     // Keep each caption's newest written row (retag compares the file with it); drop the rest.
@@ -54,14 +55,9 @@ Result<JournalPruneReport> CaptionJournal::prune(size_t keep) {
     TM_RETURN_IF_ERROR(strip.bind(1, cutoff).run());
     TM_ASSIGN_OR_RETURN(report.rows_kept, count(db, "SELECT count(*) FROM journal WHERE operation_id < ?", cutoff));
     TM_ASSIGN_OR_RETURN(sql::Stmt mark, db.prepare("UPDATE operations SET pruned = 1 WHERE id < ?1"));
-    return mark.bind(1, cutoff).run();
-  };
-  Status done = body();
-  if (!done.ok()) {
-    (void)db.exec("ROLLBACK");
-    return done;
+    TM_RETURN_IF_ERROR(mark.bind(1, cutoff).run());
+    TM_RETURN_IF_ERROR(tx.commit());
   }
-  TM_RETURN_IF_ERROR(db.exec("COMMIT"));
   // Give the space back to the file system: VACUUM rewrites the database, the checkpoint empties the WAL.
   TM_RETURN_IF_ERROR(db.exec("VACUUM"));
   TM_RETURN_IF_ERROR(db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));

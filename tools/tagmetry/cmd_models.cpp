@@ -231,10 +231,10 @@ int run_pull(std::vector<std::string> names, const ModelsParams& p) {
         result["int8_error"] = int8.status().message();
         exit_code = std::max(exit_code, exit_code_for(int8.status()));
       } else {
+        const std::string what = built ? describe(*built, *int8) : "already built";
         result["int8_model"] = int8->string();
-        if (built) result["int8"] = describe(*built, *int8);
-        if (!p.json)
-          std::printf("  int8:   %s (%s)\n", int8->c_str(), built ? describe(*built, *int8).c_str() : "already built");
+        if (built) result["int8"] = what;
+        if (!p.json) std::printf("  int8:   %s (%s)\n", int8->c_str(), what.c_str());
       }
     }
     results.push_back(std::move(result));
