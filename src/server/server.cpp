@@ -129,22 +129,27 @@ std::shared_ptr<const ScoresView> Server::State::current_scores() {
   return scores;
 }
 
-const TagDatabase* Server::State::tag_database() {
-  std::call_once(tags_once, [&] {
-    auto db = params.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(params.tags_db);
-    if (db.ok()) vocab.tags = std::make_unique<TagDatabase>(std::move(*db));
-    else vocab.tags_status = db.status();
+namespace {
+// Runs `load` (returning Result<T>) once; keeps the value in `slot` or the error in `status`.
+template <typename T, typename Load>
+const T* load_once(std::once_flag& once, std::unique_ptr<T>& slot, Status& status, Load load) {
+  std::call_once(once, [&] {
+    auto loaded = load();
+    if (loaded.ok()) slot = std::make_unique<T>(std::move(*loaded));
+    else status = loaded.status();
   });
-  return vocab.tags.get();
+  return slot.get();
+}
+}  // namespace
+
+const TagDatabase* Server::State::tag_database() {
+  return load_once(tags_once, vocab.tags, vocab.tags_status, [&] {
+    return params.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(params.tags_db);
+  });
 }
 
 const JaDictionary* Server::State::ja_dictionary() {
-  std::call_once(ja_once, [&] {
-    auto d = JaDictionary::load_default();
-    if (d.ok()) vocab.ja = std::make_unique<JaDictionary>(std::move(*d));
-    else vocab.ja_status = d.status();
-  });
-  return vocab.ja.get();
+  return load_once(ja_once, vocab.ja, vocab.ja_status, [] { return JaDictionary::load_default(); });
 }
 
 const JaToTags* Server::State::ja_to_tags() {
@@ -163,12 +168,7 @@ const JaToTags* Server::State::ja_to_tags() {
 }
 
 const ClipTokenizer* Server::State::clip_tokenizer() {
-  std::call_once(clip_once, [&] {
-    auto t = ClipTokenizer::load_default();
-    if (t.ok()) vocab.clip = std::make_unique<ClipTokenizer>(std::move(*t));
-    else vocab.clip_status = t.status();
-  });
-  return vocab.clip.get();
+  return load_once(clip_once, vocab.clip, vocab.clip_status, [] { return ClipTokenizer::load_default(); });
 }
 
 Result<std::vector<Status>> Server::State::write_captions(
