@@ -79,10 +79,9 @@ void register_edit_routes(State& s) {
   auto& http = s.http;
 
   http.Put(R"(/api/image/(\d+)/caption)", [&s](const httplib::Request& req, httplib::Response& res) {
-    auto parsed = parse_id(req.matches[1]);
+    size_t id = 0;
     IndexedImage img;
-    if (!parsed || !s.index->get(*parsed, img))
-      return send_error(res, 404, "not_found", s.index->missing_message(req.matches[1].str()));
+    if (!image_of(s, req, res, id, img)) return;
     auto body = parse_body(req);
     if (!body.ok()) return send_status(res, body.status());
     if (!body->contains("text") || !(*body)["text"].is_string())
@@ -126,10 +125,10 @@ void register_edit_routes(State& s) {
     }
     for (auto& r : *results)
       if (!r.ok()) return send_status(res, r);
-    s.index->reload(*parsed);
+    s.index->reload(id);
     IndexedImage now;
-    s.index->get(*parsed, now);
-    send_json(res, {{"id", *parsed},
+    s.index->get(id, now);
+    send_json(res, {{"id", id},
                     {"version", now.version},
                     {"caption", now.text},
                     {"tags", now.tags},

@@ -20,17 +20,6 @@ json image_summary(uint32_t id, const IndexedImage& img) {
           {"error", img.error.empty() ? json() : json(img.error)}};
 }
 
-// Looks up the image of an /api/image/ID/... route; sends 404 and returns false when there is none.
-bool image_of(State& s, const httplib::Request& req, httplib::Response& res, size_t& id, IndexedImage& img) {
-  auto parsed = parse_id(req.matches[1]);
-  if (!parsed || !s.index->get(*parsed, img)) {
-    send_error(res, 404, "not_found", s.index->missing_message(req.matches[1].str()));
-    return false;
-  }
-  id = *parsed;
-  return true;
-}
-
 // The stored scores of an image for the view's model (empty when none).
 Result<std::vector<float>> stored_scores(State& s, const ScoresView& view, const IndexedImage& img) {
   if (!view.model) return std::vector<float>();
@@ -60,6 +49,17 @@ Result<SelectionParams> selection_from_query(const httplib::Request& req) {
 }
 
 }  // namespace
+
+// Looks up the image of an /api/image/ID/... route; sends 404 and returns false when there is none.
+bool image_of(State& s, const httplib::Request& req, httplib::Response& res, size_t& id, IndexedImage& img) {
+  auto parsed = parse_id(req.matches[1]);
+  if (!parsed || !s.index->get(*parsed, img)) {
+    send_error(res, 404, "not_found", s.index->missing_message(req.matches[1].str()));
+    return false;
+  }
+  id = *parsed;
+  return true;
+}
 
 TagFilter filter_from_query(const httplib::Request& req) {
   TagFilter f;

@@ -110,6 +110,10 @@ void register_tag_routes(State& s);       // routes_tags.cpp: tags, vocab
 void register_analysis_routes(State& s);  // routes_analysis.cpp: stats, lint, preview, ja2tags
 void register_job_routes(State& s);       // routes_jobs.cpp: models, tag jobs, SSE
 
+// Looks up the image of an /api/image/ID/... route; sends 404 (saying when the image was removed from the
+// folder) and returns false when there is none.
+bool image_of(State& s, const httplib::Request& req, httplib::Response& res, size_t& id, IndexedImage& img);
+
 // Parses the filter query parameters (all, any, none, text, captioned) of a request.
 TagFilter filter_from_query(const httplib::Request& req);
 // Parses a filter object {"all": [...], ...} from a JSON body.
