@@ -51,6 +51,14 @@ json report_json(const TagReport& r) {
           {"seconds", r.seconds},   {"model", r.model_name}, {"cancelled", r.cancelled}};
 }
 
+// The job of a /api/jobs/ID/... route; sends 404 and returns nullptr when there is none.
+auto job_of(State& s, const httplib::Request& req, httplib::Response& res) {
+  auto id = parse_id(req.matches[1]);
+  auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
+  if (!job) send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+  return job;
+}
+
 void run_tag_job(State& s, Job& job, const TagParams& params) {
   TaggerModelOptions model_options;
   model_options.int8_sample = s.index->root();
@@ -121,25 +129,22 @@ void register_job_routes(State& s) {
   });
 
   http.Get(R"(/api/jobs/(\d+))", [&s](const httplib::Request& req, httplib::Response& res) {
-    auto id = parse_id(req.matches[1]);
-    auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
-    if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+    auto job = job_of(s, req, res);
+    if (!job) return;
     send_json(res, job->summary());
   });
 
   http.Post(R"(/api/jobs/(\d+)/cancel)", [&s](const httplib::Request& req, httplib::Response& res) {
-    auto id = parse_id(req.matches[1]);
-    auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
-    if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
-    bool running = job->summary()["state"] == "running";
+    auto job = job_of(s, req, res);
+    if (!job) return;
+    const json state = job->summary()["state"];
     job->cancel = true;
-    send_json(res, {{"state", running ? "cancelling" : job->summary()["state"]}});
+    send_json(res, {{"state", state == "running" ? json("cancelling") : state}});
   });
 
   http.Get(R"(/api/jobs/(\d+)/events)", [&s](const httplib::Request& req, httplib::Response& res) {
-    auto id = parse_id(req.matches[1]);
-    auto job = id ? s.jobs.find(static_cast<int>(*id)) : nullptr;
-    if (!job) return send_error(res, 404, "not_found", "no job " + std::string(req.matches[1]));
+    auto job = job_of(s, req, res);
+    if (!job) return;
     res.set_header("Cache-Control", "no-store");
     auto cursor = std::make_shared<size_t>(0);
     res.set_chunked_content_provider("text/event-stream", [&s, job, cursor](size_t, httplib::DataSink& sink) {
