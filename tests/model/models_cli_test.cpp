@@ -223,5 +223,20 @@ TEST_F(ModelsInfo, PullQuantizeBuildsTheInt8CopyBesideTheCachedModel) {
   EXPECT_NE(again.out.find("int8:   " + int8.string() + " (already built)"), std::string::npos) << again.out;
 }
 
+// A downloaded file that is not an ONNX model: the download is kept and reported, the int8 build fails
+// with a message naming the file, nothing half-written is left beside it.
+TEST_F(ModelsCli, PullQuantizeOfABrokenModelNamesTheFile) {
+  serve_vit("not an onnx model", "tag_id,name,category,count\n");
+  auto r = run_cli({"models", "pull", "wd-vit-v3", "--quantize", "--json"}, env());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  json m = parse(r)["models"][0];
+  fs::path model = m["model"].get<std::string>();
+  EXPECT_TRUE(fs::is_regular_file(model));
+  EXPECT_NE(m["int8_error"].get<std::string>().find(model.string()), std::string::npos) << m.dump();
+  EXPECT_NE(r.err.find("not an ONNX model"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(model.parent_path() / "model.int8.onnx"));
+  EXPECT_FALSE(fs::exists(model.parent_path() / "model.int8.onnx.partial"));
+}
+
 }  // namespace
 }  // namespace tagmetry

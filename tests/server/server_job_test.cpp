@@ -107,6 +107,31 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   EXPECT_EQ(second["report"]["reused"], 3);
 }
 
+// "precision": "int8" builds the int8 copy on first use; the job's event stream says so (the tag dialog
+// shows these notes), and the job then tags with it.
+TEST(ServerJob, Int8JobBuildsTheModelAndSaysSo) {
+  TempDir tmp;
+  copy_images({"red_448x224.png", "grey.png"}, tmp / "set");
+  fs::copy(known_answer_models() / "wd", tmp / "wd");
+  RunningServer srv(tmp / "set");
+  int status = 0;
+  json started = srv.post("/api/jobs/tag", {{"model_dir", (tmp / "wd").string()}, {"precision", "int8"}}, &status);
+  ASSERT_EQ(status, 200) << started.dump();
+  std::string stream;
+  auto r = srv.client().Get("/api/jobs/" + std::to_string(started["job"].get<int>()) + "/events",
+                            [&](const char* data, size_t len) {
+                              stream.append(data, len);
+                              return true;
+                            });
+  ASSERT_TRUE(r);
+  EXPECT_NE(stream.find("event: note\ndata: {\"message\":\"building the int8 model once"), std::string::npos) << stream;
+  EXPECT_NE(stream.find("the first 8 images of " + (tmp / "set").string()), std::string::npos) << stream;
+  EXPECT_NE(stream.find("\"message\":\"built model.int8.onnx: "), std::string::npos) << stream;
+  EXPECT_NE(stream.find("\"state\":\"done\""), std::string::npos) << stream;
+  EXPECT_TRUE(fs::exists(tmp / "wd" / "model.int8.onnx"));
+  EXPECT_TRUE(fs::exists(tmp / "set" / "red_448x224.txt"));
+}
+
 TEST(ServerJob, RejectsBadOptionsAndMissingModels) {
   TempDir tmp;
   copy_images({"red_448x224.png"}, tmp / "set");
