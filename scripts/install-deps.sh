@@ -31,21 +31,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# `npm ci` in DIR when its package-lock.json differs from the copy saved after the last install there.
+# Scripts are not run.
+npm_ci_pinned() {
+  local dir=$1 what=$2 stamp="$1/node_modules/.tagmetry-lock"
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null && return 0
+  echo "install-deps: npm ci ($what) in ${dir#"$here"/}"
+  (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  cp "$dir/package-lock.json" "$stamp"
+}
+
 # ONNX Runtime (headers + libonnxruntime.so.1) pinned in third_party/onnxruntime/package-lock.json.
-ort="$here/third_party/onnxruntime"
-stamp="$ort/node_modules/.tagmetry-lock"
-if [[ -z "${TAGMETRY_ONNXRUNTIME_ROOT:-}" ]] && ! cmp -s "$ort/package-lock.json" "$stamp" 2>/dev/null; then
-  echo "install-deps: npm ci (ONNX Runtime) in third_party/onnxruntime"
-  (cd "$ort" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  cp "$ort/package-lock.json" "$stamp"
-fi
+[[ -n "${TAGMETRY_ONNXRUNTIME_ROOT:-}" ]] || npm_ci_pinned "$here/third_party/onnxruntime" "ONNX Runtime"
 
 # The web app's build tools (Vite, TypeScript, Preact) and playwright-core for its browser tests, pinned in
-# web/package-lock.json. Scripts are not run; playwright-core never downloads a browser (Debian's chromium).
-web="$here/web"
-web_stamp="$web/node_modules/.tagmetry-lock"
-if [[ -f "$web/package-lock.json" ]] && ! cmp -s "$web/package-lock.json" "$web_stamp" 2>/dev/null; then
-  echo "install-deps: npm ci (web front end) in web/"
-  (cd "$web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  cp "$web/package-lock.json" "$web_stamp"
-fi
+# web/package-lock.json; playwright-core never downloads a browser (Debian's chromium).
+npm_ci_pinned "$here/web" "web front end"
