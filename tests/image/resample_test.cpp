@@ -37,7 +37,7 @@ double psnr(const RgbImage& a, const RgbImage& b) {
 }
 
 bool pillow_available() {
-  return testing::run_command(TAGMETRY_PYTHON, {testing::test_source_path("prepare/pillow_fixture.py").string(), "check"})
+  return testing::run_command(testing::python_path(), {testing::test_source_path("prepare/pillow_fixture.py").string(), "check"})
              .exit_code == 0;
 }
 
@@ -72,7 +72,7 @@ TEST(Resample, CropAndPadGeometry) {
 // Resizes generated images with Pillow (the fixture) and with resize_lanczos: the acceptance bar is
 // PSNR >= 45 dB; this port is byte-exact, which the test also reports.
 TEST(Resample, MatchesPillowLanczos) {
-  if (!pillow_available()) GTEST_SKIP() << "python3-pil is not installed for " << TAGMETRY_PYTHON;
+  if (!pillow_available()) GTEST_SKIP() << "python3-pil is not installed for " << testing::python_path();
   TempDir dir;
   RgbImage im = gradient(203, 131);
   EncodeOptions png;

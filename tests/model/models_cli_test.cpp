@@ -129,11 +129,11 @@ TEST_F(ModelsCli, PullAnUnregisteredRepoWithAModelType) {
 class ModelsInfo : public ModelsCli {
  protected:
   void SetUp() override {
-    if (std::string(TAGMETRY_PYTHON).empty()) GTEST_SKIP() << "no Python with the onnx module";
+    if (std::string(testing::python_path()).empty()) GTEST_SKIP() << "no Python with the onnx module";
   }
   fs::path make_model(const std::string& kind) {
     fs::path dir = home_.path() / ("tiny-" + kind);
-    auto r = testing::run_command(TAGMETRY_PYTHON,
+    auto r = testing::run_command(testing::python_path(),
                                   {testing::test_source_path("model/make_tiny_tagger.py").string(), kind, dir.string()});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return dir;

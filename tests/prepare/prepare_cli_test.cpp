@@ -41,7 +41,7 @@ std::vector<std::string> listing(const fs::path& dir) {
 }
 
 bool pillow_available() {
-  return testing::run_command(TAGMETRY_PYTHON, {testing::test_source_path("prepare/pillow_fixture.py").string(), "check"})
+  return testing::run_command(testing::python_path(), {testing::test_source_path("prepare/pillow_fixture.py").string(), "check"})
              .exit_code == 0;
 }
 
@@ -190,7 +190,7 @@ TEST(PrepareCli, OutputWriteFailuresAreReported) {
 
 // The acceptance bar: PSNR >= 45 dB against Pillow's output (EXIF orientation, alpha, JPEG, crop/fit/pad).
 TEST(PrepareCli, MatchesThePillowReference) {
-  if (!pillow_available()) GTEST_SKIP() << "python3-pil is not installed for " << TAGMETRY_PYTHON;
+  if (!pillow_available()) GTEST_SKIP() << "python3-pil is not installed for " << testing::python_path();
   TempDir dir;
   ASSERT_EQ(testing::run_python_fixture("../prepare/pillow_fixture.py", {"inputs", (dir / "in").string()}), 0);
   for (std::string mode : {"crop", "fit", "pad"}) {

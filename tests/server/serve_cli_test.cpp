@@ -31,7 +31,7 @@ Child spawn_serve(const std::vector<std::string>& args, const fs::path& logs) {
     freopen(c.out.c_str(), "w", stdout);
     freopen(c.err.c_str(), "w", stderr);
     std::vector<char*> argv;
-    std::string bin = TAGMETRY_CLI;
+    std::string bin = testing::cli_path();
     argv.push_back(bin.data());
     std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());

@@ -33,7 +33,7 @@ std::map<std::string, std::string> files_with(const fs::path& dir, const std::st
 
 // Starts the CLI with stdout/stderr to files under `log`; returns the pid.
 pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<std::string> argv{TAGMETRY_CLI};
+  std::vector<std::string> argv{testing::cli_path()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
@@ -43,7 +43,7 @@ pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& log) {
   posix_spawn_file_actions_addopen(&fa, 1, (log.string() + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, (log.string() + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, TAGMETRY_CLI, &fa, nullptr, cargv.data(), environ);
+  int rc = posix_spawn(&pid, testing::cli_path(), &fa, nullptr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   EXPECT_EQ(rc, 0);
   return pid;
@@ -71,7 +71,7 @@ class Resume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     images_ = new TempDir();
-    auto r = testing::run_command(TAGMETRY_PYTHON, {testing::test_source_path("store/make_many_images.py").string(),
+    auto r = testing::run_command(testing::python_path(), {testing::test_source_path("store/make_many_images.py").string(),
                                                     (images_->path() / "imgs").string(), "60", "11"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }

@@ -175,7 +175,7 @@ TEST(Shards, UnionOfShardRunsEqualsOneFullRun) {
   TempDir work;
   fs::path model = copy_model(work.path());
   fs::path full = work / "full", sharded = work / "sharded";
-  ASSERT_EQ(testing::run_command(TAGMETRY_PYTHON, {testing::test_source_path("store/make_many_images.py").string(),
+  ASSERT_EQ(testing::run_command(testing::python_path(), {testing::test_source_path("store/make_many_images.py").string(),
                                                    full.string(), "24", "3"}).exit_code, 0);
   fs::copy(full, sharded, fs::copy_options::recursive);
   ASSERT_EQ(run_cli(tag_args(full, model)).exit_code, 0);

@@ -123,6 +123,9 @@ void write_all(const fs::path& path, const std::string& content) {
   out << content;
 }
 
+const char* cli_path() { return TAGMETRY_CLI; }
+const char* python_path() { return TAGMETRY_PYTHON; }
+
 fs::path test_source_path(const std::string& relative) { return fs::path(TAGMETRY_TEST_SOURCE_DIR) / relative; }
 
 int run_python_fixture(const std::string& script, const std::vector<std::string>& args) {

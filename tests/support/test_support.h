@@ -36,6 +36,11 @@ struct CommandResult {
 CommandResult run_command(const std::string& program, const std::vector<std::string>& args,
                           const std::vector<std::string>& env = {});
 
+// The tagmetry CLI built by this tree, and the Python that has the onnx module ("" when none was found).
+// These paths live in test_support.cpp alone, so test objects do not depend on the checkout's location.
+const char* cli_path();
+const char* python_path();
+
 // Runs the tagmetry CLI built by this tree.
 CommandResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
