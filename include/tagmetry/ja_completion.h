@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -21,7 +22,7 @@ class TagCooccurrence {
   static Result<TagCooccurrence> from_corpus(const std::filesystem::path& dir,
                                              std::vector<std::string>* skipped = nullptr);
 
-  // Counts one caption's tags (normalised, duplicates ignored).
+  // Counts one caption's tags (normalised, duplicates ignored); the first is remembered as its opening tag.
   void add_caption(const std::vector<std::string>& tags);
 
   size_t captions() const { return captions_; }
@@ -32,13 +33,21 @@ class TagCooccurrence {
     std::string tag;
     double score = 0;  // mean P(tag | chosen) over the chosen tags the corpus knows, 0..1
   };
-  // At most `n` tags not in `chosen`, most likely first (ties: more frequent, then name). When the
-  // corpus knows none of the chosen tags, the corpus's most frequent tags.
-  std::vector<Suggestion> complete(const std::vector<std::string>& chosen, size_t n) const;
+  // At most `n` tags not in `chosen` nor in `excluded`, most likely first (ties: more frequent, then
+  // name). When the corpus knows none of the chosen tags, the corpus's most frequent tags.
+  std::vector<Suggestion> complete(const std::vector<std::string>& chosen, size_t n,
+                                   const std::vector<std::string>& excluded = {}) const;
+
+  // The dataset's trigger word: the tag that opens at least 80% of the captions (two or more) and that
+  // `is_known_tag` does not recognise (a Danbooru tag such as 1girl opening most captions is not a
+  // trigger); "" when there is none. A LoRA dataset's trigger is in every caption, so completion would
+  // otherwise suggest it first.
+  std::string trigger(const std::function<bool(const std::string&)>& is_known_tag) const;
 
  private:
   size_t captions_ = 0;
   std::unordered_map<std::string, int64_t> freq_;
+  std::unordered_map<std::string, int64_t> opening_;  // tag → captions it opens
   std::unordered_map<std::string, std::unordered_map<std::string, int64_t>> pairs_;
 };
 

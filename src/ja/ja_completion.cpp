@@ -44,12 +44,16 @@ Result<TagCooccurrence> TagCooccurrence::from_corpus(const fs::path& dir, std::v
 
 void TagCooccurrence::add_caption(const std::vector<std::string>& tags) {
   std::set<std::string> unique;
+  std::string first;
   for (auto& t : tags) {
     std::string n = normalize_tag_name(t);
-    if (!n.empty()) unique.insert(n);
+    if (n.empty()) continue;
+    if (first.empty()) first = n;
+    unique.insert(n);
   }
   if (unique.empty()) return;
   ++captions_;
+  ++opening_[first];
   for (auto& a : unique) {
     ++freq_[a];
     auto& row = pairs_[a];
@@ -63,9 +67,18 @@ int64_t TagCooccurrence::frequency(const std::string& tag) const {
   return it == freq_.end() ? 0 : it->second;
 }
 
-std::vector<TagCooccurrence::Suggestion> TagCooccurrence::complete(const std::vector<std::string>& chosen, size_t n) const {
+std::string TagCooccurrence::trigger(const std::function<bool(const std::string&)>& is_known_tag) const {
+  for (auto& [tag, opens] : opening_)
+    if (opens >= 2 && opens * 5 >= static_cast<int64_t>(captions_) * 4 && !is_known_tag(tag)) return tag;
+  return {};
+}
+
+std::vector<TagCooccurrence::Suggestion> TagCooccurrence::complete(const std::vector<std::string>& chosen, size_t n,
+                                                                   const std::vector<std::string>& excluded) const {
   std::set<std::string> have;
   for (auto& c : chosen) have.insert(normalize_tag_name(c));
+  std::set<std::string> skip = have;
+  for (auto& e : excluded) skip.insert(normalize_tag_name(e));
   std::unordered_map<std::string, double> score;
   size_t known = 0;
   for (auto& c : have) {
@@ -74,13 +87,13 @@ std::vector<TagCooccurrence::Suggestion> TagCooccurrence::complete(const std::ve
     if (f == freq_.end() || row == pairs_.end()) continue;
     ++known;
     for (auto& [tag, together] : row->second) {
-      if (!have.count(tag)) score[tag] += static_cast<double>(together) / static_cast<double>(f->second);
+      if (!skip.count(tag)) score[tag] += static_cast<double>(together) / static_cast<double>(f->second);
     }
   }
   std::vector<Suggestion> out;
   if (known == 0) {
     for (auto& [tag, f] : freq_)
-      if (!have.count(tag)) out.push_back({tag, captions_ ? static_cast<double>(f) / captions_ : 0});
+      if (!skip.count(tag)) out.push_back({tag, captions_ ? static_cast<double>(f) / captions_ : 0});
   } else {
     for (auto& [tag, s] : score) out.push_back({tag, s / static_cast<double>(known)});
   }

@@ -1,4 +1,5 @@
-// The tag ↔ Japanese dictionary (data/ja/danbooru-ja.csv.gz + data/ja/overrides.csv + --dict files).
+// The tag ↔ Japanese dictionary (data/ja/danbooru-ja.csv.gz + data/ja/overrides.csv + data/ja/names.tsv
+// + --dict files).
 #include "tagmetry/ja_dictionary.h"
 
 #include <algorithm>
@@ -25,6 +26,8 @@ Result<JaDictionary> JaDictionary::load_default() {
   TM_RETURN_IF_ERROR(dict.add_file(base, true));
   TM_ASSIGN_OR_RETURN(fs::path overrides, find_data_file("ja/overrides.csv"));
   TM_RETURN_IF_ERROR(dict.add_file(overrides, true));
+  TM_ASSIGN_OR_RETURN(fs::path names, find_data_file("ja/names.tsv"));
+  TM_RETURN_IF_ERROR(dict.add_names_file(names));
   return dict;
 }
 
@@ -68,6 +71,49 @@ Status JaDictionary::add_csv(std::string_view text, std::string_view source, boo
   return {};
 }
 
+Status JaDictionary::add_names_file(const fs::path& path) {
+  TM_ASSIGN_OR_RETURN(std::string text, read_data_text(path));
+  return add_names(text, path.string());
+}
+
+Status JaDictionary::add_names(std::string_view text, std::string_view source) {
+  size_t bad = find_invalid_utf8(text);
+  if (bad != std::string_view::npos) {
+    return corrupt(std::string(source) + ": not valid UTF-8 (offset " + std::to_string(bad) + ")");
+  }
+  size_t line_no = 0;
+  for (auto& line : split(text, "\n")) {
+    ++line_no;
+    if (trim(line).empty() || trim(line).front() == '#') continue;
+    std::vector<std::string> f = split(line, "\t");
+    if (f.size() < 2 || trim(f[0]).empty() || trim(f[1]).empty()) {
+      return corrupt(std::string(source) + ":" + std::to_string(line_no) +
+                     ": expected 'tag<TAB>日本語[<TAB>other names|…[<TAB>note]]'");
+    }
+    std::string tag = normalize_tag_name(f[0]);
+    std::string japanese(trim(f[1]));
+    std::vector<std::string> others = f.size() > 2 ? split_trimmed(f[2], "|") : std::vector<std::string>{};
+    bool common_word = others.size() == 1 && others[0] == "-";
+    add(tag, japanese, true);
+    if (common_word) {
+      auto rit = from_ja_.find(ja_key(japanese));
+      if (rit != from_ja_.end()) {
+        std::erase(rit->second, tag);
+        if (rit->second.empty()) from_ja_.erase(rit);
+      }
+      continue;
+    }
+    // An ASCII title (CLANNAD, AIR) is left to the English matching of tag names and aliases, where
+    // word boundaries hold; ASCII short names (FGO) are listed on purpose.
+    std::string key = ja_key(japanese);
+    if (std::any_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+      names_.try_emplace(key, tag);
+    for (auto& other : others)
+      if (!other.empty()) names_.try_emplace(ja_key(other), tag);
+  }
+  return {};
+}
+
 void JaDictionary::add(std::string_view tag, std::string_view japanese, bool override_existing) {
   std::string key = normalize_tag_name(tag);
   if (key.empty() || japanese.empty()) return;
@@ -100,9 +146,13 @@ std::string JaDictionary::translate(std::string_view tag) const {
 }
 
 std::vector<std::string> JaDictionary::lookup(std::string_view japanese) const {
-  auto it = from_ja_.find(ja_key(japanese));
-  if (it == from_ja_.end()) return {};
-  return it->second;
+  std::string key = ja_key(japanese);
+  std::vector<std::string> out;
+  if (auto it = from_ja_.find(key); it != from_ja_.end()) out = it->second;
+  // Short and fan names too: 霊夢 finds hakurei_reimu.
+  if (auto it = names_.find(key); it != names_.end() && std::find(out.begin(), out.end(), it->second) == out.end())
+    out.push_back(it->second);
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> JaDictionary::search(std::string_view japanese, size_t limit) const {

@@ -1,6 +1,9 @@
 // Compiling data/ja/ja2tags.csv and the reverse dictionary into JaToTags match tables.
 #include "ja_tables.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "tagmetry/strings.h"
 
 namespace tagmetry {
@@ -24,6 +27,26 @@ bool is_ascii(std::string_view s) {
   for (unsigned char c : s)
     if (c >= 0x80) return false;
   return true;
+}
+
+size_t utf8_length(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
+
+// Katakana (U+30A1..U+30FA), the long vowel mark ー (U+30FC), ASCII letters and digits: the characters
+// a katakana or English word is made of.
+bool is_word_char(std::string_view text, size_t at, size_t len) {
+  if (len == 1) return std::isalnum(static_cast<unsigned char>(text[at])) != 0;
+  if (len != 3) return false;
+  auto b0 = static_cast<unsigned char>(text[at]), b1 = static_cast<unsigned char>(text[at + 1]),
+       b2 = static_cast<unsigned char>(text[at + 2]);
+  if (b0 != 0xE3) return false;
+  return (b1 == 0x82 && b2 >= 0xA1) || (b1 == 0x83 && b2 <= 0xBC && b2 != 0xBB);
+}
+
+// The start of the UTF-8 character that ends just before `at`.
+size_t previous_char(std::string_view text, size_t at) {
+  size_t p = at - 1;
+  while (p > 0 && (static_cast<unsigned char>(text[p]) & 0xC0) == 0x80) --p;
+  return p;
 }
 
 // A single kana (の, を, …) or a lone symbol never stands for a tag on its own.
@@ -66,6 +89,17 @@ Status build_ja_tables(const TagDatabase& db, const JaDictionary& dict, std::str
       return corrupt(std::string(source) + ":" + std::to_string(line_no) + ": unknown kind '" + kind + "'");
     }
   }
+  // Reviewed names of works and characters; the phrase table wins (ワンピース stays a dress).
+  for (auto& [name, tag] : dict.request_names()) {
+    const TagInfo* info = db.find_name(tag);
+    if (!info || name.size() < 2 || t.phrases.count(name) || t.stops.count(name)) continue;
+    t.names[name] = info;
+    t.names_by_first_char[name.substr(0, utf8_length(static_cast<unsigned char>(name[0])))].push_back(name);
+  }
+  for (auto& [first, names] : t.names_by_first_char)
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() > b.size() : a < b;
+    });
   // The dictionary in reverse: 青髪 → blue_hair. Among several tags with the same Japanese, the most
   // popular one wins. Artists are never produced from ordinary words, nor characters and works from
   // Japanese with hiragana in it (machine translations turn names into common words: お母さん); rare
@@ -82,6 +116,25 @@ Status build_ja_tables(const TagDatabase& db, const JaDictionary& dict, std::str
       if (!best || info->count > best->count) best = info;
     }
     if (best) t.phrases[ja] = JaPhrase{{best}, 0.85};
+  }
+  return {};
+}
+
+std::string_view match_name(const JaToTags::Tables& t, std::string_view text, size_t at) {
+  size_t first_len = utf8_length(static_cast<unsigned char>(text[at]));
+  auto it = t.names_by_first_char.find(std::string(text.substr(at, first_len)));
+  if (it == t.names_by_first_char.end()) return {};
+  bool after_word = at > 0 && is_word_char(text, previous_char(text, at), at - previous_char(text, at));
+  for (const std::string& name : it->second) {
+    if (text.compare(at, name.size(), name) != 0) continue;
+    if (after_word && is_word_char(text, at, first_len)) continue;
+    size_t end = at + name.size();
+    if (end < text.size()) {
+      size_t last = previous_char(text, end);
+      size_t next_len = utf8_length(static_cast<unsigned char>(text[end]));
+      if (is_word_char(text, last, end - last) && is_word_char(text, end, next_len)) continue;
+    }
+    return std::string_view(text).substr(at, name.size());
   }
   return {};
 }

@@ -40,6 +40,7 @@ struct Unit {
   size_t offset = 0;   // byte offset in the normalised text
   bool english = false;
   bool boundary = false;  // a separator (、。, punctuation): phrases never cross it
+  const TagInfo* name = nullptr;  // a name of a work or character matched before segmentation
 };
 
 bool is_word_byte(unsigned char c) {
@@ -48,8 +49,9 @@ bool is_word_byte(unsigned char c) {
 }
 bool is_separator_byte(unsigned char c) { return c == ',' || c == ';' || c == '\n' || c == '!' || c == '?' || c == '/'; }
 
-// Splits the normalised text into runs: English (ASCII words with a letter) and the rest (Japanese).
-Status split_units(std::string_view text, const JaSegmenter& seg, std::vector<Unit>& out) {
+// Splits the normalised text (a part of it starting at byte `base`) into runs: English (ASCII words
+// with a letter) and the rest (Japanese).
+Status split_plain(std::string_view text, size_t base, const JaSegmenter& seg, std::vector<Unit>& out) {
   size_t i = 0;
   std::string japanese;
   size_t jp_start = 0;
@@ -64,7 +66,7 @@ Status split_units(std::string_view text, const JaSegmenter& seg, std::vector<Un
       Unit u;
       size_t at = japanese.find(t.surface, search_from);
       if (at != std::string::npos) search_from = at + t.surface.size();
-      u.offset = jp_start + (at == std::string::npos ? 0 : at);
+      u.offset = base + jp_start + (at == std::string::npos ? 0 : at);
       u.surface = t.surface;
       u.base = t.base;
       u.pos = t.pos;
@@ -96,7 +98,7 @@ Status split_units(std::string_view text, const JaSegmenter& seg, std::vector<Un
           if (e > k) {
             Unit u;
             u.surface = u.base = std::string(text.substr(k, e - k));
-            u.offset = k;
+            u.offset = base + k;
             u.english = true;
             out.push_back(std::move(u));
           }
@@ -111,7 +113,7 @@ Status split_units(std::string_view text, const JaSegmenter& seg, std::vector<Un
       TM_RETURN_IF_ERROR(flush_japanese());
       Unit u;
       u.surface = u.base = std::string(1, static_cast<char>(c));
-      u.offset = i;
+      u.offset = base + i;
       u.boundary = true;
       out.push_back(std::move(u));
       ++i;
@@ -123,6 +125,32 @@ Status split_units(std::string_view text, const JaSegmenter& seg, std::vector<Un
     }
   }
   return flush_japanese();
+}
+
+// Names of works and characters first (東方, ぼっち・ざ・ろっく!, 後藤ひとり: MeCab would split them),
+// then the text between them as split_plain does.
+Status split_units(std::string_view text, const JaSegmenter& seg, const JaToTags::Tables& tables,
+                   std::vector<Unit>& out) {
+  size_t plain_from = 0;
+  for (size_t i = 0; i < text.size();) {
+    std::string_view name = match_name(tables, text, i);
+    if (name.empty()) {
+      ++i;
+      while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+      continue;
+    }
+    TM_RETURN_IF_ERROR(split_plain(text.substr(plain_from, i - plain_from), plain_from, seg, out));
+    Unit u;
+    u.surface = u.base = std::string(name);
+    u.pos = "名詞";
+    u.pos1 = "固有名詞";
+    u.offset = i;
+    u.name = tables.names.at(u.surface);
+    out.push_back(std::move(u));
+    i += name.size();
+    plain_from = i;
+  }
+  return split_plain(text.substr(plain_from), plain_from, seg, out);
 }
 
 // Counting words: 一人/ひとり/1人 → 1, 二人/ふたり/2人 → 2 … ; 0 when not a count.
@@ -198,7 +226,12 @@ class Matcher {
         continue;
       }
       size_t before = found.size();
-      size_t next = try_people(i, found);
+      size_t next = i;
+      if (cur.name) {
+        add(found, cur.name, 0.97, i, i + 1);
+        next = i + 1;
+      }
+      if (next == i) next = try_people(i, found);
       if (next == i) next = try_composition(i, found);
       if (next == i) next = u_[i].english ? try_english(i, found) : try_phrase(i, found);
       if (next == i) {
@@ -322,7 +355,7 @@ class Matcher {
   size_t try_phrase(size_t i, std::vector<Found>& found) {
     size_t max_len = 0;
     while (max_len < t_.max_phrase_tokens && i + max_len < u_.size() && !u_[i + max_len].boundary &&
-           !u_[i + max_len].english)
+           !u_[i + max_len].english && !u_[i + max_len].name)
       ++max_len;
     for (size_t len = max_len; len >= 1; --len) {
       std::string prefix;
@@ -476,7 +509,7 @@ Result<JaToTagsResult> JaToTags::convert(std::string_view text, const JaToTagsOp
   TM_ASSIGN_OR_RETURN(std::string normalized, normalize_ja_text(text));
   if (trim(normalized).empty()) return result;
   std::vector<Unit> units;
-  TM_RETURN_IF_ERROR(split_units(normalized, *segmenter_, units));
+  TM_RETURN_IF_ERROR(split_units(normalized, *segmenter_, *tables_, units));
   std::vector<Found> found;
   Matcher(*tables_, *db_, units).run(found, result.unmatched);
   merge_people(found, *db_);

@@ -72,6 +72,26 @@ TEST(Ja2TagsCli, TagsDbAndCompletionFromCorpus) {
   EXPECT_NE(nodic.err.find("mecab-ipadic-utf8"), std::string::npos);
 }
 
+// A LoRA dataset's captions all open with its trigger, so co-occurrence ranks it first; it is never a
+// useful suggestion (walk-through A8).
+TEST(Ja2TagsCli, CompletionNeverSuggestsTheDatasetTrigger) {
+  TM_REQUIRE_JA_MATCHER();
+  testing::TempDir tmp;
+  write_all(tmp / "a.txt", "zkw_chara, 1girl, blue_hair, school_uniform, smile");
+  write_all(tmp / "b.txt", "zkw_chara, 1girl, blue_hair, school_uniform");
+  write_all(tmp / "c.txt", "zkw_chara, 1girl, blue_hair, hat");
+  write_all(tmp / "d.txt", "zkw_chara, 1girl, long_hair");
+  auto c = run_cli({"ja2tags", "--complete", "2", "--corpus", tmp.path().string(), "青い髪の女の子"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(c.out, "1girl, blue_hair\nsuggested: school_uniform, hat\n");
+  // A Danbooru tag opening every caption is not a trigger: it is still suggested.
+  testing::TempDir plain;
+  write_all(plain / "a.txt", "smile, 1girl, blue_hair");
+  write_all(plain / "b.txt", "smile, 1girl, blue_hair, hat");
+  auto p = run_cli({"ja2tags", "--complete", "1", "--corpus", plain.path().string(), "青い髪の女の子"});
+  EXPECT_EQ(p.out, "1girl, blue_hair\nsuggested: smile\n");
+}
+
 TEST(JaCli, WritesJapaneseCaptionsInAPathWithSpacesAndJapanese) {
   testing::TempDir tmp;
   fs::path dir = tmp / "データ セット";

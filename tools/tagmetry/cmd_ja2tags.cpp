@@ -106,7 +106,11 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
     std::vector<std::string> chosen;
     for (auto& t : result->tags) chosen.push_back(t.tag);
     for (auto& t : result->negative) chosen.push_back(t.tag);
-    suggested = co->complete(chosen, static_cast<size_t>(p.complete));
+    // The dataset's trigger is in every caption; suggesting it would be noise.
+    std::string trigger = co->trigger([&](const std::string& tag) { return db->find(tag) != nullptr; });
+    std::vector<std::string> excluded;
+    if (!trigger.empty()) excluded.push_back(trigger);
+    suggested = co->complete(chosen, static_cast<size_t>(p.complete), excluded);
   }
 
   if (p.json) {
