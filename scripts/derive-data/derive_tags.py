@@ -7,8 +7,12 @@ Writes (deterministically: gzip mtime 0, sorted as upstream):
   DATA_DIR/tags/danbooru.csv.gz   tagcomplete rows (name,category,count,"aliases") with count >= MIN_COUNT
   DATA_DIR/ja/danbooru-ja.csv.gz  tag,日本語 for those tags: hand translations first, machine second;
                                   artist tags (category 1) are left out (names are not translated)
-  /tmp/review-top.txt             (with --review) the most frequent tags and their current Japanese,
-                                  the list data/ja/overrides.csv was reviewed from
+  /tmp/review-top.txt             (with --review) the 2,000 most frequent non-artist tags and their
+                                  upstream Japanese, the list data/ja/overrides.csv was reviewed from
+  /tmp/review-names.txt           (with --review) copyright tags with > 1,000 posts and character tags
+                                  with > 5,000 posts and their upstream Japanese, the list
+                                  data/ja/names.tsv was reviewed from
+data/ja/overrides.csv and data/ja/names.tsv are edited by hand and never written here.
 """
 import csv
 import gzip
@@ -66,14 +70,15 @@ def main():
     write_gz(os.path.join(dst, "ja", "danbooru-ja.csv.gz"), "".join(csv_line([t, ja[t]]) for t in order))
 
     if "--review" in sys.argv:
+        by_count = sorted(rows, key=lambda r: -int(r[2]))
         with open("/tmp/review-top.txt", "w", encoding="utf-8") as f:
-            n = 0
-            for name, cat, count, _ in rows:
-                if cat in ("0", "5"):
-                    f.write(f"{name},{ja.get(name, '')}\n")
-                    n += 1
-                    if n >= 1200:
-                        break
+            top = [r for r in by_count if r[1] != "1"][:2000]
+            for name, cat, count, _ in top:
+                f.write(f"{name},{cat},{count},{ja.get(name, '')}\n")
+        with open("/tmp/review-names.txt", "w", encoding="utf-8") as f:
+            for name, cat, count, _ in by_count:
+                if (cat == "3" and int(count) > 1000) or (cat == "4" and int(count) > 5000):
+                    f.write(f"{name},{cat},{count},{ja.get(name, '')}\n")
     print(f"{len(rows)} tags, {len(ja)} translations", file=sys.stderr)
 
 

@@ -117,6 +117,21 @@ TEST(JaCli, WritesJapaneseCaptionsInAPathWithSpacesAndJapanese) {
   EXPECT_EQ(read_all(dir / "img 01_jp.txt"), "女の子一人, 青髪, 蝶結び, 超高解像度, トリガー");
 }
 
+// Walk-through B23's repro: big franchises read as their official titles, nothing literal or vulgar.
+TEST(JaCli, WorksAndCharactersReadAsTheirOfficialNames) {
+  testing::TempDir tmp;
+  write_all(tmp / "a.txt",
+            "fate_(series), fate/grand_order, bocchi_the_rock!, gotoh_hitori, male_focus, bangs, arknights, "
+            "umamusume, touhou, hakurei_reimu\n");
+  auto r = run_cli({"ja", tmp.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(tmp / "a_jp.txt"),
+            "Fateシリーズ, Fate/Grand Order, ぼっち・ざ・ろっく！, 後藤ひとり, 男性メイン, 前髪, アークナイツ, "
+            "ウマ娘, 東方Project, 博麗霊夢");
+  auto fan = run_cli({"ja", "--lookup", "霊夢"});
+  EXPECT_EQ(fan.out.substr(0, fan.out.find('\n')), "hakurei_reimu\t博麗霊夢");
+}
+
 TEST(JaCli, LookupGoesFromJapaneseToTags) {
   auto r = run_cli({"ja", "--lookup", "青髪"});
   EXPECT_EQ(r.exit_code, 0);
