@@ -231,7 +231,17 @@ class Matcher {
         add(found, cur.name, 0.97, i, i + 1);
         next = i + 1;
       }
-      if (next == i) next = try_people(i, found);
+      if (next == i) {
+        // A phrase that starts with a person word and is longer than the people match wins: 男の娘 is
+        // otoko_no_ko, not 1boy + 1girl.
+        std::vector<Found> people;
+        size_t people_end = try_people(i, people);
+        std::vector<Found> phrase;
+        size_t phrase_end = people_end > i && !cur.english ? try_phrase(i, phrase) : i;
+        std::vector<Found>& won = phrase_end > people_end ? phrase : people;
+        next = std::max(people_end, phrase_end);
+        found.insert(found.end(), std::make_move_iterator(won.begin()), std::make_move_iterator(won.end()));
+      }
       if (next == i) next = try_composition(i, found);
       if (next == i) next = u_[i].english ? try_english(i, found) : try_phrase(i, found);
       if (next == i) {

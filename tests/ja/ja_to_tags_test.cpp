@@ -126,6 +126,7 @@ TEST(JaToTags, FandomNamesAndSlang) {
   EXPECT_EQ(names(convert("原神の胡桃").tags), (V{"genshin_impact", "hu_tao_(genshin_impact)"}));
   EXPECT_EQ(names(convert("前髪ぱっつん").tags), (V{"blunt_bangs"}));
   EXPECT_EQ(names(convert("傘をさしている").tags), (V{"holding_umbrella"}));
+  EXPECT_EQ(names(convert("男の娘").tags), (V{"otoko_no_ko"}));  // a phrase longer than the people match wins
   EXPECT_EQ(names(convert("ウマ娘").tags), (V{"umamusume"}));
   EXPECT_EQ(names(convert("FGOのマシュ").tags), (V{"fate/grand_order", "mash_kyrielight"}));
   EXPECT_EQ(names(convert("霊夢と魔理沙が笑っている").tags), (V{"smile", "hakurei_reimu", "kirisame_marisa"}));
