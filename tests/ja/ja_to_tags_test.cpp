@@ -133,6 +133,7 @@ TEST(JaToTags, FandomNamesAndSlang) {
   V micro = names(convert("ミクロの世界").tags);  // ミク inside another katakana word is not Miku
   EXPECT_EQ(std::count(micro.begin(), micro.end(), "hatsune_miku"), 0);
   EXPECT_EQ(names(convert("日常の風景").tags), (V{"scenery"}));  // 日常 is a word before a title
+  EXPECT_EQ(names(convert("好きなのは猫").tags), (V{"cat"}));    // no short name hides in plain hiragana
 }
 
 // Its speed is measured by bench/ja (ja_bench's "long request" line), not asserted here.
