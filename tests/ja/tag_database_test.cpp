@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 
 #include "test_support.h"
 
@@ -95,16 +94,14 @@ TEST(TagDatabase, ReadsGzipAndPlainFiles) {
   EXPECT_NE(broken.status().message().find("gzip"), std::string::npos);
 }
 
-TEST(TagDatabase, ShippedListLoadsFast) {
-  auto start = std::chrono::steady_clock::now();
+// Its load time is measured by bench/ja (ja_bench's "load" line), not asserted here.
+TEST(TagDatabase, ShippedListLoads) {
   auto db = TagDatabase::load_default();
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(db.ok()) << db.status().message();
   EXPECT_GT(db->size(), 50000u);
   EXPECT_EQ(db->tags().front().name, "1girl");
   EXPECT_EQ(db->find("1girls")->name, "1girl");
   EXPECT_EQ(db->suggest("blonde_hiar")[0].tag->name, "blonde_hair");
-  EXPECT_LT(ms, 2000.0);  // ~100 ms on a laptop core; generous for sanitizer builds
 }
 
 }  // namespace
