@@ -39,7 +39,7 @@ struct Unit {
   std::string pos1;
   size_t offset = 0;   // byte offset in the normalised text
   bool english = false;
-  bool boundary = false;  // a separator (、。, punctuation): phrases never cross it
+  bool boundary = false;          // a separator (、。, punctuation): phrases never cross it
   const TagInfo* name = nullptr;  // a name of a work or character matched before segmentation
 };
 

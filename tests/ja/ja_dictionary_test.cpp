@@ -70,8 +70,8 @@ TEST(JaDictionary, NamesTableOverridesAndGivesRequestNames) {
   EXPECT_EQ(d.request_names().at("博麗霊夢"), "hakurei_reimu");
   EXPECT_EQ(d.request_names().at("霊夢"), "hakurei_reimu");
   EXPECT_EQ(d.request_names().at("fateシリーズ"), "fate_(series)");  // normalised (case folded)
-  EXPECT_EQ(d.request_names().count("日常"), 0u);                  // "-": a common word
-  EXPECT_EQ(d.request_names().count("clannad"), 0u);               // ASCII titles: by tag name and alias
+  EXPECT_EQ(d.request_names().count("日常"), 0u);                    // "-": a common word
+  EXPECT_EQ(d.request_names().count("clannad"), 0u);                 // ASCII titles: by tag name and alias
   EXPECT_TRUE(d.lookup("日常").empty());
   EXPECT_TRUE(d.lookup("運命（シリーズ）").empty());
   EXPECT_EQ(d.lookup("霊夢"), std::vector<std::string>{"hakurei_reimu"});
