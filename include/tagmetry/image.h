@@ -53,6 +53,18 @@ Result<RgbImage> load_rgb(const std::filesystem::path& path, const DecodeOptions
 Result<RgbImage> load_padded_square(const std::filesystem::path& path, int side, const DecodeOptions& options = {},
                                     ImageInfo* original = nullptr);
 
+// Decodes every pixel of the image at `path` (nothing is kept) with the rules load_rgb decodes by, and
+// returns ok, or the problem that stops a full decode, naming the file, e.g.
+//   "x.jpg: corrupt JPEG data (premature end of data segment)", "x.png: truncated or damaged image (…)",
+//   "x.jpg: empty file (0 bytes)", "x.png: not an image (unrecognised format)", "x.jpg: image too large (…)".
+// A file that passes opens in Pillow (and so in kohya-ss sd-scripts) too. The header alone cannot tell:
+// probe_image accepts truncated and corrupt files. JPEGs are decoded at 1/8 scale (DCT scaling still reads
+// and checks every entropy-coded byte), so a 1 MP JPEG takes a few milliseconds. Thread-safe.
+Status verify_image(const std::filesystem::path& path, const DecodeOptions& options = {});
+
+// verify_image for a file already read into memory; `name` names it in the message.
+Status verify_image_bytes(std::string_view bytes, const std::string& name, const DecodeOptions& options = {});
+
 // Same operations on an already decoded image (tests and callers that decode elsewhere).
 RgbImage pad_to_square(const RgbImage& image, uint8_t fill = 255);
 RgbImage resize_bicubic(const RgbImage& image, int width, int height);

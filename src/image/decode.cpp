@@ -91,6 +91,37 @@ Result<RgbImage> load_padded_square(const fs::path& path, int side, const Decode
   }
 }
 
+namespace {
+// The full decode behind verify_image: orientation is not applied (no random access needed) and JPEGs are
+// shrunk on load as far as DCT scaling goes.
+Status verify_opened(const vips::VImage& image, const std::string& name) {
+  try {
+    (void)image.avg();  // pulls every pixel through the decoder
+    return {};
+  } catch (const vips::VError& e) {
+    vips_error_clear();
+    return vips_failure(name, e.what());
+  }
+}
+
+DecodeOptions verify_options(const DecodeOptions& options) {
+  DecodeOptions opts = options;
+  opts.apply_orientation = false;
+  opts.min_long_side = 1;
+  return opts;
+}
+}  // namespace
+
+Status verify_image(const fs::path& path, const DecodeOptions& options) {
+  TM_ASSIGN_OR_RETURN(vips::VImage image, open_image(path, verify_options(options)));
+  return verify_opened(image, path.string());
+}
+
+Status verify_image_bytes(std::string_view bytes, const std::string& name, const DecodeOptions& options) {
+  TM_ASSIGN_OR_RETURN(vips::VImage image, open_image_buffer(bytes, name, verify_options(options)));
+  return verify_opened(image, name);
+}
+
 RgbImage pad_to_square(const RgbImage& image, uint8_t fill) {
   if (!ensure_vips().ok() || image.width == image.height) return image;
   auto r = materialise(pad_square(from_rgb(image), fill), "pad_to_square");

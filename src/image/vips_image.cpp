@@ -8,6 +8,14 @@ namespace tagmetry::image_internal {
 namespace fs = std::filesystem;
 
 namespace {
+// How strict a decode is. libjpeg reports corrupt entropy-coded data only as a warning ("Corrupt JPEG
+// data: premature end of data segment") and fills the rest of the image with grey, so JPEGs fail on
+// warnings: Pillow, and so kohya, refuse such a file. Other loaders fail on errors (libpng warns about
+// harmless things such as a known incorrect sRGB profile).
+VipsFailOn fail_on_for(std::string_view loader) {
+  return loader.find("Jpeg") != std::string_view::npos ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
+}
+
 std::string first_line(std::string_view s) {
   auto t = trim(s);
   auto nl = t.find('\n');
@@ -21,6 +29,8 @@ std::string describe(const std::string& raw) {
   // Images decoded from memory: say "gifload", not "gifload_buffer", and drop ImageMagick's empty name.
   line = replace_all(replace_all(line, "load_buffer: ", "load: "), " `' @", " @");
   std::string lower = to_lower_ascii(line);
+  if (auto at = lower.find("corrupt jpeg data: "); at != std::string::npos)
+    return "corrupt JPEG data (" + line.substr(at + 19) + ")";
   if (lower.find("premature end") != std::string::npos || lower.find("truncat") != std::string::npos ||
       lower.find("read error") != std::string::npos || lower.find("out of order read") != std::string::npos ||
       lower.find("not enough") != std::string::npos)
@@ -54,6 +64,44 @@ Status ensure_vips() {
   return {};
 }
 
+namespace {
+
+Status too_large(const std::string& name, const vips::VImage& header, const DecodeOptions& options) {
+  return corrupt(name + ": image too large (" + std::to_string(header.width()) + "x" + std::to_string(header.height()) +
+                 " pixels, limit " + std::to_string(options.max_pixels) + " pixels)");
+}
+
+// The load options for an image whose header is `header`. Access is sequential (rows decoded once, top to
+// bottom, in little memory) unless the EXIF orientation will be applied: autorot reads rows out of order,
+// which a sequential JPEG or PNG load refuses ("out of order read") once the image outgrows libvips's
+// line cache, so rotated images are opened for random access. JPEGs are shrunk on load (DCT scaling)
+// while the longer side stays >= options.min_long_side, rotated or not.
+vips::VOption* load_options(const vips::VImage& header, const char* loader, const DecodeOptions& options) {
+  const int orientation = vips_image_get_orientation(header.get_image());
+  const bool rotate = options.apply_orientation && orientation != 1;
+  auto* opts = vips::VImage::option()
+                   ->set("access", rotate ? VIPS_ACCESS_RANDOM : VIPS_ACCESS_SEQUENTIAL)
+                   ->set("fail_on", fail_on_for(loader));
+  if (options.min_long_side > 0 && std::string_view(loader).find("Jpeg") != std::string_view::npos) {
+    int long_side = std::max(header.width(), header.height());
+    int shrink = 1;
+    while (shrink < 8 && long_side / (shrink * 2) >= options.min_long_side) shrink *= 2;
+    if (shrink > 1) opts->set("shrink", shrink);
+  }
+  return opts;
+}
+
+void fill_info(const vips::VImage& header, ImageInfo* info) {
+  if (!info) return;
+  info->width = header.width();
+  info->height = header.height();
+  info->bands = header.bands();
+  info->has_alpha = header.has_alpha();
+  info->orientation = vips_image_get_orientation(header.get_image());
+}
+
+}  // namespace
+
 Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& options, ImageInfo* info) {
   TM_RETURN_IF_ERROR(ensure_vips());
   const std::string name = path.string();
@@ -69,35 +117,18 @@ Result<vips::VImage> open_image(const fs::path& path, const DecodeOptions& optio
   }
   try {
     vips::VImage header = vips::VImage::new_from_file(path.c_str(), vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
-    int64_t pixels = static_cast<int64_t>(header.width()) * header.height();
-    if (pixels > options.max_pixels) {
-      return corrupt(name + ": image too large (" + std::to_string(header.width()) + "x" +
-                     std::to_string(header.height()) + " pixels, limit " + std::to_string(options.max_pixels) +
-                     " pixels)");
-    }
-    if (info) {
-      info->width = header.width();
-      info->height = header.height();
-      info->bands = header.bands();
-      info->has_alpha = header.has_alpha();
-      info->orientation = vips_image_get_orientation(header.get_image());
-    }
-    auto opts = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_TRUNCATED);
-    std::string loader_name = loader;
-    if (options.min_long_side > 0 && loader_name.find("Jpeg") != std::string::npos) {
-      int long_side = std::max(header.width(), header.height());
-      int shrink = 1;
-      while (shrink < 8 && long_side / (shrink * 2) >= options.min_long_side) shrink *= 2;
-      if (shrink > 1) opts->set("shrink", shrink);
-    }
-    return vips::VImage::new_from_file(path.c_str(), opts);
+    if (static_cast<int64_t>(header.width()) * header.height() > options.max_pixels)
+      return too_large(name, header, options);
+    fill_info(header, info);
+    return vips::VImage::new_from_file(path.c_str(), load_options(header, loader, options));
   } catch (const vips::VError& e) {
     vips_error_clear();
     return vips_failure(name, e.what());
   }
 }
 
-Result<vips::VImage> open_image_buffer(std::string_view bytes, const std::string& name, const DecodeOptions& options) {
+Result<vips::VImage> open_image_buffer(std::string_view bytes, const std::string& name, const DecodeOptions& options,
+                                       ImageInfo* info) {
   TM_RETURN_IF_ERROR(ensure_vips());
   if (bytes.empty()) return corrupt(name + ": empty file (0 bytes)");
   const char* loader = vips_foreign_find_load_buffer(bytes.data(), bytes.size());
@@ -106,15 +137,13 @@ Result<vips::VImage> open_image_buffer(std::string_view bytes, const std::string
     return corrupt(name + ": not an image (unrecognised format)");
   }
   try {
-    auto opts = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_TRUNCATED);
-    vips::VImage image = vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "", opts);
-    int64_t pixels = static_cast<int64_t>(image.width()) * image.height();
-    if (pixels > options.max_pixels) {
-      return corrupt(name + ": image too large (" + std::to_string(image.width()) + "x" +
-                     std::to_string(image.height()) + " pixels, limit " + std::to_string(options.max_pixels) +
-                     " pixels)");
-    }
-    return image;
+    // Headers only: cheap, and the same bytes are parsed again by the load that decodes.
+    vips::VImage header = vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "",
+                                                        vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+    if (static_cast<int64_t>(header.width()) * header.height() > options.max_pixels)
+      return too_large(name, header, options);
+    fill_info(header, info);
+    return vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "", load_options(header, loader, options));
   } catch (const vips::VError& e) {
     vips_error_clear();
     return vips_failure(name, e.what());

@@ -24,7 +24,8 @@ Result<vips::VImage> open_image(const std::filesystem::path& path, const DecodeO
 // open_image for a file already read into memory (`bytes` must outlive the returned image and every
 // image made from it): the loader is chosen from the bytes, so the file is neither opened again nor
 // probed by every loader in turn. `name` names the file in errors, which are those of open_image.
-Result<vips::VImage> open_image_buffer(std::string_view bytes, const std::string& name, const DecodeOptions& options);
+Result<vips::VImage> open_image_buffer(std::string_view bytes, const std::string& name, const DecodeOptions& options,
+                                       ImageInfo* header = nullptr);
 
 // Applies orientation (optional), converts to 8-bit sRGB and composites alpha on white: 3 bands, uchar.
 Result<vips::VImage> to_rgb8(const vips::VImage& image, bool apply_orientation, const std::string& name);

@@ -87,6 +87,50 @@ uint64_t difference_hash(const RgbImage& image) {
 
 int hamming_distance(uint64_t a, uint64_t b) { return std::popcount(a ^ b); }
 
+std::array<uint8_t, 48> colour_signature(const RgbImage& image) {
+  std::array<double, 48> sum{};
+  std::array<double, 16> count{};
+  for (int y = 0; y < image.height; ++y) {
+    const int gy = static_cast<int>(static_cast<int64_t>(y) * 4 / image.height);
+    const uint8_t* row = image.pixels.data() + static_cast<size_t>(y) * image.width * 3;
+    for (int x = 0; x < image.width; ++x) {
+      const int cell = gy * 4 + static_cast<int>(static_cast<int64_t>(x) * 4 / image.width);
+      for (int c = 0; c < 3; ++c) sum[cell * 3 + c] += row[3 * x + c];
+      count[cell] += 1;
+    }
+  }
+  std::array<uint8_t, 48> out{};
+  for (int i = 0; i < 48; ++i)
+    out[i] = count[i / 3] > 0 ? static_cast<uint8_t>(std::lround(sum[i] / count[i / 3])) : 0;
+  return out;
+}
+
+double colour_distance(const std::array<uint8_t, 48>& a, const std::array<uint8_t, 48>& b) {
+  double total = 0;
+  for (int cell = 0; cell < 16; ++cell) {
+    double d2 = 0;
+    for (int c = 0; c < 3; ++c) {
+      const double d = static_cast<double>(a[cell * 3 + c]) - b[cell * 3 + c];
+      d2 += d * d;
+    }
+    total += std::sqrt(d2);
+  }
+  return total / 16;
+}
+
+bool prepare_order_less(const std::string& a, const std::string& b) {
+  auto without_extension = [](std::string_view p) {
+    const size_t slash = p.rfind('/');
+    const size_t dot = p.rfind('.');
+    const size_t name = slash == std::string_view::npos ? 0 : slash + 1;
+    return dot == std::string_view::npos || dot <= name ? p : p.substr(0, dot);
+  };
+  std::string_view sa = without_extension(a), sb = without_extension(b);
+  if (natural_less(sa, sb)) return true;
+  if (natural_less(sb, sa)) return false;
+  return natural_less(a, b);
+}
+
 int name_digits(int start, size_t count) {
   int64_t last = static_cast<int64_t>(start) + static_cast<int64_t>(count) - 1;
   int digits = 1;
@@ -147,22 +191,26 @@ std::string csv_field(const std::string& s) {
 
 std::string manifest_csv(const PrepareReport& report) {
   std::string out = "file,source,width,height,bytes,sha256,status,note\n";
-  for (const auto& item : report.items) {
+  for (const auto& item : report.items) out += manifest_row(item);
+  return out;
+}
+
+std::string manifest_row(const PrepareItem& item) {
+  {
     std::string note;
     switch (item.outcome) {
-      case PrepareItem::Outcome::kWritten: break;
+      case PrepareItem::Outcome::kWritten: note = item.warning; break;
       case PrepareItem::Outcome::kDuplicate: note = "same file content as " + item.duplicate_of; break;
       case PrepareItem::Outcome::kNearDuplicate:
         note = "looks like " + item.duplicate_of + " (distance " + std::to_string(item.distance) + ")";
         break;
       case PrepareItem::Outcome::kFailed: note = item.error; break;
     }
-    out += csv_field(item.output) + "," + csv_field(item.relpath) + "," +
-           (item.width ? std::to_string(item.width) : "") + "," + (item.height ? std::to_string(item.height) : "") + "," +
-           std::to_string(item.bytes) + "," + item.sha256 + "," + outcome_name(item.outcome) + "," + csv_field(note) +
-           "\n";
+    return csv_field(item.output) + "," + csv_field(item.relpath) + "," +
+           (item.width ? std::to_string(item.width) : "") + "," + (item.height ? std::to_string(item.height) : "") +
+           "," + std::to_string(item.bytes) + "," + item.sha256 + "," + outcome_name(item.outcome) + "," +
+           csv_field(note) + "\n";
   }
-  return out;
 }
 
 const char* outcome_name(PrepareItem::Outcome outcome) {

@@ -5,6 +5,7 @@ ImageOps.contain, Image.LANCZOS).
 
   pillow_fixture.py check                      exit 0 when Pillow is importable, 3 otherwise
   pillow_fixture.py inputs DIR                 writes the test inputs into DIR
+  pillow_fixture.py exif DIR W H [progressive] writes W x H JPEGs with EXIF orientations 1-8 (o1.jpg … o8.jpg)
   pillow_fixture.py reference IN OUT SIZE MODE writes Pillow's result for every image of IN into OUT (PNG)
   pillow_fixture.py resize IN OUT W H          Image.open(IN).convert("RGB").resize((W, H), LANCZOS) -> OUT
 """
@@ -49,6 +50,18 @@ def inputs(out):
     rgba.save(os.path.join(out, "alpha.png"))
 
 
+def exif_inputs(out, w, h, progressive):
+    """One picture stored with each EXIF orientation; only the orientation tag differs between the files."""
+    os.makedirs(out, exist_ok=True)
+    im = pattern(w, h, w + h)
+    # A marker in the stored top-left corner, so a wrong rotation cannot hide in a symmetric picture.
+    ImageDraw.Draw(im).rectangle([0, 0, w // 4, h // 5], fill=(255, 0, 0))
+    for orientation in range(1, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        im.save(os.path.join(out, "o%d.jpg" % orientation), quality=90, progressive=progressive, exif=exif.tobytes())
+
+
 def reference(src, dst, size, mode):
     os.makedirs(dst, exist_ok=True)
     for name in sorted(os.listdir(src)):
@@ -73,6 +86,8 @@ def main():
         return 0
     if cmd == "inputs":
         inputs(sys.argv[2])
+    elif cmd == "exif":
+        exif_inputs(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), len(sys.argv) > 5 and sys.argv[5] == "progressive")
     elif cmd == "reference":
         reference(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif cmd == "resize":

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
+
+#include "tagmetry/image.h"
+#include "tagmetry/image_encode.h"
 
 #include "fixtures.h"
 #include "test_support.h"
@@ -70,6 +74,32 @@ TEST(TagCli, BadImagesAreReportedAndTheRestTagged) {
   EXPECT_NE(r.err.find("tagmetry: text.png: not an image"), std::string::npos);
   EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
   for (auto* bad : {"truncated.txt", "empty.txt", "text.txt", "huge.txt"}) EXPECT_FALSE(fs::exists(d / bad)) << bad;
+}
+
+// B2: a JPEG with 2,000 random bytes in the middle (libjpeg only warns and fills grey) is a failure with
+// its reason, not a caption of a half-grey picture.
+TEST(TagCli, CorruptJpegDataIsAFailureNotACaption) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  std::mt19937 rng(7);
+  RgbImage noise{320, 240, std::vector<uint8_t>(320 * 240 * 3)};
+  for (auto& p : noise.pixels) p = static_cast<uint8_t>(rng());
+  auto jpeg = encode_image(noise, EncodeOptions{.format = ImageFormat::kJpeg, .quality = 90});
+  ASSERT_TRUE(jpeg.ok());
+  std::string bytes = *jpeg;
+  for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 2000; ++i) bytes[i] = static_cast<char>(rng());
+  write_all(d / "garbled.jpg", bytes);
+  auto r = run_cli(with(tag_args(d.path()), {"--json"}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tagged"], 1);
+  EXPECT_EQ(j["failed"], 1);
+  ASSERT_EQ(j["failures"].size(), 1u);
+  EXPECT_EQ(j["failures"][0]["path"], "garbled.jpg");
+  EXPECT_EQ(j["failures"][0]["error"], "garbled.jpg: corrupt JPEG data (premature end of data segment)");
+  EXPECT_NE(r.err.find("tagmetry: garbled.jpg: corrupt JPEG data"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d / "garbled.txt"));
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
 }
 
 TEST(TagCli, ExistingCaptionsAreSkippedByDefault) {

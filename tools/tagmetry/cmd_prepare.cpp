@@ -22,6 +22,9 @@ nlohmann::json report_json(const PrepareReport& r, const std::string& in, const 
   j["duplicates"] = r.duplicates;
   j["near_duplicates"] = r.near_duplicates;
   j["failed"] = r.failed;
+  if (r.resumed) j["resumed"] = r.resumed;
+  if (r.ignored_in_subfolders) j["ignored_in_subfolders"] = r.ignored_in_subfolders;
+  if (!r.stopped.ok()) j["stopped"] = r.stopped.message();
   j["manifest"] = r.manifest.string();
   j["seconds"] = r.seconds;
   nlohmann::json items = nlohmann::json::array();
@@ -33,6 +36,7 @@ nlohmann::json report_json(const PrepareReport& r, const std::string& in, const 
     if (!it.duplicate_of.empty()) e["duplicate_of"] = it.duplicate_of;
     if (it.outcome == PrepareItem::Outcome::kNearDuplicate) e["distance"] = it.distance;
     if (!it.error.empty()) e["error"] = it.error;
+    if (!it.warning.empty()) e["warning"] = it.warning;
     items.push_back(std::move(e));
   }
   j["items"] = std::move(items);
@@ -57,9 +61,10 @@ RunFunction setup_prepare(CLI::App& sub) {
     ProgressReporter progress("prepare", 0, draw);
     auto report = run_prepare(*in, *out, p, [&](const PrepareItem& item, size_t, size_t total) {
       progress.set_total(total);
-      if (item.outcome == PrepareItem::Outcome::kFailed) {
+      if (item.outcome == PrepareItem::Outcome::kFailed || !item.warning.empty()) {
         if (draw) std::fputs("\r\x1b[K", stderr);  // clear the progress line first
-        print_error(item.error);
+        if (item.outcome == PrepareItem::Outcome::kFailed) print_error(item.error);
+        else std::fprintf(stderr, "tagmetry: warning: %s\n", item.warning.c_str());
       }
       progress.advance();
     });
@@ -79,8 +84,16 @@ RunFunction setup_prepare(CLI::App& sub) {
           std::fprintf(stderr, "tagmetry: skipped %s: near duplicate of %s (distance %d)\n", it.relpath.c_str(),
                        it.duplicate_of.c_str(), it.distance);
       }
+      if (r.ignored_in_subfolders)
+        std::fprintf(stderr, "tagmetry: note: %zu image(s) in subfolders of %s were not read; use --recursive to include them\n",
+                     r.ignored_in_subfolders, in->c_str());
       std::printf("prepared %zu of %zu images into %s (%zu duplicates, %zu near duplicates, %zu failed) in %.1fs\n",
-                  r.written, r.items.size(), out->c_str(), r.duplicates, r.near_duplicates, r.failed, r.seconds);
+                  r.written, r.inputs, out->c_str(), r.duplicates, r.near_duplicates, r.failed, r.seconds);
+      if (r.resumed) std::printf("resumed: %zu input(s) were done already (recorded in manifest.csv)\n", r.resumed);
+    }
+    if (!r.stopped.ok()) {
+      print_error(r.stopped);
+      return kExitUsage;
     }
     return r.failed > 0 ? kExitSomeFailed : kExitOk;
   };
