@@ -54,7 +54,7 @@ fi
 section "CUDA / cuDNN libraries"
 # Where CUDA 13 and cuDNN 9 usually are: the toolkit, the distribution's folders, NVIDIA's pip wheels.
 wanted=(libcudart.so.13 libcublas.so.13 libcublasLt.so.13 libcurand.so.10 libcufft.so.12 libcudnn.so.9)
-roots=(/usr/local/cuda*/lib64 /usr/local/cuda*/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu /usr/lib64
+roots=(/usr/local/cuda*/lib64 /usr/local/cuda*/lib /usr/local/cuda*/targets/x86_64-linux/lib /usr/lib/x86_64-linux-gnu /usr/lib64
        /usr/local/lib /opt/nvidia /opt/conda/lib)
 for site in /usr/lib/python3*/site-packages /usr/lib/python3/dist-packages /usr/local/lib/python3*/*-packages \
             "$HOME"/.local/lib/python3*/site-packages /opt/conda/lib/python3*/site-packages /opt/*/lib/python3*/site-packages; do
