@@ -137,7 +137,7 @@ ls "$images" | grep '\.jpg$' | head -16 | while read -r f; do cp "$images/$f" "$
 tag_run() {
   local label="$1" dir="$2"
   shift 2
-  rm -f "$dir"/*.txt
+  rm -f "$dir"/*.txt "$work/$label.jsonl"
   rm -rf "$work/db-$label.db"*
   local t0 t1
   t0=$(date +%s.%N)
@@ -201,11 +201,14 @@ print(f"  {len(f1s)} images, tag-set F1 mean {sum(f1s) / max(1, len(f1s)):.4f} m
       f"largest probability difference on shared tags {diff:.4f}, tags per image {sum(map(len, a.values())) / max(1, len(a)):.1f}")
 PY
 }
+rm -f "$work"/*.jsonl
 tag_run "cpu-reference" "$first" --device cpu --output-jsonl "$work/cpu.jsonl"
 for p in $precisions; do
   tag_run "$device-$p-first16" "$first" --device "$device" --precision "$p" --output-jsonl "$work/$device-$p.jsonl"
-  say "$device $p against cpu fp32:"
-  agree "$work/cpu.jsonl" "$work/$device-$p.jsonl"
+  if [[ -s "$work/cpu.jsonl" && -s "$work/$device-$p.jsonl" ]]; then
+    say "$device $p against cpu fp32:"
+    agree "$work/cpu.jsonl" "$work/$device-$p.jsonl"
+  fi
 done
 
 section "exit status over $repeat runs each (a crash at exit is 134)"
