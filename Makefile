@@ -3,13 +3,19 @@ BUILD ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 CMAKE_ARGS ?=
+# GPU=1: the pinned GPU build of ONNX Runtime (CUDA provider), see docs/gpu.md.
+GPU ?= 0
+ifeq ($(GPU),1)
+DEPS_ARGS := --gpu
+CMAKE_ARGS += -DTAGMETRY_GPU=ON
+endif
 
 .PHONY: all deps configure build demo test test-unit bench clean
 
 all: build
 
 deps:
-	scripts/install-deps.sh
+	scripts/install-deps.sh $(DEPS_ARGS)
 
 configure: deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS)

@@ -36,14 +36,37 @@ endif()
 # --- ONNX Runtime -------------------------------------------------------------------------------------
 # Default: headers from com.github.asus4.onnxruntime (official ORT 1.29 headers) and Microsoft's CPU
 # libonnxruntime.so.1 from onnxruntime-node, both pinned in third_party/onnxruntime (npm ci --ignore-scripts).
-# -DTAGMETRY_ONNXRUNTIME_ROOT=DIR uses any other build (GPU builds, distro packages): DIR/include and DIR/lib.
+# -DTAGMETRY_GPU=ON: ORT 1.29's own Linux x64 libonnxruntime.so from com.github.asus4.onnxruntime with the
+# CUDA 13 / TensorRT provider libraries of com.github.asus4.onnxruntime.linux-x64-gpu (the same ORT build),
+# pinned in third_party/onnxruntime-gpu (scripts/install-deps.sh --gpu); docs/gpu.md.
+# -DTAGMETRY_ONNXRUNTIME_ROOT=DIR uses any other build (distro packages, own builds): DIR/include and DIR/lib.
 set(_ort_npm "${PROJECT_SOURCE_DIR}/third_party/onnxruntime/node_modules")
-if(TAGMETRY_ONNXRUNTIME_ROOT)
+set(_ort_provider_dir "")
+if(TAGMETRY_GPU AND NOT TAGMETRY_ONNXRUNTIME_ROOT)
+  set(_ort_gpu "${PROJECT_SOURCE_DIR}/third_party/onnxruntime-gpu/node_modules")
+  # Own cache names: switching TAGMETRY_GPU in a configured build directory finds the right library each way.
+  # The headers are the same package version as the default's; that copy first, so ccache shares objects.
+  find_path(ORT_GPU_INCLUDE_DIR onnxruntime_cxx_api.h
+            PATHS "${_ort_npm}/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers"
+                  "${_ort_gpu}/com.github.asus4.onnxruntime/Plugins/iOS~/onnxruntime.xcframework/ios-arm64/onnxruntime.framework/Headers"
+            NO_DEFAULT_PATH)
+  find_file(ORT_GPU_LIBRARY libonnxruntime.so PATHS "${_ort_gpu}/com.github.asus4.onnxruntime/Plugins/Linux/x64" NO_DEFAULT_PATH)
+  set(ORT_INCLUDE_DIR "${ORT_GPU_INCLUDE_DIR}")
+  set(ORT_LIBRARY "${ORT_GPU_LIBRARY}")
+  set(_ort_provider_dir "${_ort_gpu}/com.github.asus4.onnxruntime.linux-x64-gpu/Plugins/Linux/x64")
+  if(NOT EXISTS "${_ort_provider_dir}/libonnxruntime_providers_cuda.so")
+    set(ORT_LIBRARY "")
+  endif()
+  set(_ort_hint "run scripts/install-deps.sh --gpu (npm ci --ignore-scripts in third_party/onnxruntime-gpu)")
+elseif(TAGMETRY_ONNXRUNTIME_ROOT)
   find_path(ORT_INCLUDE_DIR onnxruntime_cxx_api.h
             PATHS "${TAGMETRY_ONNXRUNTIME_ROOT}/include" "${TAGMETRY_ONNXRUNTIME_ROOT}/include/onnxruntime"
             NO_DEFAULT_PATH)
   find_library(ORT_LIBRARY NAMES onnxruntime libonnxruntime.so.1
                PATHS "${TAGMETRY_ONNXRUNTIME_ROOT}/lib" "${TAGMETRY_ONNXRUNTIME_ROOT}/lib64" NO_DEFAULT_PATH)
+  if(ORT_LIBRARY)
+    get_filename_component(_ort_provider_dir "${ORT_LIBRARY}" DIRECTORY)  # GPU builds keep providers beside it
+  endif()
   set(_ort_hint "check -DTAGMETRY_ONNXRUNTIME_ROOT=${TAGMETRY_ONNXRUNTIME_ROOT} (expects include/onnxruntime_cxx_api.h and lib/libonnxruntime.so)")
 else()
   find_path(ORT_INCLUDE_DIR onnxruntime_cxx_api.h
@@ -67,12 +90,22 @@ file(MAKE_DIRECTORY "${ORT_STAGE_DIR}")
 file(REAL_PATH "${ORT_LIBRARY}" _ort_real)
 file(CREATE_LINK "${_ort_real}" "${ORT_STAGE_DIR}/libonnxruntime.so.1" SYMBOLIC)
 file(CREATE_LINK "libonnxruntime.so.1" "${ORT_STAGE_DIR}/libonnxruntime.so" SYMBOLIC)
+# ORT loads its provider libraries from the folder of libonnxruntime.so.1 as loaded, i.e. this one.
+foreach(_p shared cuda tensorrt)
+  set(_lib "libonnxruntime_providers_${_p}.so")
+  if(_ort_provider_dir AND EXISTS "${_ort_provider_dir}/${_lib}")
+    file(CREATE_LINK "${_ort_provider_dir}/${_lib}" "${ORT_STAGE_DIR}/${_lib}" SYMBOLIC)
+  else()
+    file(REMOVE "${ORT_STAGE_DIR}/${_lib}")
+  endif()
+endforeach()
 add_library(onnxruntime SHARED IMPORTED)
 set_target_properties(onnxruntime PROPERTIES
   IMPORTED_LOCATION "${ORT_STAGE_DIR}/libonnxruntime.so.1"
   IMPORTED_SONAME "libonnxruntime.so.1"
   INTERFACE_INCLUDE_DIRECTORIES "${ORT_INCLUDE_DIR}")
-set(CMAKE_BUILD_RPATH "${ORT_STAGE_DIR}")
+# $ORIGIN first: a build tree copied elsewhere (bench/gpu) still finds its ONNX Runtime.
+set(CMAKE_BUILD_RPATH "$ORIGIN/../onnxruntime/lib;${ORT_STAGE_DIR}")
 set(CMAKE_INSTALL_RPATH "$ORIGIN/../lib")
 install(FILES "${ORT_STAGE_DIR}/libonnxruntime.so.1" DESTINATION lib)
 message(STATUS "ONNX Runtime: ${ORT_INCLUDE_DIR} ; ${_ort_real}")

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # Installs what Tagmetry needs to build and test on Debian 12 (apt packages and the pinned ONNX Runtime
-# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh
+# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh [--gpu]
+#   --gpu  also the pinned GPU build of ONNX Runtime (third_party/onnxruntime-gpu: ORT 1.29 with its CUDA 13
+#          provider libraries); then configure with -DTAGMETRY_GPU=ON (or `make GPU=1`). See docs/gpu.md.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+gpu=0
+for arg in "$@"; do
+  case "$arg" in
+    --gpu) gpu=1 ;;
+    *) echo "usage: scripts/install-deps.sh [--gpu]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
@@ -44,6 +53,8 @@ npm_ci_pinned() {
 
 # ONNX Runtime (headers + libonnxruntime.so.1) pinned in third_party/onnxruntime/package-lock.json.
 [[ -n "${TAGMETRY_ONNXRUNTIME_ROOT:-}" ]] || npm_ci_pinned "$here/third_party/onnxruntime" "ONNX Runtime"
+# The GPU build (ORT 1.29 core + CUDA/TensorRT provider libraries, ~300 MB) only when asked for.
+((gpu == 0)) || npm_ci_pinned "$here/third_party/onnxruntime-gpu" "ONNX Runtime GPU build"
 
 # The web app's build tools (Vite, TypeScript, Preact) and playwright-core for its browser tests, pinned in
 # web/package-lock.json; playwright-core never downloads a browser (Debian's chromium).

@@ -2,7 +2,7 @@
 """Writes benchmark tagger models with random (seeded) weights in the WD tagger layout.
 
 Usage: /usr/bin/python3 bench/models/make_bench_models.py OUT_DIR [--only vit-b16-448|convnext-b-448]
-                                                                    [--seed N]
+                                                                    [--seed N] [--skeleton]
 
 Writes OUT_DIR/<name>/model.onnx and OUT_DIR/<name>/selected_tags.csv for
   vit-b16-448     ViT-B/16 at 448 px (784 patches + cls, 12 layers, dim 768, 12 heads, MLP 3072)
@@ -13,6 +13,10 @@ so their speed does; the weights are random (trunc normal std 0.02, as timm init
 nothing. The head's input is LayerNorm'd (unit variance per image), so the spread of logits over the tags
 is known whatever the image; the head biases make ~30 general tags exceed 0.35 per image, a realistic count.
 Needs Debian's python3-onnx and python3-numpy (/usr/bin/python3). Models are not committed (~350 MB each).
+--skeleton writes the random weights as external data instead (model.onnx of ~100 KB referring to
+weights.bin, left out) with weights.txt listing each (name offset length std): bench/gpu/fill_weights.py
+writes a statistically equivalent weights.bin with nothing but Python's standard library (machines
+without python3-onnx, and copies too large to carry).
 """
 import argparse
 import math
@@ -37,6 +41,7 @@ class Graph:
         self.rng = np.random.default_rng(seed)
         self.nodes = []
         self.inits = []
+        self.random = {}  # initializer name -> std, for --skeleton
         self.n = 0
 
     def name(self, base):
@@ -51,7 +56,9 @@ class Graph:
     def weight(self, shape, std=0.02, base="w"):
         w = self.rng.standard_normal(shape, dtype=np.float32) * np.float32(std)
         np.clip(w, -2 * std, 2 * std, out=w)  # truncated at 2 std, as timm's trunc_normal_
-        return self.const(w.astype(np.float32), base)
+        name = self.const(w.astype(np.float32), base)
+        self.random[name] = std
+        return name
 
     def op(self, op_type, inputs, base=None, n_out=1, **attrs):
         outs = [self.name(base or op_type.lower()) for _ in range(n_out)]
@@ -195,7 +202,26 @@ def write_labels(path):
             f.write(f"{9000000 + i},{name},{cat},{100000 - i * 9}\n")
 
 
-def write_model(out_dir, name, seed):
+def externalize(model, random, d):
+    """Moves the random weights out of `model` into a manifest (weights.txt); their bytes are not written."""
+    offset = 0
+    lines = []
+    for t in model.graph.initializer:
+        if t.name not in random:
+            continue
+        length = len(t.raw_data)
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        for k, v in (("location", "weights.bin"), ("offset", str(offset)), ("length", str(length))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+        lines.append(f"{t.name} {offset} {length} {random[t.name]}")
+        offset += (length + 4095) // 4096 * 4096  # page-aligned, as ORT likes to map them
+    with open(os.path.join(d, "weights.txt"), "w") as f:
+        f.write(f"weights.bin {offset}\n" + "\n".join(lines) + "\n")
+
+
+def write_model(out_dir, name, seed, skeleton=False):
     g = Graph(seed)
     out = build_vit(g) if name == "vit-b16-448" else build_convnext(g)
     inp = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", SIDE, SIDE, 3])
@@ -208,6 +234,8 @@ def write_model(out_dir, name, seed):
     onnx.checker.check_model(model)
     d = os.path.join(out_dir, name)
     os.makedirs(d, exist_ok=True)
+    if skeleton:
+        externalize(model, g.random, d)
     onnx.save(model, os.path.join(d, "model.onnx"))
     write_labels(os.path.join(d, "selected_tags.csv"))
     params = sum(int(np.prod(t.dims)) for t in g.inits)
@@ -219,10 +247,11 @@ def main():
     ap.add_argument("out_dir")
     ap.add_argument("--only", choices=["vit-b16-448", "convnext-b-448"])
     ap.add_argument("--seed", type=int, default=20240901)
+    ap.add_argument("--skeleton", action="store_true", help="random weights as external data, not written")
     args = ap.parse_args()
     for i, name in enumerate(["vit-b16-448", "convnext-b-448"]):
         if args.only in (None, name):
-            write_model(args.out_dir, name, args.seed + i)
+            write_model(args.out_dir, name, args.seed + i, args.skeleton)
     return 0
 
 

@@ -51,6 +51,24 @@ std::vector<std::string> available_execution_providers();
 // The ONNX Runtime version string ("1.30.0").
 std::string onnxruntime_version();
 
+// Whether a --device can be used on this machine: its provider library loads with all its dependencies
+// (what `tagmetry doctor` prints). `libraries` lists the CUDA/cuDNN libraries the GPU providers need and
+// where each was found ("libcublasLt.so.13 -> /usr/local/cuda/lib64/libcublasLt.so.13" or "… not found").
+struct DeviceCheck {
+  std::string device;    // cpu | cuda | tensorrt
+  std::string provider;  // CPUExecutionProvider, …
+  bool usable = false;
+  std::string detail;    // why not, or where the provider library is
+};
+std::vector<DeviceCheck> check_devices();
+std::vector<std::pair<std::string, std::string>> gpu_runtime_libraries();  // name, path ("" = not found)
+// The folder of the loaded libonnxruntime.so.1.
+std::string onnxruntime_library_dir();
+
+// Releases ONNX Runtime's environment (and with it the provider libraries) once no session is open. main()
+// calls it before returning so that nothing of ORT or CUDA is torn down by static destructors at exit.
+void shutdown_inference();
+
 // One loaded model. run() may be called from one thread at a time per session (ORT allows concurrent
 // Run, but the pipeline uses one inference thread); open() is thread-safe.
 class InferenceSession {
@@ -65,6 +83,9 @@ class InferenceSession {
   virtual const std::vector<TensorInfo>& inputs() const = 0;
   virtual const std::vector<TensorInfo>& outputs() const = 0;
   virtual const std::string& device() const = 0;
+  // Where ONNX Runtime placed the model's nodes, as it logged it: "CUDAExecutionProvider (all 367 nodes)" or
+  // "CUDAExecutionProvider (360 nodes), CPUExecutionProvider (7 nodes)".
+  virtual const std::string& placement() const = 0;
 
   // Runs the model's first input with `data` of `shape` (float32) and returns its first output.
   virtual Result<OutputTensor> run(const float* data, const std::vector<int64_t>& shape) = 0;

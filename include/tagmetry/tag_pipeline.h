@@ -71,6 +71,8 @@ struct TagReport {
   std::string model_path;
   std::string model_name;   // as stored in the database (retag --model takes it)
   std::string db_path;
+  std::string device;     // --device as run ("cuda")
+  std::string placement;  // where ONNX Runtime put the model's nodes: "CUDAExecutionProvider (all 367 nodes)"
   TaggerSpec spec;
   Thresholds thresholds;
 };

@@ -1,19 +1,20 @@
 // InferenceSession on ONNX Runtime's C++ API. ORT exceptions are caught here and become Status.
 #include <onnxruntime_cxx_api.h>
 
-#include <algorithm>
-#include <mutex>
+#include <dlfcn.h>
+#include <link.h>
 
+#include <algorithm>
+
+#include "ort_env.h"
+#include "providers.h"
 #include "tagmetry/infer.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry {
 namespace {
 
-Ort::Env& ort_env() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_FATAL, "tagmetry");  // errors reach users as Status
-  return env;
-}
+Ort::Env& ort_env() { return ort::env(); }
 
 std::string element_type_name(ONNXTensorElementDataType t) {
   switch (t) {
@@ -46,9 +47,55 @@ bool has_provider(const std::string& provider) {
   return std::find(all.begin(), all.end(), provider) != all.end();
 }
 
+const char* provider_of(const std::string& device) {
+  if (device == "cuda") return "CUDAExecutionProvider";
+  if (device == "tensorrt") return "TensorrtExecutionProvider";
+  if (device == "coreml") return "CoreMLExecutionProvider";
+  return "CPUExecutionProvider";
+}
+
+// "CUDAExecutionProvider (all 367 nodes)" / "CUDAExecutionProvider (360 nodes), CPUExecutionProvider (7 nodes)".
+std::string placement_text(const std::vector<std::pair<std::string, long>>& placements) {
+  if (placements.size() == 1) return placements[0].first + " (all " + std::to_string(placements[0].second) + " nodes)";
+  std::vector<std::string> parts;
+  for (auto& [provider, n] : placements) parts.push_back(provider + " (" + std::to_string(n) + " nodes)");
+  return join(parts, ", ");
+}
+
+// Appends the provider for `device` to `so`. The GPU providers are asked for even when
+// GetAvailableProviders() does not list them (the asus4 build of ORT loads them on request without listing
+// them); their library is loaded first by us so that a failure names the missing library.
+Status add_provider(Ort::SessionOptions& so, const std::string& device, int device_id, const std::string& flag) {
+  if (device == "cuda" || device == "tensorrt") {
+    TM_RETURN_IF_ERROR(ort::probe_provider(device, flag));
+    try {
+      if (device == "tensorrt") {
+        OrtTensorRTProviderOptions trt{};
+        trt.device_id = device_id;
+        so.AppendExecutionProvider_TensorRT(trt);
+      }
+      OrtCUDAProviderOptions cuda{};
+      cuda.device_id = device_id;
+      if (device == "cuda" || ort::probe_provider("cuda", flag).ok()) so.AppendExecutionProvider_CUDA(cuda);
+    } catch (const Ort::Exception& e) {
+      return unsupported(flag + ": ONNX Runtime cannot start the " + device + " provider: " + e.what());
+    }
+  } else if (device == "coreml") {
+    if (!has_provider("CoreMLExecutionProvider"))
+      return unsupported(flag + ": this ONNX Runtime build has no CoreML provider (available: " +
+                         join(available_execution_providers(), ", ") + ")");
+    so.AppendExecutionProvider("CoreML", {});
+  } else if (device != "cpu") {
+    return invalid_argument(flag + ": expected cpu, cuda, tensorrt or coreml");
+  }
+  return {};
+}
+
 class OrtSession final : public InferenceSession {
  public:
-  OrtSession(Ort::Session session, std::string device) : session_(std::move(session)), device_(std::move(device)) {
+  OrtSession(Ort::Session session, std::string device, std::string placement)
+      : session_(std::move(session)), device_(std::move(device)), placement_(std::move(placement)) {
+    ort::session_opened();
     Ort::AllocatorWithDefaultOptions alloc;
     for (size_t i = 0; i < session_.GetInputCount(); ++i)
       inputs_.push_back(describe(session_.GetInputNameAllocated(i, alloc).get(), session_.GetInputTypeInfo(i)));
@@ -58,7 +105,13 @@ class OrtSession final : public InferenceSession {
 
   const std::vector<TensorInfo>& inputs() const override { return inputs_; }
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
+  ~OrtSession() override {
+    session_ = Ort::Session{nullptr};
+    ort::session_closed();
+  }
+
   const std::string& device() const override { return device_; }
+  const std::string& placement() const override { return placement_; }
 
   std::string end_profiling() override {
     if (!profiling_) return {};
@@ -81,7 +134,9 @@ class OrtSession final : public InferenceSession {
       Ort::Value input = Ort::Value::CreateTensor<float>(mem, const_cast<float*>(data), count, shape.data(), shape.size());
       const char* in_name = inputs_[0].name.c_str();
       const char* out_name = outputs_[0].name.c_str();
-      auto results = session_.Run(Ort::RunOptions{nullptr}, &in_name, &input, 1, &out_name, 1);
+      Ort::RunOptions run_options;
+      run_options.SetRunLogSeverityLevel(ORT_LOGGING_LEVEL_ERROR);  // the session logs verbosely (placement)
+      auto results = session_.Run(run_options, &in_name, &input, 1, &out_name, 1);
       Ort::Value& out = results.front();
       auto info = out.GetTensorTypeAndShapeInfo();
       if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
@@ -100,6 +155,7 @@ class OrtSession final : public InferenceSession {
  private:
   Ort::Session session_;
   std::string device_;
+  std::string placement_;
   bool profiling_ = false;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
@@ -118,6 +174,37 @@ std::vector<std::string> available_execution_providers() {
 
 std::string onnxruntime_version() { return Ort::GetVersionString(); }
 
+std::string onnxruntime_library_dir() { return ort::library_dir().string(); }
+
+std::vector<std::pair<std::string, std::string>> gpu_runtime_libraries() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const char* name : {"libcuda.so.1", "libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10",
+                           "libcufft.so.12", "libcudnn.so.9", "libnvinfer.so.10"}) {
+    std::string where;
+    if (void* h = dlopen(name, RTLD_LAZY | RTLD_LOCAL)) {
+      link_map* map = nullptr;
+      where = dlinfo(h, RTLD_DI_LINKMAP, &map) == 0 && map && map->l_name ? map->l_name : name;
+      dlclose(h);
+    }
+    out.emplace_back(name, where);
+  }
+  return out;
+}
+
+std::vector<DeviceCheck> check_devices() {
+  std::vector<DeviceCheck> out;
+  out.push_back({"cpu", "CPUExecutionProvider", true, "built in (" + onnxruntime_library_dir() + ")"});
+  for (const char* device : {"cuda", "tensorrt"}) {
+    DeviceCheck c{device, provider_of(device), false, ""};
+    Ort::SessionOptions so;
+    Status s = add_provider(so, device, 0, std::string("--device ") + device);
+    c.usable = s.ok();
+    c.detail = s.ok() ? (ort::library_dir() / ("libonnxruntime_providers_" + c.device + ".so")).string() : s.message();
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::filesystem::path& model,
                                                                 const SessionOptions& options) {
   const std::string name = model.string();
@@ -130,44 +217,24 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
     so.SetInterOpNumThreads(1);
     if (!options.profile_prefix.empty()) so.EnableProfiling(options.profile_prefix.c_str());
     std::string device = to_lower_ascii(options.device);
-    if (device == "cuda") {
-      if (!has_provider("CUDAExecutionProvider"))
-        return unsupported("--device cuda: this ONNX Runtime build has no CUDA provider (available: " +
-                           join(available_execution_providers(), ", ") +
-                           "); build with -DTAGMETRY_ONNXRUNTIME_ROOT pointing at a GPU build of ONNX Runtime");
-      OrtCUDAProviderOptions cuda{};
-      cuda.device_id = options.device_id;
-      try {
-        so.AppendExecutionProvider_CUDA(cuda);
-      } catch (const Ort::Exception& e) {
-        // The npm build lists CUDA but ships without libonnxruntime_providers_cuda.so / CUDA libraries.
-        return unsupported(std::string("--device cuda: the CUDA provider of this ONNX Runtime build cannot be loaded (") +
-                           e.what() + "); install a GPU build of ONNX Runtime and pass -DTAGMETRY_ONNXRUNTIME_ROOT");
-      }
-    } else if (device == "tensorrt") {
-      if (!has_provider("TensorrtExecutionProvider"))
-        return unsupported("--device tensorrt: this ONNX Runtime build has no TensorRT provider (available: " +
-                           join(available_execution_providers(), ", ") + ")");
-      OrtTensorRTProviderOptions trt{};
-      trt.device_id = options.device_id;
-      try {
-        so.AppendExecutionProvider_TensorRT(trt);
-        OrtCUDAProviderOptions cuda{};
-        cuda.device_id = options.device_id;
-        if (has_provider("CUDAExecutionProvider")) so.AppendExecutionProvider_CUDA(cuda);
-      } catch (const Ort::Exception& e) {
-        return unsupported(std::string("--device tensorrt: the TensorRT provider cannot be loaded (") + e.what() + ")");
-      }
-    } else if (device == "coreml") {
-      if (!has_provider("CoreMLExecutionProvider"))
-        return unsupported("--device coreml: this ONNX Runtime build has no CoreML provider (available: " +
-                           join(available_execution_providers(), ", ") + ")");
-      so.AppendExecutionProvider("CoreML", {});
-    } else if (device != "cpu") {
-      return invalid_argument("--device " + options.device + ": expected cpu, cuda, tensorrt or coreml");
-    }
+    const std::string flag = "--device " + options.device;
+    TM_RETURN_IF_ERROR(add_provider(so, device, options.device_id, flag));
+    so.SetLogSeverityLevel(ORT_LOGGING_LEVEL_VERBOSE);  // for the node placement lines, kept by PlacementLog
+    ort::PlacementLog log;
     Ort::Session session(ort_env(), model.c_str(), so);
-    auto opened = std::make_unique<OrtSession>(std::move(session), device);
+    auto placements = log.placements();
+    // Never run on the CPU while the user asked for a GPU: ORT puts nodes its provider cannot run on the CPU.
+    const std::string wanted = provider_of(device);
+    long on_wanted = 0, total = 0;
+    for (auto& [provider, n] : placements) {
+      total += n;
+      if (provider == wanted) on_wanted += n;
+    }
+    if (device != "cpu" && !placements.empty() && on_wanted == 0)
+      return unsupported(flag + ": ONNX Runtime placed none of " + name + "'s nodes on " + wanted + " (" +
+                         placement_text(placements) + ")");
+    std::string placement = placements.empty() ? wanted : placement_text(placements);
+    auto opened = std::make_unique<OrtSession>(std::move(session), device, std::move(placement));
     opened->set_profiling(!options.profile_prefix.empty());
     return std::unique_ptr<InferenceSession>(std::move(opened));
   } catch (const Ort::Exception& e) {

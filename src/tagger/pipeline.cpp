@@ -196,6 +196,8 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   report.model_path = model.model.string();
   report.model_name = model_row.name;
   report.db_path = db_path.string();
+  report.device = tagger->session().device();
+  report.placement = tagger->session().placement();
   report.thresholds = selector.thresholds();
 
   std::vector<size_t> work;  // indices of items to run

@@ -107,6 +107,8 @@ struct TagCommand {
                          {"cancelled", r.cancelled},
                          {"seconds", r.seconds},
                          {"model", r.model_path},
+                         {"device", r.device},
+                         {"provider", r.placement},
                          {"thresholds", {{"general", r.thresholds.general}, {"character", r.thresholds.character}}}};
       std::printf("%s\n", out.dump(2).c_str());
       return;
@@ -115,6 +117,7 @@ struct TagCommand {
     std::printf("tagged %zu of %zu images in %.1fs", done, r.images, r.seconds);
     if (r.seconds > 0 && done > 0) std::printf(" (%.2f img/s)", done / r.seconds);
     std::printf("\n");
+    std::printf("  device %s: %s\n", r.device.c_str(), r.placement.c_str());
     if (r.reused) std::printf("  %zu from stored scores (no inference; --force to run the model again)\n", r.reused);
     if (r.other_shards) std::printf("  %zu left to other shards\n", r.other_shards);
     if (r.appended) std::printf("  %zu captions extended (--append)\n", r.appended);

@@ -7,6 +7,7 @@
 
 #include "cli_output.h"
 #include "command.h"
+#include "tagmetry/infer.h"
 
 int main(int argc, char** argv) {
   using namespace tagmetry::cli;
@@ -45,12 +46,15 @@ int main(int argc, char** argv) {
   }
   for (auto& [sub, run] : runs) {
     if (sub->parsed()) {
+      int rc = kExitSomeFailed;
       try {
-        return run();
+        rc = run();
       } catch (const std::exception& e) {
         print_error(std::string("internal error: ") + e.what());
-        return kExitSomeFailed;
       }
+      // ORT's environment and provider libraries go now, not in static destructors at exit (see infer.h).
+      tagmetry::shutdown_inference();
+      return rc;
     }
   }
   return kExitUsage;
