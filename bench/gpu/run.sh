@@ -60,6 +60,10 @@ for site in /usr/lib/python3*/site-packages /usr/lib/python3/dist-packages /usr/
             "$HOME"/.local/lib/python3*/site-packages /opt/conda/lib/python3*/site-packages /opt/*/lib/python3*/site-packages; do
   [[ -d "$site/nvidia" ]] && roots+=("$site/nvidia")
 done
+# NVIDIA's pip wheels in whatever environment python3 is (a virtual environment's site-packages included).
+while read -r site; do
+  [[ -d "$site/nvidia" ]] && roots+=("$site/nvidia")
+done < <(python3 -c 'import site; print("\n".join(site.getsitepackages()))' 2>/dev/null)
 libdirs=()
 for lib in "${wanted[@]}"; do
   found=""
@@ -229,7 +233,7 @@ for mode in release keep; do
 done
 
 section "result"
-cp "$work"/*.err "$out/" 2>/dev/null
+# $OUT keeps gpu.log and gpu-util.csv only (a device tool may bring back a few files); stderr tails are in the log.
 if ((failures)); then
   say "$failures problem(s): see FAIL lines above"
   exit 1
