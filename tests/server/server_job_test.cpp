@@ -290,5 +290,27 @@ TEST(ServerJob, OverwriteBacksUpCaptionsEditedInTheWebApp) {
   EXPECT_FALSE(fs::exists(set / "grey.txt.bak"));  // the first job's own output
 }
 
+// A caption saved in the web app is a hand edit: `retag` (without --overwrite) keeps it, as it keeps
+// captions edited in a text editor, and replaces only what a model run wrote.
+TEST(ServerJob, RetagKeepsCaptionsEditedInTheWebApp) {
+  TempDir tmp;
+  fs::path set = tmp / "set";
+  copy_images({"red_448x224.png", "grey.png"}, set);
+  RunningServer srv(set, with_models(known_answer_models()));
+  int status = 0;
+  json job = srv.post("/api/jobs/tag", {{"model_dir", (known_answer_models() / "wd").string()}}, &status);
+  ASSERT_EQ(status, 200);
+  ASSERT_EQ(wait_for_job(srv, job["job"])["state"], "done");
+  json list = srv.get("/api/images?text=red_theme");
+  ASSERT_EQ(list["total"], 1) << list.dump();
+  json saved = srv.put("/api/image/" + std::to_string(list["items"][0]["id"].get<int>()) + "/caption",
+                       {{"text", "red_theme, my_edit"}, {"version", list["items"][0]["version"]}}, &status);
+  ASSERT_EQ(status, 200) << saved.dump();
+  auto re = run_cli({"retag", set.string(), "--general-threshold", "0.2"});
+  ASSERT_EQ(re.exit_code, 0) << re.err;
+  EXPECT_EQ(read_all(set / "red_448x224.txt"), "red_theme, my_edit");
+  EXPECT_NE(read_all(set / "grey.txt").find("tag_c"), std::string::npos) << "grey.txt, the job's own output, is re-derived";
+}
+
 }  // namespace
 }  // namespace tagmetry::testing
