@@ -3,7 +3,7 @@
 // dialog can be closed while the job runs (editing goes on); reopened or after a reload it re-attaches to
 // the running job (GET /api/jobs/current; the event stream replays from the start).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, get, post } from './api';
+import { ApiError, JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, get, post } from './api';
 import { afterChange, refreshHistory, refreshJob } from './actions';
 import { errorText, gallery, state, update } from './store';
 
@@ -119,6 +119,16 @@ export function JobDialog() {
       follow(r.job);
     } catch (e) {
       setErr(errorText(e));
+      // Another tab started a job meanwhile: show that one (it can be followed and cancelled here).
+      if (e instanceof ApiError && e.status === 409) {
+        const j = await get<JobSummary>('/api/jobs/current').catch(() => null);
+        if (j && j.id !== null) {
+          setJob(j.id);
+          setJobState(j.state);
+          update({ runningJob: j.id });
+          follow(j.id);
+        }
+      }
     }
   };
 
