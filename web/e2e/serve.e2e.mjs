@@ -164,7 +164,7 @@ page.on('console', (m) => {
   // A 404 is expected once, for the image the removal check deletes while its editor is open; a 422 for
   // the corrupt image's thumbnail, a 400 for the failed job check.
   if (m.type() === 'error' && !/status of (409|422|400)/.test(m.text()) && !(expect404 && /status of 404/.test(m.text())))
-    consoleErrors.push(m.text());
+    consoleErrors.push(`${m.text()} (${m.location()?.url ?? '?'}, during "${step}")`);
 });
 // Thumbnail requests per URL: a broken image's must not be repeated on every render.
 const thumbRequests = new Map();

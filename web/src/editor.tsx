@@ -1,7 +1,7 @@
 // Tag editor panel for one image: chips in caption order (drag or Alt+arrows to reorder, click to edit,
 // × to remove), autocomplete, model probabilities, a live threshold slider over the stored scores, the
 // trigger pinned first, a raw-text mode for multi-line captions, and save with conflict resolution.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, ImageDetail, get, imageUrl, put, splitTags, tagKey, thumbUrl } from './api';
 import { refreshHistory, setLocalUndo } from './actions';
 import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
@@ -188,8 +188,9 @@ export function Editor({ id }: { id: number }) {
     return () => setLocalUndo(null);
   }, []);
 
-  // Keyboard operations on a chip keep the focus on it (or on its neighbour), so keys repeat.
-  useEffect(() => {
+  // Keyboard operations on a chip keep the focus on it (or on its neighbour), so keys repeat. A layout
+  // effect: the focus moves before the browser handles the next key.
+  useLayoutEffect(() => {
     const k = focusChip.current;
     if (k === null) return;
     focusChip.current = null;
