@@ -22,6 +22,10 @@ enum class MatchMode { kExact, kGlob, kRegex };
 // Parses "exact", "glob", "regex".
 Result<MatchMode> parse_match_mode(const std::string& name);
 
+// Checks that `tag` (trimmed) can be one tag of a caption's tag line: not empty, no comma (it would be
+// read back as two tags) and no line break. The error names the tag.
+Status check_tag(std::string_view tag);
+
 // Matches whole tags: exact text, a glob (`*` any run, `?` one character, `[abc]` a set; UTF-8 aware
 // for `?`), or an ECMAScript regular expression that must match the whole tag. Copyable; const methods
 // are thread-safe.

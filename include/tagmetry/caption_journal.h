@@ -35,6 +35,11 @@ struct CaptionWrite {
 struct LastWrite {
   std::optional<std::string> after;
   std::optional<std::string> base;
+  std::string source;  // the command that wrote it ("tag", "retag", "undo", "serve:edit", ...)
+
+  // True when a model run (tag, retag) wrote this text; any other writer (the web editor, `edit`, undo
+  // restoring the user's text) wrote a hand edit, which overwrite keeps a .bak of and retag keeps.
+  bool by_model() const { return source == "tag" || source == "retag"; }
 };
 
 struct JournalEntry {
@@ -69,6 +74,9 @@ class CaptionJournal {
   // Binds `store`'s journal to the dataset at `root` (caption relpaths are relative to it) and settles
   // writes an interrupted run left pending. `store` must outlive the journal.
   static Result<CaptionJournal> open(Store& store, std::filesystem::path root);
+  // Binds the journal for reading only (operations, entries, last_written): no recovery of pending
+  // writes, so it is safe while another run holds the dataset lock and writes. Never call apply on it.
+  static CaptionJournal open_for_reading(Store& store, std::filesystem::path root);
 
   // Names the operation the following writes belong to. The operation row is created with the first
   // write, so a run that writes nothing leaves no entry.

@@ -8,6 +8,7 @@
 //   set.set(params, "general-threshold", "0.4");   // from CLI text, JSON or a form field
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -140,6 +141,7 @@ class OptionSet {
     char* end = nullptr;
     double v = std::strtod(t.c_str(), &end);
     if (t.empty() || end != t.c_str() + t.size()) return bad(n, text, "a number");
+    if (!std::isfinite(v)) return bad(n, text, "a finite number");  // strtod accepts "nan" and "inf"
     dst = v;
     return {};
   }

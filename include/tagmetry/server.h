@@ -28,7 +28,9 @@ struct ServeParams {
   std::string trigger;             // the trigger tag the editor pins first and prompts start with
   std::string db;                  // scores database; empty = DATASET/.tagmetry/tagmetry.db
   std::string tags_db;             // Danbooru tag list for autocomplete; empty = the shipped one
-  int threads = 32;                // HTTP worker threads (one per open connection: a browser keeps ~6 per tab)
+  std::string model_dir;           // the tag job may use model folders inside it (besides the model caches)
+  int threads = 128;               // HTTP worker threads (one per open connection: a browser keeps ~6 per tab;
+                                   // idle or stalled connections hold one each until they time out)
   int poll_seconds = 2;            // how often caption files are checked for changes made elsewhere
   int rescan_seconds = 10;         // at most how often the folder is listed again (added / removed images)
 };

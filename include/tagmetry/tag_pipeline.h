@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,10 @@ struct TagCallbacks {
   std::function<void(size_t done, size_t total)> on_progress;   // called from the inference thread
   std::function<void(const TagItemResult&)> on_item;            // after each image is written/failed
   const std::atomic<bool>* cancel = nullptr;                    // set to stop early (Ctrl-C)
+  // Set by a caller that holds the dataset lock itself and writes captions of its own while the run goes
+  // on (the web app's tag job): run_tagging then does not take the lock, and reads, plans and writes
+  // each batch's captions with this mutex held, so the caller's writes land between batches.
+  std::mutex* write_mutex = nullptr;
 };
 
 // Tags every image of `dataset_dir` with the model in `model`. A per-image problem (corrupt image,

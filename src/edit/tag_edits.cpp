@@ -3,6 +3,7 @@
 #include <set>
 
 #include "tagmetry/caption_edit.h"
+#include "tagmetry/strings.h"
 
 namespace tagmetry {
 namespace {
@@ -43,6 +44,16 @@ Result<MatchMode> parse_match_mode(const std::string& name) {
   if (name == "glob") return MatchMode::kGlob;
   if (name == "regex") return MatchMode::kRegex;
   return invalid_argument("--match: '" + name + "' is not one of exact, glob, regex");
+}
+
+Status check_tag(std::string_view tag) {
+  std::string_view t = trim(tag);
+  if (t.empty()) return invalid_argument("empty tag");
+  if (t.find(',') != std::string_view::npos)
+    return invalid_argument("'" + std::string(t) + "' holds a comma: give each tag separately");
+  if (t.find_first_of("\r\n") != std::string_view::npos)
+    return invalid_argument("'" + std::string(t) + "' holds a line break: a tag is one line");
+  return {};
 }
 
 Result<TagMatcher> TagMatcher::create(const std::string& pattern, MatchMode mode) {

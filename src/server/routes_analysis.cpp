@@ -64,6 +64,13 @@ void register_analysis_routes(State& s) {
   http.Get("/api/stats", [&s](const httplib::Request&, httplib::Response& res) {
     auto corpus = corpus_of(s);
     if (!corpus.ok()) return send_status(res, corpus.status());
+    // `long hair` and `long_hair` are one tag, as in the sidebar and the filters.
+    for (auto& item : corpus->items) {
+      bool spaced = false;
+      for (auto& t : item.tags)
+        if (t.find(' ') != std::string::npos) t = tag_key(t), spaced = true;
+      if (spaced) item.tag_ids.clear();
+    }
     DatasetStats stats = compute_stats(*corpus, StatsParams{}, s.tag_database());
     json j = json::parse(stats_to_json(stats, -1), nullptr, false);
     if (j.is_discarded()) return send_error(res, 500, "internal", "stats JSON did not parse");

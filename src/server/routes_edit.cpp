@@ -15,12 +15,15 @@ namespace {
 
 constexpr size_t kMaxCaptionBytes = 1u << 20;
 
-// Writes `text` (LF lines) in the layout of the file it replaces: its BOM and CRLF line ends are kept.
-std::string in_file_layout(const std::string& text, const std::optional<std::string>& current) {
+// Writes `text` (LF lines) in the layout of the file it replaces: its BOM, CRLF line ends and final
+// newline are kept.
+std::string in_file_layout(std::string text, const std::optional<std::string>& current) {
   if (!current) return text;
   std::string out;
   bool bom = current->rfind("\xEF\xBB\xBF", 0) == 0;
   bool crlf = current->find("\r\n") != std::string::npos;
+  bool final_newline = !current->empty() && current->back() == '\n';
+  if (final_newline && !text.empty() && text.back() != '\n') text += '\n';
   if (bom) out = "\xEF\xBB\xBF";
   out += crlf ? replace_all(text, "\n", "\r\n") : text;
   return out;
@@ -29,6 +32,9 @@ std::string in_file_layout(const std::string& text, const std::optional<std::str
 // The new display text of a caption after applying `op` to its tag line; nullopt when the op does not
 // apply (no caption to remove from).
 Result<std::optional<std::string>> edit_tag_line(const std::string& text, bool exists, const json& op) {
+  if (op.contains("kind") && !op["kind"].is_string()) return invalid_argument("op.kind must be a string");
+  if (op.contains("position") && !op["position"].is_string()) return invalid_argument("op.position must be a string");
+  if (op.contains("match") && !op["match"].is_string()) return invalid_argument("op.match must be a string");
   std::string kind = op.value("kind", "");
   std::vector<std::string> tags_arg;
   if (op.contains("tags")) {
@@ -47,10 +53,16 @@ Result<std::optional<std::string>> edit_tag_line(const std::string& text, bool e
     AddPosition position = pos == "last" ? AddPosition::kLast : pos == "index" ? AddPosition::kIndex : AddPosition::kFirst;
     if (pos != "first" && pos != "last" && pos != "index")
       return invalid_argument("op.position must be first, last or index");
-    size_t index = op.value("index", 0);
+    size_t index = 0;
+    if (op.contains("index")) {
+      if (!op["index"].is_number_unsigned()) return invalid_argument("op.index must be a whole number >= 0");
+      index = op["index"].get<size_t>();
+    }
     std::vector<std::string> add;
-    for (auto& t : tags_arg)
-      if (!t.empty()) add.push_back(t);
+    for (auto& t : tags_arg) {
+      TM_RETURN_IF_ERROR(check_tag(t));  // "x, y" is two tags, not one
+      add.push_back(t);
+    }
     out = add_tags(tags, add, position, index);
   } else if (kind == "remove" || kind == "move_first") {
     if (!exists) return std::optional<std::string>();
@@ -62,6 +74,7 @@ Result<std::optional<std::string>> edit_tag_line(const std::string& text, bool e
     out = kind == "remove" ? remove_tags(tags, matchers) : move_first(tags, matchers);
   } else if (kind == "replace") {
     if (tags_arg.size() != 2) return invalid_argument("op.tags must be [OLD, NEW] for replace");
+    if (!tags_arg[1].empty()) TM_RETURN_IF_ERROR(check_tag(tags_arg[1]));
     if (!exists) return std::optional<std::string>();
     TM_ASSIGN_OR_RETURN(TagMatcher m, TagMatcher::create(tags_arg[0], mode));
     out = replace_tags(tags, m, tags_arg[1]);
@@ -210,9 +223,8 @@ void register_edit_routes(State& s) {
   http.Get("/api/history", [&s](const httplib::Request&, httplib::Response& res) {
     json ops = json::array();
     bool can_undo = false, can_redo = false;
-    std::error_code ec;
-    if (fs::exists(s.db_path, ec)) {
-      Status st = s.with_journal([&](CaptionJournal& journal) -> Status {
+    {
+      Status st = s.read_journal([&](const CaptionJournal& journal) -> Status {
         TM_ASSIGN_OR_RETURN(auto list, journal.operations());
         for (auto& op : list) {
           if (op.command != "undo" && !op.undone_by && op.files > 0) can_undo = true;
@@ -232,6 +244,16 @@ void register_edit_routes(State& s) {
   auto revert = [&s](bool redo, httplib::Response& res) {
     UndoReport report;
     Status st = s.with_journal([&](CaptionJournal& journal) -> Status {
+      if (auto job = s.jobs.current(); job && !redo) {
+        // The running tag job keeps writing into its operation: it can be undone once it ends.
+        TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
+        for (auto& op : ops) {
+          if (op.command == "undo" || op.undone_by) continue;
+          if (op.command == "tag" && op.id > job->operations_before)
+            return already_exists("the running tag job's captions can be undone once it ends (or cancel it)");
+          break;
+        }
+      }
       auto r = redo ? redo_last_undo(journal, {}, "tagmetry serve") : undo_last_operation(journal, {}, "tagmetry serve");
       TM_RETURN_IF_ERROR(r.status());
       report = std::move(*r);

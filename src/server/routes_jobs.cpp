@@ -4,6 +4,7 @@
 
 #include "http_util.h"
 #include "server_state.h"
+#include "tagmetry/data_paths.h"
 #include "tagmetry/model_cache.h"
 #include "tagmetry/model_registry.h"
 #include "tagmetry/tag_pipeline.h"
@@ -31,13 +32,42 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   p.recursive = serve.recursive;
   p.caption_extension = serve.caption_extension;
   p.db = serve.db;
+  // An allowlist: the model, how to run it, what to do with existing captions, and tag selection. The
+  // rest (output files, shards, databases, devices, the dataset's own settings) stays the server's.
+  static const std::vector<std::string> kJobOptions = {"model",  "model-dir", "model-type", "offline",
+                                                       "precision", "batch-size", "threads", "force",
+                                                       "append", "overwrite"};
+  static const OptionSet<TagParams> kSelection = [] {
+    OptionSet<TagParams> set;
+    add_selection_options(set);
+    return set;
+  }();
   for (auto& [key, value] : body.items()) {
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
-    if (name == "output-jsonl" || name == "shard" || name == "db" || name == "recursive" || name == "caption-extension")
-      return invalid_argument(key + ": not settable from the web app (it belongs to the server's dataset)");
+    bool allowed = std::find(kJobOptions.begin(), kJobOptions.end(), name) != kJobOptions.end() || kSelection.find(name);
+    if (!allowed && tag_options().find(name))
+      return invalid_argument(key + ": not settable from the web app (it belongs to the server or its dataset)");
   }
   TM_RETURN_IF_ERROR(apply_json_options(tag_options(), p, body, "tag job option"));
+  if (!p.model_dir.empty()) {
+    // Only folders the server was started with (--model-dir) or the model caches: a web page cannot make
+    // the server load an arbitrary file as a model.
+    std::error_code ec;
+    fs::path dir = fs::weakly_canonical(fs::absolute(p.model_dir, ec), ec);
+    auto inside = [&](const fs::path& root) {
+      if (root.empty()) return false;
+      std::error_code rec;
+      fs::path r = fs::weakly_canonical(fs::absolute(root, rec), rec);
+      auto rel = dir.lexically_relative(r);
+      return !rec && !rel.empty() && *rel.begin() != "..";
+    };
+    if (!inside(serve.model_dir) && !inside(HubConfig::from_environment().cache_dir) && !inside(user_cache_dir()))
+      return invalid_argument("model_dir " + p.model_dir + ": not inside the folder the server was started with (" +
+                              (serve.model_dir.empty() ? std::string("start it with --model-dir DIR")
+                                                       : "--model-dir " + serve.model_dir) +
+                              ") or the model cache");
+  }
   p.command_line = "tagmetry serve (tag job)";
   return p;
 }
@@ -65,7 +95,22 @@ void run_tag_job(State& s, Job& job, const TagParams& params) {
   model_options.note = [&job](const std::string& text) { job.emit("note", {{"message", text}}); };
   auto model = resolve_tagger_model(params, model_options);
   if (!model.ok()) return job.finish("failed", nullptr, model.status().message());
+  // The job shares the server's dataset lock and writes each batch under its write mutex, so the editor's
+  // saves, batch edits and undo keep working while it runs.
+  auto lock = s.dataset_lock();
+  if (!lock.ok()) return job.finish("failed", nullptr, lock.status().message());
+  {
+    std::lock_guard guard(s.write_mutex);
+    int64_t last = 0;
+    Status st = s.read_journal([&](const CaptionJournal& journal) -> Status {
+      TM_ASSIGN_OR_RETURN(auto ops, journal.operations());
+      if (!ops.empty()) last = ops.front().id;
+      return {};
+    });
+    job.operations_before = st.ok() ? last : 0;
+  }
   TagCallbacks callbacks;
+  callbacks.write_mutex = &s.write_mutex;
   callbacks.cancel = &job.cancel;
   callbacks.on_progress = [&job](size_t done, size_t total) { job.set_progress(done, total); };
   callbacks.on_item = [&s, &job](const TagItemResult& item) {
@@ -126,6 +171,12 @@ void register_job_routes(State& s) {
     auto job = s.jobs.start([&s, p](Job& j) { run_tag_job(s, j, p); });
     if (!job.ok()) return send_status(res, job.status());
     send_json(res, {{"job", (*job)->id()}});
+  });
+
+  // The running job, if any: a reloaded page re-attaches to it.
+  http.Get("/api/jobs/current", [&s](const httplib::Request&, httplib::Response& res) {
+    auto job = s.jobs.current();
+    send_json(res, job ? job->summary() : json{{"id", nullptr}, {"state", "none"}});
   });
 
   http.Get(R"(/api/jobs/(\d+))", [&s](const httplib::Request& req, httplib::Response& res) {

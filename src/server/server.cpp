@@ -27,7 +27,7 @@ const OptionSet<ServeParams>& serve_options() {
         .add("port", &ServeParams::port, "Port (0 = any free port)")
         .add("open", &ServeParams::open, "Open the web app in the default browser")
         .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
-        .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one connection; a browser tab keeps about 6 open)")
+        .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one open connection: a browser tab keeps about 6, an event stream one)")
         .add("poll-seconds", &ServeParams::poll_seconds, "Check caption files for outside changes every N seconds (0 = never)")
         .add("rescan-seconds", &ServeParams::rescan_seconds, "List the folder again for added and removed images at most every N seconds (when a folder changed)");
     s.group("Dataset")
@@ -35,7 +35,8 @@ const OptionSet<ServeParams>& serve_options() {
         .add("caption-extension", &ServeParams::caption_extension, "Caption file extension")
         .add("trigger", &ServeParams::trigger, "Trigger tag: pinned first in the editor and in prompts")
         .add("db", &ServeParams::db, "Scores database (default: DATASET/.tagmetry/tagmetry.db)")
-        .add("tags-db", &ServeParams::tags_db, "Danbooru tag list for autocomplete (default: the shipped one)");
+        .add("tags-db", &ServeParams::tags_db, "Danbooru tag list for autocomplete (default: the shipped one)")
+        .add("model-dir", &ServeParams::model_dir, "Folder of model folders the web app's tag job may use (models by name come from the cache)");
     return s;
   }();
   return set;
@@ -171,11 +172,20 @@ const ClipTokenizer* Server::State::clip_tokenizer() {
   return load_once(clip_once, vocab.clip, vocab.clip_status, [] { return ClipTokenizer::load_default(); });
 }
 
+Result<std::shared_ptr<DatasetLock>> Server::State::dataset_lock() {
+  std::lock_guard guard(lock_mutex);
+  if (auto held = held_lock.lock()) return held;
+  TM_ASSIGN_OR_RETURN(std::unique_ptr<DatasetLock> fresh, DatasetLock::acquire(db_path));
+  std::shared_ptr<DatasetLock> shared = std::move(fresh);
+  held_lock = shared;
+  return shared;
+}
+
 Result<std::vector<Status>> Server::State::write_captions(
     const std::string& command, const std::function<Result<std::vector<CaptionWrite>>()>& build,
     std::vector<CaptionWrite>* written, int64_t* operation_id) {
   std::lock_guard guard(write_mutex);
-  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
+  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());
   TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true));
   TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, root));
   TM_ASSIGN_OR_RETURN(std::vector<CaptionWrite> writes, build());
@@ -194,10 +204,17 @@ Result<std::vector<Status>> Server::State::write_captions(
 
 Status Server::State::with_journal(const std::function<Status(CaptionJournal&)>& fn) {
   std::lock_guard guard(write_mutex);
-  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
+  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());
   TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true));
   TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, root));
   return fn(journal);
+}
+
+Status Server::State::read_journal(const std::function<Status(const CaptionJournal&)>& fn) {
+  std::error_code ec;
+  if (!fs::exists(db_path, ec)) return {};
+  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/false));
+  return fn(CaptionJournal::open_for_reading(*store, root));
 }
 
 std::vector<uint32_t> Server::State::reload_captions(const std::vector<std::string>& caption_relpaths) {
@@ -244,6 +261,8 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   // httplib serves one connection per worker thread; idle keep-alive connections of closed tabs would
   // hold workers for the default 5 s.
   http.set_keep_alive_timeout(2);
+  // A connection that sends part of a request and then stalls is dropped after 3 s (default 5 s).
+  http.set_read_timeout(3, 0);
   http.set_tcp_nodelay(true);  // small JSON replies: no Nagle delay
   http.set_pre_routing_handler([&s](const httplib::Request& req, httplib::Response& res) {
     // Debian's cpp-httplib compresses text and JSON with Brotli at its slowest setting whenever the client
@@ -254,6 +273,8 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("X-Frame-Options", "DENY");
     res.set_header("Referrer-Policy", "no-referrer");
+    // Other sites cannot embed the dataset's images and thumbnails (no-cors loads).
+    res.set_header("Cross-Origin-Resource-Policy", "same-origin");
     if (!host_allowed(req.get_header_value("Host"), s.params.host, s.port)) {
       send_error(res, 403, "host", "unexpected Host header '" + req.get_header_value("Host") +
                                        "' (open the app at " + std::string("http://127.0.0.1:") +
@@ -275,11 +296,30 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
     std::string what = "unexpected error";
     try {
       if (ep) std::rethrow_exception(ep);
+    } catch (const json::exception& e) {
+      // A JSON value of the wrong type or range in the request ({"text": 5}, an id of -1): the client's
+      // mistake, whichever route read it.
+      std::string message = e.what();
+      if (auto p = message.find("] "); p != std::string::npos) message = message.substr(p + 2);
+      return send_error(res, 400, "bad_request", "wrong JSON type in the request: " + message);
     } catch (const std::exception& e) {
       what = e.what();
     } catch (...) {
     }
     send_error(res, 500, "internal", what);
+  });
+  // Answers httplib makes itself (413 for a body over the limit, 400 for a request it cannot read) carry
+  // the same JSON error body as the routes' own.
+  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 413)
+      return send_error(res, 413, "too_large", "request body over the 8 MiB limit");
+    if (res.status == 400 && req.method == "POST" && !req.has_header("Content-Length"))
+      return send_error(res, 400, "bad_request",
+                        "a POST needs a Content-Length header (with curl, add -d '' to a POST without a body)");
+    if (res.status >= 400)
+      send_error(res, res.status, res.status == 404 ? "not_found" : "bad_request",
+                 "HTTP " + std::to_string(res.status) + " for " + req.method + " " + req.path);
   });
 
   http.Get("/api/session", [&s](const httplib::Request&, httplib::Response& res) {
@@ -292,6 +332,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
            {"caption_extension", s.params.caption_extension},
            {"separator", ", "},
            {"trigger", s.params.trigger},
+           {"model_dir", s.params.model_dir},
            {"generation", s.index->generation()},
            {"has_scores", scores && scores->model.has_value()},
            {"version", TAGMETRY_VERSION}};
@@ -335,6 +376,12 @@ Status Server::bind() {
 
 Status Server::run() {
   State& s = *state_;
+  s.run_started = true;
+  struct Finished {
+    State& s;
+    ~Finished() { s.run_finished = true; }
+  } finished{s};
+  if (s.stopping) return {};
   if (s.params.poll_seconds > 0 && !s.poller.joinable()) {
     s.poller = std::thread([&s] {
       std::unique_lock lock(s.poll_mutex);
@@ -367,8 +414,16 @@ Status Server::run() {
 void Server::stop() {
   State& s = *state_;
   bool was = s.stopping.exchange(true);
+  {
+    // Under the poller's mutex, so a poller between its check of `stopping` and its wait is not missed.
+    std::lock_guard lock(s.poll_mutex);
+  }
   s.poll_cv.notify_all();
   s.jobs.shutdown();
+  // run() checks `stopping` before it listens; once it got past that check, wait for the listener to be up
+  // (httplib's stop() does nothing before), then stop it.
+  if (s.run_started)
+    while (!s.http.is_running() && !s.run_finished) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   if (!was || s.http.is_running()) s.http.stop();
 }
 

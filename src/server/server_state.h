@@ -61,6 +61,9 @@ struct Server::State {
   httplib::Server http;
 
   std::atomic<bool> stopping{false};
+  // run() has begun / returned: stop() waits for the listener to be up before stopping it, so a stop
+  // that comes while run() is still starting cannot be lost (the server would then listen for ever).
+  std::atomic<bool> run_started{false}, run_finished{false};
   std::thread poller;
   std::thread warmer;  // loads the vocabulary after start
   std::mutex poll_mutex;
@@ -86,12 +89,23 @@ struct Server::State {
   // statuses. Serialised (one writer at a time in this process).
   // `build` runs under those locks and returns the writes (it re-reads files to check versions, so a
   // check and its write cannot interleave with another writer of this process).
+  // The dataset lock is taken once for the whole process and shared: the tag job holds it for its run,
+  // and the editor's writes, undo and redo share it (in-process writers are serialised by write_mutex;
+  // the job takes write_mutex around each batch), so they never refuse the server's own job.
   std::mutex write_mutex;
+  std::mutex lock_mutex;
+  std::weak_ptr<DatasetLock> held_lock;
+  // The shared dataset lock: the one this process holds, or a fresh one. Errors when another process
+  // holds it.
+  Result<std::shared_ptr<DatasetLock>> dataset_lock();
   Result<std::vector<Status>> write_captions(const std::string& command,
                                              const std::function<Result<std::vector<CaptionWrite>>()>& build,
                                              std::vector<CaptionWrite>* written, int64_t* operation_id);
-  // Runs fn(journal) under the dataset lock (undo, redo, history).
+  // Runs fn(journal) under the dataset lock (undo, redo).
   Status with_journal(const std::function<Status(CaptionJournal&)>& fn);
+  // Runs fn(journal) on a read-only journal, without the dataset lock (history): works while the tag job
+  // or another run writes. fn is not called when there is no database yet.
+  Status read_journal(const std::function<Status(const CaptionJournal&)>& fn);
   // Reloads the index entries of these caption relpaths; returns their image ids (dataset order).
   std::vector<uint32_t> reload_captions(const std::vector<std::string>& caption_relpaths);
 

@@ -65,7 +65,17 @@ std::vector<JobEvent> Job::events_from(size_t from, int wait_ms, bool* ended) co
   return out;
 }
 
+bool Job::ended() const {
+  std::lock_guard lock(mutex_);
+  return state_ != "running";
+}
+
 TagJobs::~TagJobs() { shutdown(); }
+
+std::shared_ptr<Job> TagJobs::current() const {
+  std::lock_guard lock(mutex_);
+  return running_ && !running_->ended() ? running_ : nullptr;
+}
 
 Result<std::shared_ptr<Job>> TagJobs::start(std::function<void(Job&)> body) {
   std::lock_guard lock(mutex_);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -38,6 +39,11 @@ class Job {
   // Events from index `from` on; waits up to `wait_ms` for new ones. *ended is set when the job has ended
   // and every event up to it was returned.
   std::vector<JobEvent> events_from(size_t from, int wait_ms, bool* ended) const;
+  bool ended() const;
+
+  // Operations with an id above this one were written by this job (set before it writes anything);
+  // undo refuses to revert them while the job runs.
+  std::atomic<int64_t> operations_before{INT64_MAX};
 
   std::atomic<bool> cancel{false};
 
@@ -60,6 +66,8 @@ class TagJobs {
   // job.finish() before returning.
   Result<std::shared_ptr<Job>> start(std::function<void(Job&)> body);
   std::shared_ptr<Job> find(int id) const;
+  // The job that is running now (nullptr when none), so a reloaded page can follow or cancel it.
+  std::shared_ptr<Job> current() const;
   // Cancels the running job (if any) and joins every thread.
   void shutdown();
 

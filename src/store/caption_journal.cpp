@@ -84,6 +84,10 @@ Result<CaptionJournal> CaptionJournal::open(Store& store, fs::path root) {
   return j;
 }
 
+CaptionJournal CaptionJournal::open_for_reading(Store& store, fs::path root) {
+  return CaptionJournal(store, std::move(root));
+}
+
 Status CaptionJournal::recover() {
   sql::Db& db = store_->db();
   TM_ASSIGN_OR_RETURN(sql::Stmt q, db.prepare("SELECT id, relpath, after FROM journal WHERE state='pending'"));
@@ -213,10 +217,10 @@ Result<std::vector<Status>> CaptionJournal::apply(const std::vector<CaptionWrite
 
 Result<std::unordered_map<std::string, LastWrite>> CaptionJournal::last_written() const {
   TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
-      "SELECT relpath, after, base FROM journal WHERE state='done' ORDER BY id"));
+      "SELECT relpath, after, base, source FROM journal WHERE state='done' ORDER BY id"));
   std::unordered_map<std::string, LastWrite> out;
   Status s;
-  while (q.step(&s)) out[q.text(0)] = LastWrite{q.optional_text(1), q.optional_text(2)};
+  while (q.step(&s)) out[q.text(0)] = LastWrite{q.optional_text(1), q.optional_text(2), q.text(3)};
   TM_RETURN_IF_ERROR(s);
   return out;
 }
@@ -230,14 +234,14 @@ Result<std::unordered_map<std::string, LastWrite>> store_internal::last_written_
   if (own_transaction) TM_RETURN_IF_ERROR(db.exec("BEGIN"));
   auto lookups = [&]() -> Result<std::unordered_map<std::string, LastWrite>> {
     TM_ASSIGN_OR_RETURN(sql::Stmt q, db.prepare(
-        "SELECT after, base FROM journal WHERE relpath=? AND state='done' ORDER BY id DESC LIMIT 1"));
+        "SELECT after, base, source FROM journal WHERE relpath=? AND state='done' ORDER BY id DESC LIMIT 1"));
     std::unordered_map<std::string, LastWrite> out;
     out.reserve(relpaths.size());
     for (const auto& relpath : relpaths) {
       q.reset();
       q.bind(1, relpath);
       Status s;
-      if (q.step(&s)) out[relpath] = LastWrite{q.optional_text(0), q.optional_text(1)};
+      if (q.step(&s)) out[relpath] = LastWrite{q.optional_text(0), q.optional_text(1), q.text(2)};
       TM_RETURN_IF_ERROR(s);
     }
     return out;

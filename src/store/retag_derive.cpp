@@ -47,7 +47,7 @@ CaptionOutcome decide(const DeriveContext& c, size_t i, std::string relpath, Res
     return o;
   }
   CaptionWrite& w = o.write;
-  bool ours = last && last->after == *current;
+  bool ours = last && last->by_model() && last->after == *current;  // a hand edit is never ours
   const RetagParams& params = *c.params;
   if (!current->has_value()) {
     w.after = text;

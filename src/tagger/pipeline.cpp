@@ -56,7 +56,12 @@ class BufferPool {
     }
     cv_.notify_one();
   }
-  void wake_all() { cv_.notify_all(); }
+  // Wakes every waiting decoder (after `stop` was set). Taking the mutex first means a decoder that has
+  // just checked `stop` is already waiting when notified, so the wake-up cannot be missed.
+  void wake_all() {
+    { std::lock_guard<std::mutex> lock(mu_); }
+    cv_.notify_all();
+  }
 
  private:
   std::vector<std::vector<float>> storage_;
@@ -177,7 +182,10 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   const fs::path db_path = !params.db.empty() ? fs::path(params.db)
                            : sharded        ? shard_store_path(dataset_dir, shard.first, shard.second)
                                             : default_store_path(dataset_dir);
-  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
+  std::unique_ptr<DatasetLock> lock;  // none when the caller holds it (callbacks.write_mutex)
+  if (!callbacks.write_mutex) {
+    TM_ASSIGN_OR_RETURN(lock, DatasetLock::acquire(db_path));
+  }
   TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true, /*exclusive=*/sharded));
   TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, dataset_dir));
   journal.begin_operation("tag", params.command_line);
@@ -285,7 +293,8 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     w.relpath = relative_generic(item.caption, ds.root);
     TM_ASSIGN_OR_RETURN(w.before, read_caption_if_exists(item.caption));
     auto lw = last_written.find(w.relpath);
-    const bool ours = w.before && lw != last_written.end() && lw->second.after == w.before;
+    // Our own earlier model output (a hand edit, even one made in the web app, is not ours).
+    const bool ours = w.before && lw != last_written.end() && lw->second.by_model() && lw->second.after == w.before;
     if (w.before && params.append) {
       // Re-running an append merges into the user's text, not into our previous result.
       w.base = ours && lw->second.base ? lw->second.base : w.before;
@@ -355,6 +364,9 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
       fresh.push_back(false);
     }
     if (!fatal.ok()) return;
+    // The caller's own writers wait while this batch reads, plans and writes its captions.
+    std::unique_lock<std::mutex> caller_writes;
+    if (callbacks.write_mutex) caller_writes = std::unique_lock<std::mutex>(*callbacks.write_mutex);
     std::vector<TagItemResult> results;
     std::vector<CaptionWrite> writes;
     std::vector<size_t> write_of;  // results index per write
@@ -392,6 +404,7 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
       fatal = written.status();
       return;
     }
+    if (caller_writes.owns_lock()) caller_writes.unlock();
     for (auto& b : backups) report.backups.push_back(b.string());
     for (size_t k = 0; k < writes.size(); ++k) {
       if ((*written)[k].ok()) continue;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "fixtures.h"
@@ -16,6 +17,13 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::vector<std::string> kImages = {"red_448x224.png", "blue_300x500.png", "grey.png", "truncated.png"};
+
+// Server options that let the tag job use the model folders inside `dir`.
+ServeParams with_models(const fs::path& dir) {
+  ServeParams p;
+  p.model_dir = dir.string();
+  return p;
+}
 
 json wait_for_job(RunningServer& srv, int id) {
   json j;
@@ -38,7 +46,7 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   auto ref = run_cli({"tag", cli.string(), "--model-dir", model_dir, "--general-threshold", "0.5"});
   ASSERT_EQ(ref.exit_code, 1) << ref.err;  // truncated.png fails, the rest are tagged
 
-  RunningServer srv(web);
+  RunningServer srv(web, with_models(known_answer_models()));
   int status = 0;
   json started = srv.post("/api/jobs/tag", {{"model_dir", model_dir}, {"general_threshold", 0.5}}, &status);
   ASSERT_EQ(status, 200) << started.dump();
@@ -113,7 +121,7 @@ TEST(ServerJob, Int8JobBuildsTheModelAndSaysSo) {
   TempDir tmp;
   copy_images({"red_448x224.png", "grey.png"}, tmp / "set");
   fs::copy(known_answer_models() / "wd", tmp / "wd");
-  RunningServer srv(tmp / "set");
+  RunningServer srv(tmp / "set", with_models(tmp.path()));
   int status = 0;
   json started = srv.post("/api/jobs/tag", {{"model_dir", (tmp / "wd").string()}, {"precision", "int8"}}, &status);
   ASSERT_EQ(status, 200) << started.dump();
@@ -135,7 +143,7 @@ TEST(ServerJob, Int8JobBuildsTheModelAndSaysSo) {
 TEST(ServerJob, RejectsBadOptionsAndMissingModels) {
   TempDir tmp;
   copy_images({"red_448x224.png"}, tmp / "set");
-  RunningServer srv(tmp / "set");
+  RunningServer srv(tmp / "set", with_models(tmp.path()));
   int status = 0;
   json bad = srv.post("/api/jobs/tag", {{"no_such_option", 1}}, &status);
   EXPECT_EQ(status, 400);
@@ -149,26 +157,159 @@ TEST(ServerJob, RejectsBadOptionsAndMissingModels) {
   EXPECT_NE(end["error"].get<std::string>().find("nothing"), std::string::npos);
   srv.get("/api/jobs/99", &status);
   EXPECT_EQ(status, 404);
+  // Model folders outside the server's --model-dir (and the caches) are refused before anything runs.
+  json outside = srv.post("/api/jobs/tag", {{"model_dir", known_answer_models().string()}}, &status);
+  EXPECT_EQ(status, 400) << outside.dump();
+  EXPECT_NE(outside["error"]["message"].get<std::string>().find("--model-dir " + tmp.path().string()), std::string::npos)
+      << outside.dump();
+  json escape = srv.post("/api/jobs/tag", {{"model_dir", (tmp / ".." / "elsewhere").string()}}, &status);
+  EXPECT_EQ(status, 400) << escape.dump();
+}
+
+// A folder of `n` large photos (hard links to one file): a job over it with batch_size 1 and one decode
+// thread takes far longer than the requests a test makes while it runs.
+void make_slow_dataset(const fs::path& dir, int n) {
+  fs::create_directories(dir);
+  fs::copy_file(test_images() / "photo_2000x1500.jpg", dir / "p0000.jpg");
+  for (int i = 1; i < n; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "p%04d.jpg", i);
+    fs::create_hard_link(dir / "p0000.jpg", dir / name);
+  }
+}
+
+json slow_job_options() {
+  return {{"model_dir", (known_answer_models() / "wd").string()}, {"batch_size", 1}, {"threads", 1}};
 }
 
 TEST(ServerJob, CancelStopsTheRun) {
   TempDir tmp;
-  std::vector<std::string> many;
-  for (int i = 0; i < 40; ++i) {
-    fs::create_directories(tmp / "set");
-    fs::copy_file(test_images() / "photo_2000x1500.jpg", tmp / "set" / ("p" + std::to_string(i) + ".jpg"));
-  }
-  RunningServer srv(tmp / "set");
+  make_slow_dataset(tmp / "set", 400);
+  RunningServer srv(tmp / "set", with_models(known_answer_models()));
   int status = 0;
-  json job = srv.post("/api/jobs/tag", {{"model_dir", (known_answer_models() / "wd").string()}, {"batch_size", 1}}, &status);
+  json job = srv.post("/api/jobs/tag", slow_job_options(), &status);
   ASSERT_EQ(status, 200);
   json c = srv.post("/api/jobs/" + std::to_string(job["job"].get<int>()) + "/cancel", json::object(), &status);
   EXPECT_EQ(status, 200);
+  EXPECT_EQ(c["state"], "cancelling") << c.dump();
   json end = wait_for_job(srv, job["job"]);
-  EXPECT_TRUE(end["state"] == "cancelled" || end["state"] == "done") << end.dump();
-  if (end["state"] == "cancelled") {
-    EXPECT_LT(end["report"]["tagged"].get<int>(), 40);
-  }
+  EXPECT_EQ(end["state"], "cancelled") << end.dump();
+  EXPECT_EQ(end["report"]["cancelled"], true);
+  EXPECT_LT(end["report"]["tagged"].get<int>(), 400);
+}
+
+// The server's own tag job holds the dataset lock: the editor's saves, batch edits, undo and the history
+// keep working while it runs (they used to fail naming the server's own pid), a reloaded page finds the
+// job (GET /api/jobs/current), and undo leaves the running job's captions alone.
+TEST(ServerJob, EditingWorksWhileTheJobRuns) {
+  TempDir tmp;
+  fs::path set = tmp / "set";
+  make_slow_dataset(set, 400);
+  write_all(set / "p0000.txt", "mine, solo\n");
+  RunningServer srv(set, with_models(known_answer_models()));
+  int status = 0;
+  json started = srv.post("/api/jobs/tag", slow_job_options(), &status);
+  ASSERT_EQ(status, 200) << started.dump();
+  const int id = started["job"];
+  json current = srv.get("/api/jobs/current", &status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(current["id"], id) << current.dump();
+  EXPECT_EQ(current["state"], "running");
+
+  // Wait until the job has written captions (its operation exists), then edit beside it.
+  for (int i = 0; i < 600 && srv.get("/api/jobs/" + std::to_string(id))["done"].get<int>() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  json item = srv.get("/api/image/0");
+  ASSERT_EQ(item["path"], "p0000.jpg");
+  json saved = srv.put("/api/image/0/caption", {{"text", "mine, solo, smile"}, {"version", item["version"]}}, &status);
+  ASSERT_EQ(status, 200) << saved.dump();
+  EXPECT_EQ(read_all(set / "p0000.txt"), "mine, solo, smile\n");
+  json batch = srv.post("/api/batch", {{"ids", {0}}, {"op", {{"kind", "add"}, {"tags", {"extra"}}, {"position", "last"}}}}, &status);
+  ASSERT_EQ(status, 200) << batch.dump();
+  EXPECT_EQ(read_all(set / "p0000.txt"), "mine, solo, smile, extra\n");
+  json history = srv.get("/api/history", &status);
+  ASSERT_EQ(status, 200) << history.dump();
+  EXPECT_EQ(history["operations"][0]["command"], "serve:batch");
+  EXPECT_EQ(history["can_undo"], true);
+  json undone = srv.post("/api/undo", json::object(), &status);
+  ASSERT_EQ(status, 200) << undone.dump();
+  EXPECT_EQ(undone["command"], "serve:batch");
+  EXPECT_EQ(read_all(set / "p0000.txt"), "mine, solo, smile\n");
+  srv.post("/api/undo", json::object(), &status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(read_all(set / "p0000.txt"), "mine, solo\n");
+  // Next would be the running job's own operation: refused until it ends.
+  json refused = srv.post("/api/undo", json::object(), &status);
+  EXPECT_EQ(status, 409) << refused.dump();
+  EXPECT_NE(refused["error"]["message"].get<std::string>().find("running tag job"), std::string::npos) << refused.dump();
+
+  // All of that happened while the job ran (otherwise this test proved nothing).
+  json during = srv.get("/api/jobs/" + std::to_string(id));
+  ASSERT_EQ(during["state"], "running") << "the job ended before the edits were made: " << during.dump();
+  srv.post("/api/jobs/" + std::to_string(id) + "/cancel", json::object(), &status);
+  json end = wait_for_job(srv, id);
+  EXPECT_EQ(end["state"], "cancelled") << end.dump();
+  EXPECT_EQ(srv.get("/api/jobs/current")["id"], nullptr);
+  // The hand-edited caption was left alone by the job (it had a caption: skipped).
+  EXPECT_EQ(read_all(set / "p0000.txt"), "mine, solo\n");
+}
+
+// Overwrite keeps a .bak of every caption that is not the job's own earlier output, including captions
+// last written by the web editor (hand edits) and by undo; the captions an earlier job wrote need none.
+TEST(ServerJob, OverwriteBacksUpCaptionsEditedInTheWebApp) {
+  TempDir tmp;
+  fs::path set = tmp / "set";
+  copy_images({"red_448x224.png", "blue_300x500.png", "grey.png"}, set);
+  write_all(set / "blue_300x500.txt", "hand, written\n");
+  std::string model_dir = (known_answer_models() / "wd").string();
+  RunningServer srv(set, with_models(known_answer_models()));
+  int status = 0;
+  // A first job tags the two uncaptioned images.
+  json first = srv.post("/api/jobs/tag", {{"model_dir", model_dir}}, &status);
+  ASSERT_EQ(status, 200);
+  ASSERT_EQ(wait_for_job(srv, first["job"])["state"], "done");
+  // Then red's caption is edited in the web app (grey's stays as the job wrote it).
+  json list = srv.get("/api/images?text=red_theme");
+  ASSERT_EQ(list["total"], 1) << list.dump();
+  int red = list["items"][0]["id"];
+  std::string edited = list["items"][0]["caption"].get<std::string>() + ", my_edit";
+  json saved = srv.put("/api/image/" + std::to_string(red) + "/caption",
+                       {{"text", edited}, {"version", list["items"][0]["version"]}}, &status);
+  ASSERT_EQ(status, 200) << saved.dump();
+  std::string red_before = read_all(set / "red_448x224.txt");
+
+  json second = srv.post("/api/jobs/tag", {{"model_dir", model_dir}, {"overwrite", true}}, &status);
+  ASSERT_EQ(status, 200);
+  json end = wait_for_job(srv, second["job"]);
+  ASSERT_EQ(end["state"], "done") << end.dump();
+  EXPECT_EQ(end["report"]["overwritten"], 3) << end.dump();
+  ASSERT_TRUE(fs::exists(set / "red_448x224.txt.bak"));
+  EXPECT_EQ(read_all(set / "red_448x224.txt.bak"), red_before);
+  ASSERT_TRUE(fs::exists(set / "blue_300x500.txt.bak"));
+  EXPECT_EQ(read_all(set / "blue_300x500.txt.bak"), "hand, written\n");
+  EXPECT_FALSE(fs::exists(set / "grey.txt.bak"));  // the first job's own output
+}
+
+// A caption saved in the web app is a hand edit: `retag` (without --overwrite) keeps it, as it keeps
+// captions edited in a text editor, and replaces only what a model run wrote.
+TEST(ServerJob, RetagKeepsCaptionsEditedInTheWebApp) {
+  TempDir tmp;
+  fs::path set = tmp / "set";
+  copy_images({"red_448x224.png", "grey.png"}, set);
+  RunningServer srv(set, with_models(known_answer_models()));
+  int status = 0;
+  json job = srv.post("/api/jobs/tag", {{"model_dir", (known_answer_models() / "wd").string()}}, &status);
+  ASSERT_EQ(status, 200);
+  ASSERT_EQ(wait_for_job(srv, job["job"])["state"], "done");
+  json list = srv.get("/api/images?text=red_theme");
+  ASSERT_EQ(list["total"], 1) << list.dump();
+  json saved = srv.put("/api/image/" + std::to_string(list["items"][0]["id"].get<int>()) + "/caption",
+                       {{"text", "red_theme, my_edit"}, {"version", list["items"][0]["version"]}}, &status);
+  ASSERT_EQ(status, 200) << saved.dump();
+  auto re = run_cli({"retag", set.string(), "--general-threshold", "0.2"});
+  ASSERT_EQ(re.exit_code, 0) << re.err;
+  EXPECT_EQ(read_all(set / "red_448x224.txt"), "red_theme, my_edit");
+  EXPECT_NE(read_all(set / "grey.txt").find("tag_c"), std::string::npos) << "grey.txt, the job's own output, is re-derived";
 }
 
 }  // namespace

@@ -20,6 +20,14 @@ struct ServeCommand {
   std::unique_ptr<BoundOptions<ServeParams>> bound;
 
   int run() {
+    // SIGINT and SIGTERM are blocked before any thread starts (every thread inherits the mask) and from
+    // the very start, so a signal that comes while the server is starting stays pending for the waiter
+    // thread below instead of killing the process or going unnoticed.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     Status s = bound->apply(params);
     if (!s.ok()) {
       print_error(s);
@@ -47,11 +55,6 @@ struct ServeCommand {
     std::fflush(stdout);
 
     // Signals are handled on a thread of our own: stop() is not async-signal-safe.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
     g_server = server->get();
     std::thread waiter([set] {
       int sig = 0;

@@ -220,6 +220,10 @@ const server = http.createServer(async (req, res) => {
     { tag: 'beach', score: 0.8, category: 'general', count: 200000, from: ['海辺'] },
     { tag: 'smile', score: 0.75, category: 'general', count: 3000000, from: ['笑っている'] }], negative: [], unmatched: ['で'], prompt: '1girl, blue_hair, beach, smile' });
   if (p === '/api/models') return send(res, 200, { models: [{ name: 'wd-vit-tagger-v3', cached: true, in_database: true }, { name: 'wd-eva02-large-tagger-v3', cached: false }], default: 'wd-vit-tagger-v3' });
+  if (p === '/api/jobs/current') {
+    const running = job && (job.state === 'running' || job.state === 'cancelling');
+    return send(res, 200, running ? { id: job.id, state: job.state, done: job.done, total: job.total } : { id: null, state: 'none' });
+  }
   if (p === '/api/jobs/tag') {
     if (job && job.state === 'running') return err(res, 409, 'conflict', 'a job is running');
     job = { id: (job?.id ?? 0) + 1, state: 'running', done: 0, total: Math.min(N, 40), clients: [] };

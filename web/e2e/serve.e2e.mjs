@@ -74,6 +74,7 @@ const DATASET = [
       'tablecloth, vase, flower, rose, sunflower, indoors, window, curtains, sunlight, shadow, wooden_table, cup, ' +
       'teacup, saucer, plate, knife, bread, cheese, wine_bottle, drinking_glass, candle, book, open_book, quill' },
   { name: 'red_sample.png', solid: [255, 0, 0] },
+  { name: 'broken.png', corrupt: true, caption: 'broken_file' },
   { name: 'blue_sample.png', solid: [0, 0, 255] },
 ];
 
@@ -82,6 +83,8 @@ import json, sys
 from PIL import Image, ImageDraw
 spec = json.loads(sys.argv[2])
 for s in spec:
+    if 'corrupt' in s:
+        continue
     if 'solid' in s:
         Image.new('RGB', (448, 448), tuple(s['solid'])).save(sys.argv[1] + '/' + s['name'])
         continue
@@ -110,6 +113,8 @@ const models = path.join(tmp, 'models');
 fs.mkdirSync(ds);
 run(python, ['-c', PY_IMAGES, ds, JSON.stringify(DATASET)], 'making the images');
 for (const it of DATASET) if (it.caption) fs.writeFileSync(path.join(ds, it.name.replace('.png', '.txt')), it.caption);
+// A PNG signature followed by junk: the server cannot decode it.
+fs.writeFileSync(path.join(ds, 'broken.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(600, 7)]));
 run(python, [path.join(repo, 'tests/fixtures/make_known_answer_models.py'), models], 'make_known_answer_models.py');
 const modelDir = path.join(models, 'wd');
 
@@ -122,7 +127,7 @@ const expectedJob = {};
 for (const it of DATASET) if (!it.caption) expectedJob[it.name] = fs.readFileSync(path.join(ref, it.name.replace('.png', '.txt')), 'utf8');
 
 // ----------------------------------------------------------------------------------------------- server
-const serveArgs = ['serve', ds, '--port', '0', '--rescan-seconds', '1'];
+const serveArgs = ['serve', ds, '--port', '0', '--rescan-seconds', '1', '--model-dir', models];
 if (webRoot) serveArgs.push('--web-root', webRoot);
 const server = spawn(cli, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
 let serverLog = '';
@@ -156,9 +161,15 @@ const consoleErrors = [];
 let expect404 = false;
 page.on('console', (m) => {
   // A 409 is the expected answer of the conflict and undo-conflict checks; Chromium logs every non-2xx fetch.
-  // A 404 is expected once, for the image the removal check deletes while its editor is open.
-  if (m.type() === 'error' && !/status of 409/.test(m.text()) && !(expect404 && /status of 404/.test(m.text())))
-    consoleErrors.push(m.text());
+  // A 404 is expected once, for the image the removal check deletes while its editor is open; a 422 for
+  // the corrupt image's thumbnail, a 400 for the failed job check.
+  if (m.type() === 'error' && !/status of (409|422|400)/.test(m.text()) && !(expect404 && /status of 404/.test(m.text())))
+    consoleErrors.push(`${m.text()} (${m.location()?.url ?? '?'}, during "${step}")`);
+});
+// Thumbnail requests per URL: a broken image's must not be repeated on every render.
+const thumbRequests = new Map();
+page.on('request', (r) => {
+  if (r.url().includes('/thumb')) thumbRequests.set(r.url(), (thumbRequests.get(r.url()) ?? 0) + 1);
 });
 page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
 
@@ -469,6 +480,189 @@ try {
     fs.renameSync(path.join(tmp, 'mountains.png'), path.join(ds, 'mountains.png'));
     await until(async () => (await countText()) === `${DATASET.length} images`, 'the image back');
     expect404 = false;
+  });
+
+
+  await check('add tag: "a, b, c" adds all three (B1)', async () => {
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await cell('study.png').click();
+    const editor = page.getByLabel('Tag editor');
+    const chips = async () => (await editor.locator('.chip-text').allTextContents()).map((t) => t.trim());
+    await until(async () => (await chips()).join(', ') === caption('study.png'), 'chips of study.png');
+    const add = editor.getByRole('combobox', { name: 'Add tag' });
+    await add.fill('red_ribbon, hair_bow, frills');
+    await add.press('Enter');
+    await until(async () => (await chips()).slice(-3).join(', ') === 'red_ribbon, hair_bow, frills', 'three chips added');
+  });
+
+  await check('chip edit: into an existing tag is refused, into "a, b" gives two chips (B11)', async () => {
+    const editor = page.getByLabel('Tag editor');
+    const chips = async () => (await editor.locator('.chip-text').allTextContents()).map((t) => t.trim());
+    await editor.getByRole('button', { name: 'Edit tag jacket', exact: true }).click();
+    await editor.getByLabel('Edit tag', { exact: true }).fill('solo');
+    await editor.getByLabel('Edit tag', { exact: true }).press('Enter');
+    await until(async () => (await chips()).filter((t) => t === 'solo').length === 1 && (await chips()).includes('jacket'), 'jacket kept, solo once');
+    await editor.getByRole('button', { name: 'Edit tag frills', exact: true }).click();
+    await editor.getByLabel('Edit tag', { exact: true }).fill('frills, lace_trim');
+    await editor.getByLabel('Edit tag', { exact: true }).press('Enter');
+    await until(async () => (await chips()).slice(-2).join('|') === 'frills|lace_trim', 'two chips from "frills, lace_trim"');
+  });
+
+  await check('keyboard: focus stays on the chip after Alt+← and Delete, so keys repeat (B5)', async () => {
+    const editor = page.getByLabel('Tag editor');
+    const chips = async () => (await editor.locator('.chip-text').allTextContents()).map((t) => t.trim());
+    const before = await chips();
+    const i = before.indexOf('lace_trim');
+    await editor.getByRole('button', { name: 'Edit tag lace_trim', exact: true }).focus();
+    await page.keyboard.press('Alt+ArrowLeft');
+    await page.keyboard.press('Alt+ArrowLeft');
+    await until(async () => (await chips()).indexOf('lace_trim') === i - 2, 'lace_trim moved two places left');
+    expectEq(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'lace_trim', 'focused chip');
+    await page.keyboard.press('Delete');
+    await page.keyboard.press('Delete');
+    await until(async () => (await chips()).length === before.length - 2, 'two chips deleted with two Deletes');
+  });
+
+  await check('Ctrl+Z after an unsaved chip edit undoes the chip edit, not the saved caption (B4)', async () => {
+    const editor = page.getByLabel('Tag editor');
+    const chips = async () => (await editor.locator('.chip-text').allTextContents()).map((t) => t.trim());
+    await editor.getByRole('button', { name: 'Save caption' }).click();
+    await until(() => caption('study.png').includes('red_ribbon'), 'saved with red_ribbon');
+    const saved = caption('study.png');
+    await editor.getByRole('button', { name: 'Edit tag 1boy', exact: true }).focus();
+    await page.keyboard.press('Delete');
+    await until(async () => !(await chips()).includes('1boy'), '1boy deleted (unsaved)');
+    await page.keyboard.press('Control+z');
+    await until(async () => (await chips()).includes('1boy'), '1boy back from the local undo');
+    await page.waitForTimeout(500);
+    expectEq(caption('study.png'), saved, 'study.txt keeps the saved edit');
+  });
+
+  await check('unsaved edits ask before the page unloads (B17)', async () => {
+    const editor = page.getByLabel('Tag editor');
+    const prevented = () => page.evaluate(() => {
+      const e = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+    expectEq(await prevented(), false, 'no prompt without unsaved edits');
+    await editor.getByRole('button', { name: 'Remove tag solo', exact: true }).click();
+    expectEq(await prevented(), true, 'prompt with an unsaved edit');
+    await editor.getByRole('button', { name: 'Revert' }).click();
+    expectEq(await prevented(), false, 'no prompt after revert');
+    await page.getByRole('button', { name: 'Close editor' }).click();
+  });
+
+  await check('a corrupt image says "cannot decode" in its cell and the editor, fetched once (B15)', async () => {
+    await until(async () => (await cell('broken.png').textContent()).includes('cannot decode:'), 'the reason in the cell');
+    await cell('broken.png').click();
+    await page.getByLabel('Tag editor').getByText('cannot decode:').waitFor();
+    await page.getByRole('button', { name: 'Close editor' }).click();
+    await page.getByRole('button', { name: 'Filter by smile', exact: true }).click();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await until(async () => (await cells().count()) === DATASET.length, 'all cells again');
+    const id = await cell('broken.png').getAttribute('data-id');
+    const n = [...thumbRequests].filter(([u]) => u.includes(`/api/image/${id}/thumb?size=256`)).reduce((a, [, c]) => a + c, 0);
+    if (n > 2) throw new Error(`the broken thumbnail was requested ${n} times`);
+  });
+
+  await check('batch button counts the current filter (B2)', async () => {
+    const label = () => page.getByRole('button', { name: 'Apply batch edit' }).textContent();
+    await page.getByRole('button', { name: 'Filter by smile', exact: true }).click();
+    const smile = captioned.filter((d) => /\bsmile\b/.test(d.caption)).length;
+    await until(async () => (await label()) === `Apply to ${smile} filtered`, `label for ${smile}`);
+    await page.getByRole('button', { name: 'Filter by outdoors', exact: true }).click();
+    const both = captioned.filter((d) => /\bsmile\b/.test(d.caption) && /\boutdoors\b/.test(d.caption)).length;
+    await until(async () => (await countText()) === `${both} of ${DATASET.length} images`, 'gallery count');
+    expectEq(await label(), `Apply to ${both} filtered`, 'label after the second filter');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await until(async () => (await label()) === `Apply to all ${DATASET.length} images`, 'label after clearing');
+  });
+
+  await check('the cursor cell stays in view when the editor opens (B12)', async () => {
+    await page.setViewportSize({ width: 1280, height: 520 });
+    await page.getByRole('grid', { name: 'Gallery' }).focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Tag editor').locator('h2').waitFor();
+    await page.waitForTimeout(300);
+    const visible = await page.evaluate(() => {
+      const g = document.querySelector('.gallery').getBoundingClientRect();
+      const c = document.querySelector('.cell.current')?.getBoundingClientRect();
+      return !!c && c.top >= g.top - 1 && c.bottom <= g.bottom + 1;
+    });
+    expectEq(visible, true, 'current cell inside the gallery');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await check('a failed tag job says why (B3)', async () => {
+    await page.getByRole('button', { name: 'Tag images…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Tag images' });
+    await dialog.getByRole('button', { name: 'Model folder' }).click();
+    await dialog.getByLabel('Model folder').fill(path.join(models, 'no-such-model'));
+    await dialog.getByRole('button', { name: 'Start tagging' }).click();
+    await until(async () => (await dialog.getByLabel('Job state').textContent()) === 'failed', 'job failed');
+    await until(async () => (await dialog.getByRole('alert').textContent()).includes('no-such-model'), 'the reason shown');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await check('a long tag job: close the dialog, edit and save meanwhile, reload, re-attach and cancel (B7, B8)', async () => {
+    const big = path.join(tmp, 'big');
+    fs.mkdirSync(big);
+    // Noise decodes slowly: with 1200 copies the job runs far longer than the steps below take.
+    run(python, ['-c', 'import os, sys\nfrom PIL import Image\n' +
+      'im = Image.frombytes("RGB", (2000, 1500), os.urandom(2000 * 1500 * 3))\n' +
+      'im.save(sys.argv[1], quality=95)', path.join(big, 'p0000.jpg')], 'making the big image');
+    for (let i = 1; i < 1200; i++) fs.linkSync(path.join(big, 'p0000.jpg'), path.join(big, `p${String(i).padStart(4, '0')}.jpg`));
+    fs.writeFileSync(path.join(big, 'p0000.txt'), 'mine, solo\n');
+    const args2 = ['serve', big, '--port', '0', '--model-dir', models];
+    if (webRoot) args2.push('--web-root', webRoot);
+    const server2 = spawn(cli, args2, { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const base2 = await new Promise((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error('second server did not start')), 30000);
+        server2.stdout.on('data', (d) => {
+          out += d;
+          const m = /(http:\/\/[^\s]+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+      });
+      const p2 = await context.newPage();
+      p2.setDefaultTimeout(15000);
+      p2.on('pageerror', (e) => consoleErrors.push('page 2 error: ' + e.message));
+      await p2.goto(base2);
+      await p2.getByRole('button', { name: 'Tag images…' }).click();
+      const dialog = p2.getByRole('dialog', { name: 'Tag images' });
+      await dialog.getByRole('button', { name: 'Model folder' }).click();
+      await dialog.getByLabel('Model folder').fill(modelDir);
+      await dialog.getByRole('button', { name: 'Start tagging' }).click();
+      await until(async () => (await dialog.getByLabel('Job state').textContent()) === 'running', 'job running');
+      // The dialog closes while the job runs; the header says a job runs.
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await p2.getByRole('button', { name: 'Tag job running' }).waitFor();
+      // Editing goes on: a save while the server's own job holds the dataset lock.
+      await p2.getByRole('gridcell', { name: 'p0000.jpg', exact: true }).click();
+      const editor = p2.getByLabel('Tag editor');
+      await editor.getByRole('combobox', { name: 'Add tag' }).fill('during_job');
+      await editor.getByRole('combobox', { name: 'Add tag' }).press('Enter');
+      await editor.getByRole('button', { name: 'Save caption' }).click();
+      await until(() => fs.readFileSync(path.join(big, 'p0000.txt'), 'utf8') === 'mine, solo, during_job\n', 'saved during the job');
+      // After a reload the page finds the job again and can cancel it.
+      await p2.reload();
+      await p2.getByRole('button', { name: 'Tag job running' }).click();
+      const again = p2.getByRole('dialog', { name: 'Tag images' });
+      await until(async () => (await again.getByLabel('Job state').textContent()) === 'running', 're-attached to the running job');
+      await again.getByRole('button', { name: 'Cancel job' }).click();
+      await until(async () => (await again.getByLabel('Job state').textContent()) === 'cancelled', 'job cancelled', 30000);
+      await p2.close();
+    } finally {
+      server2.kill('SIGTERM');
+    }
   });
 
   await check('no console errors', async () => {

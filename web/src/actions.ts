@@ -1,5 +1,5 @@
 // Actions shared by several pages: session start, undo/redo, history and the change poll.
-import { ApiError, Session, get, post, setToken } from './api';
+import { ApiError, History, JobSummary, Session, UndoResponse, get, post, setToken } from './api';
 import { errorText, gallery, state, toast, update } from './store';
 
 export async function loadSession() {
@@ -18,11 +18,6 @@ async function refreshSessionCounts() {
   }
 }
 
-interface History {
-  can_undo: boolean;
-  can_redo: boolean;
-}
-
 export async function refreshHistory() {
   try {
     const h = await get<History>('/api/history');
@@ -32,11 +27,32 @@ export async function refreshHistory() {
   }
 }
 
-interface UndoResponse {
-  operation: number;
-  command?: string;
-  reverted: number[];
-  changed: number[];
+// The open editor's undo of its own unsaved edits: returns true when it handled the undo (an unsaved
+// edit was reverted, or refused because unsaved edits are open), so no saved dataset operation is undone.
+let localUndo: (() => boolean) | null = null;
+export function setLocalUndo(fn: (() => boolean) | null) {
+  localUndo = fn;
+}
+
+// Ctrl+Z and the Undo button: the editor's unsaved edits first, then the dataset's newest operation.
+export function undo() {
+  if (localUndo && localUndo()) return;
+  undoRedo('undo');
+}
+
+// Follows the server's running tag job (GET /api/jobs/current) so the header shows it after a reload and
+// the job dialog can re-attach; polls every 2 s while one runs.
+let jobPoll = 0;
+export async function refreshJob() {
+  clearTimeout(jobPoll);
+  try {
+    const j = await get<JobSummary>('/api/jobs/current');
+    const running = j.id !== null && (j.state === 'running' || j.state === 'cancelling');
+    update({ runningJob: running ? j.id : null });
+    if (running) jobPoll = window.setTimeout(refreshJob, 2000);
+  } catch {
+    jobPoll = window.setTimeout(refreshJob, 5000);
+  }
 }
 
 // Undoes (or redoes) the newest operation. A 409 lists the files changed since: nothing was written.
@@ -48,7 +64,9 @@ export async function undoRedo(which: 'undo' | 'redo') {
     toast(`${which === 'undo' ? 'Undid' : 'Redid'} ${what}: ${n} file${n === 1 ? '' : 's'}`);
     afterChange();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 409) {
+    if (e instanceof ApiError && e.status === 409 && !e.body?.changed) {
+      toast(`Cannot ${which}: ${e.message}`, 'error');
+    } else if (e instanceof ApiError && e.status === 409) {
       const ids: number[] = e.body?.changed ?? [];
       toast(
         `Cannot ${which}: ${ids.length || 'some'} caption${ids.length === 1 ? ' was' : 's were'} changed since. Nothing was written.`,

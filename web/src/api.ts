@@ -10,6 +10,7 @@ export interface Session {
   caption_extension: string;
   separator: string;
   trigger: string;
+  model_dir: string; // serve --model-dir: the tag job may use model folders inside it ('' = none)
   generation: number;
   has_scores: boolean;
   version: string;
@@ -22,6 +23,71 @@ export interface Item {
   tags: string[];
   version: string;
   has_caption: boolean;
+  // Why the caption could not be read (unreadable, not UTF-8); null when it was read.
+  error: string | null;
+}
+
+// GET /api/history
+export interface History {
+  operations: { id: number; command: string; time: number; files: number; undone: boolean }[];
+  can_undo: boolean;
+  can_redo: boolean;
+}
+
+// POST /api/undo and /api/redo (also the body of their 409 answer).
+export interface UndoResponse {
+  operation: number;
+  command?: string;
+  reverted: number[];
+  changed: number[];
+  changed_paths?: string[];
+}
+
+// A tag job: GET /api/jobs/{id}, GET /api/jobs/current (id null and state "none" when no job runs).
+export type JobState = 'none' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+export interface JobReport {
+  images: number;
+  tagged: number;
+  appended: number;
+  overwritten: number;
+  skipped_existing: number;
+  failed: number;
+  reused: number;
+  failures: { path: string; message: string }[];
+  seconds: number;
+  model: string;
+  cancelled: boolean;
+}
+export interface JobSummary {
+  id: number | null;
+  state: JobState;
+  done?: number;
+  total?: number;
+  rate?: number;
+  eta_seconds?: number | null;
+  report?: JobReport | null;
+  error?: string | null;
+}
+// The SSE events of /api/jobs/{id}/events.
+export interface JobProgress {
+  done: number;
+  total: number;
+  rate: number;
+  eta_seconds: number | null;
+}
+export interface JobItemEvent {
+  id: number | null;
+  path: string;
+  outcome: 'tagged' | 'appended' | 'overwritten' | 'skipped' | 'failed';
+  message?: string;
+  caption?: string;
+  tags?: string[];
+  version?: string;
+}
+export interface JobEndEvent {
+  state: JobState;
+  report: JobReport | null;
+  error: string | null;
 }
 
 export interface ScoreTag {

@@ -1,7 +1,7 @@
 // The shell: header (pages, undo/redo, tag job, settings), hash routing, global shortcuts and toasts.
 import { useEffect, useState } from 'preact/hooks';
 import { filterIsEmpty } from './api';
-import { loadSession, refreshHistory, startChangePoll, undoRedo } from './actions';
+import { loadSession, refreshHistory, refreshJob, startChangePoll, undo, undoRedo } from './actions';
 import { Editor } from './editor';
 import { Gallery } from './gallery';
 import { JaPage } from './ja';
@@ -37,6 +37,7 @@ export function App() {
     loadSession()
       .then(() => {
         refreshHistory();
+        refreshJob();
         startChangePoll();
       })
       .catch((e) => setFatal(errorText(e)));
@@ -62,7 +63,8 @@ export function App() {
       const mod = e.ctrlKey || e.metaKey;
       if (mod && !e.altKey && e.key.toLowerCase() === 'z' && !inTextField(e.target)) {
         e.preventDefault();
-        undoRedo(e.shiftKey ? 'redo' : 'undo');
+        if (e.shiftKey) undoRedo('redo');
+        else undo();
       } else if (mod && e.key.toLowerCase() === 'y' && !inTextField(e.target)) {
         e.preventDefault();
         undoRedo('redo');
@@ -108,8 +110,13 @@ export function App() {
           {link('ja', 'Japanese → tags')}
         </nav>
         <span class="grow" />
-        <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undoRedo('undo')}>↶ Undo</button>
+        <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶ Undo</button>
         <button aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!s.canRedo} onClick={() => undoRedo('redo')}>↷ Redo</button>
+        {s.runningJob !== null && !s.jobOpen && (
+          <button class="job-pill" aria-label="Tag job running" onClick={() => update({ jobOpen: true })}>
+            Tagging… (job {s.runningJob})
+          </button>
+        )}
         <button onClick={() => update({ jobOpen: true })}>Tag images…</button>
         <button aria-label="Settings" class="icon" onClick={() => setSettingsOpen(!settingsOpen)}>⚙</button>
       </header>

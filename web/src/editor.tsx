@@ -1,9 +1,10 @@
 // Tag editor panel for one image: chips in caption order (drag or Alt+arrows to reorder, click to edit,
 // × to remove), autocomplete, model probabilities, a live threshold slider over the stored scores, the
 // trigger pinned first, a raw-text mode for multi-line captions, and save with conflict resolution.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, ImageDetail, get, imageUrl, put, splitTags, tagKey, thumbUrl } from './api';
-import { refreshHistory } from './actions';
+import { refreshHistory, setLocalUndo } from './actions';
+import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
 import { errorText, effectiveTrigger, gallery, state, toast, update, useStore } from './store';
 import { TagInput } from './tag_input';
 
@@ -14,6 +15,23 @@ interface Draft {
 }
 // Unsaved edits per image, kept while the user looks at other images.
 const drafts = new Map<number, Draft>();
+// Whether the open editor has unsaved edits (the drafts map holds the other images').
+let liveDirty = false;
+
+// A reload or closing the tab asks first when edits are unsaved.
+window.addEventListener('beforeunload', (e) => {
+  if (liveDirty || drafts.size > 0) {
+    e.preventDefault();
+    e.returnValue = '';
+  }
+});
+
+// One step of the editor's local undo: the tags and other lines before an unsaved edit.
+interface Snapshot {
+  tags: string[];
+  rest: string | null;
+  dirty: boolean;
+}
 
 interface Conflict {
   current: { caption: string; version: string };
@@ -59,6 +77,14 @@ export function Editor({ id }: { id: number }) {
   const [error, setError] = useState('');
   const dragFrom = useRef(-1);
   const [dragOver, setDragOver] = useState(-1);
+  const undoStack = useRef<Snapshot[]>([]);
+  const focusChip = useRef<number | null>(null);
+  const [, setBrokenTick] = useState(0);
+  useEffect(() => onBrokenChange(() => setBrokenTick((t) => t + 1)), []);
+  liveDirty = dirty;
+  useEffect(() => () => {
+    liveDirty = false;
+  }, []);
 
   const load = (d: ImageDetail, keepDraft: boolean) => {
     setDetail(d);
@@ -80,6 +106,7 @@ export function Editor({ id }: { id: number }) {
     setRaw(false);
     setEditing(-1);
     setConflict(null);
+    undoStack.current = [];
   };
 
   useEffect(() => {
@@ -132,19 +159,59 @@ export function Editor({ id }: { id: number }) {
   }, [detail]);
 
   const edit = (next: string[]) => {
+    undoStack.current.push({ tags, rest, dirty });
     setTags(next);
     setDirty(true);
   };
+
+  // Ctrl+Z (and Undo) while this editor has unsaved edits reverts the last of them, never a saved
+  // operation of the dataset; with unsaved edits it cannot revert step by step, it refuses.
+  const undoLocal = useRef<() => boolean>(() => false);
+  undoLocal.current = () => {
+    const prev = raw ? undefined : undoStack.current.pop();
+    if (prev) {
+      setTags(prev.tags);
+      setRest(prev.rest);
+      setDirty(prev.dirty);
+      setEditing(-1);
+      toast('Undid an unsaved edit');
+      return true;
+    }
+    if (dirty) {
+      toast('This caption has unsaved edits: save or revert them before undoing saved changes', 'error');
+      return true;
+    }
+    return false;
+  };
+  useEffect(() => {
+    setLocalUndo(() => undoLocal.current());
+    return () => setLocalUndo(null);
+  }, []);
+
+  // Keyboard operations on a chip keep the focus on it (or on its neighbour), so keys repeat. A layout
+  // effect: the focus moves before the browser handles the next key.
+  useLayoutEffect(() => {
+    const k = focusChip.current;
+    if (k === null) return;
+    focusChip.current = null;
+    const chips = document.querySelectorAll<HTMLElement>('.editor .chips .chip-text');
+    const el = chips[Math.min(k, chips.length - 1)] ?? document.querySelector<HTMLElement>('.editor input[aria-label="Add tag"]');
+    el?.focus();
+  });
   const compose = (t = shown, r = rest) => t.join(sep) + (r === null ? '' : '\n' + r);
   const text = raw ? rawText : compose();
 
-  const addTag = (t: string) => {
-    const tag = spellLike(t, tags);
-    if (tags.some((x) => tagKey(x) === tagKey(tag))) {
-      toast(`"${tag}" is already in the caption`);
-      return;
+  // Adds every tag of one entry ("a, b, c" gives three), leaving out those already in the caption.
+  const addTags = (list: string[]) => {
+    const next = [...shown];
+    const dup: string[] = [];
+    for (const t of list) {
+      const tag = spellLike(t, next);
+      if (next.some((x) => tagKey(x) === tagKey(tag))) dup.push(tag);
+      else next.push(tag);
     }
-    edit([...shown, tag]);
+    if (dup.length) toast(`${dup.map((d) => `"${d}"`).join(', ')} ${dup.length === 1 ? 'is' : 'are'} already in the caption`);
+    if (next.length !== shown.length) edit(next);
   };
   const removeAt = (i: number) => edit(shown.filter((_, j) => j !== i));
   const move = (from: number, to: number) => {
@@ -154,12 +221,22 @@ export function Editor({ id }: { id: number }) {
     next.splice(to, 0, t);
     edit(pinTrigger(next, trigger));
   };
+  // A chip edited into "a, b" becomes two chips; into a tag the caption already has, it is refused.
   const commitEdit = (i: number, value: string) => {
     setEditing(-1);
-    const v = value.trim();
-    if (v === shown[i]) return;
-    if (!v) removeAt(i);
-    else edit(shown.map((t, j) => (j === i ? v : t)));
+    const parts = splitTags(value, sep);
+    if (!parts.length) return removeAt(i);
+    if (parts.length === 1 && parts[0] === shown[i]) return;
+    const others = shown.filter((_, j) => j !== i);
+    const fresh: string[] = [];
+    const dup: string[] = [];
+    for (const p of parts) {
+      if ([...others, ...fresh].some((x) => tagKey(x) === tagKey(p))) dup.push(p);
+      else fresh.push(p);
+    }
+    if (dup.length) toast(`${dup.map((d) => `"${d}"`).join(', ')} ${dup.length === 1 ? 'is' : 'are'} already in the caption`, 'error');
+    if (!fresh.length) return;
+    edit([...shown.slice(0, i), ...fresh, ...shown.slice(i + 1)]);
   };
 
   const setRawMode = (on: boolean) => {
@@ -181,6 +258,7 @@ export function Editor({ id }: { id: number }) {
     setDirty(false);
     setStale(false);
     setConflict(null);
+    undoStack.current = [];
     drafts.delete(id);
     setDetail((d) => (d ? { ...d, caption: r.caption, version: r.version, has_caption: true } : d));
     gallery.patch(id, { caption: r.caption, version: r.version, has_caption: true, tags: r.tags ?? p.tags });
@@ -231,8 +309,13 @@ export function Editor({ id }: { id: number }) {
     <aside class="editor" aria-label="Tag editor" onKeyDown={onKeyDown}>
       {head(detail.path, detail.path)}
       <a href={imageUrl(id)} target="_blank" rel="noopener" class="ed-image" title="Open the full image">
-        <img src={thumbUrl(id, 512)} alt={detail.path} />
+        {brokenReason(id) === undefined ? (
+          <img src={thumbUrl(id, 512)} alt={detail.path} onError={() => noteBroken(id)} />
+        ) : (
+          <p class="error image-error" role="alert">cannot decode: {brokenReason(id)}</p>
+        )}
       </a>
+      {detail.error && <p class="error" role="alert">Caption: {detail.error}</p>}
       <p class="muted small">
         {detail.width > 0 && `${detail.width}×${detail.height} · `}
         {detail.has_caption ? detail.caption_path : 'no caption file yet'}
@@ -322,10 +405,19 @@ export function Editor({ id }: { id: number }) {
                       title={pinned ? 'Trigger (pinned first)' : 'Click to edit · drag or Alt+←/→ to move'}
                       onClick={() => setEditing(i)}
                       onKeyDown={(e) => {
-                        if (e.altKey && e.key === 'ArrowLeft') move(i, Math.max(pinned ? 0 : trigger && tagKey(shown[0]) === tagKey(trigger) ? 1 : 0, i - 1));
-                        else if (e.altKey && e.key === 'ArrowRight') move(i, i + 1);
-                        else if (e.key === 'Delete') removeAt(i);
-                        else return;
+                        const first = pinned ? 0 : trigger && tagKey(shown[0]) === tagKey(trigger) ? 1 : 0;
+                        if (e.altKey && e.key === 'ArrowLeft') {
+                          const to = Math.max(first, i - 1);
+                          focusChip.current = to;
+                          move(i, to);
+                        } else if (e.altKey && e.key === 'ArrowRight') {
+                          const to = Math.min(shown.length - 1, i + 1);
+                          focusChip.current = to;
+                          move(i, to);
+                        } else if (e.key === 'Delete' || e.key === 'Backspace') {
+                          focusChip.current = i;
+                          removeAt(i);
+                        } else return;
                         e.preventDefault();
                       }}
                     >
@@ -343,7 +435,7 @@ export function Editor({ id }: { id: number }) {
               );
             })}
           </ul>
-          <TagInput label="Add tag" placeholder="Add tag… (English, alias or 日本語)" onAdd={addTag} />
+          <TagInput label="Add tag" placeholder="Add tag… (English, alias or 日本語)" onAdd={addTags} />
           {triggerMissing && (
             <button class="link" onClick={() => edit([trigger, ...tags])}>Add trigger “{trigger}”</button>
           )}

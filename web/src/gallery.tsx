@@ -2,6 +2,7 @@
 // their pages of items are fetched, so 100,000 images scroll as smoothly as 100.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Item, thumbUrl } from './api';
+import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
 import { gallery, state, update, useStore } from './store';
 
 const MIN_CELL = 176;
@@ -10,6 +11,7 @@ const ROW_H = 236;
 function useGalleryData() {
   const [, setTick] = useState(0);
   useEffect(() => gallery.subscribe(() => setTick((t) => t + 1)) as () => void, []);
+  useEffect(() => onBrokenChange(() => setTick((t) => t + 1)), []);
 }
 
 function firstLine(caption: string) {
@@ -67,6 +69,12 @@ export function Gallery() {
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + ROW_H > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_H - el.clientHeight;
   };
+
+  // Opening or closing the editor (or resizing) re-flows the grid: keep the cursor's cell in view.
+  const editorOpen = s.editorId !== null;
+  useEffect(() => {
+    scrollToIndex(state.current);
+  }, [cols, editorOpen]);
 
   const moveTo = (index: number, open = false) => {
     if (total === 0) return;
@@ -153,8 +161,12 @@ export function Gallery() {
           onClick={item ? (e) => onCellClick(e as MouseEvent, index, item) : undefined}
         >
           <div class="thumb">
-            {item && (
+            {item && brokenReason(item.id) !== undefined && (
+              <p class="thumb-error" role="img" aria-label={`${item.path}: cannot decode`}>cannot decode: {brokenReason(item.id)}</p>
+            )}
+            {item && brokenReason(item.id) === undefined && (
               <img
+                onError={() => noteBroken(item.id)}
                 src={thumbUrl(item.id)}
                 alt=""
                 draggable={false}
@@ -164,8 +176,8 @@ export function Gallery() {
               />
             )}
           </div>
-          <div class={'cap' + (item && !item.has_caption ? ' none' : '')} title={item?.caption}>
-            {item ? (item.has_caption ? firstLine(item.caption) || '(empty caption)' : '(no caption)') : ''}
+          <div class={'cap' + (item && !item.has_caption ? ' none' : '') + (item?.error ? ' error' : '')} title={item?.error ?? item?.caption}>
+            {item ? (item.error ? '⚠ ' + item.error : item.has_caption ? firstLine(item.caption) || '(empty caption)' : '(no caption)') : ''}
           </div>
         </div>,
       );

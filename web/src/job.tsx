@@ -1,24 +1,21 @@
 // Tag job dialog: run `tag` on the dataset from the UI (model, thresholds, overwrite/append), follow
-// progress over Server-Sent Events (rate, ETA), cancel, and update gallery items as results land.
+// progress over Server-Sent Events (rate, ETA), cancel, and update gallery items as results land. The
+// dialog can be closed while the job runs (editing goes on); reopened or after a reload it re-attaches to
+// the running job (GET /api/jobs/current; the event stream replays from the start).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, post } from './api';
-import { afterChange, refreshHistory } from './actions';
-import { errorText, gallery, update } from './store';
+import { ApiError, JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, get, post } from './api';
+import { afterChange, refreshHistory, refreshJob } from './actions';
+import { errorText, gallery, state, update } from './store';
 
 interface Model {
   name: string;
   cached: boolean;
   in_database?: boolean;
 }
-interface Progress {
-  done: number;
-  total: number;
-  rate: number;
-  eta_seconds: number;
-}
+type Progress = JobProgress;
 
-function eta(sec: number) {
-  if (!isFinite(sec) || sec < 0) return '–';
+function eta(sec: number | null) {
+  if (sec === null || !isFinite(sec) || sec < 0) return '–';
   if (sec < 60) return Math.round(sec) + ' s';
   const m = Math.floor(sec / 60);
   return m < 60 ? `${m} min ${Math.round(sec % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
@@ -28,7 +25,7 @@ export function JobDialog() {
   const [models, setModels] = useState<Model[]>([]);
   const [source, setSource] = useState<'name' | 'dir'>('name');
   const [model, setModel] = useState('');
-  const [modelDir, setModelDir] = useState('');
+  const [modelDir, setModelDir] = useState(state.session?.model_dir ?? '');
   const [general, setGeneral] = useState('');
   const [character, setCharacter] = useState('');
   const [mode, setMode] = useState<'skip' | 'append' | 'overwrite'>('skip');
@@ -37,7 +34,7 @@ export function JobDialog() {
   const [job, setJob] = useState<number | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [jobState, setJobState] = useState('');
-  const [report, setReport] = useState<any>(null);
+  const [report, setReport] = useState<JobReport | null>(null);
   const [recent, setRecent] = useState<{ id: number; path: string; outcome: string }[]>([]);
   const [err, setErr] = useState('');
   const es = useRef<EventSource | null>(null);
@@ -49,6 +46,15 @@ export function JobDialog() {
         setModel(r.default ?? r.models?.[0]?.name ?? '');
       })
       .catch(() => setSource('dir'));
+    // Re-attach to a job that is already running (started before a reload, or before the dialog closed).
+    get<JobSummary>('/api/jobs/current')
+      .then((j) => {
+        if (j.id === null || (j.state !== 'running' && j.state !== 'cancelling')) return;
+        setJob(j.id);
+        setJobState(j.state);
+        follow(j.id);
+      })
+      .catch(() => {});
     return () => es.current?.close();
   }, []);
 
@@ -61,17 +67,19 @@ export function JobDialog() {
       if (typeof n.message === 'string') setNotes((all) => [...all, n.message]);
     });
     src.addEventListener('item', (e) => {
-      const it = JSON.parse((e as MessageEvent).data);
-      if (typeof it.caption === 'string') {
+      const it: JobItemEvent = JSON.parse((e as MessageEvent).data);
+      if (typeof it.caption === 'string' && it.id !== null) {
         gallery.patch(it.id, { caption: it.caption, version: it.version, has_caption: true, ...(it.tags ? { tags: it.tags } : {}) });
       }
-      if (it.outcome !== 'skipped') setRecent((r) => [{ id: it.id, path: it.path, outcome: it.outcome }, ...r].slice(0, 6));
+      if (it.outcome !== 'skipped') setRecent((r) => [{ id: it.id ?? -1, path: it.path, outcome: it.outcome }, ...r].slice(0, 6));
     });
     src.addEventListener('end', (e) => {
-      const d = JSON.parse((e as MessageEvent).data);
+      const d: JobEndEvent = JSON.parse((e as MessageEvent).data);
       setJobState(d.state);
       setReport(d.report ?? null);
+      if (d.error) setErr(d.error);
       src.close();
+      refreshJob();
       afterChange();
       refreshHistory();
     });
@@ -79,7 +87,7 @@ export function JobDialog() {
       // The stream closed without an end event (server restart, network): ask for the final state.
       if (src.readyState !== EventSource.CLOSED) return;
       try {
-        const j = await get<any>(`/api/jobs/${id}`);
+        const j = await get<JobSummary>(`/api/jobs/${id}`);
         setJobState(j.state);
         setReport(j.report ?? null);
         if (j.error) setErr(j.error);
@@ -103,6 +111,7 @@ export function JobDialog() {
       const r = await post<{ job: number }>('/api/jobs/tag', body);
       setJob(r.job);
       setJobState('running');
+      update({ runningJob: r.job });
       setProgress(null);
       setReport(null);
       setRecent([]);
@@ -110,6 +119,16 @@ export function JobDialog() {
       follow(r.job);
     } catch (e) {
       setErr(errorText(e));
+      // Another tab started a job meanwhile: show that one (it can be followed and cancelled here).
+      if (e instanceof ApiError && e.status === 409) {
+        const j = await get<JobSummary>('/api/jobs/current').catch(() => null);
+        if (j && j.id !== null) {
+          setJob(j.id);
+          setJobState(j.state);
+          update({ runningJob: j.id });
+          follow(j.id);
+        }
+      }
     }
   };
 
@@ -132,9 +151,9 @@ export function JobDialog() {
   };
 
   return (
-    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && !running && close()}>
+    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && close()}>
       <section class="modal" role="dialog" aria-modal="true" aria-label="Tag images"
-        onKeyDown={(e) => e.key === 'Escape' && !running && close()}>
+        onKeyDown={(e) => e.key === 'Escape' && close()}>
         <h2>Tag images with a model</h2>
         <fieldset disabled={running}>
           <div class="seg" role="radiogroup" aria-label="Model source">
@@ -190,14 +209,17 @@ export function JobDialog() {
             <ul class="recent small">
               {recent.map((r) => <li key={r.id}><a href={'#/image/' + r.id}>{r.path}</a> <span class="muted">{r.outcome}</span></li>)}
             </ul>
-            {report && <JobReport report={report} />}
+            {report && <JobReportView report={report} />}
           </div>
         )}
         {err && <p class="error" role="alert">{err}</p>}
         <div class="ed-actions">
           <span class="grow" />
           {running ? (
-            <button onClick={cancel} disabled={jobState === 'cancelling'}>Cancel job</button>
+            <>
+              <button onClick={close} title="The job keeps running; reopen it from the header">Close</button>
+              <button onClick={cancel} disabled={jobState === 'cancelling'}>Cancel job</button>
+            </>
           ) : (
             <>
               <button onClick={close}>Close</button>
@@ -210,7 +232,7 @@ export function JobDialog() {
   );
 }
 
-function JobReport({ report }: { report: any }) {
+function JobReportView({ report }: { report: JobReport }) {
   const entries = Object.entries(report).filter(([, v]) => (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v));
   return (
     <dl class="report small">

@@ -132,6 +132,9 @@ export function Sidebar() {
 
 function BatchPanel() {
   const s = useStore();
+  // The scope label follows the gallery's count (it changes when a filter's page arrives).
+  const [, setTick] = useState(0);
+  useEffect(() => gallery.subscribe(() => setTick((t) => t + 1)) as () => void, []);
   const [kind, setKind] = useState<BatchOp['kind']>('add');
   const [tagsText, setTagsText] = useState('');
   const [withText, setWithText] = useState('');

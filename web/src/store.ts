@@ -22,6 +22,7 @@ export interface State {
   tagsVersion: number; // bumped after any caption change: tag list, stats and editor re-check
   toasts: Toast[];
   jobOpen: boolean;
+  runningJob: number | null; // the server's running tag job (also after a reload)
   trigger: string; // user setting (localStorage) falling back to the session's trigger
   lora: string;
   loraWeight: number;
@@ -42,6 +43,7 @@ export const state: State = {
   tagsVersion: 0,
   toasts: [],
   jobOpen: false,
+  runningJob: null,
   trigger: localStorage.getItem('tagmetry.trigger') ?? '',
   lora: localStorage.getItem('tagmetry.lora') ?? '',
   loraWeight: Number(localStorage.getItem('tagmetry.loraWeight') ?? '0.8') || 0.8,

@@ -6,7 +6,8 @@ import { VocabTag, formatCount, get } from './api';
 interface Props {
   label: string;
   placeholder?: string;
-  onAdd: (tag: string) => void;
+  // Called once per Enter or pick with every tag typed (comma-separated input gives several).
+  onAdd: (tags: string[]) => void;
   // When true the input keeps its text after Enter (batch forms read it through onChange).
   keepValue?: boolean;
   onChange?: (text: string) => void;
@@ -50,10 +51,10 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
     }, 120);
   };
 
-  const commit = (tag: string) => {
-    const t = tag.trim();
-    if (!t) return;
-    onAdd(t);
+  const commit = (tags: string[]) => {
+    const list = tags.map((t) => t.trim()).filter(Boolean);
+    if (!list.length) return;
+    onAdd(list);
     req.current++;
     clearTimeout(timer.current);
     if (!keepValue) {
@@ -74,8 +75,7 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
       onChange?.(next);
       setOpen(false);
     } else {
-      parts.slice(0, -1).forEach((p) => p.trim() && onAdd(p.trim()));
-      commit(v.tag);
+      commit([...parts.slice(0, -1), v.tag]);
     }
   };
 
@@ -91,13 +91,8 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
       e.preventDefault();
       if (open && active >= 0 && items[active]) choose(items[active]);
       else if (!keepValue) {
-        for (const p of text.split(',')) if (p.trim()) onAdd(p.trim());
-        req.current++;
-        clearTimeout(timer.current);
+        commit(text.split(','));
         setText('');
-        onChange?.('');
-        setItems([]);
-        setOpen(false);
       }
     } else if (e.key === 'Escape' && open) {
       setOpen(false);
