@@ -152,6 +152,11 @@ Result<std::unordered_map<std::string, TagEdits>> tag_edits_since_tagging(
     bool tagged = false;
     for (auto it = history.rbegin(); it != history.rend(); ++it) {
       if (it->command == "retag:edits") continue;  // re-applied the edits collected here
+      if ((it->command == "undo" || it->command == "redo") && std::next(it) != history.rend() &&
+          std::next(it)->after == it->before && std::next(it)->before == it->after) {
+        ++it;  // a write and the undo that reverted it: together they changed nothing
+        continue;
+      }
       if (carries_tag_edits(it->command)) {
         if (!it->before || !it->after) break;
         found.edits.emplace_back(*it->before, *it->after);

@@ -141,5 +141,30 @@ TEST(EditJournal, SymlinkOutsideTheDatasetIsNotFollowed) {
   EXPECT_EQ(read_all(dir / "b.txt"), "trig, 1girl");
 }
 
+TEST(EditJournal, UndoListReadsAReadOnlyDataset) {
+  TempDir tmp;
+  const fs::path dir = tmp / "set";
+  write_all(dir / "a.png", "png");
+  write_all(dir / "a.txt", "1girl");
+  ASSERT_EQ(run_cli({"edit", dir.string(), "add", "trig"}).exit_code, 0);
+  const auto read_only = fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read | fs::perms::group_exec |
+                         fs::perms::others_read | fs::perms::others_exec;
+  fs::permissions(tmp.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(dir, read_only);
+  fs::permissions(dir / ".tagmetry", read_only);
+  // Without root (CI runs as root, which ignores folder permissions): list works, undo says why it cannot.
+  std::string out = testing::run_without_root([&] {
+    auto list = run_cli({"undo", dir.string(), "--list", "--json"});
+    auto undo = run_cli({"undo", dir.string()});
+    return std::to_string(list.exit_code) + "\n" + list.out + "\n---\n" + std::to_string(undo.exit_code) + "\n" + undo.err;
+  });
+  fs::permissions(dir / ".tagmetry", fs::perms::owner_all);
+  fs::permissions(dir, fs::perms::owner_all);
+  ASSERT_TRUE(out.starts_with("0\n")) << out;
+  EXPECT_NE(out.find("\"command\": \"edit\""), std::string::npos) << out;
+  EXPECT_NE(out.find("---\n1\n"), std::string::npos) << out;  // the undo itself cannot write: refused, nothing lost
+  EXPECT_EQ(read_all(dir / "a.txt"), "trig, 1girl");
+}
+
 }  // namespace
 }  // namespace tagmetry
