@@ -210,8 +210,9 @@ class JournaledDataset {
 };
 
 // Opens `dataset_dir` for writing: lock on `db` (empty: default_store_path(dataset_dir)), the database
-// (created when `create`; `exclusive` as in Store::open), the journal. Errors: the lock is held by another
-// run (kIo, is_dataset_busy), the database cannot be opened (see Store::open).
+// (created when `create`; `exclusive` as in Store::open), the journal. Errors: `dataset_dir` is not a folder
+// (kNotFound), the lock is held by another run (kIo, is_dataset_busy), the database cannot be opened (see
+// Store::open).
 Result<JournaledDataset> open_journaled_dataset(const std::filesystem::path& dataset_dir,
                                                 const std::filesystem::path& db = {}, bool create = true,
                                                 bool exclusive = false);

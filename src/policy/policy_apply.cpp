@@ -248,6 +248,8 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
     std::string bytes;                // current caption file
     std::string current;              // its text (no BOM, LF)
     std::string source_text;          // original or current
+    std::string bom;                  // the file's byte-order mark, kept
+    bool crlf = false;                // the file's CRLF line endings, kept
     std::vector<std::string> tags;    // cleaned source tags
     bool save_original = false;
   };
@@ -255,7 +257,7 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
   std::set<std::string> seen;
   for (auto& item : ds.items) {
     if (!item.has_caption) continue;
-    Source s{&item, relative_generic(item.caption, root), "", "", "", {}, false};
+    Source s{&item, relative_generic(item.caption, root), "", "", "", "", false, {}, false};
     if (!seen.insert(s.relcap).second) continue;  // a.png and a.jpg share a.txt
     ++report.captions;
     auto bytes = read_dataset_caption(root, item.caption);
@@ -270,6 +272,8 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
       continue;
     }
     s.current = join(file->lines, "\n");
+    s.bom = file->bom;
+    s.crlf = file->eol() == "\r\n";
     fs::path orig = originals / s.relcap;
     s.source_text = s.current;
     std::error_code ec;
@@ -359,7 +363,7 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
     CaptionWrite w;
     w.relpath = s.relcap;
     w.before = s.bytes;
-    w.after = after;
+    w.after = s.bom + (s.crlf ? replace_all(after, "\n", "\r\n") : after);
     writes.push_back(std::move(w));
     changes.push_back({s.relcap, s.current, after});
   }

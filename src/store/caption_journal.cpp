@@ -307,7 +307,7 @@ Result<std::vector<JournalEntry>> CaptionJournal::entries(int64_t operation_id) 
   Status s;
   while (q.step(&s))
     out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.optional_text(4), q.optional_text(5), q.text(6),
-                   q.text(7)});
+                   q.text(7), std::nullopt});
   TM_RETURN_IF_ERROR(s);
   return out;
 }
@@ -366,6 +366,8 @@ bool is_dataset_busy(const Status& status) {
 
 Result<JournaledDataset> open_journaled_dataset(const fs::path& dataset_dir, const fs::path& db, bool create,
                                                 bool exclusive) {
+  std::error_code ec;
+  if (!fs::is_directory(dataset_dir, ec)) return not_found(dataset_dir.string() + ": not a folder");
   const fs::path db_path = db.empty() ? default_store_path(dataset_dir) : db;
   JournaledDataset out;
   TM_ASSIGN_OR_RETURN(out.lock_, DatasetLock::acquire(db_path));

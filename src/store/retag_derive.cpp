@@ -212,6 +212,13 @@ std::string reapply_tag_edits(const TagEdits& edits, const std::string& current,
 
 Result<CaptionOutcome> decide_link_caption(const DeriveContext& context, const Store& store, CaptionOutcome link) {
   const DatasetItem& item = context.dataset->items[link.item];
+  if (!inside_dataset(context.dataset->root, item.caption)) {  // never read or written through
+    CaptionOutcome failed;
+    failed.kind = CaptionOutcome::kFailed;
+    failed.item = link.item;
+    failed.message = read_dataset_caption(context.dataset->root, item.caption).status().message();
+    return failed;
+  }
   std::string relpath = relative_generic(item.caption, context.dataset->root);
   TM_ASSIGN_OR_RETURN(auto last, last_written_to(store, {relpath}));
   auto lw = last.find(relpath);

@@ -304,7 +304,12 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     for (auto& t : tags) names.push_back(t.tag);
     CaptionWrite w;
     w.relpath = relative_generic(item.caption, ds.root);
-    TM_ASSIGN_OR_RETURN(w.before, read_caption_if_exists(item.caption));
+    // A caption that is a symbolic link to outside the dataset is never read or written through.
+    if (std::error_code ec; fs::is_symlink(item.caption, ec)) {
+      TM_ASSIGN_OR_RETURN(w.before, read_dataset_caption(ds.root, item.caption));
+    } else {
+      TM_ASSIGN_OR_RETURN(w.before, read_caption_if_exists(item.caption));
+    }
     auto lw = last_written.find(w.relpath);
     const bool ours = w.before && lw != last_written.end() && lw->second.after == w.before;
     if (w.before && params.append) {

@@ -55,7 +55,7 @@ TEST(EditJournal, EveryLineOrOnlyTheFirst) {
             "--- a/a.txt\n+++ b/a.txt\n@@ -1,3 +1,3 @@\n"
             "-newtrig, 1girl, long hair\n-newtrig, a girl with long hair\n-newtrig, a photo\n"
             "+third, 1girl, long hair\n+newtrig, a girl with long hair\n+newtrig, a photo\n"
-            "replace: 1 of 1 caption files would change (1 tags added, 0 removed)\n");
+            "replace: 1 of 1 caption files would change (1 tags added, 1 removed)\n");
 }
 
 TEST(EditJournal, SortKeepsTheTriggerFirst) {

@@ -2,6 +2,8 @@
 // counted as skipped, hand-written lines named, A1111 weight syntax read as its tag, undo reverts it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "tagmetry/caption_policy.h"
@@ -98,6 +100,17 @@ TEST(PolicyJournal, HandWrittenLinesAreNamedAndWeightSyntaxIsRead) {
   EXPECT_EQ(strip_prompt_weight("[smile]"), "smile");
   EXPECT_EQ(strip_prompt_weight("hatsune miku \\(vocaloid\\)"), "hatsune miku (vocaloid)");
   EXPECT_EQ(strip_prompt_weight("re:zero"), "re:zero");
+}
+
+TEST(PolicyJournal, KeepsTheBomAndCrlfOfACaption) {
+  TempDir dir;
+  write_all(dir / "a.png", "png");
+  write_all(dir / "a.txt", "\xEF\xBB\xBF" "1girl, long_hair\r\n");
+  auto r = run_cli({"policy", "apply", dir.path().string(), "--preset", "sdxl", "--trigger", "trig", "--no-tags-db"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string text = read_all(dir / "a.txt");
+  EXPECT_TRUE(text.starts_with("\xEF\xBB\xBF" "trig, 1girl, long hair\r\ntrig, ")) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), std::count(text.begin(), text.end(), '\r')) << text;
 }
 
 }  // namespace

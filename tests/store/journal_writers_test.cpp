@@ -222,5 +222,27 @@ TEST(JournalWriters, JaIsJournaledAndEveryWriterHonoursTheLock) {
   EXPECT_EQ(json_of(list).size(), 2u);
 }
 
+TEST(JournalWriters, CaptionLinksOutOfTheDatasetAreNeverFollowed) {
+  TempDir work;
+  fs::path dir = work / "d";
+  testing::copy_images({"red_448x224.png", "grey.png"}, dir);
+  write_all(work / "outside.txt", "outside text");
+  fs::create_symlink(work / "outside.txt", dir / "red_448x224.txt");
+  for (auto& args : std::vector<std::vector<std::string>>{tag_args(dir, {"--overwrite"}), tag_args(dir, {"--append"}),
+                                                          {"retag", dir.string(), "--overwrite"},
+                                                          {"edit", dir.string(), "add", "trig"},
+                                                          {"policy", "apply", dir.string(), "--preset", "sd15",
+                                                           "--trigger", "t", "--no-tags-db"},
+                                                          {"ja", dir.string()}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 1) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("outside the dataset"), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_EQ(read_all(work / "outside.txt"), "outside text") << args[0];
+    EXPECT_TRUE(fs::is_symlink(dir / "red_448x224.txt")) << args[0];
+  }
+  EXPECT_FALSE(fs::exists(work / "outside_jp.txt"));
+  EXPECT_TRUE(fs::exists(dir / "grey_jp.txt"));  // the rest was processed
+}
+
 }  // namespace
 }  // namespace tagmetry
