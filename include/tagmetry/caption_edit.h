@@ -1,8 +1,9 @@
 #pragma once
 // Batch edits of kohya caption files (`tagmetry edit`): pure functions on tag lists, and a run over a
-// dataset folder that applies one operation to every caption's tag line (the first line; further lines
-// of hybrid captions are kept byte for byte), never touches *_jp.txt or other non-caption files, keeps a
-// file's BOM and line endings, and writes atomically. The web app reuses both layers.
+// dataset folder that applies one operation to every line of every caption (each line a comma-separated
+// list; `sort` only reorders the first, the tag line), never touches *_jp.txt or other non-caption files,
+// keeps a file's BOM and line endings, and writes through the caption journal under the dataset lock (so
+// `tagmetry undo` reverts it and `retag` re-applies it). The web app reuses both layers.
 
 #include <cstddef>
 #include <filesystem>
@@ -83,13 +84,17 @@ std::vector<std::string> sort_tags_by_frequency(const std::vector<std::string>& 
 // --- a run over a dataset folder -------------------------------------------------------------------
 
 struct EditOperation {
-  enum class Kind { kAdd, kRemove, kReplace, kMoveFirst, kDedupe, kSort };
+  // kToUtf8: convert Shift-JIS / UTF-16 captions to UTF-8 (line endings kept); UTF-8 ones are untouched.
+  enum class Kind { kAdd, kRemove, kReplace, kMoveFirst, kDedupe, kSort, kToUtf8 };
   Kind kind = Kind::kAdd;
   std::vector<std::string> tags;  // add / remove / move-first: tags or patterns; replace: {OLD, NEW}
   MatchMode match = MatchMode::kExact;
   AddPosition position = AddPosition::kFirst;
   size_t index = 0;               // for AddPosition::kIndex (0-based)
   std::string sort_by = "alpha";  // alpha | frequency | confidence
+  // sort: how many leading tags stay in place (kohya's keep_tokens); -1 = the dataset's trigger when it
+  // has one (the tag that starts at least 80% of its captions), else none.
+  int keep = -1;
 };
 
 const char* edit_kind_name(EditOperation::Kind kind);
@@ -98,12 +103,15 @@ struct EditParams {
   bool dry_run = false;
   bool recursive = false;
   std::string caption_extension = ".txt";
+  bool first_line_only = false;  // edit only the tag line of multi-line captions
+  std::string db;                // database file; empty = DATASET/.tagmetry/tagmetry.db
+  std::string command_line;      // recorded in the journal
 };
 
 struct CaptionChange {
   std::string file;    // relative to the dataset root
-  std::string before;  // tag line before
-  std::string after;   // tag line after
+  std::string before;  // the caption's text before (lines joined with "\n", no BOM or CR)
+  std::string after;   // and after
 };
 
 struct EditReport {
@@ -114,13 +122,20 @@ struct EditReport {
   std::vector<std::pair<std::string, std::string>> skipped;  // file, reason (not UTF-8, unreadable, write failed)
 };
 
-// Applies `op` to the tag line of every caption file paired with an image under `root` (files ending
-// in "_jp" + extension are never touched). Unchanged files are not rewritten. Errors only for a bad
-// root or an invalid operation (bad pattern; sort by confidence, which needs stored model scores that
-// this version does not keep: kUnsupported); per-file problems go to report.skipped.
+// Applies `op` to every caption file paired with an image under `root` (files ending in "_jp" +
+// extension are never touched) as one journaled operation "edit", holding the dataset lock (not taken
+// for dry_run). Unchanged files are not rewritten. Errors: a bad root, an invalid operation (bad
+// pattern; sort by confidence without stored scores: kNotFound), another run holding the lock
+// (is_dataset_busy), a database error. Per-file problems (not UTF-8, a symbolic link to outside the
+// dataset, a failed write) go to report.skipped.
 Result<EditReport> run_edit(const std::filesystem::path& root, const EditOperation& op, const EditParams& params);
 
-// A unified-style diff of one change ("--- a/x.txt", "+++ b/x.txt", "@@ -1 +1 @@", "-old", "+new").
+// The leading tag shared by at least `share` of `first_tags` (each caption's first tag; "" for none), or
+// "" when no tag is that common or there are fewer than two captions: the dataset's trigger.
+std::string common_first_tag(const std::vector<std::string>& first_tags, double share = 0.8);
+
+// A unified-style diff of one change ("--- a/x.txt", "+++ b/x.txt", "@@ -1 +1 @@", "-old", "+new"; one
+// -/+ line per caption line).
 std::string format_change_diff(const CaptionChange& change);
 
 }  // namespace tagmetry

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -29,17 +30,21 @@ struct CaptionWrite {
   // For --append: the user's text the tags were merged into, so retag can merge new tags into the same
   // text instead of the previous result. nullopt for a caption Tagmetry wrote in full.
   std::optional<std::string> base;
+  // The journal row's source when it differs from the operation's command ("retag:edits": a retag that
+  // re-applied later edits); empty = the command.
+  std::string source;
 };
 
 // What Tagmetry last wrote to a caption file.
 struct LastWrite {
   std::optional<std::string> after;
   std::optional<std::string> base;
-  std::string source;  // the command that wrote it ("tag", "retag", "undo", "serve:edit", ...)
+  std::string command;  // the row's source: "tag", "retag", "retag:edits", "edit", "policy", "undo", "serve:edit", …
 
-  // True when a model run (tag, retag) wrote this text; any other writer (the web editor, `edit`, undo
-  // restoring the user's text) wrote a hand edit, which overwrite keeps a .bak of and retag keeps.
-  bool by_model() const { return source == "tag" || source == "retag"; }
+  // True when a model run (tag, retag) wrote this text alone. Any other writer wrote something a person
+  // chose (the web editor, `edit`, a policy, undo restoring the user's text): overwrite keeps a .bak of it,
+  // and retag either re-applies those edits on top of the new tags (carries_tag_edits) or keeps it.
+  bool by_model() const { return command == "tag" || command == "retag"; }
 };
 
 struct JournalEntry {
@@ -49,6 +54,8 @@ struct JournalEntry {
   std::string relpath;
   std::optional<std::string> before, after;
   std::string state;  // "pending" or "done"
+  std::string command;  // the operation's command (the journal row's source)
+  std::optional<std::string> base;  // CaptionWrite::base (history() only)
 };
 
 struct OperationRecord {
@@ -74,9 +81,11 @@ class CaptionJournal {
   // Binds `store`'s journal to the dataset at `root` (caption relpaths are relative to it) and settles
   // writes an interrupted run left pending. `store` must outlive the journal.
   static Result<CaptionJournal> open(Store& store, std::filesystem::path root);
-  // Binds the journal for reading only (operations, entries, last_written): no recovery of pending
-  // writes, so it is safe while another run holds the dataset lock and writes. Never call apply on it.
-  static CaptionJournal open_for_reading(Store& store, std::filesystem::path root);
+
+  // Binds the journal without settling pending rows and without writing anything: for readers (undo
+  // --list, the web app's history) that hold no dataset lock, may run while another run writes, and may
+  // be on a read-only folder. Never call apply on it.
+  static Result<CaptionJournal> open_read_only(Store& store, std::filesystem::path root);
 
   // Names the operation the following writes belong to. The operation row is created with the first
   // write, so a run that writes nothing leaves no entry.
@@ -92,6 +101,10 @@ class CaptionJournal {
 
   // What Tagmetry last wrote to each caption (done rows), by relpath.
   Result<std::unordered_map<std::string, LastWrite>> last_written() const;
+
+  // The done writes to one caption, oldest first (what retag walks back to find its own last write
+  // under later edits).
+  Result<std::vector<JournalEntry>> history(const std::string& relpath) const;
 
   // Operations, newest first.
   Result<std::vector<OperationRecord>> operations() const;
@@ -123,12 +136,22 @@ class CaptionJournal {
 // Reads a caption file: nullopt when it does not exist; an error when it exists but cannot be read.
 Result<std::optional<std::string>> read_caption_if_exists(const std::filesystem::path& path);
 
+// Whether `path` resolves inside the dataset folder `root`: false for a symbolic link (or a path through
+// one) whose target lies outside it. Writers never read or write such a file.
+bool inside_dataset(const std::filesystem::path& root, const std::filesystem::path& path);
+
+// read_caption_if_exists for a caption writer: also an error (kInvalidArgument) naming the file when it is a
+// symbolic link to outside `root` ("a.txt: a symbolic link to outside the dataset (/x/a.txt); left unchanged").
+Result<std::optional<std::string>> read_dataset_caption(const std::filesystem::path& root,
+                                                        const std::filesystem::path& path);
+
 struct UndoOptions {
   bool skip_changed = false;  // revert what can be reverted, leave files changed by hand as they are
   bool dry_run = false;
 };
 
 struct UndoReport {
+  bool nothing_reverted = false;      // skip_changed and every file was changed: no operation recorded
   int64_t operation_id = 0;        // the operation reverted (0: nothing to undo)
   std::string command;             // its command
   std::vector<std::string> reverted;  // relpaths restored (or deleted when they did not exist before)
@@ -160,7 +183,8 @@ Result<UndoReport> redo_last_undo(CaptionJournal& journal, const UndoOptions& op
 // releases it if the process dies.
 class DatasetLock {
  public:
-  // Errors (kIo) when another process holds it: "… is being processed by another tagmetry run (pid N)".
+  // Errors (kIo) when another process holds it: "… in use by another tagmetry run (pid N) …"
+  // (is_dataset_busy() tells that error apart from others).
   static Result<std::unique_ptr<DatasetLock>> acquire(const std::filesystem::path& database);
   ~DatasetLock();
 
@@ -168,5 +192,36 @@ class DatasetLock {
   DatasetLock() = default;
   int fd_ = -1;
 };
+
+// True for DatasetLock::acquire's "in use by another tagmetry run" error: nothing was done, retry later.
+bool is_dataset_busy(const Status& status);
+
+// A dataset opened for caption writes. Every writer (tag, retag, undo, edit, policy apply, ja, the web
+// app) opens one with open_journaled_dataset, which takes the dataset lock, then opens the database,
+// then the journal (settling writes an interrupted run left pending) — always in that order. The lock
+// is held until the object dies. Movable; use from one thread at a time.
+class JournaledDataset {
+ public:
+  Store& store() { return *store_; }
+  CaptionJournal& journal() { return *journal_; }
+  const std::filesystem::path& root() const { return journal_->root(); }
+
+ private:
+  friend Result<JournaledDataset> open_journaled_dataset(const std::filesystem::path&, const std::filesystem::path&,
+                                                         bool, bool, bool);
+  JournaledDataset() = default;
+  std::unique_ptr<DatasetLock> lock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CaptionJournal> journal_;
+};
+
+// Opens `dataset_dir` for writing: lock on `db` (empty: default_store_path(dataset_dir)), the database
+// (created when `create`; `exclusive` as in Store::open), the journal. Errors: `dataset_dir` is not a folder
+// (kNotFound), the lock is held by another run (kIo, is_dataset_busy), the database cannot be opened (see
+// Store::open). `lock` false: the caller already holds the dataset lock (the web app's server holds it
+// for its whole life and serialises its own writers), so none is taken here.
+Result<JournaledDataset> open_journaled_dataset(const std::filesystem::path& dataset_dir,
+                                                const std::filesystem::path& db = {}, bool create = true,
+                                                bool exclusive = false, bool lock = true);
 
 }  // namespace tagmetry

@@ -123,10 +123,16 @@ std::vector<std::string> render_policy_lines(const CaptionPolicy& policy, const 
 std::string display_tag(const CaptionPolicy& policy, const std::string& tag);
 
 struct PolicyApplyParams {
-  bool dry_run = false;        // compute and report, write nothing
+  bool dry_run = false;        // compute and report, write nothing (takes no lock)
   bool from_current = false;   // use the current captions as the source (re-baseline the originals)
   bool recursive = false;
   std::string caption_extension = ".txt";
+  // A multi-line policy without a trigger_token takes the dataset's trigger (the first tag of at least
+  // 80% of the source captions, unless it is a known Danbooru tag or in always_first) or refuses;
+  // allow_no_trigger writes the lines without one instead.
+  bool allow_no_trigger = false;
+  std::string db;            // database file holding the journal; empty = DATASET/.tagmetry/tagmetry.db
+  std::string command_line;  // recorded in the journal
 };
 
 struct PolicyFileChange {
@@ -136,18 +142,33 @@ struct PolicyFileChange {
 };
 
 struct PolicyApplyReport {
-  size_t images = 0, captions = 0, changed = 0;
+  size_t images = 0, captions = 0;
+  size_t changed = 0;                       // captions written (or that would be, with dry_run)
+  std::string trigger;                      // the trigger used on every line ("" = none)
+  bool trigger_detected = false;            // found in the captions, not given
   std::vector<std::string> constant_tags;   // dropped by drop_if_constant
   std::vector<PolicyFileChange> changes;    // changed files, dataset order
-  std::vector<std::pair<std::string, std::string>> skipped;  // file, reason
+  std::vector<std::pair<std::string, std::string>> skipped;  // file, reason (not counted in `changed`)
+  // Captions changed since the policy last wrote them (by retag, edit, undo or by hand): their current text
+  // is the new source and .tagmetry/originals was refreshed from it.
+  std::vector<std::string> refreshed;
+  // Captions whose source had further lines (hand-written sentences) that the policy's lines replace.
+  std::vector<std::string> replaced_lines;
 };
 
-// Applies the policy to every captioned image under `root`. The source tags of each image are its
-// original caption's first line: the first apply saves every caption to
-// ROOT/.tagmetry/originals/<relpath> before rewriting it, and later applies read from there, so
-// presets can be switched and re-applied without compounding. Writes are atomic; unchanged files are
-// not rewritten. Per-file problems go to `skipped`; errors only for a bad root.
+// Applies the policy to every captioned image under `root` as one journaled operation "policy", holding
+// the dataset lock (undo reverts it). The source tags of each image are its original caption's first line:
+// the first apply saves every caption to ROOT/.tagmetry/originals/<relpath> before rewriting it, and later
+// applies read from there — as long as the caption is still what the policy last wrote (per the journal);
+// a caption changed since is its own new source (report.refreshed). Presets can so be switched and
+// re-applied without compounding, and without undoing a retag. Unchanged files are not rewritten.
+// Per-file problems go to `skipped`. Errors: a bad root, another run holding the lock (is_dataset_busy), a
+// multi-line policy with no trigger given or found (kInvalidArgument, unless allow_no_trigger).
 Result<PolicyApplyReport> apply_caption_policy(const std::filesystem::path& root, const CaptionPolicy& policy,
                                                const PolicyResources& resources, const PolicyApplyParams& params);
+
+// A1111 prompt syntax around a tag removed: "(blue hair:1.2)" → "blue hair", "((masterpiece))" →
+// "masterpiece", "[smile]" → "smile", "hatsune miku \(vocaloid\)" → "hatsune miku (vocaloid)".
+std::string strip_prompt_weight(std::string_view tag);
 
 }  // namespace tagmetry

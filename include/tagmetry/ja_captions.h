@@ -20,7 +20,9 @@ struct JaCaptionOptions {
   bool recursive = false;
   std::string caption_extension = ".txt";
   bool overwrite = false;  // replace an existing <stem>_jp.txt whose content differs
-  bool dry_run = false;    // report only, write nothing
+  bool dry_run = false;    // report only, write nothing (takes no lock)
+  std::string db;            // database file holding the journal; empty = DIR/.tagmetry/tagmetry.db
+  std::string command_line;  // recorded in the journal
 };
 
 struct JaCaptionReport {
@@ -44,9 +46,10 @@ std::filesystem::path japanese_caption_path(const std::filesystem::path& caption
 std::string translate_caption(const CaptionText& caption, const JaDictionary& dict,
                               std::map<std::string, int64_t>* untranslated = nullptr);
 
-// Writes <stem>_jp.txt for every caption file in `dir` (natural order), atomically. Bad caption files
-// (non-UTF-8, unreadable) are reported in the report and skipped; the rest are processed. Errors only
-// when `dir` is not a readable folder.
+// Writes <stem>_jp.txt for every caption file in `dir` (natural order) as one journaled operation "ja"
+// under the dataset lock (`tagmetry undo` removes or restores the _jp files). Bad caption files (not
+// UTF-8, unreadable, a symbolic link out of the folder) are reported and skipped; the rest are processed.
+// Errors: `dir` is not a readable folder, another run holds the lock (is_dataset_busy), a database error.
 Result<JaCaptionReport> write_japanese_captions(const std::filesystem::path& dir, const JaDictionary& dict,
                                                 const JaCaptionOptions& options, ProgressReporter* progress = nullptr);
 

@@ -36,6 +36,10 @@ struct RetagReport {
   size_t unchanged = 0;       // caption already equal to the derived one
   size_t no_scores = 0;       // images without stored scores for the model (run `tag` first)
   size_t kept_edited = 0;     // captions not written by Tagmetry (or changed since): kept
+  // Captions whose tag/retag text was later changed by `edit` (or the web app's editor): the edits (tags
+  // added, e.g. the trigger, and tags removed) were re-applied on top of the new tags. Counted in written.
+  size_t reapplied = 0;
+  std::vector<std::string> kept_policy;  // of kept_edited: last written by `policy apply` (re-apply it after)
   size_t failed = 0;
   std::vector<std::pair<std::string, std::string>> failures;  // relpath, message
   std::vector<std::string> kept;        // relpaths of kept_edited

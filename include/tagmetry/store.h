@@ -77,6 +77,10 @@ class Store {
   // (written by a newer Tagmetry).
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, bool create = true,
                                              bool exclusive = false);
+  // Opens an existing database for reading only: no migration, no lock, no write (undo --list on a
+  // read-only folder or while another run writes). Errors: kNotFound, kCorrupt, kUnsupported (older or
+  // newer schema than this build reads without migrating).
+  static Result<std::unique_ptr<Store>> open_read_only(const std::filesystem::path& path);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

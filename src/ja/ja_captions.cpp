@@ -2,6 +2,10 @@
 #include "tagmetry/ja_captions.h"
 
 #include <algorithm>
+#include <optional>
+
+#include "tagmetry/caption_file.h"
+#include "tagmetry/caption_journal.h"
 
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"
@@ -68,23 +72,43 @@ Result<JaCaptionReport> write_japanese_captions(const fs::path& dir, const JaDic
                                                 const JaCaptionOptions& options, ProgressReporter* progress) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return not_found(dir.string() + ": not a folder");
+  // The lock first, so no other run writes between our reads and our writes.
+  std::optional<JournaledDataset> opened;
+  if (!options.dry_run) {
+    TM_ASSIGN_OR_RETURN(JournaledDataset o, open_journaled_dataset(dir, options.db));
+    opened.emplace(std::move(o));
+  }
   JaCaptionReport report;
   std::vector<fs::path> files = list_captions(dir, options, ec);
   if (ec) return io_error(dir.string() + ": cannot list (" + ec.message() + ")");
   report.captions = files.size();
   if (progress) progress->set_total(files.size());
+  std::vector<CaptionWrite> writes;
+  std::vector<fs::path> write_source;
   for (auto& file : files) {
     if (progress) progress->advance();
-    auto caption = read_caption(file);
-    if (!caption.ok()) {
-      report.failed.emplace_back(file, caption.status().message());
+    auto bytes = read_dataset_caption(dir, file);
+    if (!bytes.ok() || !bytes->has_value()) {
+      report.failed.emplace_back(file, bytes.ok() ? file.string() + ": disappeared" : bytes.status().message());
       continue;
     }
-    std::string text = translate_caption(caption.value(), dict, &report.untranslated);
+    auto parsed = parse_caption_file(**bytes, file.string());
+    if (!parsed.ok()) {
+      report.failed.emplace_back(file, parsed.status().message());
+      continue;
+    }
+    CaptionText caption;
+    for (auto& line : parsed->lines) caption.lines.push_back(line);
+    while (!caption.lines.empty() && trim(caption.lines.back()).empty()) caption.lines.pop_back();
+    std::string text = translate_caption(caption, dict, &report.untranslated);
     fs::path out = japanese_caption_path(file);
-    if (fs::exists(out, ec)) {
-      auto existing = read_file(out);
-      if (existing.ok() && existing.value() == text) {
+    auto existing = read_dataset_caption(dir, out);
+    if (!existing.ok()) {
+      report.failed.emplace_back(file, existing.status().message());
+      continue;
+    }
+    if (existing->has_value()) {
+      if (**existing == text) {
         ++report.unchanged;
         continue;
       }
@@ -93,14 +117,22 @@ Result<JaCaptionReport> write_japanese_captions(const fs::path& dir, const JaDic
         continue;
       }
     }
-    if (!options.dry_run) {
-      Status s = write_file_atomic(out, text);
-      if (!s.ok()) {
-        report.failed.emplace_back(file, s.message());
-        continue;
-      }
-    }
-    ++report.written;
+    CaptionWrite w;
+    w.relpath = relative_generic(out, dir);
+    w.before = std::move(*existing);
+    w.after = text;
+    writes.push_back(std::move(w));
+    write_source.push_back(file);
+  }
+  std::vector<Status> results(writes.size());
+  if (!options.dry_run && !writes.empty()) {
+    CaptionJournal& journal = opened->journal();
+    journal.begin_operation("ja", options.command_line);
+    TM_ASSIGN_OR_RETURN(results, journal.apply(writes));
+  }
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (!results[i].ok()) report.failed.emplace_back(write_source[i], results[i].message());
+    else ++report.written;
   }
   return report;
 }

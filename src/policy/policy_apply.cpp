@@ -1,11 +1,16 @@
 // Applying a caption policy: per-image tag selection, line rendering, and the dataset-wide pass.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "tagmetry/caption.h"
+#include "tagmetry/caption_edit.h"
+#include "tagmetry/caption_file.h"
+#include "tagmetry/caption_journal.h"
 #include "tagmetry/caption_policy.h"
+#include "tagmetry/store.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
 #include "tagmetry/sentences.h"
@@ -17,8 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string canonical_tag(const std::string& tag, const CaptionPolicy& policy, const PolicyResources& res) {
-  if (!policy.merge_aliases) return std::string(trim(tag));
+std::string canonical_tag(const std::string& raw, const CaptionPolicy& policy, const PolicyResources& res) {
+  std::string tag = strip_prompt_weight(raw);
+  if (!policy.merge_aliases) return tag;
   std::string n = normalize_tag_name(tag);
   if (res.tags)
     if (const TagInfo* info = res.tags->find(n)) return info->name;
@@ -32,6 +38,30 @@ bool matches_any(const std::vector<std::string>& patterns, const std::string& ta
 }
 
 }  // namespace
+
+std::string strip_prompt_weight(std::string_view text) {
+  std::string_view t = trim(text);
+  bool wrapped = false;
+  // Emphasis brackets, possibly nested: "((x))", "[x]", "(x:1.2)"; an escaped "\)" is not a bracket.
+  while (t.size() >= 2 && ((t.front() == '(' && t.back() == ')' && t[t.size() - 2] != '\\') ||
+                           (t.front() == '[' && t.back() == ']'))) {
+    t = trim(t.substr(1, t.size() - 2));
+    wrapped = true;
+  }
+  if (wrapped) {
+    size_t colon = t.rfind(':');
+    if (colon != std::string_view::npos && colon + 1 < t.size() &&
+        t.substr(colon + 1).find_first_not_of("0123456789.") == std::string_view::npos)
+      t = trim(t.substr(0, colon));
+  }
+  std::string out;
+  out.reserve(t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '\\' && i + 1 < t.size() && (t[i + 1] == '(' || t[i + 1] == ')')) continue;
+    out.push_back(t[i]);
+  }
+  return out;
+}
 
 std::string display_tag(const CaptionPolicy& policy, const std::string& tag) {
   // Matches kohya-ss sd-scripts tag_images_by_wd14_tagger.py: short tags such as "^_^" keep '_'.
@@ -159,8 +189,51 @@ std::vector<std::string> render_policy_lines(const CaptionPolicy& policy, const 
   return lines;
 }
 
-Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const CaptionPolicy& policy,
+namespace {
+
+// The trigger a multi-line policy without one should use: the dataset's common first tag, unless it is a
+// known tag (a trigger is a made-up token) or one the policy moves first anyway (1girl, solo).
+std::string detect_trigger(const CaptionPolicy& policy, const PolicyResources& res,
+                           const std::vector<std::string>& source_texts) {
+  std::vector<std::string> firsts;
+  for (auto& text : source_texts) {
+    auto tags = parse_caption_text(text).tags();
+    firsts.push_back(tags.empty() ? "" : strip_prompt_weight(tags[0]));
+  }
+  std::string t = common_first_tag(firsts);
+  if (t.empty()) return "";
+  std::string n = normalize_tag_name(t);
+  for (auto& f : policy.always_first)
+    if (normalize_tag_name(f) == n) return "";
+  if (res.tags && res.tags->find(n)) return "";
+  return t;
+}
+
+}  // namespace
+
+Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const CaptionPolicy& policy_in,
                                                const PolicyResources& res, const PolicyApplyParams& params) {
+  // The lock first, so no other run writes between our reads and our writes.
+  std::optional<JournaledDataset> opened;
+  if (!params.dry_run) {
+    TM_ASSIGN_OR_RETURN(JournaledDataset o, open_journaled_dataset(root, params.db));
+    opened.emplace(std::move(o));
+  }
+  // What Tagmetry last wrote to each caption: a saved original is only the source while the caption is
+  // still what the policy wrote.
+  std::unordered_map<std::string, LastWrite> last;
+  if (opened) {
+    TM_ASSIGN_OR_RETURN(last, opened->journal().last_written());
+  } else {
+    const fs::path db_path = params.db.empty() ? default_store_path(root) : fs::path(params.db);
+    std::error_code ec;
+    if (fs::exists(db_path, ec)) {
+      TM_ASSIGN_OR_RETURN(auto store, Store::open_read_only(db_path));
+      TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open_read_only(*store, root));
+      TM_ASSIGN_OR_RETURN(last, journal.last_written());
+    }
+  }
+
   ScanOptions so;
   so.recursive = params.recursive;
   so.caption_extension = params.caption_extension;
@@ -172,37 +245,74 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
   struct Source {
     const DatasetItem* item;
     std::string relcap;
-    std::string current;              // current caption text
+    std::string bytes;                // current caption file
+    std::string current;              // its text (no BOM, LF)
+    std::string source_text;          // original or current
+    std::string bom;                  // the file's byte-order mark, kept
+    bool crlf = false;                // the file's CRLF line endings, kept
     std::vector<std::string> tags;    // cleaned source tags
     bool save_original = false;
   };
   std::vector<Source> sources;
+  std::set<std::string> seen;
   for (auto& item : ds.items) {
     if (!item.has_caption) continue;
+    Source s{&item, relative_generic(item.caption, root), "", "", "", "", false, {}, false};
+    if (!seen.insert(s.relcap).second) continue;  // a.png and a.jpg share a.txt
     ++report.captions;
-    Source s{&item, relative_generic(item.caption, root), "", {}, false};
-    auto cur = read_text_file(item.caption);
-    if (!cur.ok()) {
-      report.skipped.emplace_back(s.relcap, cur.status().message());
+    auto bytes = read_dataset_caption(root, item.caption);
+    if (!bytes.ok() || !bytes->has_value()) {
+      report.skipped.emplace_back(s.relcap, bytes.ok() ? "disappeared" : bytes.status().message());
       continue;
     }
-    s.current = *cur;
+    s.bytes = std::move(**bytes);
+    auto file = parse_caption_file(s.bytes, s.relcap);
+    if (!file.ok()) {
+      report.skipped.emplace_back(s.relcap, file.status().message());
+      continue;
+    }
+    s.current = join(file->lines, "\n");
+    s.bom = file->bom;
+    s.crlf = file->eol() == "\r\n";
     fs::path orig = originals / s.relcap;
-    std::string source_text = s.current;
+    s.source_text = s.current;
     std::error_code ec;
+    auto lw = last.find(s.relcap);
+    const bool policy_wrote_it = lw != last.end() && lw->second.command == "policy" && lw->second.after == s.bytes;
     if (!params.from_current && fs::exists(orig, ec)) {
-      auto o = read_text_file(orig);
-      if (!o.ok()) {
-        report.skipped.emplace_back(s.relcap, o.status().message());
-        continue;
+      if (policy_wrote_it) {
+        auto o = read_text_file(orig);
+        if (!o.ok()) {
+          report.skipped.emplace_back(s.relcap, o.status().message());
+          continue;
+        }
+        s.source_text = *o;
+      } else {
+        // Changed since the policy wrote it (retag, edit, undo, by hand): the saved original is stale.
+        s.save_original = true;
+        report.refreshed.push_back(s.relcap);
       }
-      source_text = *o;
     } else {
       s.save_original = true;
     }
-    s.tags = clean_policy_tags(policy, parse_caption_text(source_text).tags(), res);
     sources.push_back(std::move(s));
   }
+
+  CaptionPolicy policy = policy_in;
+  const size_t line_count = policy.mode == "single" ? std::min<size_t>(1, policy.lines.size()) : policy.lines.size();
+  if (policy.trigger_token.empty() && line_count > 1 && !params.allow_no_trigger) {
+    std::vector<std::string> texts;
+    for (auto& s : sources) texts.push_back(s.source_text);
+    policy.trigger_token = detect_trigger(policy, res, texts);
+    if (policy.trigger_token.empty() && !sources.empty())
+      return invalid_argument("policy '" + policy.name + "' writes " + std::to_string(line_count) +
+                              " lines per caption and no trigger was given or found (no made-up tag starts 80% of the "
+                              "captions), so kohya would train most steps without one: pass --trigger TOKEN "
+                              "(or --no-trigger to write the lines without one)");
+    report.trigger_detected = !policy.trigger_token.empty();
+  }
+  report.trigger = policy.trigger_token;
+  for (auto& s : sources) s.tags = clean_policy_tags(policy, parse_caption_text(s.source_text).tags(), res);
 
   std::vector<std::string> constant;
   if (policy.drop_if_constant && !sources.empty()) {
@@ -217,16 +327,31 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
   }
   report.constant_tags = constant;
 
+  std::vector<CaptionWrite> writes;
+  std::vector<PolicyFileChange> changes;
   for (auto& s : sources) {
     std::vector<std::string> selected = arrange_tags(policy, s.tags, res, constant);
     CaptionText out;
     out.lines = render_policy_lines(policy, selected, res);
     std::string after = out.text();
-    if (after == s.current) continue;
-    ++report.changed;
-    report.changes.push_back({s.relcap, s.current, after});
-    if (params.dry_run) continue;
-    if (s.save_original) {
+    // A source line after the tag line that the policy's lines do not keep (a hand-written sentence).
+    auto source_lines = parse_caption_text(s.source_text).lines;
+    for (size_t i = 1; i < source_lines.size(); ++i)
+      if (!trim(source_lines[i]).empty() &&
+          std::find(out.lines.begin(), out.lines.end(), source_lines[i]) == out.lines.end()) {
+        report.replaced_lines.push_back(s.relcap);
+        break;
+      }
+    if (after == s.current) {
+      if (s.save_original && !params.dry_run) {  // keep the original in step with the caption
+        fs::path orig = originals / s.relcap;
+        std::error_code ec;
+        fs::create_directories(orig.parent_path(), ec);
+        (void)write_file_atomic(orig, s.current);
+      }
+      continue;
+    }
+    if (!params.dry_run && s.save_original) {
       fs::path orig = originals / s.relcap;
       std::error_code ec;
       fs::create_directories(orig.parent_path(), ec);
@@ -235,7 +360,26 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
         continue;
       }
     }
-    if (Status st = write_caption(s.item->caption, out); !st.ok()) report.skipped.emplace_back(s.relcap, st.message());
+    CaptionWrite w;
+    w.relpath = s.relcap;
+    w.before = s.bytes;
+    w.after = s.bom + (s.crlf ? replace_all(after, "\n", "\r\n") : after);
+    writes.push_back(std::move(w));
+    changes.push_back({s.relcap, s.current, after});
+  }
+  std::vector<Status> results(writes.size());
+  if (!params.dry_run && !writes.empty()) {
+    CaptionJournal& journal = opened->journal();
+    journal.begin_operation("policy", params.command_line);
+    TM_ASSIGN_OR_RETURN(results, journal.apply(writes));
+  }
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (!results[i].ok()) {
+      report.skipped.emplace_back(writes[i].relpath, results[i].message());
+      continue;
+    }
+    ++report.changed;
+    report.changes.push_back(std::move(changes[i]));
   }
   return report;
 }

@@ -185,9 +185,10 @@ Result<std::vector<Status>> Server::State::write_captions(
     const std::string& command, const std::function<Result<std::vector<CaptionWrite>>()>& build,
     std::vector<CaptionWrite>* written, int64_t* operation_id) {
   std::lock_guard guard(write_mutex);
-  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());
-  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true));
-  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, root));
+  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());  // the server's own lock, shared with its tag job
+  TM_ASSIGN_OR_RETURN(JournaledDataset opened, open_journaled_dataset(root, db_path, /*create=*/true,
+                                                                     /*exclusive=*/false, /*lock=*/false));
+  CaptionJournal& journal = opened.journal();
   TM_ASSIGN_OR_RETURN(std::vector<CaptionWrite> writes, build());
   std::vector<Status> results;
   if (!writes.empty()) {
@@ -204,17 +205,18 @@ Result<std::vector<Status>> Server::State::write_captions(
 
 Status Server::State::with_journal(const std::function<Status(CaptionJournal&)>& fn) {
   std::lock_guard guard(write_mutex);
-  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());
-  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true));
-  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, root));
-  return fn(journal);
+  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());  // the server's own lock, shared with its tag job
+  TM_ASSIGN_OR_RETURN(JournaledDataset opened, open_journaled_dataset(root, db_path, /*create=*/true,
+                                                                     /*exclusive=*/false, /*lock=*/false));
+  return fn(opened.journal());
 }
 
 Status Server::State::read_journal(const std::function<Status(const CaptionJournal&)>& fn) {
   std::error_code ec;
   if (!fs::exists(db_path, ec)) return {};
-  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/false));
-  return fn(CaptionJournal::open_for_reading(*store, root));
+  TM_ASSIGN_OR_RETURN(auto store, Store::open_read_only(db_path));
+  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open_read_only(*store, root));
+  return fn(journal);
 }
 
 std::vector<uint32_t> Server::State::reload_captions(const std::vector<std::string>& caption_relpaths) {

@@ -74,6 +74,28 @@ Result<std::optional<std::string>> read_caption_if_exists(const fs::path& path) 
   return read_caption(path, /*follow=*/true, nullptr);
 }
 
+bool inside_dataset(const fs::path& root, const fs::path& path) {
+  std::error_code ec;
+  fs::path r = fs::weakly_canonical(root, ec);
+  if (ec) return false;
+  fs::path p = fs::weakly_canonical(path, ec);
+  if (ec) return false;
+  auto ri = r.begin(), pi = p.begin();
+  for (; ri != r.end(); ++ri, ++pi)
+    if (pi == p.end() || *ri != *pi) return false;
+  return true;
+}
+
+Result<std::optional<std::string>> read_dataset_caption(const fs::path& root, const fs::path& path) {
+  if (!inside_dataset(root, path)) {
+    std::error_code ec;
+    fs::path target = fs::weakly_canonical(path, ec);
+    return invalid_argument(path.string() + ": a symbolic link to outside the dataset (" + target.string() +
+                            "); left unchanged");
+  }
+  return read_caption_if_exists(path);
+}
+
 Result<std::optional<std::string>> store_internal::read_caption_no_follow(const fs::path& path, bool* is_link) {
   return read_caption(path, /*follow=*/false, is_link);
 }
@@ -84,7 +106,7 @@ Result<CaptionJournal> CaptionJournal::open(Store& store, fs::path root) {
   return j;
 }
 
-CaptionJournal CaptionJournal::open_for_reading(Store& store, fs::path root) {
+Result<CaptionJournal> CaptionJournal::open_read_only(Store& store, fs::path root) {
   return CaptionJournal(store, std::move(root));
 }
 
@@ -151,7 +173,7 @@ Result<std::vector<Status>> CaptionJournal::apply(const std::vector<CaptionWrite
       int64_t t = now_seconds();
       for (size_t i = 0; i < writes.size(); ++i) {
         TM_RETURN_IF_ERROR(ins.bind(1, t).bind(2, writes[i].relpath).bind(3, writes[i].before).bind(4, writes[i].after)
-                               .bind(5, command_).bind(6, operation_id_).bind(7, writes[i].base).run());
+                               .bind(5, writes[i].source.empty() ? command_ : writes[i].source).bind(6, operation_id_).bind(7, writes[i].base).run());
         ids[i] = db.last_insert_id();
       }
     }
@@ -166,6 +188,12 @@ Result<std::vector<Status>> CaptionJournal::apply(const std::vector<CaptionWrite
   auto write_one = [&](size_t i) {
     const CaptionWrite& w = writes[i];
     fs::path file = root_ / w.relpath;
+    const bool plain = !w.relpath.empty() && w.relpath[0] != '/' && !w.relpath.starts_with("../") &&
+                       w.relpath.find("/../") == std::string::npos && !fs::is_symlink(file);
+    if (!plain && !inside_dataset(root_, file)) {  // an absolute relpath or a symbolic link out of the dataset
+      results[i] = invalid_argument(file.string() + ": outside the dataset (a symbolic link?); left unchanged");
+      return;
+    }
     if (w.backup && w.before) {
       auto b = backup_file(file);
       if (!b.ok()) {
@@ -272,12 +300,28 @@ Result<std::vector<OperationRecord>> CaptionJournal::operations() const {
 
 Result<std::vector<JournalEntry>> CaptionJournal::entries(int64_t operation_id) const {
   TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
-      "SELECT id, operation_id, time, relpath, before, after, state FROM journal WHERE operation_id=? ORDER BY id"));
+      "SELECT id, operation_id, time, relpath, before, after, state, source FROM journal WHERE operation_id=? "
+      "ORDER BY id"));
   q.bind(1, operation_id);
   std::vector<JournalEntry> out;
   Status s;
   while (q.step(&s))
-    out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.optional_text(4), q.optional_text(5), q.text(6)});
+    out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.optional_text(4), q.optional_text(5), q.text(6),
+                   q.text(7), std::nullopt});
+  TM_RETURN_IF_ERROR(s);
+  return out;
+}
+
+Result<std::vector<JournalEntry>> CaptionJournal::history(const std::string& relpath) const {
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
+      "SELECT id, coalesce(operation_id, 0), time, relpath, before, after, state, source, base FROM journal "
+      "WHERE relpath=? AND state='done' ORDER BY id"));
+  q.bind(1, relpath);
+  std::vector<JournalEntry> out;
+  Status s;
+  while (q.step(&s))
+    out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.optional_text(4), q.optional_text(5), q.text(6),
+                   q.text(7), q.optional_text(8)});
   TM_RETURN_IF_ERROR(s);
   return out;
 }
@@ -314,6 +358,25 @@ Result<std::unique_ptr<DatasetLock>> DatasetLock::acquire(const fs::path& databa
 
 DatasetLock::~DatasetLock() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool is_dataset_busy(const Status& status) {
+  return status.code() == ErrorCode::kIo && status.message().find("in use by another tagmetry run") != std::string::npos;
+}
+
+Result<JournaledDataset> open_journaled_dataset(const fs::path& dataset_dir, const fs::path& db, bool create,
+                                                bool exclusive, bool lock) {
+  std::error_code ec;
+  if (!fs::is_directory(dataset_dir, ec)) return not_found(dataset_dir.string() + ": not a folder");
+  const fs::path db_path = db.empty() ? default_store_path(dataset_dir) : db;
+  JournaledDataset out;
+  if (lock) {
+    TM_ASSIGN_OR_RETURN(out.lock_, DatasetLock::acquire(db_path));
+  }
+  TM_ASSIGN_OR_RETURN(out.store_, Store::open(db_path, create, exclusive));
+  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*out.store_, dataset_dir));
+  out.journal_ = std::make_unique<CaptionJournal>(std::move(journal));
+  return out;
 }
 
 }  // namespace tagmetry

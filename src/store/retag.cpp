@@ -73,12 +73,12 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   auto start = std::chrono::steady_clock::now();
   TM_ASSIGN_OR_RETURN(Dataset ds, scan_dataset(dataset_dir, {params.recursive, params.caption_extension}));
   const fs::path db_path = params.db.empty() ? default_store_path(dataset_dir) : fs::path(params.db);
-  TM_ASSIGN_OR_RETURN(auto lock, DatasetLock::acquire(db_path));
-  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/false));
+  TM_ASSIGN_OR_RETURN(JournaledDataset opened, open_journaled_dataset(dataset_dir, db_path, /*create=*/false));
+  Store* store = &opened.store();
+  CaptionJournal& journal = opened.journal();
   // retag reads most of the database (every score, the journal rows of every caption): map it rather
   // than pread it page by page.
   (void)store->db().exec("PRAGMA mmap_size=1073741824");
-  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, dataset_dir));
   TM_ASSIGN_OR_RETURN(ModelRecord model, pick_model(*store, params.model));
   if (model.labels.size() == 0)
     return not_found(store->path().string() + ": model '" + model.name +
@@ -113,7 +113,8 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   std::vector<std::string> relpaths = store_internal::caption_relpaths(ds);
   TM_ASSIGN_OR_RETURN(auto last, store_internal::last_written_to(*store, relpaths));
   store_internal::ScoreFilter filter(model.labels, selector.thresholds(), /*keep_all=*/params.mcut);
-  store_internal::DeriveContext context{&ds, &params, &model.labels, &selector, &filter, &relpaths, &last};
+  TM_ASSIGN_OR_RETURN(auto edit_base, store_internal::tag_edits_since_tagging(journal, last));
+  store_internal::DeriveContext context{&ds, &params, &model.labels, &selector, &filter, &relpaths, &last, &edit_base};
   std::vector<bool> has_scores(ds.items.size(), false);
   size_t done = 0;
   auto derived = store_internal::derive_captions(
@@ -131,11 +132,15 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
         TM_ASSIGN_OR_RETURN(o, store_internal::decide_link_caption(context, *store, std::move(o)));
       }
       switch (o.kind) {
-        case store_internal::CaptionOutcome::kWrite: writes.push_back(std::move(o.write)); break;
+        case store_internal::CaptionOutcome::kWrite:
+          if (o.reapplied) report.reapplied++;
+          writes.push_back(std::move(o.write));
+          break;
         case store_internal::CaptionOutcome::kUnchanged: report.unchanged++; break;
         case store_internal::CaptionOutcome::kKept:
           report.kept_edited++;
           report.kept.push_back(item.relpath);
+          if (o.policy) report.kept_policy.push_back(item.relpath);
           break;
         case store_internal::CaptionOutcome::kFailed:
           report.failed++;

@@ -6,7 +6,12 @@
 #endif
 #include <cstring>
 
+#include <algorithm>
+
 #include "file_io.h"
+#include "tagmetry/caption.h"
+#include "tagmetry/caption_file.h"
+#include "tagmetry/tag_selection.h"
 #include "journal_internal.h"
 #include "ordered_pipeline.h"
 #include "tagmetry/files.h"
@@ -47,14 +52,38 @@ CaptionOutcome decide(const DeriveContext& c, size_t i, std::string relpath, Res
     return o;
   }
   CaptionWrite& w = o.write;
-  bool ours = last && last->by_model() && last->after == *current;  // a hand edit is never ours
+  // Ours: unchanged since Tagmetry wrote it by a model run, by edits retag can re-apply, or by a policy.
+  // Text restored by undo (or written by anything else) is the user's: kept, or backed up by --overwrite.
+  bool ours = last && last->after == *current &&
+              (last->by_model() || carries_tag_edits(last->command) || last->command == "policy");
   const RetagParams& params = *c.params;
+  const TagEdits* edit_base = nullptr;
+  if (ours && carries_tag_edits(last->command)) {
+    if (c.edit_base)
+      if (auto it = c.edit_base->find(relpath); it != c.edit_base->end()) edit_base = &it->second;
+    if (!edit_base) ours = false;  // edits on a caption Tagmetry did not tag: a hand-written caption
+  } else if (ours && last->command == "policy") {
+    ours = false;
+    o.policy = true;
+  }
   if (!current->has_value()) {
     w.after = text;
+  } else if (edit_base) {
+    // Tagmetry's tags edited since (a trigger added, tags removed): the same edits on the new tags.
+    w.base = edit_base->base;
+    std::string retagged = w.base ? append_tags_to_caption(*w.base, names, params.caption_separator) : text;
+    w.after = reapply_tag_edits(*edit_base, **current, retagged);
+    w.source = "retag:edits";  // so the next retag re-applies the same edits again
+    o.reapplied = true;
   } else if (ours) {
     w.base = last->base;
     w.after = w.base ? append_tags_to_caption(*w.base, names, params.caption_separator) : text;
   } else if (params.append) {
+    if (auto utf8 = parse_caption_file(**current, relpath); !utf8.ok()) {
+      o.kind = CaptionOutcome::kFailed;
+      o.message = utf8.status().message();
+      return o;
+    }
     w.base = **current;
     w.after = append_tags_to_caption(**current, names, params.caption_separator);
   } else if (params.overwrite) {
@@ -65,6 +94,7 @@ CaptionOutcome decide(const DeriveContext& c, size_t i, std::string relpath, Res
     o.write = CaptionWrite();
     return o;
   }
+  o.policy = false;
   w.before = std::move(*current);
   if (w.after == w.before) {
     o.kind = CaptionOutcome::kUnchanged;
@@ -111,8 +141,87 @@ std::vector<CaptionOutcome> derive_chunk(const DeriveContext& c, ScoreChunk& chu
 
 }  // namespace
 
+bool carries_tag_edits(const std::string& command) {
+  return command == "edit" || command == "serve:edit" || command == "serve:batch" || command == "retag:edits";
+}
+
+Result<std::unordered_map<std::string, TagEdits>> tag_edits_since_tagging(
+    const CaptionJournal& journal, const std::unordered_map<std::string, LastWrite>& last) {
+  std::unordered_map<std::string, TagEdits> out;
+  for (const auto& [relpath, lw] : last) {
+    if (!carries_tag_edits(lw.command)) continue;
+    TM_ASSIGN_OR_RETURN(auto history, journal.history(relpath));
+    TagEdits found;
+    bool tagged = false;
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      if (it->command == "retag:edits") continue;  // re-applied the edits collected here
+      if ((it->command == "undo" || it->command == "redo") && std::next(it) != history.rend() &&
+          std::next(it)->after == it->before && std::next(it)->before == it->after) {
+        ++it;  // a write and the undo that reverted it: together they changed nothing
+        continue;
+      }
+      if (carries_tag_edits(it->command)) {
+        if (!it->before || !it->after) break;
+        found.edits.emplace_back(*it->before, *it->after);
+        continue;
+      }
+      if (it->command == "tag" || it->command == "retag") {
+        tagged = true;
+        found.base = it->base;
+      }
+      break;
+    }
+    if (!tagged || found.edits.empty()) continue;
+    std::reverse(found.edits.begin(), found.edits.end());
+    out.emplace(relpath, std::move(found));
+  }
+  return out;
+}
+
+std::string reapply_tag_edits(const TagEdits& edits, const std::string& current, const std::string& retagged) {
+  auto line_tags = [](const std::string& text) {
+    CaptionText c = parse_caption_text(text);
+    return c.lines.empty() ? std::vector<std::string>{} : parse_tags(c.lines[0]);
+  };
+  auto has = [](const std::vector<std::string>& v, const std::string& t) {
+    return std::any_of(v.begin(), v.end(), [&](const std::string& e) { return same_tag(e, t); });
+  };
+  std::vector<std::string> out = line_tags(retagged);
+  for (const auto& [before_text, after_text] : edits.edits) {
+    const std::vector<std::string> before = line_tags(before_text), after = line_tags(after_text);
+    std::vector<std::string> lead, added, next;
+    bool leading = true;
+    for (auto& t : after) {
+      if (has(before, t)) {
+        leading = false;
+        continue;
+      }
+      (leading ? lead : added).push_back(t);
+    }
+    next = lead;
+    for (auto& t : out) {
+      bool removed = has(before, t) && !has(after, t);
+      if (!removed && !has(next, t)) next.push_back(t);
+    }
+    for (auto& t : added)
+      if (!has(next, t)) next.push_back(t);
+    out = std::move(next);
+  }
+  auto file = parse_caption_file(current, "caption");
+  if (!file.ok()) return retagged;
+  file->set_line(0, format_tags(out));
+  return file->bytes();
+}
+
 Result<CaptionOutcome> decide_link_caption(const DeriveContext& context, const Store& store, CaptionOutcome link) {
   const DatasetItem& item = context.dataset->items[link.item];
+  if (!inside_dataset(context.dataset->root, item.caption)) {  // never read or written through
+    CaptionOutcome failed;
+    failed.kind = CaptionOutcome::kFailed;
+    failed.item = link.item;
+    failed.message = read_dataset_caption(context.dataset->root, item.caption).status().message();
+    return failed;
+  }
   std::string relpath = relative_generic(item.caption, context.dataset->root);
   TM_ASSIGN_OR_RETURN(auto last, last_written_to(store, {relpath}));
   auto lw = last.find(relpath);

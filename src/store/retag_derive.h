@@ -3,6 +3,7 @@
 // threads while the database is being read, with results in the order the scores were read.
 
 #include <cstdint>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -53,12 +54,21 @@ struct CaptionOutcome {
   // kLink: the caption file is a symbolic link, which the derive leaves to decide_link_caption (on the
   // thread that owns the database) with `text` and `names` kept for it.
   enum Kind { kWrite, kUnchanged, kKept, kFailed, kLink };
+  bool reapplied = false;  // kWrite: later edits re-applied (see reapply_tag_edits)
+  bool policy = false;     // kKept: last written by `policy apply`
   Kind kind = kUnchanged;
   size_t item = 0;         // index into the dataset's items
   CaptionWrite write;      // kWrite
   std::string message;     // kFailed
   std::string text;        // kLink: the derived caption
   std::vector<std::string> names;  // kLink: its tags
+};
+
+// The edits to re-apply to one caption: each edit's before and after text, oldest first, since the last
+// plain tag/retag write (whose append base, if any, is `base`).
+struct TagEdits {
+  std::vector<std::pair<std::string, std::string>> edits;
+  std::optional<std::string> base;
 };
 
 // Everything deriving a caption needs, shared read-only by the threads.
@@ -73,7 +83,23 @@ struct DeriveContext {
   const std::vector<std::string>* caption_relpaths = nullptr;
   // The journal's last write to each of those relpaths (store_internal::last_written_to).
   const std::unordered_map<std::string, LastWrite>* last = nullptr;
+  // For captions last written by an edit: the edits since tagging (see tag_edits_since_tagging).
+  const std::unordered_map<std::string, TagEdits>* edit_base = nullptr;
 };
+
+// True for the commands that edit Tagmetry's tags in place (CLI `edit`, the web app's editor), whose
+// changes retag re-applies on top of new tags, and for retag's own writes that did so ("retag:edits").
+bool carries_tag_edits(const std::string& command);
+
+// For every caption in `last` whose last write carries tag edits: the edits since the last plain tag/retag
+// write. Captions with any other write in between (policy, undo, ja) or no tag/retag write are absent.
+Result<std::unordered_map<std::string, TagEdits>> tag_edits_since_tagging(
+    const CaptionJournal& journal, const std::unordered_map<std::string, LastWrite>& last);
+
+// `retagged` (a fresh tag caption) with `edits` applied in order, each as the change from its before to its
+// after text on the tag line: tags it removed are removed, tags it put in front (a trigger) go first, tags
+// it added elsewhere are appended. The rest of the file (BOM, line endings, further lines) is `current`'s.
+std::string reapply_tag_edits(const TagEdits& edits, const std::string& current, const std::string& retagged);
 
 // Decides a kLink outcome: reads the caption through the link, names it as `tag` does
 // (relative_generic of the resolved path) and looks its last write up in `store`'s journal.

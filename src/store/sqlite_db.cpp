@@ -1,3 +1,4 @@
+#include <cstdio>
 #include "sqlite_db.h"
 
 namespace tagmetry::sql {
@@ -92,6 +93,31 @@ Status Db::open(const std::filesystem::path& path, bool create) {
   if (rc != SQLITE_OK) {
     Status s = rc == SQLITE_CANTOPEN && !create ? not_found(path.string() + ": no such database")
                                                 : error(rc, "cannot open");
+    close();
+    return s;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  return {};
+}
+
+Status Db::open_read_only(const std::filesystem::path& path, bool immutable) {
+  close();
+  path_ = path;
+  // A URI so that mode=ro / immutable=1 apply; '%', '?' and '#' in the path are escaped.
+  std::string uri = "file:";
+  for (char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+      uri += buf;
+    } else {
+      uri += c;
+    }
+  }
+  uri += immutable ? "?immutable=1" : "?mode=ro";
+  int rc = sqlite3_open_v2(uri.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = error(rc, "cannot open");
     close();
     return s;
   }

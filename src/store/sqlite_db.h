@@ -65,6 +65,9 @@ class Db {
 
   // Opens (creating when `create`) the database at `path`.
   Status open(const std::filesystem::path& path, bool create);
+  // Opens the database at `path` for reading only (never writes, takes no write lock). `immutable`
+  // also skips SQLite's locking and WAL index, for a database on a read-only file system.
+  Status open_read_only(const std::filesystem::path& path, bool immutable);
   void close();
   Status exec(std::string_view sql) const;
   Result<Stmt> prepare(std::string_view sql) const;

@@ -128,6 +128,36 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, bool create, bo
   return store;
 }
 
+Result<std::unique_ptr<Store>> Store::open_read_only(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return not_found(path.string() + ": no Tagmetry database here (run `tagmetry tag` first)");
+  Status last;
+  for (bool immutable : {false, true}) {  // immutable: the folder is read-only, so SQLite cannot make its WAL index
+    std::unique_ptr<Store> store(new Store());
+    store->db_ = std::make_unique<sql::Db>();
+    last = store->db_->open_read_only(path, immutable);
+    if (!last.ok()) continue;
+    sqlite3_busy_timeout(store->db_->handle(), busy_timeout_ms());
+    auto v = store->db_->prepare("PRAGMA user_version");
+    if (!v.ok()) {
+      last = v.status();
+      continue;
+    }
+    Status s;
+    int version = v->step(&s) ? static_cast<int>(v->int64(0)) : 0;
+    if (!s.ok()) {
+      last = s;
+      continue;
+    }
+    if (version != kStoreSchemaVersion)
+      return unsupported(path.string() + ": schema version " + std::to_string(version) + ", this build reads " +
+                         std::to_string(kStoreSchemaVersion) + " (run a writing command such as `tagmetry retag` once to migrate it)");
+    store->opened_version_ = version;
+    return store;
+  }
+  return last;
+}
+
 Status Store::migrate() {
   TM_ASSIGN_OR_RETURN(sql::Stmt v, db_->prepare("PRAGMA user_version"));
   Status s;

@@ -39,6 +39,12 @@ Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationReco
     report.refused = true;
     return report;
   }
+  if (writes.empty() && !report.changed.empty()) {
+    // Every file was changed since: reverting nothing must not mark the operation undone, or the next
+    // undo would silently go further back.
+    report.nothing_reverted = true;
+    return report;
+  }
   for (auto& w : writes) report.reverted.push_back(w.relpath);
   if (options.dry_run) return report;
   journal.begin_operation(command, args);

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "tagmetry/caption.h"
+#include "tagmetry/caption_file.h"
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
@@ -16,6 +17,7 @@
 #include "tagmetry/sha256.h"
 #include "tagmetry/store.h"
 #include "tagmetry/strings.h"
+#include "tagmetry/tag_database.h"
 #include "tagmetry/tag_pipeline.h"
 #include "tagmetry/tagger.h"
 
@@ -106,15 +108,35 @@ nlohmann::json item_json(const TagItemResult& r) {
 
 std::string append_tags_to_caption(std::string_view existing, const std::vector<std::string>& new_tags,
                                    std::string_view separator) {
-  CaptionText caption = parse_caption_text(existing);
   std::string sep_char(trim(separator).empty() ? std::string(separator) : std::string(trim(separator)));
-  std::vector<std::string> tags = caption.lines.empty() ? std::vector<std::string>{} : parse_tags(caption.lines[0], sep_char);
-  for (auto& t : new_tags)
-    if (std::none_of(tags.begin(), tags.end(), [&](const std::string& e) { return same_tag(e, t); })) tags.push_back(t);
-  std::string line = format_tags(tags, separator);
-  if (caption.lines.empty()) caption.lines.push_back(line);
-  else caption.lines[0] = line;
-  return caption.text();
+  auto file = parse_caption_file(existing, "caption");
+  if (!file.ok()) {  // callers refuse non-UTF-8 captions first; never mangle one here
+    CaptionText caption = parse_caption_text(existing);
+    if (caption.lines.empty()) caption.lines.push_back("");
+    file = CaptionFile{};
+    for (auto& l : caption.lines) file->set_line(file->lines.size(), l);
+  }
+  const std::string line = file->lines.empty() ? std::string() : file->lines[0];
+  // kohya's keep_tokens_separator: "fixed ||| shuffled ||| fixed suffix". New tags join the shuffled group
+  // (the last one when there is no suffix), never the fixed suffix.
+  std::vector<std::string> groups = split(line, "|||");
+  if (groups.empty()) groups.push_back("");
+  const size_t target = groups.size() >= 3 ? 1 : groups.size() - 1;
+  std::vector<std::string> present;  // every tag of the line, normalised ("hatsune miku \\(vocaloid\\)" too)
+  for (auto& g : groups)
+    for (auto& t : parse_tags(g, sep_char)) present.push_back(normalize_tag_name(t));
+  std::vector<std::string> tags = parse_tags(groups[target], sep_char);
+  for (auto& t : new_tags) {
+    std::string n = normalize_tag_name(t);
+    if (std::find(present.begin(), present.end(), n) != present.end()) continue;
+    present.push_back(n);
+    tags.push_back(t);
+  }
+  std::string text = format_tags(tags, separator);
+  if (groups.size() > 1) text = (target > 0 ? " " : "") + text + (target + 1 < groups.size() ? " " : "");
+  groups[target] = text;
+  file->set_line(0, join(groups, "|||"));
+  return file->bytes();
 }
 
 namespace {
@@ -182,12 +204,11 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   const fs::path db_path = !params.db.empty() ? fs::path(params.db)
                            : sharded        ? shard_store_path(dataset_dir, shard.first, shard.second)
                                             : default_store_path(dataset_dir);
-  std::unique_ptr<DatasetLock> lock;  // none when the caller holds it (callbacks.write_mutex)
-  if (!callbacks.write_mutex) {
-    TM_ASSIGN_OR_RETURN(lock, DatasetLock::acquire(db_path));
-  }
-  TM_ASSIGN_OR_RETURN(auto store, Store::open(db_path, /*create=*/true, /*exclusive=*/sharded));
-  TM_ASSIGN_OR_RETURN(CaptionJournal journal, CaptionJournal::open(*store, dataset_dir));
+  TM_ASSIGN_OR_RETURN(JournaledDataset opened, open_journaled_dataset(dataset_dir, db_path, /*create=*/true,
+                                                                     /*exclusive=*/sharded,
+                                                                     /*lock=*/!callbacks.write_mutex));
+  Store* store = &opened.store();
+  CaptionJournal& journal = opened.journal();
   journal.begin_operation("tag", params.command_line);
   TM_ASSIGN_OR_RETURN(ModelRecord model_row, model_record(*store, model, params, *tagger));
   TM_RETURN_IF_ERROR(store->put_model(model_row));
@@ -291,11 +312,18 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     for (auto& t : tags) names.push_back(t.tag);
     CaptionWrite w;
     w.relpath = relative_generic(item.caption, ds.root);
-    TM_ASSIGN_OR_RETURN(w.before, read_caption_if_exists(item.caption));
+    // A caption that is a symbolic link to outside the dataset is never read or written through.
+    if (std::error_code ec; fs::is_symlink(item.caption, ec)) {
+      TM_ASSIGN_OR_RETURN(w.before, read_dataset_caption(ds.root, item.caption));
+    } else {
+      TM_ASSIGN_OR_RETURN(w.before, read_caption_if_exists(item.caption));
+    }
     auto lw = last_written.find(w.relpath);
     // Our own earlier model output (a hand edit, even one made in the web app, is not ours).
     const bool ours = w.before && lw != last_written.end() && lw->second.by_model() && lw->second.after == w.before;
     if (w.before && params.append) {
+      // Never append to a caption that is not UTF-8 (Shift-JIS, UTF-16): name its encoding and skip it.
+      TM_RETURN_IF_ERROR(parse_caption_file(*w.before, w.relpath).status());
       // Re-running an append merges into the user's text, not into our previous result.
       w.base = ours && lw->second.base ? lw->second.base : w.before;
       w.after = append_tags_to_caption(*w.base, names, params.caption_separator);

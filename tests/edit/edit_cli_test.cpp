@@ -32,8 +32,9 @@ TEST(EditCli, AddPutsTheTriggerFirstAndKeepsEverythingElse) {
   auto r = run_cli({"edit", dir.path().string(), "add", "mychar"});
   EXPECT_EQ(r.exit_code, 1);  // img004.txt is not UTF-8
   EXPECT_EQ(read_all(dir / "img001.txt"), "mychar, 1girl, solo, smile");
-  // BOM, CRLF and the second (hybrid) line are kept byte for byte.
-  EXPECT_EQ(read_all(dir / "img002.txt"), "\xEF\xBB\xBF" "mychar, solo, blue_hair\r\nA girl with blue hair.\r\n");
+  // BOM and CRLF are kept byte for byte; the trigger goes on every line of a multi-line caption.
+  EXPECT_EQ(read_all(dir / "img002.txt"),
+            "\xEF\xBB\xBF" "mychar, solo, blue_hair\r\nmychar, A girl with blue hair.\r\n");
   EXPECT_EQ(read_all(dir / "img003.txt"), "mychar, 1girl, smile, 1girl\n");
   EXPECT_EQ(read_all(dir / "img004.txt"), "bad \xff byte");
   EXPECT_EQ(read_all(dir / "img001_jp.txt"), "女の子一人, ソロ");

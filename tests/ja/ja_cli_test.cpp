@@ -113,7 +113,7 @@ TEST(JaCli, WritesJapaneseCaptionsInAPathWithSpacesAndJapanese) {
   auto o = run_cli({"ja", dir.string(), "--dict", (tmp / "mine.csv").string(), "--overwrite", "--json"});
   EXPECT_EQ(o.out,
             "{\"captions\":2,\"written\":1,\"unchanged\":0,\"kept\":[],\"failed\":[{\"file\":\"bad.txt\",\"error\":\"" +
-                (dir / "bad.txt").string() + ": not valid UTF-8 (byte 0xff at offset 7)\"}],\"untranslated\":{},\"dry_run\":false}\n");
+                (dir / "bad.txt").string() + ": not valid UTF-8 (byte 0xff at offset 7); left unchanged\"}],\"untranslated\":{},\"dry_run\":false}\n");
   EXPECT_EQ(read_all(dir / "img 01_jp.txt"), "女の子一人, 青髪, 蝶結び, 超高解像度, トリガー");
 }
 

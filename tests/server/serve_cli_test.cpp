@@ -57,7 +57,8 @@ int wait_for_port(const fs::path& out) {
   std::regex re(R"(http://127\.0\.0\.1:(\d+)/)");
   for (int i = 0; i < 300; ++i) {
     std::smatch m;
-    std::string text = read_all(out);
+    std::error_code ec;
+    std::string text = fs::exists(out, ec) ? read_all(out) : std::string();  // the child may not have opened it yet
     if (std::regex_search(text, m, re)) return std::stoi(m[1]);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

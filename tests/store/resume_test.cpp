@@ -142,15 +142,19 @@ TEST_F(Resume, CtrlCStopsCleanlyAndSaysHowToResume) {
   pid_t p = spawn_cli(args(dir), work / "int");
   // Wait until the first caption appears, then interrupt.
   for (int i = 0; i < 400 && files_with(dir, ".txt").empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Freeze the run so the interrupt surely lands in the middle of it (no assertion may depend on timing).
+  ::kill(p, SIGSTOP);
+  const size_t at_interrupt = files_with(dir, ".txt").size();
   ::kill(p, SIGINT);
+  ::kill(p, SIGCONT);
   int code = wait_exit(p);
-  size_t written = files_with(dir, ".txt").size();
-  if (written < 60) {
-    EXPECT_EQ(code, 1);
-    std::string out = read_all(work.path() / "int.out");
-    EXPECT_NE(out.find("interrupted: "), std::string::npos) << out;
-    EXPECT_NE(out.find("Run the same command again to finish them"), std::string::npos) << out;
-  }
+  ASSERT_GT(at_interrupt, 0u);
+  ASSERT_LT(at_interrupt, 60u) << "the whole run finished within one poll; the test cannot interrupt it";
+  EXPECT_LT(files_with(dir, ".txt").size(), 60u);
+  EXPECT_EQ(code, 1);
+  std::string out = read_all(work.path() / "int.out");
+  EXPECT_NE(out.find("interrupted: "), std::string::npos) << out;
+  EXPECT_NE(out.find("Run the same command again to finish them"), std::string::npos) << out;
   pid_t again = spawn_cli(args(dir), work / "again");
   EXPECT_EQ(wait_exit(again), 0);
   EXPECT_EQ(files_with(dir, ".txt").size(), 60u);

@@ -214,7 +214,7 @@ TEST(Journal, LastWrittenToMatchesLastWritten) {
     std::vector<CaptionWrite> writes;
     for (int i = op; i < 50; i += op + 1)
       writes.push_back({relpaths[i], std::nullopt, "op" + std::to_string(op), false,
-                        op == 2 ? std::optional<std::string>("base") : std::nullopt});
+                        op == 2 ? std::optional<std::string>("base") : std::nullopt, {}});
     ASSERT_TRUE(j.apply(writes).ok());
   }
   auto all = take(j.last_written());
@@ -235,7 +235,7 @@ TEST(Journal, ParallelWritesKeepBatchOrderForOneFile) {
   j.begin_operation("tag", "many");
   std::vector<CaptionWrite> writes;
   for (int i = 0; i < 1200; ++i) writes.push_back({"f" + std::to_string(i % 400) + ".txt", std::nullopt,
-                                                   "v" + std::to_string(i), false, std::nullopt});
+                                                   "v" + std::to_string(i), false, std::nullopt, {}});
   auto results = take(j.apply(writes));
   ASSERT_EQ(results.size(), writes.size());
   for (auto& r : results) EXPECT_TRUE(r.ok()) << r.message();

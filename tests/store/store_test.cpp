@@ -226,7 +226,7 @@ TEST(Journal, PendingWritesAreSettledFromTheFiles) {
   {
     auto j = take(CaptionJournal::open(*store, d.path()));
     j.begin_operation("tag", "tagmetry tag");
-    auto r = j.apply({{"a.txt", std::nullopt, "tag_a", false, std::nullopt}});
+    auto r = j.apply({{"a.txt", std::nullopt, "tag_a", false, std::nullopt, {}}});
     ASSERT_TRUE(r.ok());
   }
   // Simulate a crash after the pending rows were committed: one rename happened, one did not.
@@ -252,7 +252,7 @@ TEST(Journal, UndoRestoresAndRefusesHandEdits) {
   auto j = take(CaptionJournal::open(*store, d.path()));
   write_all(d / "b.txt", "mine");
   j.begin_operation("tag", "tagmetry tag --overwrite");
-  ASSERT_TRUE(j.apply({{"a.txt", std::nullopt, "x", false, std::nullopt}, {"b.txt", "mine", "y", false, std::nullopt}}).ok());
+  ASSERT_TRUE(j.apply({{"a.txt", std::nullopt, "x", false, std::nullopt, {}}, {"b.txt", "mine", "y", false, std::nullopt, {}}}).ok());
   write_all(d / "b.txt", "edited by hand");
   auto refused = undo_last_operation(j, {}, "undo");
   ASSERT_TRUE(refused.ok());
@@ -279,7 +279,7 @@ TEST(Journal, PruneKeepsTheNewestOperationsAndEachCaptionsLastWrite) {
     j.begin_operation(command, std::string("tagmetry ") + command);
     std::vector<CaptionWrite> writes;
     for (auto& [file, text] : files)
-      writes.push_back({file, take(read_caption_if_exists(d / file)), text, false, std::nullopt});
+      writes.push_back({file, take(read_caption_if_exists(d / file)), text, false, std::nullopt, {}});
     ASSERT_TRUE(j.apply(writes).ok());
   };
   write("tag", {{"a.txt", "x1"}, {"b.txt", "y1"}, {"d.txt", "w1"}});  // #1
@@ -352,7 +352,7 @@ TEST(Store, MergeJoinsShardDatabases) {
     ASSERT_TRUE(s->put_image({"img" + std::to_string(i) + ".png", sha, 1, 1, 8, 8}).ok());
     auto j = take(CaptionJournal::open(*s, d.path()));
     j.begin_operation("tag", "shard " + std::to_string(i));
-    ASSERT_TRUE(j.apply({{"img" + std::to_string(i) + ".txt", std::nullopt, "x", false, std::nullopt}}).ok());
+    ASSERT_TRUE(j.apply({{"img" + std::to_string(i) + ".txt", std::nullopt, "x", false, std::nullopt, {}}}).ok());
   }
   auto out = take(Store::open(d / "out.db"));
   ASSERT_TRUE(out->merge_from(d / "s0.db").ok());

@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -112,9 +113,51 @@ CommandResult run_cli(const std::vector<std::string>& args, const std::vector<st
 
 std::string read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    // A missing file is a failure, not "": an assertion on its content must not pass by accident.
+    ADD_FAILURE() << "read_all: cannot open " << path.string();
+    return {};
+  }
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string run_without_root(const std::function<std::string()>& fn) {
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    ADD_FAILURE() << "pipe failed";
+    return {};
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed";
+    return {};
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    if (::geteuid() == 0 && (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) _exit(3);
+    std::string out = fn();
+    const char* p = out.data();
+    size_t left = out.size();
+    while (left > 0) {
+      ssize_t n = ::write(fds[1], p, left);
+      if (n <= 0) _exit(4);
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+    _exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    ADD_FAILURE() << "the unprivileged child failed (status " << status << ")";
+  return out;
 }
 
 void write_all(const fs::path& path, const std::string& content) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,15 @@ const char* python_path();
 // Runs the tagmetry CLI built by this tree.
 CommandResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
+// The bytes of a file; fails the current test (ADD_FAILURE) when it cannot be opened.
 std::string read_all(const std::filesystem::path& path);
 void write_all(const std::filesystem::path& path, const std::string& content);
+
+// Runs `fn` in a forked child process that cannot write to folders whose mode denies writing, even when
+// the tests run as root (as CI does): a root child first drops to the user and group nobody (65534).
+// Make the folders under test mode 0555 (and their parents searchable) before calling. Returns what `fn`
+// returned; fails the current test when the child could not run it.
+std::string run_without_root(const std::function<std::string()>& fn);
 
 // Path of a fixture source file (tests/<relative>).
 std::filesystem::path test_source_path(const std::string& relative);

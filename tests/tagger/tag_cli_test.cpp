@@ -120,7 +120,7 @@ TEST(TagCli, AppendMergesWithoutDuplicates) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_all(d / "red_448x224.txt"),
             "mytrigger, tag a, long_hair, red_in_last_channel, red_theme, white_padding, range_0_255, "
-            "hatsune_miku_(vocaloid), ^_^\nA second, sentence line.");
+            "hatsune_miku_(vocaloid), ^_^\nA second, sentence line.\n");  // line endings kept as they were
 }
 
 TEST(TagCli, OverwriteKeepsABackup) {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "tagmetry/caption_journal.h"
 #include "tagmetry/progress.h"
 
 namespace tagmetry::cli {
@@ -32,6 +33,8 @@ int exit_code_for(const Status& status) {
     case ErrorCode::kNotFound:
     case ErrorCode::kAlreadyExists:
       return kExitUsage;
+    case ErrorCode::kIo:  // another run holds the dataset lock: nothing was done
+      return is_dataset_busy(status) ? kExitUsage : kExitSomeFailed;
     default: return kExitSomeFailed;
   }
 }

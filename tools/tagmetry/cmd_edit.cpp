@@ -19,6 +19,8 @@ struct EditCliParams {
   bool json = false;
   bool recursive = false;
   std::string caption_extension = ".txt";
+  bool first_line_only = false;
+  std::string db;
 };
 
 const OptionSet<EditCliParams>& edit_cli_options() {
@@ -28,7 +30,10 @@ const OptionSet<EditCliParams>& edit_cli_options() {
         .add("dry-run", &EditCliParams::dry_run, "Print a diff of what would change; write nothing")
         .add("json", &EditCliParams::json, "Print the summary (and changes) as JSON")
         .add("recursive", &EditCliParams::recursive, "Also edit captions in subfolders")
-        .add("caption-extension", &EditCliParams::caption_extension, "Caption file extension (kohya's caption_extension)");
+        .add("caption-extension", &EditCliParams::caption_extension, "Caption file extension (kohya's caption_extension)")
+        .add("first-line-only", &EditCliParams::first_line_only,
+             "Edit only the first (tag) line of multi-line captions; default: every line")
+        .add("db", &EditCliParams::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)");
     return s;
   }();
   return set;
@@ -41,6 +46,7 @@ struct EditState {
   bool first = false, last = false;
   int position = -1;
   std::string sort_by = "alpha";
+  int keep = -1;
 };
 
 int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
@@ -58,6 +64,7 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
   op.match = *mode;
   op.tags = st.args;
   op.sort_by = st.sort_by;
+  op.keep = st.keep;
   if ((st.first ? 1 : 0) + (st.last ? 1 : 0) + (st.position >= 0 ? 1 : 0) > 1) {
     print_error("add: use only one of --first, --last, --position");
     return kExitUsage;
@@ -71,6 +78,9 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
   params.dry_run = cli.dry_run;
   params.recursive = cli.recursive;
   params.caption_extension = cli.caption_extension;
+  params.first_line_only = cli.first_line_only;
+  params.db = cli.db;
+  params.command_line = command_line("tagmetry edit");
   auto report = run_edit(st.dir, op, params);
   if (!report.ok()) {
     print_error(report.status());
@@ -121,15 +131,22 @@ RunFunction setup_edit(CLI::App& sub) {
   op("move-first", "Move matching tags to the front, in argument order", EditOperation::Kind::kMoveFirst)
       ->add_option("TAG", st->args, "Tags or patterns")->required();
   op("dedupe", "Remove repeated tags (first kept)", EditOperation::Kind::kDedupe);
-  op("sort", "Sort the tags", EditOperation::Kind::kSort)
-      ->add_option("--by", st->sort_by, "alpha, frequency (in this dataset, highest first) or confidence")
+  CLI::App* sort = op("sort", "Sort the tags of the tag line (the leading trigger stays first)", EditOperation::Kind::kSort);
+  sort->add_option("--by", st->sort_by,
+                   "alpha, frequency (in this dataset, highest first) or confidence (the scores `tag` stored)")
       ->check(CLI::IsMember({"alpha", "frequency", "confidence"}));
+  sort->add_option("--keep", st->keep,
+                   "Leading tags that stay in place (kohya's keep_tokens); default: the trigger, when the "
+                   "captions share a first tag")
+      ->check(CLI::NonNegativeNumber);
+  op("to-utf8", "Convert Shift-JIS and UTF-16 captions to UTF-8 (journaled: undo reverts it)",
+     EditOperation::Kind::kToUtf8);
   return [st, bound]() { return run(*st, *bound); };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("edit", "Batch-edit caption tags: add (trigger tag), remove, replace, move-first, dedupe, sort", 30,
+TAGMETRY_COMMAND("edit", "Batch-edit caption tags: add (trigger tag), remove, replace, move-first, dedupe, sort, to-utf8", 30,
                  setup_edit);
 
 }  // namespace tagmetry::cli

@@ -21,6 +21,7 @@ struct JaParams {
   bool overwrite = false;
   bool dry_run = false;
   bool json = false;
+  std::string db;
 };
 
 const OptionSet<JaParams>& ja_options() {
@@ -32,6 +33,7 @@ const OptionSet<JaParams>& ja_options() {
         .add("caption-extension", &JaParams::caption_extension, "Extension of the caption files")
         .add("overwrite", &JaParams::overwrite, "Replace existing _jp files whose content differs")
         .add("dry-run", &JaParams::dry_run, "Report what would be written; write nothing")
+        .add("db", &JaParams::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)")
         .add("json", &JaParams::json, "Print a JSON summary");
     return s;
   }();
@@ -84,6 +86,8 @@ int run_ja(const JaParams& p, const std::string& dir) {
   if (!options.caption_extension.starts_with(".")) options.caption_extension.insert(0, ".");
   options.overwrite = p.overwrite;
   options.dry_run = p.dry_run;
+  options.db = p.db;
+  options.command_line = command_line("tagmetry ja");
   ProgressReporter progress("ja", 0, show_progress(p.json), "file");
   auto report = write_japanese_captions(dir, dict.value(), options, &progress);
   progress.finish();

@@ -23,6 +23,8 @@ struct PolicyCliParams {
   std::string trigger;
   bool dry_run = false;
   bool from_current = false;
+  bool no_trigger = false;
+  std::string db;
   bool recursive = false;
   std::string caption_extension = ".txt";
   std::string tags_db;
@@ -39,6 +41,10 @@ const OptionSet<PolicyCliParams>& policy_cli_options() {
         .add("dry-run", &PolicyCliParams::dry_run, "Print what would change; write nothing")
         .add("from-current", &PolicyCliParams::from_current,
              "Use the current captions as the source instead of the saved originals (.tagmetry/originals)")
+        .add("no-trigger", &PolicyCliParams::no_trigger,
+             "Write a multi-line policy without a trigger (by default the captions' common first tag is used, or "
+             "the run refuses)")
+        .add("db", &PolicyCliParams::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)")
         .add("recursive", &PolicyCliParams::recursive, "Include subfolders")
         .add("caption-extension", &PolicyCliParams::caption_extension, "Caption file extension")
         .add("tags-db", &PolicyCliParams::tags_db, "Tag list (tagcomplete CSV) for alias merging; default: shipped list")
@@ -115,6 +121,9 @@ int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound)
   ap.from_current = p.from_current;
   ap.recursive = p.recursive;
   ap.caption_extension = p.caption_extension;
+  ap.allow_no_trigger = p.no_trigger;
+  ap.db = p.db;
+  ap.command_line = command_line("tagmetry policy apply");
   auto report = apply_caption_policy(st.dir, *policy, res, ap);
   if (!report.ok()) {
     print_error(report.status());
@@ -122,8 +131,10 @@ int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound)
   }
   const PolicyApplyReport& r = *report;
   if (p.json) {
-    nlohmann::json j{{"policy", policy->name},      {"trigger", policy->trigger_token}, {"dry_run", p.dry_run},
-                     {"images", r.images},          {"captions", r.captions},          {"changed", r.changed},
+    nlohmann::json j{{"policy", policy->name},      {"trigger", r.trigger},       {"dry_run", p.dry_run},
+                     {"images", r.images},          {"captions", r.captions},    {"changed", r.changed},
+                     {"skipped_count", r.skipped.size()}, {"trigger_detected", r.trigger_detected},
+                     {"refreshed", r.refreshed},    {"replaced_lines", r.replaced_lines},
                      {"constant_tags", r.constant_tags}};
     nlohmann::json changes = nlohmann::json::array(), skipped = nlohmann::json::array();
     for (auto& c : r.changes) changes.push_back({{"file", c.file}, {"before", c.before}, {"after", c.after}});
@@ -140,8 +151,24 @@ int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound)
     if (p.dry_run)
       for (auto& c : r.changes) std::printf("--- %s\n%s\n+++ %s\n%s\n", c.file.c_str(), c.before.c_str(), c.file.c_str(), c.after.c_str());
     for (auto& [f, why] : r.skipped) print_warning(f + ": " + why);
-    std::printf("policy %s: %zu captions, %zu %s%s\n", policy->name.c_str(), r.captions, r.changed,
+    if (r.trigger_detected)
+      print_warning("no --trigger given: using '" + r.trigger +
+                    "', the first tag of most captions, on every line (pass --trigger to choose another)");
+    auto some = [](const std::vector<std::string>& files) {
+      std::vector<std::string> head(files.begin(), files.begin() + static_cast<long>(std::min<size_t>(files.size(), 3)));
+      return join(head, ", ") + (files.size() > 3 ? ", …" : "");
+    };
+    if (!r.refreshed.empty())
+      print_warning(std::to_string(r.refreshed.size()) + " caption(s) changed since the policy last wrote them (" +
+                    some(r.refreshed) + "): their current text is the new source (.tagmetry/originals refreshed; "
+                    "`tagmetry undo` reverts this run)");
+    if (!r.replaced_lines.empty())
+      print_warning(std::to_string(r.replaced_lines.size()) + " caption(s) had hand-written lines that the policy's lines " +
+                    (p.dry_run ? "would replace" : "replaced") + " (" + some(r.replaced_lines) +
+                    "); the originals are in .tagmetry/originals and `tagmetry undo` reverts this run");
+    std::printf("policy %s: %zu captions, %zu %s%s%s\n", policy->name.c_str(), r.captions, r.changed,
                 p.dry_run ? "would change" : "changed",
+                r.skipped.empty() ? "" : (", " + std::to_string(r.skipped.size()) + " skipped").c_str(),
                 r.constant_tags.empty() ? "" : (", constant tags dropped: " + join(r.constant_tags, " ")).c_str());
     std::printf("kohya subset settings for these captions:\n%s", policy->kohya.to_toml().c_str());
   }

@@ -60,6 +60,7 @@ struct RetagCommand {
       nlohmann::json out{{"images", r.images},         {"written", r.written},
                          {"unchanged", r.unchanged},   {"no_scores", r.no_scores},
                          {"kept_edited", r.kept_edited}, {"failed", r.failed},
+                         {"reapplied", r.reapplied},   {"kept_policy", r.kept_policy},
                          {"failures", failures},       {"kept", r.kept},
                          {"missing", r.missing},       {"backups", r.backups},
                          {"dry_run", params.dry_run},  {"cancelled", r.cancelled},
@@ -72,9 +73,16 @@ struct RetagCommand {
     std::printf("%s %zu of %zu captions from stored scores of %s in %.2fs\n", params.dry_run ? "would write" : "wrote",
                 r.written, r.images, r.model_name.c_str(), r.seconds);
     if (r.unchanged) std::printf("  %zu unchanged\n", r.unchanged);
-    if (r.kept_edited)
-      std::printf("  %zu kept: not written by Tagmetry or edited since (--append to merge, --overwrite to replace)\n",
-                  r.kept_edited);
+    if (r.reapplied)
+      std::printf("  %zu with your later `edit` changes (added tags such as the trigger, removed tags) re-applied on top\n",
+                  r.reapplied);
+    if (r.kept_edited > r.kept_policy.size())
+      std::printf("  %zu kept: not written by Tagmetry or edited by hand since (--append to merge, --overwrite to replace)\n",
+                  r.kept_edited - r.kept_policy.size());
+    if (!r.kept_policy.empty())
+      std::printf("  %zu kept: last written by `policy apply` (run `tagmetry retag --overwrite`, then `tagmetry policy "
+                  "apply` again: it takes the retagged captions as its new source)\n",
+                  r.kept_policy.size());
     if (r.no_scores)
       std::printf("  %zu without stored scores for this model (run `tagmetry tag` on them first)\n", r.no_scores);
     if (r.failed) std::printf("  %zu failed (listed above)\n", r.failed);

@@ -1,5 +1,6 @@
 // tagmetry undo DIR: revert the last operation's caption writes; --list shows the journal, --prune N drops
 // the history of all but the newest N operations.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -33,13 +34,16 @@ struct UndoCommand {
   int run() {
     namespace fs = std::filesystem;
     fs::path db_path = db.empty() ? default_store_path(dir) : fs::path(db);
-    auto lock = DatasetLock::acquire(db_path);
-    if (!lock.ok()) return fail(lock.status());
-    auto store = Store::open(db_path, /*create=*/false);
-    if (!store.ok()) return fail(store.status());
-    auto journal = CaptionJournal::open(**store, dir);
-    if (!journal.ok()) return fail(journal.status());
-    if (list) return print_list(*journal);
+    if (list) {  // a reader: no lock, nothing written (works on a read-only dataset and during a run)
+      auto store = Store::open_read_only(db_path);
+      if (!store.ok()) return fail(store.status());
+      auto journal = CaptionJournal::open_read_only(**store, dir);
+      if (!journal.ok()) return fail(journal.status());
+      return print_list(*journal);
+    }
+    auto opened = open_journaled_dataset(dir, db_path, /*create=*/false);
+    if (!opened.ok()) return fail(opened.status());
+    CaptionJournal* journal = &opened->journal();
     if (prune) return run_prune(*journal);
 
     UndoOptions options{skip_changed, dry_run};
@@ -48,7 +52,8 @@ struct UndoCommand {
     const UndoReport& r = *report;
     if (json) {
       nlohmann::json j{{"operation", r.operation_id}, {"command", r.command}, {"reverted", r.reverted},
-                       {"changed", r.changed},        {"refused", r.refused},  {"dry_run", dry_run}};
+                       {"changed", r.changed},        {"refused", r.refused},  {"dry_run", dry_run},
+                       {"nothing_reverted", r.nothing_reverted}};
       std::printf("%s\n", j.dump(2).c_str());
     }
     if (r.operation_id == 0) {
@@ -59,10 +64,22 @@ struct UndoCommand {
       return kExitOk;
     }
     if (r.refused) {
-      for (auto& p : r.changed) print_error(p + ": changed since `" + r.command + "` wrote it; not overwriting");
+      // A summary, not one line per file: a big dataset would print thousands.
+      const size_t shown = std::min<size_t>(r.changed.size(), 5);
+      for (size_t i = 0; i < shown; ++i)
+        print_error(r.changed[i] + ": changed since `" + r.command + "` wrote it; not overwriting");
+      if (r.changed.size() > shown)
+        print_error("… and " + std::to_string(r.changed.size() - shown) + " more (undo --dry-run --json lists them all)");
       print_error("undo refused: " + std::to_string(r.changed.size()) +
                   " caption(s) were changed by hand since; nothing was written (--skip-changed reverts the others)");
       return kExitSomeFailed;
+    }
+    if (r.nothing_reverted) {
+      if (!json)
+        std::printf("nothing reverted: all %zu caption(s) written by operation #%lld (%s) were changed by hand "
+                    "since; the operation stays in the history\n",
+                    r.changed.size(), static_cast<long long>(r.operation_id), r.command.c_str());
+      return kExitOk;
     }
     if (!json) {
       std::printf("%s %zu caption(s) written by operation #%lld (%s)\n", dry_run ? "would revert" : "reverted",
@@ -145,6 +162,6 @@ RunFunction setup(CLI::App& app) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("undo", "Revert the caption writes of the last tag/retag/undo run (--list shows the journal)", 13, setup);
+TAGMETRY_COMMAND("undo", "Revert the caption writes of the last tag/retag/edit/policy/ja run (--list shows the journal)", 13, setup);
 
 }  // namespace tagmetry::cli
