@@ -633,6 +633,29 @@ try {
     await page.keyboard.press('Escape');
   });
 
+  await check('a long caption: Add tag and Save stay in view at the bottom of the editor', async () => {
+    await page.setViewportSize({ width: 1280, height: 520 });
+    await cell('still_life.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await until(async () => (await editor.locator('h2').textContent()) === 'still_life.png', 'editor on still_life.png');
+    await editor.getByRole('button', { name: 'Edit tag quill', exact: true }).waitFor();
+    const inView = async () => {
+      for (const el of [editor.getByRole('combobox', { name: 'Add tag' }), editor.getByRole('button', { name: 'Save caption' })]) {
+        const b = await el.boundingBox();
+        if (!b || b.y < 0 || b.y + b.height > 520) return `off-screen: ${JSON.stringify(b)}`;
+      }
+      return true;
+    };
+    const scrolls = await editor.evaluate((el) => el.scrollHeight > el.clientHeight);
+    expectEq(scrolls, true, 'the editor scrolls (long caption)');
+    expectEq(await inView(), true, 'Add tag and Save at the top of the panel');
+    await editor.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    expectEq(await inView(), true, 'Add tag and Save half-way down');
+    await shot('editor-long-caption');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   const longTag = 'very_long_tag_' + 'abcdefghij'.repeat(39);
   await check('a 400-character tag: the × stays reachable, Ctrl+S saves from outside the editor, stats and preview fit (B14)', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
