@@ -227,6 +227,8 @@ const cell = (name) => page.getByRole('gridcell', { name, exact: true });
 const cellNames = async () => (await cells().evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).sort();
 const countText = () => page.getByLabel('Image count').textContent();
 const captioned = DATASET.filter((d) => d.caption);
+// A Japanese request in which nothing matches a tag (ja2tags prints nothing for it).
+const JA_NOTHING = 'ぬぬぬ';
 
 try {
   await check('gallery opens with every image and its caption', async () => {
@@ -444,9 +446,16 @@ try {
 
   await check('preview page: processed captions with token counts', async () => {
     await page.getByRole('link', { name: 'Preview' }).click();
-    // Image ids are positions in the dataset's natural (name) order.
+    // An empty field previews the first 3 images and says so.
+    await page.getByLabel('Images', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Show preview' }).click();
+    await until(async () => (await page.locator('.pv-image').count()) === 3, 'three images previewed');
+    const first3 = DATASET.map((d) => d.name).sort().slice(0, 3).join(', ');
+    await until(async () => (await page.getByLabel('Preview results').getByRole('status').textContent()).includes(`first 3 images (${first3})`),
+      'what an empty field previews');
+    // File names (with or without the extension) and internal ids (positions in name order) both work.
     const names = DATASET.map((d) => d.name).sort();
-    await page.getByLabel('Image ids').fill(`${names.indexOf('beach_day.png')}, ${names.indexOf('still_life.png')}`);
+    await page.getByLabel('Images', { exact: true }).fill(`beach_day.png, ${names.indexOf('still_life.png')}`);
     await page.getByRole('button', { name: 'Custom settings' }).click();
     await page.getByLabel('caption_tag_dropout_rate').fill('0.1');
     await page.getByRole('button', { name: 'Show preview' }).click();
@@ -464,6 +473,11 @@ try {
     await page.getByRole('table', { name: 'Tags found' }).waitFor();
     await until(async () => (await page.getByLabel('Prompt').inputValue()).length > 0, 'a prompt');
     await shot('ja');
+    // A request that matches nothing says so instead of showing an empty table.
+    await page.getByLabel('Japanese request').fill(JA_NOTHING);
+    await page.getByRole('button', { name: 'Find tags' }).click();
+    await until(async () => (await page.getByRole('status').filter({ hasText: 'No tags found' }).count()) === 1, '"No tags found"');
+    expectEq(await page.getByRole('table', { name: 'Tags found' }).count(), 0, 'tables shown');
   });
 
   await check('an image deleted from the folder leaves the gallery, and its open editor says so', async () => {
@@ -605,6 +619,162 @@ try {
     await until(async () => (await dialog.getByLabel('Job state').textContent()) === 'failed', 'job failed');
     await until(async () => (await dialog.getByRole('alert').textContent()).includes('no-such-model'), 'the reason shown');
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await check('the grid has the keyboard focus on load: arrows and Enter work without Tab', async () => {
+    await page.goto(base + '#/gallery');
+    await page.reload();
+    await until(async () => (await cells().count()) === DATASET.length, 'cells after reload');
+    expectEq(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Gallery', 'focused element');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    const first = await cells().nth(0).getAttribute('aria-label');
+    await until(async () => (await page.getByLabel('Tag editor').locator('h2').textContent()) === first, 'editor on the first image');
+    await page.keyboard.press('Escape');
+  });
+
+  await check('a long caption: Add tag and Save stay in view at the bottom of the editor', async () => {
+    await page.setViewportSize({ width: 1280, height: 520 });
+    await cell('still_life.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await until(async () => (await editor.locator('h2').textContent()) === 'still_life.png', 'editor on still_life.png');
+    await editor.getByRole('button', { name: 'Edit tag quill', exact: true }).waitFor();
+    const inView = async () => {
+      for (const el of [editor.getByRole('combobox', { name: 'Add tag' }), editor.getByRole('button', { name: 'Save caption' })]) {
+        const b = await el.boundingBox();
+        if (!b || b.y < 0 || b.y + b.height > 520) return `off-screen: ${JSON.stringify(b)}`;
+      }
+      return true;
+    };
+    const scrolls = await editor.evaluate((el) => el.scrollHeight > el.clientHeight);
+    expectEq(scrolls, true, 'the editor scrolls (long caption)');
+    expectEq(await inView(), true, 'Add tag and Save at the top of the panel');
+    await editor.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    expectEq(await inView(), true, 'Add tag and Save half-way down');
+    await shot('editor-long-caption');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  const longTag = 'very_long_tag_' + 'abcdefghij'.repeat(39);
+  await check('a 400-character tag: the × stays reachable, Ctrl+S saves from outside the editor, stats and preview fit (B14)', async () => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    const before = caption('classroom.png');
+    await cell('classroom.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await editor.getByRole('combobox', { name: 'Add tag' }).fill(longTag);
+    await editor.getByRole('combobox', { name: 'Add tag' }).press('Enter');
+    const x = editor.getByRole('button', { name: 'Remove tag ' + longTag, exact: true });
+    await x.waitFor();
+    const fits = await x.evaluate((b) => {
+      const r = b.getBoundingClientRect();
+      const p = b.closest('.editor').getBoundingClientRect();
+      return r.left >= p.left && r.right <= p.right && r.right <= innerWidth && r.width > 0;
+    });
+    expectEq(fits, true, 'the × inside the editor and the viewport');
+    expectEq((await editor.getByRole('button', { name: 'Edit tag ' + longTag, exact: true }).getAttribute('title')).split('\n')[0], longTag, 'chip title');
+    await shot('long-tag-editor');
+    // Ctrl+S with the focus outside the editor panel (on the page body).
+    await page.getByLabel('Image count').click();
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    await page.keyboard.press('Control+S');
+    const want = before.replace(/\n$/, '') + ', ' + longTag + (before.endsWith('\n') ? '\n' : '');
+    await until(() => caption('classroom.png') === want, 'the long tag saved by Ctrl+S');
+    await page.keyboard.press('Escape');
+    // The stats page and its lint table stay within the viewport.
+    await page.getByRole('link', { name: 'Stats' }).click();
+    await page.getByRole('table', { name: 'Lint findings' }).waitFor();
+    await until(async () => (await page.getByRole('table', { name: 'Lint findings' }).textContent()).includes('abcdefghij'), 'the long tag in lint');
+    const overflow = () => page.evaluate(() => {
+      const main = document.querySelector('main.page');
+      return { doc: document.documentElement.scrollWidth, view: innerWidth, main: main.scrollWidth - main.clientWidth };
+    });
+    let o = await overflow();
+    if (o.doc > o.view || o.main > 1) throw new Error(`stats page overflows: ${JSON.stringify(o)}`);
+    await shot('long-tag-stats', true);
+    await page.getByRole('link', { name: 'Preview' }).click();
+    await page.getByLabel('Images', { exact: true }).fill('classroom');
+    await page.getByRole('button', { name: 'Show preview' }).click();
+    await until(async () => (await page.locator('.pv-image').count()) === 1 && (await page.locator('.pv-image').textContent()).includes('abcdefghij'), 'preview of classroom.png');
+    o = await overflow();
+    if (o.doc > o.view || o.main > 1) throw new Error(`preview page overflows: ${JSON.stringify(o)}`);
+    const card = await page.locator('.pv-image').evaluate((el) => el.scrollWidth - el.clientWidth);
+    if (card > 1) throw new Error(`the preview card overflows by ${card} px`);
+    // Back in the editor, the × removes the tag.
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await cell('classroom.png').click();
+    await page.getByLabel('Tag editor').getByRole('button', { name: 'Remove tag ' + longTag, exact: true }).click();
+    await page.getByLabel('Tag editor').getByRole('button', { name: 'Save caption' }).click();
+    await until(() => caption('classroom.png') === before, 'the caption without the long tag');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await check('phone width 390×844: no horizontal scroll, header reachable, sidebar behind a button, editor full width (B13)', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    // Only the rows on screen are in the page (virtual scrolling).
+    await until(async () => (await cell('beach_day.png').count()) === 1, 'the first cell');
+    const noScroll = async (where) => {
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 390) throw new Error(`${where}: the document is ${w} px wide`);
+    };
+    await noScroll('gallery');
+    for (const name of ['Undo', 'Redo', 'Tag images…', 'Settings', 'Tag list']) {
+      const b = await page.getByRole('button', { name, exact: true }).boundingBox();
+      if (!b || b.x < 0 || b.x + b.width > 390) throw new Error(`button ${name} is off-screen: ${JSON.stringify(b)}`);
+    }
+    // The gallery uses the width: two columns, no sidebar beside it.
+    const g = await page.getByRole('grid', { name: 'Gallery' }).boundingBox();
+    if (g.width < 380) throw new Error(`the gallery is ${g.width} px wide`);
+    const filter1girl = page.getByRole('button', { name: 'Filter by 1girl', exact: true });
+    expectEq(await filter1girl.isVisible(), false, 'sidebar hidden');
+    await shot('phone-gallery');
+    await page.getByRole('button', { name: 'Tag list' }).click();
+    await filter1girl.waitFor();
+    const fb = await filter1girl.boundingBox();
+    if (fb.x < 0 || fb.x + fb.width > 390) throw new Error(`sidebar off-screen: ${JSON.stringify(fb)}`);
+    await shot('phone-sidebar');
+    await filter1girl.click();
+    const n = captioned.filter((d) => /\b1girl\b/.test(d.caption)).length;
+    await until(async () => (await countText()) === `${n} of ${DATASET.length} images`, 'filtered from the phone sidebar');
+    await page.getByRole('button', { name: 'Tag list' }).click();
+    await until(async () => !(await filter1girl.isVisible()), 'sidebar closed');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await cell('beach_day.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await editor.locator('h2').waitFor();
+    const e = await editor.boundingBox();
+    if (e.x !== 0 || Math.abs(e.width - 390) > 1) throw new Error(`the editor is at x=${e.x}, ${e.width} px wide`);
+    const save = await editor.getByRole('button', { name: 'Save caption' }).boundingBox();
+    if (save.x + save.width > 390 || save.y + save.height > 844) throw new Error(`Save is off-screen: ${JSON.stringify(save)}`);
+    await noScroll('editor');
+    await shot('phone-editor');
+    await page.keyboard.press('Escape');
+    await until(async () => (await page.getByLabel('Tag editor').count()) === 0, 'editor closed');
+    for (const [link, label] of [['Stats', 'Statistics'], ['Preview', 'Preview'], ['Japanese → tags', 'Japanese to tags']]) {
+      await page.getByRole('link', { name: link }).click();
+      await page.getByRole('main', { name: label }).waitFor();
+      if (link === 'Stats') await page.getByRole('table', { name: 'Lint findings' }).waitFor();
+      await noScroll(link);
+      const m = await page.getByRole('main', { name: label }).evaluate((el) => el.scrollWidth - el.clientWidth);
+      if (m > 1) throw new Error(`${link}: the page scrolls sideways by ${m} px`);
+      await shot('phone-' + link.split(' ')[0].toLowerCase(), true);
+    }
+    // A tablet (820 px): the sidebar stays behind its button and the editor sits beside a two-column gallery.
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await cell('beach_day.png').click();
+    await page.getByLabel('Tag editor').locator('h2').waitFor();
+    const tablet = await page.evaluate(() => ({
+      doc: document.documentElement.scrollWidth,
+      grid: document.querySelector('.gallery').getBoundingClientRect().width,
+      editor: document.querySelector('.editor').getBoundingClientRect().right,
+    }));
+    if (tablet.doc > 820 || tablet.grid < 352 || tablet.editor > 820) throw new Error(`tablet layout: ${JSON.stringify(tablet)}`);
+    await shot('tablet-editor');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await check('a long tag job: close the dialog, edit and save meanwhile, reload, re-attach and cancel (B7, B8)', async () => {

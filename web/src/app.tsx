@@ -32,6 +32,8 @@ export function App() {
   const [route, setRoute] = useState(parseHash());
   const [fatal, setFatal] = useState('');
   const [settingsOpen, setSettingsOpen] = useState(false);
+  // Narrow screens: the tag sidebar slides over the gallery from the filter bar's "Tags" button.
+  const [sideOpen, setSideOpen] = useState(false);
 
   useEffect(() => {
     loadSession()
@@ -71,6 +73,7 @@ export function App() {
       } else if (e.key === 'Escape' && !e.defaultPrevented) {
         if (state.jobOpen) return;
         if (settingsOpen) setSettingsOpen(false);
+        else if (sideOpen && state.editorId === null) setSideOpen(false);
         else if (state.editorId !== null) {
           update({ editorId: null });
           if (location.hash.startsWith('#/image/')) history.replaceState(null, '', '#/gallery');
@@ -80,7 +83,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [settingsOpen]);
+  }, [settingsOpen, sideOpen]);
 
   if (fatal) {
     return (
@@ -100,6 +103,12 @@ export function App() {
   return (
     <div class="app">
       <header class="top">
+        {page === 'gallery' && (
+          <button class="side-toggle icon" aria-controls="tag-sidebar" aria-expanded={sideOpen} aria-label="Tag list"
+            title="Tag list and batch edit" onClick={() => setSideOpen(!sideOpen)}>
+            {sideOpen ? '✕' : '☰'}
+          </button>
+        )}
         <div class="brand" title={sess?.root}>
           <strong>Tagmetry</strong> <span class="muted">{sess?.name ?? '…'}</span>
         </div>
@@ -110,20 +119,22 @@ export function App() {
           {link('ja', 'Japanese → tags')}
         </nav>
         <span class="grow" />
-        <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶ Undo</button>
-        <button aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!s.canRedo} onClick={() => undoRedo('redo')}>↷ Redo</button>
+        <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶<span class="wide-only"> Undo</span></button>
+        <button aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!s.canRedo} onClick={() => undoRedo('redo')}>↷<span class="wide-only"> Redo</span></button>
         {s.runningJob !== null && !s.jobOpen && (
           <button class="job-pill" aria-label="Tag job running" onClick={() => update({ jobOpen: true })}>
             Tagging… (job {s.runningJob})
           </button>
         )}
-        <button onClick={() => update({ jobOpen: true })}>Tag images…</button>
+        <button aria-label="Tag images…" onClick={() => update({ jobOpen: true })}>Tag<span class="wide-only"> images</span>…</button>
         <button aria-label="Settings" class="icon" onClick={() => setSettingsOpen(!settingsOpen)}>⚙</button>
       </header>
       {settingsOpen && <Settings onClose={() => setSettingsOpen(false)} />}
       {page === 'gallery' && (
         <div class="workspace">
-          <Sidebar />
+          <div id="tag-sidebar" class={'side-wrap' + (sideOpen ? ' open' : '')}>
+            <Sidebar />
+          </div>
           <section class="main" aria-label="Images">
             <FilterBar />
             <Gallery />

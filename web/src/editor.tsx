@@ -281,13 +281,21 @@ export function Editor({ id }: { id: number }) {
     }
   };
 
-  // Ctrl+S saves while the panel has focus.
-  const onKeyDown = (e: KeyboardEvent) => {
-    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
-      e.preventDefault();
-      if (!conflict) save(text, base);
-    }
+  // Ctrl+S saves from anywhere on the page while the editor is open (not only with focus in the panel).
+  const saveNow = useRef<() => void>(() => {});
+  saveNow.current = () => {
+    if (!conflict && dirty && !saving) save(text, base);
   };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
+        e.preventDefault();
+        saveNow.current();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const head = (title: string, hint?: string) => (
     <header class="ed-head">
@@ -306,7 +314,7 @@ export function Editor({ id }: { id: number }) {
   const triggerMissing = trigger && !tags.some((t) => tagKey(t) === tagKey(trigger));
 
   return (
-    <aside class="editor" aria-label="Tag editor" onKeyDown={onKeyDown}>
+    <aside class="editor" aria-label="Tag editor">
       {head(detail.path, detail.path)}
       <a href={imageUrl(id)} target="_blank" rel="noopener" class="ed-image" title="Open the full image">
         {brokenReason(id) === undefined ? (
@@ -402,7 +410,7 @@ export function Editor({ id }: { id: number }) {
                     <button
                       class="chip-text"
                       aria-label={`Edit tag ${t}`}
-                      title={pinned ? 'Trigger (pinned first)' : 'Click to edit · drag or Alt+←/→ to move'}
+                      title={t + (pinned ? '\nTrigger (pinned first)' : '\nClick to edit · drag or Alt+←/→ to move')}
                       onClick={() => setEditing(i)}
                       onKeyDown={(e) => {
                         const first = pinned ? 0 : trigger && tagKey(shown[0]) === tagKey(trigger) ? 1 : 0;

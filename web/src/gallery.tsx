@@ -38,6 +38,8 @@ export function Gallery() {
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
+    // The grid takes the keyboard on load (arrows, Enter) unless something else already has focus.
+    if (!document.activeElement || document.activeElement === document.body) el.focus({ preventScroll: true });
     return () => ro.disconnect();
   }, []);
 

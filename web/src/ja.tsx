@@ -94,7 +94,10 @@ export function JaPage() {
       </section>
       {result && (
         <section class="results">
-          <table class="ja-tags" aria-label="Tags found">
+          {result.tags.length === 0 && (
+            <p class="muted" role="status">No tags found: nothing in the request matched a known tag. Try other words, or lower “Min. posts”.</p>
+          )}
+          {result.tags.length > 0 && <table class="ja-tags" aria-label="Tags found">
             <thead><tr><th></th><th>tag</th><th>score</th><th>posts</th><th>from</th></tr></thead>
             <tbody>
               {result.tags.map((t) => (
@@ -114,7 +117,7 @@ export function JaPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table>}
           {(result.unmatched?.length ?? 0) > 0 && (
             <p class="muted small">Not matched: <span lang="ja">{result.unmatched!.join('、')}</span></p>
           )}

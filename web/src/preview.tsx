@@ -1,7 +1,7 @@
 // Preview page: what kohya-ss sd-scripts will feed the text encoder for chosen images, per epoch and
 // seed (shuffle, keep_tokens, dropout, wildcards), with token counts and where the 75-token cut falls.
 import { useState } from 'preact/hooks';
-import { post, thumbUrl } from './api';
+import { Item, get, post, thumbUrl } from './api';
 import { errorText, useStore } from './store';
 
 interface Sample {
@@ -33,9 +33,44 @@ function parseIds(text: string): number[] {
   return text.split(/[\s,]+/).filter((x) => /^\d+$/.test(x)).map(Number);
 }
 
+// The images field takes file names (`img021.png`, `img021`, `sub/img021.png`) and internal ids (`20`).
+// Names are looked up in the dataset listing; an empty field means the dataset's first 3 images.
+async function resolveImages(text: string): Promise<{ ids: number[]; note: string }> {
+  const words = text
+    .split(/[\n,]+/)
+    .map((w) => w.trim())
+    .flatMap((w) => (/^\d+(\s+\d+)*$/.test(w) ? w.split(/\s+/) : w ? [w] : []));
+  const names = words.filter((w) => !/^\d+$/.test(w));
+  const byName = new Map<string, number>();
+  const first: Item[] = [];
+  if (names.length > 0 || words.length === 0) {
+    const want = new Set(names.map((n) => n.toLowerCase()));
+    const stem = (p: string) => p.replace(/\.[^./]+$/, '');
+    const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+    for (let offset = 0; ; offset += 1000) {
+      const r = await get<{ total: number; items: Item[] }>(`/api/images?offset=${offset}&limit=1000`);
+      for (const it of r.items) {
+        if (first.length < 3) first.push(it);
+        for (const key of [it.path, base(it.path), stem(it.path), stem(base(it.path))]) {
+          const k = key.toLowerCase();
+          if (want.has(k) && !byName.has(k)) byName.set(k, it.id);
+        }
+      }
+      if (byName.size >= want.size || offset + 1000 >= r.total || r.items.length === 0) break;
+    }
+  }
+  if (words.length === 0) {
+    return { ids: first.map((it) => it.id), note: `The field is empty: previewing the first ${first.length} images (${first.map((it) => it.path).join(', ')}).` };
+  }
+  const missing = names.filter((n) => !byName.has(n.toLowerCase()));
+  if (missing.length) throw new Error(`no image named ${missing.map((m) => `“${m}”`).join(', ')} in the dataset`);
+  return { ids: words.map((w) => (/^\d+$/.test(w) ? Number(w) : byName.get(w.toLowerCase())!)), note: '' };
+}
+
 export function PreviewPage() {
   const s = useStore();
-  const [ids, setIds] = useState(s.selection.size ? [...s.selection].slice(0, 8).join(', ') : '0, 1, 2');
+  const [ids, setIds] = useState(s.selection.size ? [...s.selection].slice(0, 8).join(', ') : '');
+  const [note, setNote] = useState('');
   const [source, setSource] = useState<'policy' | 'custom' | 'config'>('policy');
   const [config, setConfig] = useState('dataset_config.toml');
   const [settings, setSettings] = useState<Settings>({ ...DEFAULTS });
@@ -49,7 +84,9 @@ export function PreviewPage() {
     setBusy(true);
     setErr('');
     try {
-      const body: any = { ids: parseIds(ids), epochs, seeds: parseIds(seeds) };
+      const images = await resolveImages(ids);
+      setNote(images.note);
+      const body: any = { ids: images.ids, epochs, seeds: parseIds(seeds) };
       if (source === 'config') body.config = config;
       if (source === 'custom') body.settings = settings;
       setResult(await post<PreviewResult>('/api/preview', body));
@@ -80,8 +117,10 @@ export function PreviewPage() {
         <h2>What kohya will read</h2>
         <div class="row">
           <label>
-            Image ids
-            <input type="text" aria-label="Image ids" value={ids} onInput={(e) => setIds((e.target as HTMLInputElement).value)} />
+            Images (file names or ids)
+            <input type="text" aria-label="Images" placeholder="img001.png, img002 (empty: the first 3)" value={ids}
+              onInput={(e) => setIds((e.target as HTMLInputElement).value)}
+              onKeyDown={(e) => e.key === 'Enter' && run()} />
           </label>
           {s.selection.size > 0 && (
             <button onClick={() => setIds([...s.selection].slice(0, 20).join(', '))}>Use gallery selection ({s.selection.size})</button>
@@ -140,6 +179,7 @@ export function PreviewPage() {
       </section>
       {result && (
         <section class="results" aria-label="Preview results">
+          {note && <p class="note" role="status">{note}</p>}
           <p class="muted small">Tokens counted with the CLIP tokenizer; the text encoder sees {result.max_token_length} tokens, the rest (struck through) is cut.</p>
           {result.images.map((im) => (
             <article key={im.id} class="pv-image">
