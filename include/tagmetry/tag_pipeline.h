@@ -25,7 +25,7 @@ struct TagParams : SelectionParams {
   std::string model_type = "auto";
   bool offline = false;
   std::string device = "cpu";
-  std::string precision = "fp32"; // fp32 | int8 (a cached model.int8.onnx beside the model; see quantize.h)
+  std::string precision = "fp32"; // fp32 | fp16 | int8 (cached model.fp16.onnx / model.int8.onnx; float16_model.h, quantize.h)
   int batch_size = 4;
   int threads = 0;                // decode/preprocess threads; 0 = min(4, cores)
   int intra_threads = 0;          // ONNX Runtime threads; 0 = one per core
@@ -101,7 +101,7 @@ namespace tagmetry {
 
 struct TaggerModelOptions {
   ProgressCallback progress;  // downloads (may be empty)
-  // --precision int8: the int8 copy is built on first use, its agreement with fp32 checked on the first
+  // --precision int8/fp16: the copy is built on first use, its agreement with fp32 checked on the first
   // images of this folder (the dataset about to be tagged; empty: synthetic images).
   std::filesystem::path int8_sample;
   // One-line notices for the user: that the int8 model is being built, then what it measured. May be empty.

@@ -12,8 +12,9 @@ const OptionSet<TagParams>& tag_options() {
         .add("offline", &TagParams::offline, "Never touch the network (HF_HUB_OFFLINE=1 does the same)")
         .add("device", &TagParams::device, "Execution provider", {"cpu", "cuda", "tensorrt", "coreml"}, "TAGMETRY_DEVICE")
         .add("precision", &TagParams::precision,
-             "int8: run a dynamically quantized copy (model.int8.onnx, built once beside the model; docs/quantize.md)",
-             {"fp32", "int8"})
+             "int8: a dynamically quantized copy for CPUs (model.int8.onnx, docs/quantize.md); fp16: a float16 copy "
+             "for GPUs (model.fp16.onnx, docs/gpu.md); each built once beside the model and checked against fp32",
+             {"fp32", "fp16", "int8"})
         .add("batch-size", &TagParams::batch_size, "Images per inference batch")
         .add("threads", &TagParams::threads, "Decode/preprocess threads (0 = min(4, cores))")
         .add("intra-threads", &TagParams::intra_threads, "ONNX Runtime threads (0 = one per core)")

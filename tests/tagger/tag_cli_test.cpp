@@ -201,6 +201,36 @@ TEST(TagCli, Int8PrecisionBuildsAndUsesAQuantizedCopy) {
   EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
 }
 
+TEST(TagCli, Fp16PrecisionBuildsAndUsesAFloat16CopyAndWarnsOnCpu) {
+  TempDir d, m;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  fs::copy(known_answer_models() / "wd", m / "wd");
+  auto r = run_cli({"tag", d.path().string(), "--model-dir", (m / "wd").string(), "--precision", "fp16", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(m / "wd" / "model.fp16.onnx"));
+  EXPECT_FALSE(fs::exists(m / "wd" / "model.fp16.onnx.partial"));
+  EXPECT_NE(nlohmann::json::parse(r.out)["model"].get<std::string>().find("model.fp16.onnx"), std::string::npos);
+  EXPECT_NE(r.err.find("warning: --precision fp16 is made for GPUs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("built model.fp16.onnx: 2 weights in fp16"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tag-set F1 1.000 against fp32 on 1 image(s)"), std::string::npos) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+}
+
+TEST(TagCli, Fp16CopyThatChangesTagsIsRefused) {
+  TempDir d, m;
+  testing::copy_images({"red_448x224.png", "blue_300x500.png"}, d.path());
+  fs::copy(known_answer_models() / "wd_fp16_unsafe", m / "wd");
+  auto r = run_cli({"tag", d.path().string(), "--model-dir", (m / "wd").string(), "--precision", "fp16"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("model.onnx: the fp16 model changes too many tags (tag-set F1 against fp32 0.833 on 2 image(s), "
+                       "below 0.90), so it was not built; use --precision fp32"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(m / "wd" / "model.fp16.onnx"));
+  EXPECT_FALSE(fs::exists(m / "wd" / "model.fp16.onnx.partial"));
+  EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+}
+
 TEST(TagCli, UnavailableDeviceIsAClearError) {
   TempDir d;
   testing::copy_images({"red_448x224.png"}, d.path());
