@@ -26,8 +26,9 @@ struct TagParams : SelectionParams {
   bool offline = false;
   std::string device = "cpu";
   std::string precision = "fp32"; // fp32 | fp16 | int8 (cached model.fp16.onnx / model.int8.onnx; float16_model.h, quantize.h)
-  int batch_size = 4;
-  int threads = 0;                // decode/preprocess threads; 0 = min(4, cores)
+  int batch_size = 0;             // images per inference batch; 0 = the device's default (run_shape)
+  int threads = 0;                // decode/preprocess threads; 0 = the device's default (run_shape)
+  bool no_tf32 = false;           // --device cuda: full float32 matrix products (TF32 is allowed by default)
   int intra_threads = 0;          // ONNX Runtime threads; 0 = one per core
   bool recursive = false;
   bool append = false;
@@ -39,6 +40,15 @@ struct TagParams : SelectionParams {
   std::string db;                 // database file; empty = DATASET/.tagmetry/tagmetry.db (or the shard's)
   std::string command_line;       // recorded in the journal (not an option)
 };
+
+// The batch size and decode threads a run uses: the user's values where set (> 0), else the device's
+// defaults: on the CPU 4 images and min(4, cores) threads; on a GPU (cuda, tensorrt) 64 images and every
+// core but one (decoding is then the limit, and the inference thread mostly waits on the GPU).
+struct RunShape {
+  int batch_size = 4;
+  int threads = 1;
+};
+RunShape run_shape(const TagParams& params, unsigned cores);
 
 // The declaration of every `tag` option (CLI flags, server JSON, docs come from it).
 const OptionSet<TagParams>& tag_options();

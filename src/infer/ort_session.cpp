@@ -5,6 +5,7 @@
 #include <link.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "ort_env.h"
 #include "providers.h"
@@ -65,18 +66,25 @@ std::string placement_text(const std::vector<std::pair<std::string, long>>& plac
 // Appends the provider for `device` to `so`. The GPU providers are asked for even when
 // GetAvailableProviders() does not list them (the asus4 build of ORT loads them on request without listing
 // them); their library is loaded first by us so that a failure names the missing library.
-Status add_provider(Ort::SessionOptions& so, const std::string& device, int device_id, const std::string& flag) {
+void append_cuda(Ort::SessionOptions& so, const SessionOptions& options) {
+  Ort::CUDAProviderOptions cuda;
+  std::unordered_map<std::string, std::string> kv;
+  for (auto& [k, v] : cuda_provider_options(options)) kv[k] = v;
+  cuda.Update(kv);
+  so.AppendExecutionProvider_CUDA_V2(*cuda);
+}
+
+Status add_provider(Ort::SessionOptions& so, const std::string& device, const SessionOptions& options,
+                    const std::string& flag) {
   if (device == "cuda" || device == "tensorrt") {
     TM_RETURN_IF_ERROR(ort::probe_provider(device, flag));
     try {
       if (device == "tensorrt") {
         OrtTensorRTProviderOptions trt{};
-        trt.device_id = device_id;
+        trt.device_id = options.device_id;
         so.AppendExecutionProvider_TensorRT(trt);
       }
-      OrtCUDAProviderOptions cuda{};
-      cuda.device_id = device_id;
-      if (device == "cuda" || ort::probe_provider("cuda", flag).ok()) so.AppendExecutionProvider_CUDA(cuda);
+      if (device == "cuda" || ort::probe_provider("cuda", flag).ok()) append_cuda(so, options);
     } catch (const Ort::Exception& e) {
       return unsupported(flag + ": ONNX Runtime cannot start the " + device + " provider: " + e.what());
     }
@@ -197,12 +205,21 @@ std::vector<DeviceCheck> check_devices() {
   for (const char* device : {"cuda", "tensorrt"}) {
     DeviceCheck c{device, provider_of(device), false, ""};
     Ort::SessionOptions so;
-    Status s = add_provider(so, device, 0, std::string("--device ") + device);
+    SessionOptions options;
+    options.device = device;
+    Status s = add_provider(so, device, options, std::string("--device ") + device);
     c.usable = s.ok();
     c.detail = s.ok() ? (ort::library_dir() / ("libonnxruntime_providers_" + c.device + ".so")).string() : s.message();
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> cuda_provider_options(const SessionOptions& options) {
+  return {{"device_id", std::to_string(options.device_id)},
+          {"use_tf32", options.tf32 ? "1" : "0"},
+          {"cudnn_conv_algo_search", "EXHAUSTIVE"},
+          {"do_copy_in_default_stream", "1"}};
 }
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::filesystem::path& model,
@@ -218,7 +235,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
     if (!options.profile_prefix.empty()) so.EnableProfiling(options.profile_prefix.c_str());
     std::string device = to_lower_ascii(options.device);
     const std::string flag = "--device " + options.device;
-    TM_RETURN_IF_ERROR(add_provider(so, device, options.device_id, flag));
+    TM_RETURN_IF_ERROR(add_provider(so, device, options, flag));
     so.SetLogSeverityLevel(ORT_LOGGING_LEVEL_VERBOSE);  // for the node placement lines, kept by PlacementLog
     ort::PlacementLog log;
     Ort::Session session(ort_env(), model.c_str(), so);
