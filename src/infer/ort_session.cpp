@@ -258,6 +258,13 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
     std::string msg = e.what();
     auto nl = msg.find('\n');
     if (nl != std::string::npos) msg.resize(nl);
+    // The provider loaded but could not start (no GPU, driver too old, out of memory): a device error, not
+    // a bad model.
+    const std::string device = to_lower_ascii(options.device);
+    if ((device == "cuda" || device == "tensorrt") &&
+        (msg.find("CUDA") != std::string::npos || msg.find("CUDNN") != std::string::npos ||
+         msg.find("cuda") != std::string::npos || msg.find("TensorRT") != std::string::npos))
+      return unsupported("--device " + options.device + ": ONNX Runtime cannot run " + name + " on the GPU (" + msg + ")");
     return model_error(name + ": cannot load model (" + msg + ")");
   }
 }
