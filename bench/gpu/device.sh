@@ -20,5 +20,5 @@ tar -xzf $g/run/bundle.tar.gz -C $g
 tar -xzf $g/c2/data.tar.gz -C $g
 ls -l $g/ort
 export ORT_DIR="$PWD/$g/ort" BIN="$PWD/$g/b/tagmetry" BENCH="$PWD/$g/b/tagger_bench" DATA="$PWD/$g/data"
-export LD_LIBRARY_PATH="$PWD/$g/b/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export LD_LIBRARY_PATH="$PWD/$g/ort:$PWD/$g/b/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 exec bench/gpu/run.sh

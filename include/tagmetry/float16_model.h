@@ -33,7 +33,7 @@ struct Float16Report {
   int64_t fp16_nodes = 0;              // nodes computing in float16
   int64_t fp32_nodes = 0;              // nodes kept in float32 (keep_fp32_ops)
   int64_t casts = 0;                   // Cast nodes inserted (boundary and around fp32 nodes)
-  uint64_t input_bytes = 0;            // size of the fp32 model file
+  uint64_t input_bytes = 0;            // size of the fp32 model file (and its external weights)
   uint64_t output_bytes = 0;           // size of the written fp16 model file
 };
 

@@ -114,7 +114,10 @@ class Converter {
       // Float weights in an external file are read in (the fp16 copy is half their size); others keep
       // pointing at the file, which stays beside the copy.
       if (t.data_type() == kFloat && t.data_location() == TensorProto::EXTERNAL)
+      {
         TM_RETURN_IF_ERROR(inline_external(t, model_dir_));
+        report_.input_bytes += t.raw_data().size();
+      }
       type_[t.name()] = t.data_type();
       if (t.data_type() == kFloat) initializer_[t.name()] = &t;
     }
@@ -353,7 +356,7 @@ Result<Float16Report> convert_to_float16(const fs::path& input, const fs::path& 
   std::string out;
   if (!model.SerializeToString(&out)) return internal_error(output.string() + ": cannot serialise the model");
   TM_RETURN_IF_ERROR(write_file_atomic(output, out));
-  report->input_bytes = size;
+  report->input_bytes += size;  // the .onnx file plus the external weights read in
   report->output_bytes = out.size();
   return report;
 }
