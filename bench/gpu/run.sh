@@ -16,7 +16,7 @@
 #   DEVICE=cpu N=8 bench/gpu/run.sh       # the same script on a machine without a GPU (smoke test)
 # Also: decode + preprocess alone per thread (tagger_bench --decode-only, beside the binary), the fp16 copy
 # built once and checked, fp32 with TF32 (the default) and --no-tf32, the device's default batch/threads,
-# GPU utilisation (mean and peak) per run.
+# IO binding with pinned memory (TAGMETRY_IO_BINDING=1), GPU utilisation (mean and peak) per run.
 # Knobs: N (images, 1024), BATCHES ("32 64"), THREADS (decode threads, "8 14 <cores>"), REPEAT (7),
 # PRECISIONS ("fp32", plus fp16 where `tag --help` offers it), WORK (scratch folder), BENCH (tagger_bench).
 set -uo pipefail
@@ -217,6 +217,10 @@ done
 tag_run "$device-fp32-notf32-b${batches##* }" "$images" --device "$device" --batch-size "${batches##* }" --no-tf32
 tag_run "$device-fp32-defaults" "$images" --device "$device"
 [[ " $precisions " == *" fp16 "* ]] && tag_run "$device-fp16-defaults" "$images" --device "$device" --precision fp16
+# IO binding with a pinned input buffer (opt-in until measured: docs/gpu.md).
+TAGMETRY_IO_BINDING=1 tag_run "$device-fp32-iobinding-defaults" "$images" --device "$device"
+[[ " $precisions " == *" fp16 "* ]] && TAGMETRY_IO_BINDING=1 tag_run "$device-fp16-iobinding-defaults" "$images" \
+  --device "$device" --precision fp16
 [[ -n "${smi_pid:-}" ]] && kill "$smi_pid" 2>/dev/null
 [[ -f "$out/gpu-util.csv" ]] && say "GPU utilisation samples: $out/gpu-util.csv (peak $(awk -F', ' 'NR > 1 {print $2}' "$out/gpu-util.csv" | sort -n | tail -1))"
 say "stderr of the first run:"
