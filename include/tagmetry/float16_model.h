@@ -58,8 +58,8 @@ struct CheckedFloat16Report {
 
 // convert_to_float16() into `output` + ".partial", the agreement check against `input` (same rules and
 // threshold as int8: quantize.h), then the rename into place, unless refused.
-Result<CheckedFloat16Report> float16_and_check(const std::filesystem::path& input,
-                                               const std::filesystem::path& output, const Float16Params& params = {},
+Result<CheckedFloat16Report> float16_and_check(const std::filesystem::path& input, const std::filesystem::path& output,
+                                               const Float16Params& params = {},
                                                const AgreementCheckParams& check = {});
 
 // One line, e.g. "model.fp16.onnx: 200 weights in fp16 (6 nodes kept in fp32, 14 casts), 378.4 MB ->

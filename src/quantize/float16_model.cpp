@@ -6,6 +6,8 @@
 // Follows onnxconverter-common's float16.convert_float_to_float16(keep_io_types=True) (2024) in what it
 // converts; the shared casts and the fp32 chains are ours.
 
+#include "tagmetry/float16_model.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -16,7 +18,6 @@
 
 #include "model_io.h"
 #include "tagmetry/files.h"
-#include "tagmetry/float16_model.h"
 
 namespace tagmetry {
 namespace {
@@ -31,8 +32,8 @@ constexpr int kHalf = TensorProto::FLOAT16;
 // Ops whose outputs have a fixed type, whatever their inputs.
 int fixed_output_type(const NodeProto& n, int index) {
   static const std::set<std::string> kInt64 = {"Shape", "Size", "NonZero", "ArgMax", "ArgMin"};
-  static const std::set<std::string> kBool = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
-                                              "Not", "And", "Or", "Xor", "IsNaN", "IsInf"};
+  static const std::set<std::string> kBool = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not",
+                                              "And",   "Or",   "Xor",     "IsNaN",       "IsInf"};
   const std::string& op = n.op_type();
   if (kInt64.count(op)) return TensorProto::INT64;
   if (kBool.count(op)) return TensorProto::BOOL;
@@ -56,9 +57,12 @@ Status inline_external(TensorProto& t, const fs::path& model_dir) {
   std::string location;
   uint64_t offset = 0, length = 0;
   for (const auto& kv : t.external_data()) {
-    if (kv.key() == "location") location = kv.value();
-    else if (kv.key() == "offset") offset = std::stoull(kv.value());
-    else if (kv.key() == "length") length = std::stoull(kv.value());
+    if (kv.key() == "location")
+      location = kv.value();
+    else if (kv.key() == "offset")
+      offset = std::stoull(kv.value());
+    else if (kv.key() == "length")
+      length = std::stoull(kv.value());
   }
   int64_t n = 1;
   for (int64_t d : t.dims()) n *= d;
@@ -82,7 +86,8 @@ Status convert_tensor(TensorProto& t) {
   for (int64_t d : t.dims()) n *= d;
   std::vector<uint16_t> half(static_cast<size_t>(n));
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != half.size() * sizeof(float)) return corrupt("weight " + t.name() + " has the wrong size");
+    if (t.raw_data().size() != half.size() * sizeof(float))
+      return corrupt("weight " + t.name() + " has the wrong size");
     for (size_t i = 0; i < half.size(); ++i) {
       float f;
       std::memcpy(&f, t.raw_data().data() + i * sizeof(float), sizeof f);
@@ -113,8 +118,7 @@ class Converter {
       if (t.data_type() == kHalf) return unsupported("the model already has float16 weights");
       // Float weights in an external file are read in (the fp16 copy is half their size); others keep
       // pointing at the file, which stays beside the copy.
-      if (t.data_type() == kFloat && t.data_location() == TensorProto::EXTERNAL)
-      {
+      if (t.data_type() == kFloat && t.data_location() == TensorProto::EXTERNAL) {
         TM_RETURN_IF_ERROR(inline_external(t, model_dir_));
         report_.input_bytes += t.raw_data().size();
       }
@@ -232,8 +236,10 @@ class Converter {
       if (t == kFloat) precision_[out] = mode;
     }
     if (!fp32 && declared == kFloat) TM_RETURN_IF_ERROR(to_half_attributes(node));
-    if (fp32) ++report_.fp32_nodes;
-    else ++report_.fp16_nodes;
+    if (fp32)
+      ++report_.fp32_nodes;
+    else
+      ++report_.fp16_nodes;
     *nodes.Add() = std::move(node);
     return {};
   }
@@ -249,7 +255,8 @@ class Converter {
       }
       if (a.name() == "value_float" || a.name() == "value_floats") {
         TensorProto t;
-        if (a.name() == "value_float") t.add_float_data(a.f());
+        if (a.name() == "value_float")
+          t.add_float_data(a.f());
         else {
           t.add_dims(a.floats_size());
           for (float f : a.floats()) t.add_float_data(f);
@@ -309,9 +316,8 @@ const std::vector<std::string>& default_fp32_ops() {
   static const std::vector<std::string> ops = {
       "ArrayFeatureExtractor", "Binarizer", "CastMap", "CategoryMapper", "DictVectorizer", "FeatureVectorizer",
       "Imputer", "LabelEncoder", "LinearClassifier", "LinearRegressor", "Normalizer", "OneHotEncoder",
-      "RandomUniformLike", "SVMClassifier", "SVMRegressor", "Scaler", "TreeEnsembleClassifier",
-      "TreeEnsembleRegressor", "ZipMap", "NonMaxSuppression", "TopK", "RoiAlign", "Range", "CumSum", "Min", "Max",
-      "Upsample",
+      "RandomUniformLike", "SVMClassifier", "SVMRegressor", "Scaler", "TreeEnsembleClassifier", "TreeEnsembleRegressor",
+      "ZipMap", "NonMaxSuppression", "TopK", "RoiAlign", "Range", "CumSum", "Min", "Max", "Upsample",
       // ours
       "Pow", "Exp", "Log", "Sqrt", "Reciprocal", "ReduceMean", "ReduceSum", "ReduceSumSquare", "ReduceL2",
       "ReduceLogSumExp", "Sigmoid", "Resize", "RandomNormal", "RandomUniform", "RandomNormalLike", "EyeLike"};

@@ -21,8 +21,7 @@ Status read_onnx_model(const fs::path& input, const fs::path& output, onnx::Mode
   std::ifstream f(input, std::ios::binary);
   std::string bytes(size, '\0');
   if (!f.read(bytes.data(), static_cast<std::streamsize>(size))) return io_error(in_name + ": cannot read");
-  if (!model.ParseFromString(bytes) || !model.has_graph() || model.graph().node_size() == 0 ||
-      model.ir_version() <= 0)
+  if (!model.ParseFromString(bytes) || !model.has_graph() || model.graph().node_size() == 0 || model.ir_version() <= 0)
     return model_error(in_name + ": not an ONNX model (truncated or malformed protobuf)");
   return {};
 }

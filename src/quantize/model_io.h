@@ -12,7 +12,7 @@ namespace tagmetry {
 // Parses `input` (weights inside the file, under 2 GB); `size` receives the file's size. Errors naming the
 // file: missing (kNotFound), empty or not ONNX (kModel), over 2 GB (kUnsupported), `output` being the same
 // file as `input` (kInvalidArgument).
-Status read_onnx_model(const std::filesystem::path& input, const std::filesystem::path& output,
-                       onnx::ModelProto& model, uint64_t& size);
+Status read_onnx_model(const std::filesystem::path& input, const std::filesystem::path& output, onnx::ModelProto& model,
+                       uint64_t& size);
 
 }  // namespace tagmetry

@@ -27,7 +27,8 @@ onnx::ModelProto load(const fs::path& p) {
   return m;
 }
 
-std::vector<float> run_model(const fs::path& model, const std::vector<float>& input, const std::vector<int64_t>& shape) {
+std::vector<float> run_model(const fs::path& model, const std::vector<float>& input,
+                             const std::vector<int64_t>& shape) {
   SessionOptions so;
   so.threads = 1;
   auto session = InferenceSession::open(model, so);
@@ -43,7 +44,7 @@ TEST(Float16, HalfBitsRoundToNearestEvenAndSaturate) {
   EXPECT_EQ(float_to_half_bits(-2.0f), 0xC000);
   EXPECT_EQ(float_to_half_bits(0.1f), 0x2E66);
   EXPECT_EQ(float_to_half_bits(65504.0f), 0x7BFF);
-  EXPECT_EQ(float_to_half_bits(1e6f), 0x7BFF);      // saturates, never infinite
+  EXPECT_EQ(float_to_half_bits(1e6f), 0x7BFF);  // saturates, never infinite
   EXPECT_EQ(float_to_half_bits(-1e6f), 0xFBFF);
   EXPECT_EQ(float_to_half_bits(5.9604645e-8f), 0x0001);  // smallest subnormal
   EXPECT_EQ(float_to_half_bits(1e-9f), 0x0000);
