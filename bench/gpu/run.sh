@@ -14,8 +14,11 @@
 # no CUDA provider.
 #   bench/gpu/run.sh                      # the full check (about 4 minutes on an H200)
 #   DEVICE=cpu N=8 bench/gpu/run.sh       # the same script on a machine without a GPU (smoke test)
+# Also: decode + preprocess alone per thread (tagger_bench --decode-only, beside the binary), the fp16 copy
+# built once and checked, fp32 with TF32 (the default) and --no-tf32, the device's default batch/threads,
+# IO binding with pinned memory (TAGMETRY_IO_BINDING=1), GPU utilisation (mean and peak) per run.
 # Knobs: N (images, 1024), BATCHES ("32 64"), THREADS (decode threads, "8 14 <cores>"), REPEAT (7),
-# PRECISIONS ("fp32", plus fp16 where `tag --help` offers it), WORK (scratch folder).
+# PRECISIONS ("fp32", plus fp16 where `tag --help` offers it), WORK (scratch folder), BENCH (tagger_bench).
 set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${OUT:-$root/gpu-out}"
@@ -30,8 +33,9 @@ threads="${THREADS:-8 $((cores > 2 ? cores - 2 : 1)) $cores}"
 repeat="${REPEAT:-7}"
 work="${WORK:-${TMPDIR:-/tmp}/tagmetry-gpu-check}"
 bin="${BIN:-$root/build/bin/tagmetry}"
+bench_bin="${BENCH:-$(dirname "$bin")/tagger_bench}"
 ort_dir="${ORT_DIR:-$root/build/onnxruntime/lib}"
-data="$root/bench/gpu/data"
+data="${DATA:-$root/bench/gpu/data}"
 failures=0
 
 say() { echo "$*" | tee -a "$log"; }
@@ -143,12 +147,21 @@ tag_run() {
   shift 2
   rm -f "$dir"/*.txt "$work/$label.jsonl"
   rm -rf "$work/db-$label.db"*
-  local t0 t1
+  local t0 t1 smi="" util=""
+  if [[ "$device" != cpu ]] && command -v nvidia-smi >/dev/null; then
+    nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits -lms 200 >"$work/$label.util" 2>/dev/null &
+    smi=$!
+  fi
   t0=$(date +%s.%N)
   timeout 300 "$bin" tag "$dir" --model-dir "$model" --db "$work/db-$label.db" --json "$@" \
     >"$work/$label.json" 2>"$work/$label.err"
   last_rc=$?
   t1=$(date +%s.%N)
+  if [[ -n "$smi" ]]; then
+    kill "$smi" 2>/dev/null
+    wait "$smi" 2>/dev/null
+    util="$(awk '$1 ~ /^[0-9]+$/ {s += $1; n++; if ($1 > m) m = $1} END {if (n) printf "gpu %d%% mean %d%% peak", s / n, m}' "$work/$label.util")"
+  fi
   last_json="$work/$label.json"
   local tagged seconds provider
   tagged="$(grep -o '"tagged": [0-9]*' "$last_json" | grep -o '[0-9]*$')"
@@ -156,8 +169,8 @@ tag_run() {
   provider="$(grep -o '"provider": "[^"]*"' "$last_json" | cut -d'"' -f4)"
   local rate="?"
   [[ -n "$tagged" && -n "$seconds" ]] && rate="$(awk -v t="$tagged" -v s="$seconds" 'BEGIN {printf "%.1f", t / s}')"
-  say "$(printf '%-28s exit %3s  tagged %5s  %7ss  %8s images/s  wall %.1fs  %s' "$label" "$last_rc" "${tagged:-?}" \
-    "${seconds:-?}" "$rate" "$(echo "$t1 - $t0" | bc 2>/dev/null || echo 0)" "$provider")"
+  say "$(printf '%-28s exit %3s  tagged %5s  %7ss  %8s images/s  wall %.1fs  %s  %s' "$label" "$last_rc" "${tagged:-?}" \
+    "${seconds:-?}" "$rate" "$(echo "$t1 - $t0" | bc 2>/dev/null || echo 0)" "$provider" "$util")"
   if ((last_rc >= 124)); then
     fail "$label: exit $last_rc (crash or timeout); stderr:"
     tail -5 "$work/$label.err" | tee -a "$log"
@@ -169,6 +182,24 @@ tag_run() {
 
 precisions="${PRECISIONS:-fp32}"
 if [[ -z "${PRECISIONS:-}" ]] && "$bin" tag --help 2>/dev/null | grep -q fp16; then precisions="fp32 fp16"; fi
+
+section "decode + preprocess alone (CPU, 448 px, 128 of the 1-4 MP JPEGs)"
+if [[ -x "$bench_bin" ]]; then
+  dsub="$work/images-128"
+  rm -rf "$dsub" && mkdir -p "$dsub"
+  ls "$images" | grep '\.jpg$' | head -128 | while read -r f; do ln -s "$images/$f" "$dsub/$f"; done
+  logged "$bench_bin" --model-dir "$model" --images "$dsub" --decode-only --rounds 1 \
+    --decode-threads "1,2,4,8,$((cores > 1 ? cores - 1 : 1))" || fail "tagger_bench --decode-only failed"
+else
+  say "no $bench_bin: decode throughput not measured (carry build/bin/tagger_bench, see bench/gpu/README.md)"
+fi
+
+if [[ " $precisions " == *" fp16 "* ]]; then
+  section "fp16 copy: built once, agreement with fp32 checked on 8 images (on the CPU)"
+  rm -f "$model/model.fp16.onnx"
+  tag_run "fp16-build" "$first" --device "$device" --precision fp16
+  grep -h 'fp16' "$work/fp16-build.err" | tee -a "$log"
+fi
 
 section "speed: --device $device, $n images (seconds include model load)"
 if command -v nvidia-smi >/dev/null; then
@@ -182,6 +213,14 @@ for p in $precisions; do
     done
   done
 done
+# TF32 off for comparison (fp32 only), and the device's own defaults (no --batch-size / --threads).
+tag_run "$device-fp32-notf32-b${batches##* }" "$images" --device "$device" --batch-size "${batches##* }" --no-tf32
+tag_run "$device-fp32-defaults" "$images" --device "$device"
+[[ " $precisions " == *" fp16 "* ]] && tag_run "$device-fp16-defaults" "$images" --device "$device" --precision fp16
+# IO binding with a pinned input buffer (opt-in until measured: docs/gpu.md).
+TAGMETRY_IO_BINDING=1 tag_run "$device-fp32-iobinding-defaults" "$images" --device "$device"
+[[ " $precisions " == *" fp16 "* ]] && TAGMETRY_IO_BINDING=1 tag_run "$device-fp16-iobinding-defaults" "$images" \
+  --device "$device" --precision fp16
 [[ -n "${smi_pid:-}" ]] && kill "$smi_pid" 2>/dev/null
 [[ -f "$out/gpu-util.csv" ]] && say "GPU utilisation samples: $out/gpu-util.csv (peak $(awk -F', ' 'NR > 1 {print $2}' "$out/gpu-util.csv" | sort -n | tail -1))"
 say "stderr of the first run:"
@@ -207,8 +246,10 @@ PY
 }
 rm -f "$work"/*.jsonl
 tag_run "cpu-reference" "$first" --device cpu --output-jsonl "$work/cpu.jsonl"
-for p in $precisions; do
-  tag_run "$device-$p-first16" "$first" --device "$device" --precision "$p" --output-jsonl "$work/$device-$p.jsonl"
+for p in $precisions fp32-notf32; do
+  extra=(--precision "${p%%-*}")
+  [[ "$p" == fp32-notf32 ]] && extra+=(--no-tf32)
+  tag_run "$device-$p-first16" "$first" --device "$device" "${extra[@]}" --output-jsonl "$work/$device-$p.jsonl"
   if [[ -s "$work/cpu.jsonl" && -s "$work/$device-$p.jsonl" ]]; then
     say "$device $p against cpu fp32:"
     agree "$work/cpu.jsonl" "$work/$device-$p.jsonl"

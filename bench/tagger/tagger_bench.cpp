@@ -9,15 +9,22 @@
 // counts (other load on the machine only ever makes a round slower). Decode throughput is also given per
 // CPU-second of the process (decoding runs alone then), which other load barely affects.
 //
+// --decode-only measures decode + preprocess alone, with 1, 2, … threads at once (--decode-threads 1,2,4):
+// images/s in all and per thread, so the ceiling a GPU run can reach from decoding is known. Any model of the
+// right input size will do (only its preprocessing is used), e.g. a known-answer model at 448.
+//
 //   tagger_bench --model-dir DIR --images DIR [--batch-sizes 1,2,4,8] [--threads N] [--rounds 2] [--json]
+//   tagger_bench --model-dir DIR --images DIR --decode-only [--decode-threads 1,2,4] [--json]
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tagmetry/dataset.h"
@@ -36,10 +43,55 @@ static double process_cpu_seconds() {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+// K threads decode + preprocess all images between them (each into its own buffer); the fastest of
+// `rounds` passes counts, after one warm-up pass that puts the files in the page cache.
+static int decode_bench(const Tagger& t, const Dataset& ds, const std::string& thread_list, int rounds, bool json,
+                        nlohmann::json& out) {
+  const size_t n = ds.items.size();
+  std::atomic<bool> failed{false};
+  double cpu = 0;  // process CPU seconds of the last pass
+  auto pass = [&](int k) {
+    const double cpu0 = process_cpu_seconds();
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> pool;
+    auto start = Clock::now();
+    for (int i = 0; i < k; ++i)
+      pool.emplace_back([&] {
+        std::vector<float> buf(t.input_size());
+        for (size_t j; (j = next++) < n;) {
+          Status s = t.load_and_preprocess(ds.items[j].image, buf.data());
+          if (!s.ok() && !failed.exchange(true)) std::fprintf(stderr, "%s\n", s.message().c_str());
+        }
+      });
+    for (auto& th : pool) th.join();
+    cpu = process_cpu_seconds() - cpu0;
+    return seconds_since(start);
+  };
+  pass(1);
+  nlohmann::json rows = nlohmann::json::array();
+  for (auto& text : split_trimmed(thread_list, ",")) {
+    const int k = std::max(1, std::stoi(text));
+    double best = 1e30, best_cpu = 0;
+    for (int r = 0; r < rounds; ++r) {
+      const double s = pass(k);
+      if (s < best) best = s, best_cpu = cpu;
+    }
+    rows.push_back({{"threads", k}, {"images_per_s", n / best}, {"images_per_s_per_thread", n / best / k},
+                    {"images_per_cpu_s", n / best_cpu}});
+    if (!json)
+      std::printf("decode+preprocess at %d px, %d thread(s): %.1f images/s (%.1f per thread; %.1f per CPU-second)\n",
+                  t.spec().side, k, n / best, n / best / k, n / best_cpu);
+  }
+  out["decode"] = rows;
+  out["cores"] = std::thread::hardware_concurrency();
+  if (json) std::printf("%s\n", out.dump(1).c_str());
+  return failed ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
-  std::string model_dir, images_dir, batch_list = "1,2,4,8";
+  std::string model_dir, images_dir, batch_list = "1,2,4,8", decode_threads = "1,2,4";
   int threads = 0, rounds = 2;
-  bool json = false;
+  bool json = false, decode_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -49,6 +101,8 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--rounds") rounds = std::max(1, std::stoi(next()));
     else if (a == "--json") json = true;
+    else if (a == "--decode-only") decode_only = true;
+    else if (a == "--decode-threads") decode_threads = next();
     else {
       std::fprintf(stderr, "usage: tagger_bench --model-dir DIR --images DIR [--batch-sizes 1,2,4,8] [--threads N] [--json]\n");
       return 2;
@@ -70,6 +124,7 @@ int main(int argc, char** argv) {
   std::vector<int> batches;
   for (auto& b : split_trimmed(batch_list, ",")) batches.push_back(std::stoi(b));
   nlohmann::json out{{"images", n}, {"model", folder->model.string()}, {"side", t.spec().side}};
+  if (decode_only) return decode_bench(t, *ds, decode_threads, rounds, json, out);
 
   // decode: one thread, all images, twice (the second pass is the measurement; files are in the page cache).
   std::vector<std::vector<float>> tensors(n, std::vector<float>(floats));

@@ -22,6 +22,8 @@ struct SessionOptions {
   int threads = 0;            // intra-op threads; 0 = ONNX Runtime's default (one per core)
   std::string device = "cpu"; // cpu | cuda | tensorrt | coreml
   int device_id = 0;
+  // cuda: allow TF32 tensor-core arithmetic for float32 MatMul/Conv (ORT's use_tf32; Ampere and newer).
+  bool tf32 = true;
   // When set, ONNX Runtime writes a per-node timing profile (Chrome trace JSON) to a file whose name starts
   // with this prefix; InferenceSession::end_profiling() finishes it and returns its path.
   std::string profile_prefix;
@@ -50,6 +52,12 @@ std::vector<std::string> available_execution_providers();
 
 // The ONNX Runtime version string ("1.30.0").
 std::string onnxruntime_version();
+
+// The CUDA provider options (ORT's OrtCUDAProviderOptionsV2 keys, as ORT 1.29's
+// cuda_execution_provider_info.cc names them) a session on --device cuda is created with: device_id,
+// use_tf32 ("1"/"0" from `tf32`), cudnn_conv_algo_search (EXHAUSTIVE: once per input shape, the batch size
+// stays fixed) and do_copy_in_default_stream (1: copies and kernels on one stream, no races).
+std::vector<std::pair<std::string, std::string>> cuda_provider_options(const SessionOptions& options);
 
 // Whether a --device can be used on this machine: its provider library loads with all its dependencies
 // (what `tagmetry doctor` prints). `libraries` lists the CUDA/cuDNN libraries the GPU providers need and

@@ -26,9 +26,10 @@ struct TagParams : SelectionParams {
   std::string model_type = "auto";
   bool offline = false;
   std::string device = "cpu";
-  std::string precision = "fp32"; // fp32 | int8 (a cached model.int8.onnx beside the model; see quantize.h)
-  int batch_size = 4;
-  int threads = 0;                // decode/preprocess threads; 0 = min(4, cores)
+  std::string precision = "fp32"; // fp32 | fp16 | int8 (cached model.fp16.onnx / model.int8.onnx; float16_model.h, quantize.h)
+  int batch_size = 0;             // images per inference batch; 0 = the device's default (run_shape)
+  int threads = 0;                // decode/preprocess threads; 0 = the device's default (run_shape)
+  bool no_tf32 = false;           // --device cuda: full float32 matrix products (TF32 is allowed by default)
   int intra_threads = 0;          // ONNX Runtime threads; 0 = one per core
   bool recursive = false;
   bool append = false;
@@ -40,6 +41,15 @@ struct TagParams : SelectionParams {
   std::string db;                 // database file; empty = DATASET/.tagmetry/tagmetry.db (or the shard's)
   std::string command_line;       // recorded in the journal (not an option)
 };
+
+// The batch size and decode threads a run uses: the user's values where set (> 0), else the device's
+// defaults: on the CPU 4 images and min(4, cores) threads; on a GPU (cuda, tensorrt) 64 images and every
+// core but one (decoding is then the limit, and the inference thread mostly waits on the GPU).
+struct RunShape {
+  int batch_size = 4;
+  int threads = 1;
+};
+RunShape run_shape(const TagParams& params, unsigned cores);
 
 // The declaration of every `tag` option (CLI flags, server JSON, docs come from it).
 const OptionSet<TagParams>& tag_options();
@@ -106,7 +116,7 @@ namespace tagmetry {
 
 struct TaggerModelOptions {
   ProgressCallback progress;  // downloads (may be empty)
-  // --precision int8: the int8 copy is built on first use, its agreement with fp32 checked on the first
+  // --precision int8/fp16: the copy is built on first use, its agreement with fp32 checked on the first
   // images of this folder (the dataset about to be tagged; empty: synthetic images).
   std::filesystem::path int8_sample;
   // One-line notices for the user: that the int8 model is being built, then what it measured. May be empty.

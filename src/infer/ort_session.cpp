@@ -5,6 +5,10 @@
 #include <link.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
 
 #include "ort_env.h"
 #include "providers.h"
@@ -65,18 +69,25 @@ std::string placement_text(const std::vector<std::pair<std::string, long>>& plac
 // Appends the provider for `device` to `so`. The GPU providers are asked for even when
 // GetAvailableProviders() does not list them (the asus4 build of ORT loads them on request without listing
 // them); their library is loaded first by us so that a failure names the missing library.
-Status add_provider(Ort::SessionOptions& so, const std::string& device, int device_id, const std::string& flag) {
+void append_cuda(Ort::SessionOptions& so, const SessionOptions& options) {
+  Ort::CUDAProviderOptions cuda;
+  std::unordered_map<std::string, std::string> kv;
+  for (auto& [k, v] : cuda_provider_options(options)) kv[k] = v;
+  cuda.Update(kv);
+  so.AppendExecutionProvider_CUDA_V2(*cuda);
+}
+
+Status add_provider(Ort::SessionOptions& so, const std::string& device, const SessionOptions& options,
+                    const std::string& flag) {
   if (device == "cuda" || device == "tensorrt") {
     TM_RETURN_IF_ERROR(ort::probe_provider(device, flag));
     try {
       if (device == "tensorrt") {
         OrtTensorRTProviderOptions trt{};
-        trt.device_id = device_id;
+        trt.device_id = options.device_id;
         so.AppendExecutionProvider_TensorRT(trt);
       }
-      OrtCUDAProviderOptions cuda{};
-      cuda.device_id = device_id;
-      if (device == "cuda" || ort::probe_provider("cuda", flag).ok()) so.AppendExecutionProvider_CUDA(cuda);
+      if (device == "cuda" || ort::probe_provider("cuda", flag).ok()) append_cuda(so, options);
     } catch (const Ort::Exception& e) {
       return unsupported(flag + ": ONNX Runtime cannot start the " + device + " provider: " + e.what());
     }
@@ -93,8 +104,12 @@ Status add_provider(Ort::SessionOptions& so, const std::string& device, int devi
 
 class OrtSession final : public InferenceSession {
  public:
-  OrtSession(Ort::Session session, std::string device, std::string placement)
-      : session_(std::move(session)), device_(std::move(device)), placement_(std::move(placement)) {
+  OrtSession(Ort::Session session, std::string device, std::string placement, int device_id, bool io_binding)
+      : session_(std::move(session)),
+        device_(std::move(device)),
+        placement_(std::move(placement)),
+        device_id_(device_id),
+        io_binding_(io_binding) {
     ort::session_opened();
     Ort::AllocatorWithDefaultOptions alloc;
     for (size_t i = 0; i < session_.GetInputCount(); ++i)
@@ -106,6 +121,10 @@ class OrtSession final : public InferenceSession {
   const std::vector<TensorInfo>& inputs() const override { return inputs_; }
   const std::vector<TensorInfo>& outputs() const override { return outputs_; }
   ~OrtSession() override {
+    // The pinned buffer and the binding belong to the session's allocators: released first.
+    pinned_buffer_.reset();
+    binding_ = Ort::IoBinding{nullptr};
+    pinned_allocator_ = Ort::Allocator{nullptr};
     session_ = Ort::Session{nullptr};
     ort::session_closed();
   }
@@ -136,7 +155,8 @@ class OrtSession final : public InferenceSession {
       const char* out_name = outputs_[0].name.c_str();
       Ort::RunOptions run_options;
       run_options.SetRunLogSeverityLevel(ORT_LOGGING_LEVEL_ERROR);  // the session logs verbosely (placement)
-      auto results = session_.Run(run_options, &in_name, &input, 1, &out_name, 1);
+      auto results = io_binding_ ? run_bound(run_options, data, count, shape)
+                                 : session_.Run(run_options, &in_name, &input, 1, &out_name, 1);
       Ort::Value& out = results.front();
       auto info = out.GetTensorTypeAndShapeInfo();
       if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT)
@@ -153,9 +173,38 @@ class OrtSession final : public InferenceSession {
   }
 
  private:
+  // --device cuda with TAGMETRY_IO_BINDING=1: the batch is copied into page-locked ("CudaPinned") host memory
+  // that the CUDA provider's allocator owns and bound there, so the host-to-device copy is one DMA instead
+  // of ORT's staging through its own pinned buffer; the output is bound to pinned host memory as well.
+  std::vector<Ort::Value> run_bound(const Ort::RunOptions& run_options, const float* data, size_t count,
+                                    const std::vector<int64_t>& shape) {
+    if (!binding_) {
+      pinned_info_ = Ort::MemoryInfo("CudaPinned", OrtDeviceAllocator, device_id_, OrtMemTypeCPUOutput);
+      pinned_allocator_ = Ort::Allocator(session_, pinned_info_);
+      binding_ = Ort::IoBinding(session_);
+    }
+    if (!pinned_buffer_ || pinned_buffer_->size() < count * sizeof(float))
+      pinned_buffer_.emplace(pinned_allocator_.GetAllocation(count * sizeof(float)));
+    float* pinned = static_cast<float*>(pinned_buffer_->get());
+    std::memcpy(pinned, data, count * sizeof(float));
+    Ort::Value input = Ort::Value::CreateTensor<float>(pinned_info_, pinned, count, shape.data(), shape.size());
+    binding_.ClearBoundInputs();
+    binding_.ClearBoundOutputs();
+    binding_.BindInput(inputs_[0].name.c_str(), input);
+    binding_.BindOutput(outputs_[0].name.c_str(), pinned_info_);
+    session_.Run(run_options, binding_);
+    return binding_.GetOutputValues();
+  }
+
   Ort::Session session_;
   std::string device_;
   std::string placement_;
+  int device_id_ = 0;
+  bool io_binding_ = false;
+  Ort::MemoryInfo pinned_info_{nullptr};
+  Ort::Allocator pinned_allocator_{nullptr};
+  Ort::IoBinding binding_{nullptr};
+  std::optional<Ort::MemoryAllocation> pinned_buffer_;
   bool profiling_ = false;
   std::vector<TensorInfo> inputs_;
   std::vector<TensorInfo> outputs_;
@@ -197,12 +246,21 @@ std::vector<DeviceCheck> check_devices() {
   for (const char* device : {"cuda", "tensorrt"}) {
     DeviceCheck c{device, provider_of(device), false, ""};
     Ort::SessionOptions so;
-    Status s = add_provider(so, device, 0, std::string("--device ") + device);
+    SessionOptions options;
+    options.device = device;
+    Status s = add_provider(so, device, options, std::string("--device ") + device);
     c.usable = s.ok();
     c.detail = s.ok() ? (ort::library_dir() / ("libonnxruntime_providers_" + c.device + ".so")).string() : s.message();
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> cuda_provider_options(const SessionOptions& options) {
+  return {{"device_id", std::to_string(options.device_id)},
+          {"use_tf32", options.tf32 ? "1" : "0"},
+          {"cudnn_conv_algo_search", "EXHAUSTIVE"},
+          {"do_copy_in_default_stream", "1"}};
 }
 
 Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::filesystem::path& model,
@@ -218,7 +276,7 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
     if (!options.profile_prefix.empty()) so.EnableProfiling(options.profile_prefix.c_str());
     std::string device = to_lower_ascii(options.device);
     const std::string flag = "--device " + options.device;
-    TM_RETURN_IF_ERROR(add_provider(so, device, options.device_id, flag));
+    TM_RETURN_IF_ERROR(add_provider(so, device, options, flag));
     so.SetLogSeverityLevel(ORT_LOGGING_LEVEL_VERBOSE);  // for the node placement lines, kept by PlacementLog
     ort::PlacementLog log;
     Ort::Session session(ort_env(), model.c_str(), so);
@@ -234,13 +292,23 @@ Result<std::unique_ptr<InferenceSession>> InferenceSession::open(const std::file
       return unsupported(flag + ": ONNX Runtime placed none of " + name + "'s nodes on " + wanted + " (" +
                          placement_text(placements) + ")");
     std::string placement = placements.empty() ? wanted : placement_text(placements);
-    auto opened = std::make_unique<OrtSession>(std::move(session), device, std::move(placement));
+    const char* io = std::getenv("TAGMETRY_IO_BINDING");
+    const bool io_binding = device == "cuda" && io && std::string(io) == "1";
+    auto opened = std::make_unique<OrtSession>(std::move(session), device, std::move(placement), options.device_id,
+                                               io_binding);
     opened->set_profiling(!options.profile_prefix.empty());
     return std::unique_ptr<InferenceSession>(std::move(opened));
   } catch (const Ort::Exception& e) {
     std::string msg = e.what();
     auto nl = msg.find('\n');
     if (nl != std::string::npos) msg.resize(nl);
+    // The provider loaded but could not start (no GPU, driver too old, out of memory): a device error, not
+    // a bad model.
+    const std::string device = to_lower_ascii(options.device);
+    if ((device == "cuda" || device == "tensorrt") &&
+        (msg.find("CUDA") != std::string::npos || msg.find("CUDNN") != std::string::npos ||
+         msg.find("cuda") != std::string::npos || msg.find("TensorRT") != std::string::npos))
+      return unsupported("--device " + options.device + ": ONNX Runtime cannot run " + name + " on the GPU (" + msg + ")");
     return model_error(name + ": cannot load model (" + msg + ")");
   }
 }

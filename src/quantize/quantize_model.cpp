@@ -17,6 +17,7 @@
 
 #include "tagmetry/files.h"
 #include "tagmetry/quantize.h"
+#include "model_io.h"
 
 namespace tagmetry {
 namespace {
@@ -24,8 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using onnx::NodeProto;
 using onnx::TensorProto;
-
-constexpr int64_t kMaxProtobufBytes = (int64_t{1} << 31) - 1;
 
 // Reads the float32 contents of an initializer, or explains why it cannot.
 Result<std::vector<float>> float_values(const TensorProto& t) {
@@ -339,24 +338,9 @@ Status check_params(const QuantizeParams& p) {
 Result<QuantizeReport> quantize_model(const fs::path& input, const fs::path& output, const QuantizeParams& params) {
   TM_RETURN_IF_ERROR(check_params(params));
   const std::string in_name = input.string();
-  std::error_code ec;
-  if (!fs::is_regular_file(input, ec)) return not_found(in_name + ": no such model file");
-  if (fs::exists(output, ec) && fs::equivalent(input, output, ec))
-    return invalid_argument(output.string() + ": the output would overwrite the input model");
-  uint64_t size = fs::file_size(input, ec);
-  if (ec) return io_error(in_name + ": " + ec.message());
-  if (size == 0) return model_error(in_name + ": not an ONNX model (empty file)");
-  if (size > static_cast<uint64_t>(kMaxProtobufBytes))
-    return unsupported(in_name + ": models over 2 GB (weights in external data) are not supported");
-  std::ifstream f(input, std::ios::binary);
-  std::string bytes(size, '\0');
-  if (!f.read(bytes.data(), static_cast<std::streamsize>(size))) return io_error(in_name + ": cannot read");
   onnx::ModelProto model;
-  if (!model.ParseFromString(bytes) || !model.has_graph() || model.graph().node_size() == 0 ||
-      model.ir_version() <= 0)
-    return model_error(in_name + ": not an ONNX model (truncated or malformed protobuf)");
-  bytes.clear();
-  bytes.shrink_to_fit();
+  uint64_t size = 0;
+  TM_RETURN_IF_ERROR(read_onnx_model(input, output, model, size));
   if (params.format == "onnx" && default_opset(model) < 11)
     return unsupported(in_name + ": --format onnx needs opset >= 11 (the model has " +
                        std::to_string(default_opset(model)) + "); use --format fused");

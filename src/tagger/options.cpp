@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry {
@@ -12,10 +14,12 @@ const OptionSet<TagParams>& tag_options() {
         .add("offline", &TagParams::offline, "Never touch the network (HF_HUB_OFFLINE=1 does the same)")
         .add("device", &TagParams::device, "Execution provider", {"cpu", "cuda", "tensorrt", "coreml"}, "TAGMETRY_DEVICE")
         .add("precision", &TagParams::precision,
-             "int8: run a dynamically quantized copy (model.int8.onnx, built once beside the model; docs/quantize.md)",
-             {"fp32", "int8"})
-        .add("batch-size", &TagParams::batch_size, "Images per inference batch")
-        .add("threads", &TagParams::threads, "Decode/preprocess threads (0 = min(4, cores))")
+             "int8: a dynamically quantized copy for CPUs (model.int8.onnx, docs/quantize.md); fp16: a float16 copy "
+             "for GPUs (model.fp16.onnx, docs/gpu.md); each built once beside the model and checked against fp32",
+             {"fp32", "fp16", "int8"})
+        .add("batch-size", &TagParams::batch_size, "Images per inference batch (0 = 4 on the CPU, 64 on a GPU)")
+        .add("threads", &TagParams::threads, "Decode/preprocess threads (0 = min(4, cores) on the CPU, cores - 1 on a GPU)")
+        .add("no-tf32", &TagParams::no_tf32, "--device cuda: no TF32 for float32 matrix products (slower, bit-closer to the CPU)")
         .add("intra-threads", &TagParams::intra_threads, "ONNX Runtime threads (0 = one per core)")
         .add("force", &TagParams::force, "Run the model even for images whose scores are stored")
         .add("shard", &TagParams::shard, "Process only shard i of N (i/N, 0-based, by content hash) into its own database")
@@ -30,6 +34,17 @@ const OptionSet<TagParams>& tag_options() {
     return s;
   }();
   return set;
+}
+
+RunShape run_shape(const TagParams& params, unsigned cores) {
+  cores = std::max(1u, cores);
+  const bool gpu = params.device == "cuda" || params.device == "tensorrt";
+  RunShape shape;
+  shape.batch_size = params.batch_size > 0 ? params.batch_size : gpu ? 64 : 4;
+  shape.threads = params.threads > 0 ? params.threads
+                  : gpu             ? static_cast<int>(std::max(1u, cores - 1))
+                                    : static_cast<int>(std::min(4u, cores));
+  return shape;
 }
 
 }  // namespace tagmetry

@@ -177,7 +177,8 @@ Result<ModelRecord> model_record(Store& store, const ModelFolder& model, const T
 Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& model, const TagParams& params,
                               const TagCallbacks& callbacks) {
   if (params.append && params.overwrite) return invalid_argument("--append and --overwrite cannot be used together");
-  if (params.batch_size < 1 || params.batch_size > 1024) return invalid_argument("--batch-size must be between 1 and 1024");
+  if (params.batch_size < 0 || params.batch_size > 1024)
+    return invalid_argument("--batch-size must be between 1 and 1024 (0: the device's default)");
   if (params.caption_extension.empty() || params.caption_extension[0] != '.')
     return invalid_argument("--caption-extension must start with a dot (e.g. .txt)");
   std::pair<int, int> shard{0, 1};
@@ -190,6 +191,7 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   SessionOptions so;
   so.device = params.device;
   so.threads = params.intra_threads;
+  so.tf32 = !params.no_tf32;
   TM_ASSIGN_OR_RETURN(std::unique_ptr<Tagger> tagger, Tagger::open(model, so));
   TM_ASSIGN_OR_RETURN(TagSelector selector, TagSelector::create(params, tagger->spec().default_general_threshold,
                                                                 tagger->spec().default_character_threshold));
@@ -240,9 +242,9 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     }
   }
 
-  const size_t batch = static_cast<size_t>(params.batch_size);
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const size_t decoders = std::max<size_t>(1, std::min<size_t>(params.threads > 0 ? params.threads : std::min(4u, cores), work.size()));
+  const RunShape shape = run_shape(params, std::thread::hardware_concurrency());
+  const size_t batch = static_cast<size_t>(shape.batch_size);
+  const size_t decoders = std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(shape.threads), work.size()));
   BufferPool pool(batch * 2 + decoders, tagger->input_size());
   ReadyQueue ready;
   std::atomic<size_t> next{0};

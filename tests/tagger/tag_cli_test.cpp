@@ -2,10 +2,13 @@
 // captions safe, bad models refused with a clear message.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 
 #include "tagmetry/image.h"
+#include "tagmetry/infer.h"
 #include "tagmetry/image_encode.h"
 
 #include "fixtures.h"
@@ -201,14 +204,64 @@ TEST(TagCli, Int8PrecisionBuildsAndUsesAQuantizedCopy) {
   EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
 }
 
-TEST(TagCli, UnavailableDeviceIsAClearError) {
+TEST(TagCli, Fp16PrecisionBuildsAndUsesAFloat16CopyAndWarnsOnCpu) {
+  TempDir d, m;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  fs::copy(known_answer_models() / "wd", m / "wd");
+  auto r = run_cli({"tag", d.path().string(), "--model-dir", (m / "wd").string(), "--precision", "fp16", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(m / "wd" / "model.fp16.onnx"));
+  EXPECT_FALSE(fs::exists(m / "wd" / "model.fp16.onnx.partial"));
+  EXPECT_NE(nlohmann::json::parse(r.out)["model"].get<std::string>().find("model.fp16.onnx"), std::string::npos);
+  EXPECT_NE(r.err.find("warning: --precision fp16 is made for GPUs"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("built model.fp16.onnx: 2 weights in fp16"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tag-set F1 1.000 against fp32 on 1 image(s)"), std::string::npos) << r.err;
+  EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+}
+
+TEST(TagCli, Fp16CopyThatChangesTagsIsRefused) {
+  TempDir d, m;
+  testing::copy_images({"red_448x224.png", "blue_300x500.png"}, d.path());
+  fs::copy(known_answer_models() / "wd_fp16_unsafe", m / "wd");
+  auto r = run_cli({"tag", d.path().string(), "--model-dir", (m / "wd").string(), "--precision", "fp16"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("model.onnx: the fp16 model changes too many tags (tag-set F1 against fp32 0.833 on 2 image(s), "
+                       "below 0.90), so it was not built; use --precision fp32"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(m / "wd" / "model.fp16.onnx"));
+  EXPECT_FALSE(fs::exists(m / "wd" / "model.fp16.onnx.partial"));
+  EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+}
+
+// Passes on every machine, asserting the exact outcome for each: where `doctor` finds no usable CUDA
+// provider (no GPU build, or a CUDA library missing) the error is doctor's reason, word for word, on one
+// line; where it finds one, the run either tags the image on the GPU or (a provider without a GPU behind it)
+// stops with a --device cuda error; no caption is ever written by a failed run.
+TEST(TagCli, CudaDeviceTagsOrSaysExactlyWhyNot) {
   TempDir d;
   testing::copy_images({"red_448x224.png"}, d.path());
   auto r = run_cli(with(tag_args(d.path()), {"--device", "cuda"}));
-  EXPECT_EQ(r.exit_code, 2);
-  // Either the build has no CUDA provider at all, or it lists one whose libraries are not installed.
-  EXPECT_TRUE(r.err.starts_with("tagmetry: --device cuda: ")) << r.err;
-  EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+  std::optional<DeviceCheck> cuda;
+  for (auto& c : check_devices())
+    if (c.device == "cuda") cuda = c;
+  ASSERT_TRUE(cuda.has_value());
+  if (!cuda->usable) {
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "tagmetry: " + cuda->detail + "\n");
+    EXPECT_TRUE(cuda->detail.starts_with("--device cuda: ")) << cuda->detail;
+    EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+    return;
+  }
+  if (r.exit_code == 0) {
+    EXPECT_NE(r.out.find("device cuda: CUDAExecutionProvider"), std::string::npos) << r.out;
+    EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
+  } else {
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(r.err.starts_with("tagmetry: --device cuda: ")) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(fs::exists(d / "red_448x224.txt"));
+  }
 }
 
 }  // namespace

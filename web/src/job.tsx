@@ -29,7 +29,7 @@ export function JobDialog() {
   const [general, setGeneral] = useState('');
   const [character, setCharacter] = useState('');
   const [mode, setMode] = useState<'skip' | 'append' | 'overwrite'>('skip');
-  const [precision, setPrecision] = useState<'fp32' | 'int8'>('fp32');
+  const [precision, setPrecision] = useState<'fp32' | 'fp16' | 'int8'>('fp32');
   const [notes, setNotes] = useState<string[]>([]);
   const [job, setJob] = useState<number | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -106,7 +106,7 @@ export function JobDialog() {
     if (character) body.character_threshold = Number(character);
     if (mode === 'append') body.append = true;
     if (mode === 'overwrite') body.overwrite = true;
-    if (precision === 'int8') body.precision = 'int8';
+    if (precision !== 'fp32') body.precision = precision;
     try {
       const r = await post<{ job: number }>('/api/jobs/tag', body);
       setJob(r.job);
@@ -191,8 +191,9 @@ export function JobDialog() {
           </div>
           <label>
             Precision
-            <select aria-label="Precision" value={precision} onChange={(e) => setPrecision((e.target as HTMLSelectElement).value as 'fp32' | 'int8')}>
+            <select aria-label="Precision" value={precision} onChange={(e) => setPrecision((e.target as HTMLSelectElement).value as 'fp32' | 'fp16' | 'int8')}>
               <option value="fp32">fp32 (exact)</option>
+              <option value="fp16">fp16 (faster on GPU; built once, agreement checked on your images)</option>
               <option value="int8">int8 (faster on CPU; built once, agreement checked on your images)</option>
             </select>
           </label>
