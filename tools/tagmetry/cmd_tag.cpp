@@ -135,6 +135,7 @@ RunFunction setup(CLI::App& app) {
   app.add_option("dir", cmd->dir, "Dataset folder with images")->required()->check(CLI::ExistingDirectory);
   app.add_flag("--json", cmd->json, "Print a JSON summary on stdout");
   cmd->bound = std::make_unique<BoundOptions<TagParams>>(app, tag_options());
+  app.get_option("--model")->excludes(app.get_option("--model-dir"));  // a name or a folder, not both
   return [cmd] { return cmd->run(); };
 }
 

@@ -86,11 +86,19 @@ Status describe_parse_error(const CLI::App& app, const CLI::ParseError& e) {
       if (!word.empty() && word[0] != '-') return invalid_argument(unknown_command(*where, word));
     return invalid_argument("give a command (" + command_path(where) + " --help lists them)");
   }
+  if (dynamic_cast<const CLI::ExcludesError*>(&e)) {  // CLI11: "--model excludes --model-dir"
+    auto at = text.find(" excludes ");
+    if (at != std::string::npos)
+      return invalid_argument(text.substr(0, at) + " and " + text.substr(at + 10) + " cannot be used together");
+  }
   std::string message;
   if (rewrite_missing_path(text, "Directory does not exist", "no such folder", &message) ||
       rewrite_missing_path(text, "File does not exist", "no such file", &message) ||
       rewrite_missing_path(text, "Path does not exist", "no such file or folder", &message))
     return not_found(message);
+  if (rewrite_missing_path(text, "Directory is actually a file", "not a folder", &message) ||
+      rewrite_missing_path(text, "File is actually a directory", "is a folder, not a file", &message))
+    return invalid_argument(message);
   return invalid_argument(text + " (" + command_path(where) + " --help for usage)");
 }
 
