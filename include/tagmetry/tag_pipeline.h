@@ -73,6 +73,7 @@ struct TagReport {
   std::string db_path;
   TaggerSpec spec;
   Thresholds thresholds;
+  ThresholdRange thresholds_used;  // with --mcut: the range of the per-image thresholds
 };
 
 struct TagCallbacks {

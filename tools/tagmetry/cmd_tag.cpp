@@ -8,6 +8,7 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "thresholds_json.h"
 #include "tagmetry/progress.h"
 #include "tagmetry/tag_pipeline.h"
 
@@ -107,7 +108,8 @@ struct TagCommand {
                          {"cancelled", r.cancelled},
                          {"seconds", r.seconds},
                          {"model", r.model_path},
-                         {"thresholds", {{"general", r.thresholds.general}, {"character", r.thresholds.character}}}};
+                         {"mcut", params.mcut},
+                         {"thresholds", thresholds_json(params.mcut, r.thresholds, r.thresholds_used)}};
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
