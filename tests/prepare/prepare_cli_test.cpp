@@ -182,7 +182,7 @@ TEST(PrepareCli, OutputWriteFailuresAreReported) {
     fs::create_directories(dir / "ro");
     fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
     r = run_cli({"prepare", (dir / "in").string(), (dir / "ro").string()});
-    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.exit_code, 2);  // found before anything is written
     EXPECT_NE(r.err.find(": cannot write to the output folder"), std::string::npos) << r.err;
     EXPECT_TRUE(fs::is_empty(dir / "ro"));
   }
