@@ -151,9 +151,15 @@ std::optional<ReadOnlyRun> run_cli_read_only(const fs::path& folder, const std::
     argv.insert(argv.end(), command.begin(), command.end());
     return run_command(setpriv, argv);
   };
-  if (!setpriv.empty() &&
-      as_nobody({sh, "-c", "! touch \"$1/.probe\" 2>/dev/null && test -r \"$1\" && test -x \"$2\"", "sh",
-                 folder.string(), cli_path()}).exit_code == 0) {
+  // The probe: the folder is not writable for nobody, yet it, the CLI and every path argument are usable.
+  std::vector<std::string> probe{sh, "-c",
+                                 "! touch \"$1/.probe\" 2>/dev/null && shift && for p; do test -r \"$p\" || exit 1; done",
+                                 "sh", folder.string(), folder.string(), cli_path()};
+  for (const auto& a : args) {
+    std::error_code ec;
+    if (fs::exists(a, ec)) probe.push_back(a);
+  }
+  if (!setpriv.empty() && as_nobody(probe).exit_code == 0) {
     std::vector<std::string> command{cli_path()};
     command.insert(command.end(), args.begin(), args.end());
     return ReadOnlyRun{as_nobody(command), "Permission denied"};
