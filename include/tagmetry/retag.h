@@ -48,6 +48,7 @@ struct RetagReport {
   std::string model_name;
   std::string model_sha256;
   Thresholds thresholds;
+  ThresholdRange thresholds_used;  // with --mcut: the range of the per-image thresholds
   double seconds = 0;
   bool cancelled = false;
 };

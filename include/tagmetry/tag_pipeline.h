@@ -86,6 +86,7 @@ struct TagReport {
   std::string placement;  // where ONNX Runtime put the model's nodes: "CUDAExecutionProvider (all 367 nodes)"
   TaggerSpec spec;
   Thresholds thresholds;
+  ThresholdRange thresholds_used;  // with --mcut: the range of the per-image thresholds
 };
 
 struct TagCallbacks {

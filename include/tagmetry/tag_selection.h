@@ -3,6 +3,8 @@
 // tags, rating, order, underscore removal (kaomoji kept), character-tag expansion, replacements.
 // Option names follow kohya's tag_images_by_wd14_tagger.py where it has them.
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +65,14 @@ struct Thresholds {
   double character = 0.85;
 };
 
+// The thresholds a selector used: with MCut one pair per image, so a range over `images` images (min and
+// max unset while images == 0); without MCut min == max == TagSelector::thresholds() and images == 0.
+struct ThresholdRange {
+  Thresholds min;
+  Thresholds max;
+  size_t images = 0;
+};
+
 // Maximum Cut threshold: sort descending, take the largest gap between neighbours, return its midpoint.
 // Returns 1.0 (nothing passes) for fewer than two values.
 double mcut_threshold(std::vector<float> probabilities);
@@ -79,9 +89,17 @@ class TagSelector {
   // The caption text for the selected tags (joined with the caption separator).
   std::string caption(const std::vector<SelectedTag>& tags) const;
 
+  // The thresholds given or the model's defaults; with --mcut only the start point (each image gets its own).
   const Thresholds& thresholds() const { return thresholds_; }
+  bool mcut() const { return params_.mcut; }
+  // The thresholds select() has used so far, by this selector and its copies. Thread-safe.
+  ThresholdRange used_thresholds() const;
 
  private:
+  struct Used {
+    std::mutex mutex;
+    ThresholdRange range;
+  };
   std::string display_name(const std::string& label) const;
 
   SelectionParams params_;
@@ -89,6 +107,7 @@ class TagSelector {
   std::vector<std::string> undesired_;
   std::vector<std::string> always_first_;
   std::vector<std::pair<std::string, std::string>> replacements_;
+  std::shared_ptr<Used> used_ = std::make_shared<Used>();  // shared by copies (one per worker thread)
 };
 
 // True when `a` and `b` name the same tag, written with underscores or spaces ("long hair" == "long_hair").

@@ -1,4 +1,5 @@
 #include "tagmetry/files.h"
+#include "tagmetry/folder_access.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -53,6 +54,29 @@ Result<std::string> read_text_file(const fs::path& path) {
   return normalize_newlines(body);
 }
 
+namespace {
+// The folder that writing into `folder` would write to (it, or its nearest existing parent), and 0 when
+// files can be created there, else the errno saying why (ENOTDIR: it is not a folder).
+int folder_write_errno(const fs::path& folder, fs::path* written) {
+  fs::path dir = folder.empty() ? fs::path(".") : folder;
+  std::error_code ec;
+  while (!fs::exists(dir, ec) && dir.has_relative_path() && dir.has_parent_path()) dir = dir.parent_path();
+  if (!fs::exists(dir, ec)) dir = ".";  // a relative path none of whose folders exists yet
+  *written = dir;
+  if (!fs::is_directory(dir, ec)) return ENOTDIR;
+  return ::access(dir.c_str(), W_OK) == 0 ? 0 : errno;
+}
+}  // namespace
+
+Status check_folder_writable(const fs::path& folder) {
+  fs::path dir;
+  const int err = folder_write_errno(folder, &dir);
+  if (err == 0) return {};
+  if (err == ENOTDIR) return io_error(dir.string() + ": not a folder");
+  if (err == EROFS) return io_error(dir.string() + " is read-only (" + errno_text(err) + ")");
+  return io_error(dir.string() + " is not writable (" + errno_text(err) + ")");
+}
+
 Status write_file_atomic(const fs::path& path, std::string_view content, FileSync sync) {
   static std::atomic<unsigned> counter{0};
   thread_local std::random_device rd;
@@ -60,7 +84,15 @@ Status write_file_atomic(const fs::path& path, std::string_view content, FileSyn
   tmp += ".tmp-tagmetry-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
          std::to_string(rd() % 100000);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(path.string() + ": cannot write (" + errno_text(errno) + ")");
+  if (fd < 0) {
+    int err = errno;
+    fs::path dir;
+    if (err == ENOENT) {  // the folder is missing: say why it could not be made (a read-only disk), if that is why
+      const int why = folder_write_errno(path.parent_path(), &dir);
+      if (why != 0) err = why;
+    }
+    return io_error(path.string() + ": cannot write (" + errno_text(err) + ")");
+  }
   // Keep the permissions of an existing file.
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) ::fchmod(fd, st.st_mode & 07777);

@@ -338,8 +338,10 @@ Result<std::unique_ptr<DatasetLock>> DatasetLock::acquire(const fs::path& databa
   fs::path file = database;
   file += ".lock";
   std::error_code ec;
-  fs::create_directories(file.parent_path(), ec);
+  if (!file.parent_path().empty()) fs::create_directories(file.parent_path(), ec);
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT && ec)  // the folder could not be made: that is the cause (a read-only disk)
+    return io_error(file.parent_path().string() + ": cannot create folder (" + ec.message() + ")");
   if (fd < 0) return io_error(file.string() + ": cannot open lock file (" + std::strerror(errno) + ")");
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     char buf[32] = {};

@@ -161,6 +161,7 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   std::sort(report.missing.begin(), report.missing.end());
   if (params.dry_run || report.cancelled) {
     report.written = params.dry_run ? writes.size() : 0;
+    report.thresholds_used = selector.used_thresholds();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
   }
@@ -188,6 +189,7 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
     }
     if (writes.empty()) break;
   }
+  report.thresholds_used = selector.used_thresholds();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

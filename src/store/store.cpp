@@ -110,7 +110,7 @@ Result<std::unique_ptr<Store>> Store::open(const fs::path& path, bool create, bo
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     if (!create) return not_found(path.string() + ": no Tagmetry database here (run `tagmetry tag` first)");
-    fs::create_directories(path.parent_path(), ec);
+    if (!path.parent_path().empty()) fs::create_directories(path.parent_path(), ec);  // "out.db": here
     if (ec) return io_error(path.parent_path().string() + ": cannot create folder (" + ec.message() + ")");
   }
   std::unique_ptr<Store> store(new Store());

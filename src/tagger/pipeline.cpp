@@ -13,6 +13,7 @@
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
+#include "tagmetry/folder_access.h"
 #include "tagmetry/model_registry.h"
 #include "tagmetry/sha256.h"
 #include "tagmetry/store.h"
@@ -172,6 +173,23 @@ Result<ModelRecord> model_record(Store& store, const ModelFolder& model, const T
   return m;
 }
 
+// Before the model is loaded: the folders that captions go to, and the database's, must be writable, or
+// the run would spend its inference on writes that all fail.
+Status check_outputs_writable(const Dataset& ds, const TagParams& params, const fs::path& db_path) {
+  std::unordered_set<std::string> checked;
+  for (const auto& item : ds.items) {
+    if (item.has_caption && !params.append && !params.overwrite) continue;  // skipped: nothing written
+    const fs::path folder = item.caption.parent_path();
+    if (!checked.insert(folder.native()).second) continue;
+    Status s = check_folder_writable(folder);
+    if (!s.ok()) return io_error(s.message() + "; tag writes the captions beside the images");
+  }
+  Status s = check_folder_writable(db_path.parent_path());
+  if (!s.ok() && params.db.empty()) return io_error(s.message() + "; use --db PATH to keep the database elsewhere");
+  if (!s.ok()) return io_error(db_path.string() + ": cannot create the database (" + s.message() + ")");
+  return {};
+}
+
 }  // namespace
 
 Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& model, const TagParams& params,
@@ -188,6 +206,12 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   auto start = std::chrono::steady_clock::now();
 
   TM_ASSIGN_OR_RETURN(Dataset ds, scan_dataset(dataset_dir, {params.recursive, params.caption_extension}));
+  // The database: scores by content hash, images, the caption journal.
+  const bool sharded = !params.shard.empty();
+  const fs::path db_path = !params.db.empty() ? fs::path(params.db)
+                           : sharded        ? shard_store_path(dataset_dir, shard.first, shard.second)
+                                            : default_store_path(dataset_dir);
+  TM_RETURN_IF_ERROR(check_outputs_writable(ds, params, db_path));
   SessionOptions so;
   so.device = params.device;
   so.threads = params.intra_threads;
@@ -201,11 +225,6 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
     if (!jsonl) return io_error(params.output_jsonl + ": cannot write");
   }
 
-  // The database: scores by content hash, images, the caption journal.
-  const bool sharded = !params.shard.empty();
-  const fs::path db_path = !params.db.empty() ? fs::path(params.db)
-                           : sharded        ? shard_store_path(dataset_dir, shard.first, shard.second)
-                                            : default_store_path(dataset_dir);
   TM_ASSIGN_OR_RETURN(JournaledDataset opened, open_journaled_dataset(dataset_dir, db_path, /*create=*/true,
                                                                      /*exclusive=*/sharded,
                                                                      /*lock=*/!callbacks.write_mutex));
@@ -493,6 +512,7 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   if (!fatal.ok()) return fatal;
   report.images -= report.other_shards;
   report.spec = tagger->spec();
+  report.thresholds_used = selector.used_thresholds();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -82,6 +82,12 @@ bool contains_tag(const std::vector<std::string>& list, std::string_view tag) {
 }
 }  // namespace
 
+ThresholdRange TagSelector::used_thresholds() const {
+  if (!params_.mcut) return {thresholds_, thresholds_, 0};
+  std::lock_guard<std::mutex> lock(used_->mutex);
+  return used_->range;
+}
+
 std::vector<SelectedTag> TagSelector::select(const LabelSet& labels, const std::vector<float>& probs) const {
   const size_t n = std::min(labels.size(), probs.size());
   Thresholds th = thresholds_;
@@ -93,6 +99,15 @@ std::vector<SelectedTag> TagSelector::select(const LabelSet& labels, const std::
     }
     th.general = mcut_threshold(general);
     th.character = std::max(0.15, mcut_threshold(character));
+    std::lock_guard<std::mutex> lock(used_->mutex);
+    ThresholdRange& r = used_->range;
+    if (r.images++ == 0) {
+      r.min = r.max = th;
+    } else {
+      r.min.general = std::min(r.min.general, th.general), r.max.general = std::max(r.max.general, th.general);
+      r.min.character = std::min(r.min.character, th.character);
+      r.max.character = std::max(r.max.character, th.character);
+    }
   }
 
   std::vector<size_t> chosen;

@@ -1,5 +1,6 @@
 // `tagmetry ja` and `tagmetry ja2tags` through the real binary.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "ja_fixture.h"
 #include "test_support.h"
@@ -40,12 +41,14 @@ TEST(Ja2TagsCli, TopMinCountEmptyAndInvalid) {
   TM_REQUIRE_JA_MATCHER();
   auto top = run_cli({"ja2tags", "--top", "2", "--min-count", "100000", "1girl, blue hair, cherry blossoms, smile"});
   EXPECT_EQ(top.out, "1girl, smile\n");
-  auto empty = run_cli({"ja2tags", "--json", ""});
-  EXPECT_EQ(empty.exit_code, 0);
-  EXPECT_EQ(empty.out, "{\"tags\":[],\"unmatched\":[]}\n");
+  // An empty request is a usage error, not an empty answer; with --json the error is on stdout too.
+  auto empty = run_cli({"ja2tags", "--json", " "});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_EQ(empty.err.rfind("tagmetry: empty request: give the request as text", 0), 0u) << empty.err;
+  EXPECT_EQ(nlohmann::json::parse(empty.out)["error"]["code"], "invalid_argument") << empty.out;
   auto bad = run_cli({"ja2tags", "--json", "\xff\xfe"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_EQ(bad.out, "");
+  EXPECT_EQ(nlohmann::json::parse(bad.out)["error"]["message"], "request is not valid UTF-8 (byte offset 0)");
   EXPECT_NE(bad.err.find("not valid UTF-8"), std::string::npos);
 }
 

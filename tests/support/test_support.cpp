@@ -1,5 +1,7 @@
 #include "test_support.h"
 
+#include "read_only_run.h"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <gtest/gtest.h>
@@ -109,6 +111,63 @@ CommandResult run_command(const std::string& program, const std::vector<std::str
 
 CommandResult run_cli(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   return run_command(TAGMETRY_CLI, args, env);
+}
+
+namespace {
+// The first of /usr/bin/NAME, /bin/NAME, /usr/sbin/NAME that exists ("" if none).
+std::string system_tool(const std::string& name) {
+  for (const char* dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"})
+    if (::access((dir + name).c_str(), X_OK) == 0) return dir + name;
+  return "";
+}
+}  // namespace
+
+std::optional<ReadOnlyRun> run_cli_read_only(const fs::path& folder, const std::vector<std::string>& args,
+                                             std::string* why_not) {
+  if (::geteuid() != 0) {
+    const fs::perms before = fs::status(folder).permissions();
+    fs::permissions(folder, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                    fs::perm_options::remove);
+    ReadOnlyRun run{run_cli(args), "Permission denied"};
+    fs::permissions(folder, before);
+    return run;
+  }
+  const std::string sh = system_tool("sh");
+  // Root: a read-only bind mount of the folder, seen only by this command (unshare makes mounts private).
+  const std::string unshare = system_tool("unshare");
+  const std::string mount_ro = "mount --bind \"$1\" \"$1\" && mount -o remount,ro,bind \"$1\" \"$1\"";
+  if (!unshare.empty() &&
+      run_command(unshare, {"-m", sh, "-c", mount_ro + " && ! touch \"$1/.probe\" 2>/dev/null", "sh",
+                            folder.string()}).exit_code == 0) {
+    std::vector<std::string> argv{"-m", sh, "-c", mount_ro + " && shift && exec \"$@\"", "sh", folder.string(),
+                                  cli_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return ReadOnlyRun{run_command(unshare, argv), "Read-only file system"};
+  }
+  // Root without mount rights: run the CLI as nobody, for whom the root-owned folder is not writable.
+  const std::string setpriv = system_tool("setpriv");
+  const std::vector<std::string> nobody{"--reuid=65534", "--regid=65534", "--clear-groups"};
+  auto as_nobody = [&](std::vector<std::string> command) {
+    std::vector<std::string> argv = nobody;
+    argv.insert(argv.end(), command.begin(), command.end());
+    return run_command(setpriv, argv);
+  };
+  // The probe: the folder is not writable for nobody, yet it, the CLI and every path argument are usable.
+  std::vector<std::string> probe{sh, "-c",
+                                 "! touch \"$1/.probe\" 2>/dev/null && shift && for p; do test -r \"$p\" || exit 1; done",
+                                 "sh", folder.string(), folder.string(), cli_path()};
+  for (const auto& a : args) {
+    std::error_code ec;
+    if (fs::exists(a, ec)) probe.push_back(a);
+  }
+  if (!setpriv.empty() && as_nobody(probe).exit_code == 0) {
+    std::vector<std::string> command{cli_path()};
+    command.insert(command.end(), args.begin(), args.end());
+    return ReadOnlyRun{as_nobody(command), "Permission denied"};
+  }
+  *why_not = "running as root, and neither `unshare -m` (needs CAP_SYS_ADMIN) nor `setpriv` to user 65534 can "
+             "make " + folder.string() + " read-only here";
+  return std::nullopt;
 }
 
 std::string read_all(const fs::path& path) {

@@ -124,5 +124,29 @@ TEST(Selection, McutSplitsAtLargestGap) {
   EXPECT_EQ(caption_for(p), "1girl, hatsune_miku_(vocaloid), smile");
 }
 
+TEST(Selection, McutReportsTheRangeOfThresholdsUsed) {
+  SelectionParams p;
+  p.mcut = true;
+  auto s = TagSelector::create(p, 0.35, 0.85);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->used_thresholds().images, 0u);
+  s->select(make_labels(), kProbs);  // general 0.75, character 0.725 (see above)
+  std::vector<float> other = kProbs;
+  other[5] = 0.62f;  // smile: general 0.98 0.62 0.6 0.5 0.36 0.3 → gap 0.98-0.62 → 0.8; character unchanged
+  TagSelector copy = *s;  // copies (one per worker thread) add to the same range
+  copy.select(make_labels(), other);
+  const ThresholdRange r = s->used_thresholds();
+  EXPECT_EQ(r.images, 2u);
+  EXPECT_NEAR(r.min.general, 0.75, 1e-6);
+  EXPECT_NEAR(r.max.general, 0.80, 1e-6);
+  EXPECT_NEAR(r.min.character, 0.725, 1e-6);
+  EXPECT_NEAR(r.max.character, 0.725, 1e-6);
+  // Without --mcut every image gets the fixed thresholds.
+  auto fixed = TagSelector::create({}, 0.35, 0.85);
+  fixed->select(make_labels(), kProbs);
+  EXPECT_EQ(fixed->used_thresholds().images, 0u);
+  EXPECT_DOUBLE_EQ(fixed->used_thresholds().max.general, 0.35);
+}
+
 }  // namespace
 }  // namespace tagmetry

@@ -27,6 +27,7 @@ class BoundOptions {
       } else {
         opt = app.add_option(flag, slot.text, help);
         std::string def = set.get(defaults, o);
+        if (def.find_first_of(" \t") != std::string::npos) def = "\"" + def + "\"";  // ", " shows as ", "
         if (!def.empty()) opt->default_str(def);
         if (!o.info.choices.empty()) opt->check(CLI::IsMember(o.info.choices));
         if (o.info.type == OptionType::kInt || o.info.type == OptionType::kOptionalInt) opt->type_name("INT");

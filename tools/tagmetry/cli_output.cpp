@@ -1,22 +1,54 @@
 #include "cli_output.h"
 
+#include <ext/stdio_sync_filebuf.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/progress.h"
 
 namespace tagmetry::cli {
+namespace {
+
+Status& last_error() {
+  static Status last;
+  return last;
+}
+
+size_t g_stdout_bytes = 0;
+
+// The write function of the counting stdout: everything goes on to fd 1 and is counted.
+ssize_t write_counted(void*, const char* data, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(STDOUT_FILENO, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return done > 0 ? static_cast<ssize_t>(done) : -1;
+    done += static_cast<size_t>(n);
+  }
+  g_stdout_bytes += done;
+  return static_cast<ssize_t>(done);
+}
+
+}  // namespace
 
 std::vector<CommandSpec>& command_registry() {
   static std::vector<CommandSpec> registry;
   return registry;
 }
 
-void print_error(const Status& status) { print_error(status.message()); }
+void print_error(const Status& status) {
+  last_error() = status;
+  std::fprintf(stderr, "tagmetry: %s\n", status.message().c_str());
+}
 
-void print_error(const std::string& message) { std::fprintf(stderr, "tagmetry: %s\n", message.c_str()); }
+void print_error(const std::string& message) { print_error(invalid_argument(message)); }
 
 void print_warning(const std::string& message) {
   std::fprintf(stderr, "tagmetry: warning: %s\n", message.c_str());
@@ -25,6 +57,14 @@ void print_warning(const std::string& message) {
 void print_note(const std::string& message) { std::fprintf(stderr, "tagmetry: %s\n", message.c_str()); }
 
 int exit_code_for(const Status& status) {
+  switch (status.code()) {
+    case ErrorCode::kOk: return kExitOk;
+    case ErrorCode::kCancelled: return kExitSomeFailed;
+    default: return kExitUsage;
+  }
+}
+
+int item_exit_code_for(const Status& status) {
   switch (status.code()) {
     case ErrorCode::kOk: return kExitOk;
     case ErrorCode::kInvalidArgument:
@@ -37,6 +77,30 @@ int exit_code_for(const Status& status) {
       return is_dataset_busy(status) ? kExitUsage : kExitSomeFailed;
     default: return kExitSomeFailed;
   }
+}
+
+void start_json_run() {
+  // stdout is replaced by a stream that counts what passes through it; std::cout (which libstdc++ ties
+  // to the FILE it was built with) is pointed at the same stream, so the two stay in order.
+  std::fflush(stdout);
+  FILE* counted = fopencookie(nullptr, "w", cookie_io_functions_t{nullptr, write_counted, nullptr, nullptr});
+  if (!counted) return;
+  std::setvbuf(counted, nullptr, ::isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+  stdout = counted;
+  // Never destroyed: std::cout is flushed after static objects are gone.
+  static auto* buffer = new __gnu_cxx::stdio_sync_filebuf<char>(counted);
+  std::cout.rdbuf(buffer);
+}
+
+int finish_json_run(int code) {
+  std::fflush(stdout);
+  if (code != kExitUsage || g_stdout_bytes > 0) return code;
+  Status error = last_error();
+  if (error.ok()) error = invalid_argument("the run stopped (see the messages above)");
+  nlohmann::json j{{"error", {{"code", error_code_name(error.code())}, {"message", error.message()}}}};
+  std::printf("%s\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  std::fflush(stdout);
+  return code;
 }
 
 std::string command_line(const std::string& fallback) {

@@ -1,6 +1,6 @@
 #pragma once
-// How the CLI reports: one-line errors on stderr ("tagmetry: img003.png: not an image"), and exit codes
-// from Status codes.
+// How the CLI reports: one-line errors on stderr ("tagmetry: img003.png: not an image"), exit codes
+// from Status codes, and for --json runs a JSON error object on stdout when the run stops.
 
 #include <string>
 
@@ -9,15 +9,27 @@
 
 namespace tagmetry::cli {
 
-// Prints "tagmetry: <message>" to stderr.
+// Prints "tagmetry: <message>" to stderr. The last error printed is remembered for
+// finish_json_run(); a plain message counts as an invalid_argument (usage) error.
 void print_error(const Status& status);
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
 // An informational line on stderr ("tagmetry: MESSAGE"), kept off stdout so --json output stays clean.
 void print_note(const std::string& message);
 
-// Maps a fatal Status to an exit code: usage/model/config problems → 2, everything else → 1.
+// Maps a fatal Status (one that stopped the run) to an exit code: kExitUsage, or kExitSomeFailed for a
+// run the user interrupted (kCancelled).
 int exit_code_for(const Status& status);
+// Maps the Status of one failed item among several (one model of `models pull a b`): usage, model and
+// not-found problems → 2, the rest (network, I/O) → 1.
+int item_exit_code_for(const Status& status);
+
+// For --json runs. start_json_run() begins counting the bytes the command writes on stdout (printf and
+// std::cout alike); finish_json_run(code) then prints {"error": {"code": "not_found", "message": "…"}}
+// on stdout, from the last print_error(), when the run ends with kExitUsage and printed nothing else on
+// stdout. Returns `code`. Call both from the main thread.
+void start_json_run();
+int finish_json_run(int code);
 
 // The command line as typed, for the caption journal (read from /proc/self/cmdline); `fallback` where
 // /proc is not available.

@@ -63,6 +63,10 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
     }
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   }
+  if (trim(text).empty()) {
+    print_error("empty request: give the request as text (tagmetry ja2tags 青い髪の女の子) or on standard input");
+    return kExitUsage;
+  }
   if (p.complete > 0 && p.corpus.empty()) {
     print_error("--complete needs --corpus DIR (a folder of caption files)");
     return kExitUsage;

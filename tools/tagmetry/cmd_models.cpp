@@ -193,7 +193,7 @@ int run_pull(std::vector<std::string> names, const ModelsParams& p) {
     if (!entry.ok()) {
       print_error(entry.status());
       results.push_back({{"name", name}, {"error", entry.status().message()}});
-      exit_code = std::max(exit_code, exit_code_for(entry.status()));
+      exit_code = std::max(exit_code, item_exit_code_for(entry.status()));
       continue;
     }
     auto files = resolve_model(*entry, options);
@@ -204,7 +204,7 @@ int run_pull(std::vector<std::string> names, const ModelsParams& p) {
       print_error(s);
       results.push_back({{"name", entry->name}, {"repo", entry->repo}, {"error", s.message()},
                          {"error_code", error_code_name(s.code())}});
-      exit_code = std::max(exit_code, exit_code_for(s));
+      exit_code = std::max(exit_code, item_exit_code_for(s));
       if (s.code() == ErrorCode::kCancelled) break;
       continue;
     }
@@ -229,7 +229,7 @@ int run_pull(std::vector<std::string> names, const ModelsParams& p) {
       if (!int8.ok()) {
         print_error(int8.status());
         result["int8_error"] = int8.status().message();
-        exit_code = std::max(exit_code, exit_code_for(int8.status()));
+        exit_code = std::max(exit_code, item_exit_code_for(int8.status()));
       } else {
         const std::string what = built ? describe(*built, *int8) : "already built";
         result["int8_model"] = int8->string();

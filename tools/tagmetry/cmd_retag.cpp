@@ -8,6 +8,7 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "thresholds_json.h"
 #include "tagmetry/progress.h"
 #include "tagmetry/retag.h"
 
@@ -66,7 +67,8 @@ struct RetagCommand {
                          {"dry_run", params.dry_run},  {"cancelled", r.cancelled},
                          {"seconds", r.seconds},       {"model", r.model_name},
                          {"model_sha256", r.model_sha256},
-                         {"thresholds", {{"general", r.thresholds.general}, {"character", r.thresholds.character}}}};
+                         {"mcut", params.mcut},
+                         {"thresholds", thresholds_json(params.mcut, r.thresholds, r.thresholds_used)}};
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }

@@ -191,7 +191,7 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
 RunFunction setup_simulate(CLI::App& sub) {
   auto dir = std::make_shared<std::string>();
   auto replace = std::make_shared<std::vector<std::string>>();
-  sub.add_option("dir", *dir, "Dataset folder (captions read as kohya reads them)");
+  sub.add_option("dir", *dir, "Dataset folder (captions read as kohya reads them)")->check(CLI::ExistingDirectory);
   sub.add_option("--replace", *replace,
                  "Textual-inversion replacement FROM=TO (repeatable); FROM empty: whole caption, TO may be a|b");
   auto bound = std::make_shared<BoundOptions<SimulateParams>>(sub, simulate_options());

@@ -8,6 +8,7 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "thresholds_json.h"
 #include "tagmetry/progress.h"
 #include "tagmetry/tag_pipeline.h"
 
@@ -109,7 +110,8 @@ struct TagCommand {
                          {"model", r.model_path},
                          {"device", r.device},
                          {"provider", r.placement},
-                         {"thresholds", {{"general", r.thresholds.general}, {"character", r.thresholds.character}}}};
+                         {"mcut", params.mcut},
+                         {"thresholds", thresholds_json(params.mcut, r.thresholds, r.thresholds_used)}};
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
@@ -138,6 +140,7 @@ RunFunction setup(CLI::App& app) {
   app.add_option("dir", cmd->dir, "Dataset folder with images")->required()->check(CLI::ExistingDirectory);
   app.add_flag("--json", cmd->json, "Print a JSON summary on stdout");
   cmd->bound = std::make_unique<BoundOptions<TagParams>>(app, tag_options());
+  app.get_option("--model")->excludes(app.get_option("--model-dir"));  // a name or a folder, not both
   return [cmd] { return cmd->run(); };
 }
 
