@@ -133,6 +133,7 @@ RunFunction setup_stats(CLI::App& sub) {
     sp.threads = p.threads;
     // With --lint, the rules run beside the figures.
     Result<std::vector<LintFinding>> findings = std::vector<LintFinding>{};
+    if (p.lint) decode_images_for_lint(*corpus, lp, p.json);  // before the threads that read the corpus
     std::jthread linting;  // joined on every way out
     if (p.lint)
       linting = std::jthread([&] {
