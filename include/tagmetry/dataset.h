@@ -44,4 +44,14 @@ Result<Dataset> scan_dataset(const std::filesystem::path& root, const ScanOption
 // Returns the caption path for an image: same folder, same stem, `caption_extension`.
 std::filesystem::path caption_path_for(const std::filesystem::path& image, std::string_view caption_extension);
 
+// Images that pair with one caption file (a.png and a.jpg both with a.txt), found from their relative
+// paths ('/' separators): one group per shared stem with at least two images, each group the indices
+// into `relpaths` in their given order. The first image of a group keeps the caption; the others would
+// read or overwrite it. Groups are in the order of their first image.
+std::vector<std::vector<size_t>> caption_collisions(const std::vector<std::string>& relpaths);
+
+// "a.png and a.jpg share the caption a.txt": a group of caption_collisions() in words.
+std::string caption_collision_message(const std::vector<std::string>& relpaths, const std::vector<size_t>& group,
+                                      std::string_view caption_extension);
+
 }  // namespace tagmetry
