@@ -4,8 +4,8 @@
 //
 // Rules (in report order): missing-caption, orphan-caption, unreadable-caption, empty-caption,
 // duplicate-tag, caption-too-long, trigger-missing, trigger-not-first, trigger-many-tokens,
-// trigger-common-word, unknown-tag, mixed-underscores, caption-extension, unreadable-image,
-// image-too-small, duplicate-image.
+// trigger-common-word, unknown-tag, mixed-underscores, caption-extension, shared-caption,
+// unreadable-image, image-too-small, duplicate-image.
 
 #include <filesystem>
 #include <string>

@@ -42,8 +42,8 @@ const std::vector<std::string>& lint_rules() {
   static const std::vector<std::string> rules = {
       "missing-caption", "orphan-caption",      "unreadable-caption", "empty-caption",     "duplicate-tag",
       "caption-too-long", "trigger-missing",    "trigger-not-first",  "trigger-many-tokens", "trigger-common-word",
-      "unknown-tag",     "mixed-underscores",   "caption-extension",  "unreadable-image",  "image-too-small",
-      "duplicate-image"};
+      "unknown-tag",     "mixed-underscores",   "caption-extension",  "shared-caption",    "unreadable-image",
+      "image-too-small", "duplicate-image"};
   return rules;
 }
 
@@ -313,6 +313,21 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     add("caption-extension", LintSeverity::kInfo,
         "captions are '" + params.caption_extension + "' files; kohya's default caption_extension is '.caption', so "
         "set caption_extension = \"" + params.caption_extension + "\" in dataset_config.toml (tagmetry export does)");
+  }
+  // One caption per image: a.png and a.jpg both pair with a.txt.
+  {
+    std::vector<std::string> rel;
+    rel.reserve(corpus.items.size());
+    for (const CorpusItem& it : corpus.items) rel.push_back(it.image);
+    for (auto& group : caption_collisions(rel)) {
+      std::vector<std::string> files;
+      for (size_t i : group) files.push_back(rel[i]);
+      add("shared-caption", LintSeverity::kError,
+          caption_collision_message(rel, group, params.caption_extension) +
+              ": kohya trains every one of them with it and `tagmetry tag` would caption only the first; rename "
+              "all but one",
+          std::move(files));
+    }
   }
   // Images.
   std::vector<std::string> small;
