@@ -44,6 +44,18 @@ Result<Dataset> scan_dataset(const std::filesystem::path& root, const ScanOption
 // Returns the caption path for an image: same folder, same stem, `caption_extension`.
 std::filesystem::path caption_path_for(const std::filesystem::path& image, std::string_view caption_extension);
 
+// The caption extension of a dataset whose user named none, decided in this one place for every command
+// (lint, stats, edit, export, simulate, tag): `fallback` (".txt") unless no image has a `fallback`
+// caption and some have a ".caption" one (for fallback ".caption": the other way round); then that one.
+struct CaptionExtensionChoice {
+  std::string extension;   // the extension to use
+  bool switched = false;   // the other extension was chosen (worth a note to the user)
+  size_t captions = 0;     // images with a caption of `extension`
+  std::string note;        // "using the 6 .caption captions (no image has a .txt caption); …" when switched
+};
+CaptionExtensionChoice detect_caption_extension(const std::filesystem::path& root, bool recursive,
+                                                std::string_view fallback = ".txt");
+
 // Images that pair with one caption file (a.png and a.jpg both with a.txt), found from their relative
 // paths ('/' separators): one group per shared stem with at least two images, each group the indices
 // into `relpaths` in their given order. The first image of a group keeps the caption; the others would

@@ -394,6 +394,28 @@ std::string_view relpath_stem(std::string_view relpath) {
 }
 }  // namespace
 
+CaptionExtensionChoice detect_caption_extension(const fs::path& root, bool recursive, std::string_view fallback) {
+  CaptionExtensionChoice c;
+  c.extension = std::string(fallback);
+  const std::string other = fallback == ".caption" ? ".txt" : ".caption";
+  ScanOptions options;
+  options.recursive = recursive;
+  options.caption_extension = c.extension;
+  auto listing = dataset_internal::list_dataset(root, options, other);
+  if (!listing.ok()) return c;
+  size_t with = 0, with_other = 0;
+  for (auto& im : listing->images) with += im.has_caption, with_other += im.other_caption;
+  c.captions = with;
+  if (with == 0 && with_other > 0) {
+    c.extension = other;
+    c.switched = true;
+    c.captions = with_other;
+    c.note = "using the " + std::to_string(with_other) + " " + other + " captions (no image has a " +
+             std::string(fallback) + " caption); pass --caption-extension to choose";
+  }
+  return c;
+}
+
 std::vector<std::vector<size_t>> caption_collisions(const std::vector<std::string>& relpaths) {
   std::unordered_map<std::string_view, size_t> group_of;
   std::vector<std::vector<size_t>> groups;

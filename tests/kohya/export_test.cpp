@@ -180,8 +180,13 @@ TEST(SimulateCli, DatasetFromConfig) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, (tmp / "imgs" / "a.png").string() + "\tpre sks, 1girl, smile\n" + (tmp / "imgs" / "b.png").string() +
                        "\tpre sks, 1girl, long_hair\n");
-  // kohya's default extension is .caption: no captions found, class tokens used, and a warning.
+  // simulate DIR uses the captions there, as every other command does (.txt, or .caption when only those).
   r = run_cli({"simulate", (tmp / "imgs").string()});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, (tmp / "imgs" / "a.png").string() + "\tsks, 1girl, smile\n" + (tmp / "imgs" / "b.png").string() +
+                       "\tsks, 1girl, long_hair\n");
+  // Naming kohya's default finds no captions: class tokens used, and a warning.
+  r = run_cli({"simulate", (tmp / "imgs").string(), "--caption-extension", ".caption"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out, (tmp / "imgs" / "a.png").string() + "\t\n" + (tmp / "imgs" / "b.png").string() + "\t\n");
   EXPECT_NE(r.err.find("2 of 2 images have no .caption caption"), std::string::npos);
@@ -311,6 +316,36 @@ TEST(KohyaExport, SubfoldersNeedRecursive) {
   EXPECT_EQ(r->images, 3u);
   EXPECT_TRUE(r->warnings.empty());
   EXPECT_EQ(read_all(tmp / "out2" / "img" / "10_sks" / "sub_a.txt"), "sks, dog");
+}
+
+// A dataset captioned with .caption files: every command finds them without being told.
+TEST(CaptionExtension, OnlyCaptionFilesAreFoundByEveryCommand) {
+  TempDir tmp;
+  const fs::path ds = tmp / "ds";
+  fs::create_directories(ds);
+  write_png(ds / "a.png", 16, 16, 10);
+  write_all(ds / "a.caption", "sks, 1girl, smile");
+  write_png(ds / "b.png", 16, 16, 20);
+  write_all(ds / "b.caption", "sks, 1girl, long_hair");
+  const std::string note = "using the 2 .caption captions (no image has a .txt caption)";
+  auto r = run_cli({"stats", ds.string(), "--json", "--no-tags-db"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"captions\": 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(note), std::string::npos) << r.err;
+  r = run_cli({"lint", ds.string(), "--json", "--no-tags-db", "--trigger", "sks", "--resolution", "0"});
+  EXPECT_EQ(r.out.find("missing-caption"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find(note), std::string::npos) << r.err;
+  r = run_cli({"edit", ds.string(), "add", "smile", "--dry-run"});
+  EXPECT_NE(r.out.find(" of 2 caption files would change"), std::string::npos) << r.out << r.err;
+  r = run_cli({"simulate", ds.string()});
+  EXPECT_EQ(r.out, (ds / "a.png").string() + "\tsks, 1girl, smile\n" + (ds / "b.png").string() + "\tsks, 1girl, long_hair\n");
+  r = run_cli({"export", "kohya", ds.string(), (tmp / "out").string(), "--trigger", "sks"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read_all(tmp / "out" / "img" / "10_sks" / "a.caption"), "sks, 1girl, smile");
+  EXPECT_NE(read_all(tmp / "out" / "dataset_config.toml").find("caption_extension = \".caption\""), std::string::npos);
+  // Given explicitly, the extension is used as given.
+  r = run_cli({"stats", ds.string(), "--json", "--no-tags-db", "--caption-extension", ".txt"});
+  EXPECT_NE(r.out.find("\"captions\": 0"), std::string::npos) << r.out;
 }
 
 TEST(ExportCli, WritesThePolicyAppliedToTheCaptions) {

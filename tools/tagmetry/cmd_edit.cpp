@@ -70,7 +70,8 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
   EditParams params;
   params.dry_run = cli.dry_run;
   params.recursive = cli.recursive;
-  params.caption_extension = cli.caption_extension;
+  params.caption_extension =
+      resolve_caption_extension(st.dir, cli.recursive, cli.caption_extension, bound.given("caption-extension"));
   auto report = run_edit(st.dir, op, params);
   if (!report.ok()) {
     print_error(report.status());

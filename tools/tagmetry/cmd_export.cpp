@@ -29,6 +29,8 @@ RunFunction setup_export(CLI::App& sub) {
       print_error(s);
       return kExitUsage;
     }
+    p.caption_extension =
+        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     auto r = kohya_export(*dir, *out, p);
     if (!r.ok()) {
       print_error(r.status());

@@ -111,6 +111,8 @@ RunFunction setup_lint(CLI::App& sub) {
   return [dir, bound]() {
     LintCliParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
+    p.caption_extension =
+        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;

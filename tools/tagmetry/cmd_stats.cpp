@@ -110,6 +110,8 @@ RunFunction setup_stats(CLI::App& sub) {
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
     LintCliParams lp;
     if (Status s = lint_bound->apply(lp); !s.ok()) return print_error(s), kExitUsage;
+    p.caption_extension =
+        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     lp.caption_extension = p.caption_extension;
     CorpusOptions co;
     co.recursive = p.recursive;
