@@ -223,5 +223,55 @@ TEST(LintCli, ImagesSharingACaption) {
   EXPECT_EQ(m["shared-caption"][0]["message"].get<std::string>().substr(0, 41), "a.jpg and a.png share the caption a.txt: ");
 }
 
+// Real-world caption problems: A1111 weights, escaped parentheses, empty tags, multi-line captions
+// (trigger on every line, enable_wildcard in the config), repeated tags grouped, encodings named, sks.
+TEST(LintCli, RealWorldCaptionRules) {
+  TempDir dir;
+  uint8_t fill = 1;
+  auto caption = [&](const std::string& stem, const std::string& text) {
+    write_png(dir / (stem + ".png"), 64, 64, fill++);
+    write_all(dir / (stem + ".txt"), text);
+  };
+  caption("weights", "zkw, (blue hair:1.2), [smile]");
+  caption("escaped", "zkw, hatsune miku \\(vocaloid\\)");
+  caption("plain", "zkw, hatsune miku (vocaloid)");
+  caption("empties", "zkw, 1girl,,  ,");
+  caption("lines", "zkw, 1girl\na girl smiling\n");
+  caption("sjis", "zkw, \x93\xfa\x96\x7b");
+  caption("utf16", std::string("\xff\xfez\0k\0", 6));
+  caption("dup1", "zkw, smile, smile");
+  caption("dup2", "zkw, 1girl, 1girl");
+  write_all(dir / "c.toml", "[[datasets]]\n[[datasets.subsets]]\nimage_dir = \".\"\ncaption_extension = \".txt\"\n");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--no-tags-db", "--resolution", "0",
+                             "--config", (dir / "c.toml").string(), "--json"});
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  auto one = [&](const std::string& rule, const Files& files, const std::string& text) {
+    SCOPED_TRACE(rule);
+    ASSERT_EQ(m[rule].size(), 1u) << r.out;
+    EXPECT_EQ(m[rule][0]["files"].get<Files>(), files);
+    EXPECT_NE(m[rule][0]["message"].get<std::string>().find(text), std::string::npos) << m[rule][0]["message"];
+  };
+  one("weight-syntax", {"weights.txt"}, "(first: '(blue hair:1.2)')");
+  one("escaped-parenthesis", {"escaped.txt"}, "'hatsune miku \\(vocaloid\\)'");
+  one("empty-tag", {"empties.txt"}, "1 caption has empty tags");
+  one("multiline-no-wildcard", {"lines.txt"}, "does not set enable_wildcard = true");
+  one("duplicate-tag", {"dup1.txt", "dup2.txt"}, "2 captions repeat a tag (first: dup1.txt: smile)");
+  one("trigger-missing", {"lines.txt"}, "1 multi-line caption lacks the trigger 'zkw' on some line");
+  ASSERT_EQ(m["unreadable-caption"].size(), 2u);
+  EXPECT_NE(m["unreadable-caption"][0]["message"].get<std::string>().find("it looks like Shift-JIS"), std::string::npos);
+  EXPECT_NE(m["unreadable-caption"][1]["message"].get<std::string>().find("it looks like UTF-16"), std::string::npos);
+  // enable_wildcard in the config: no finding.
+  write_all(dir / "c.toml", "[general]\nenable_wildcard = true\n[[datasets]]\n[[datasets.subsets]]\nimage_dir = \".\"\n"
+                            "caption_extension = \".txt\"\n");
+  r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--no-tags-db", "--resolution", "0",
+                        "--config", (dir / "c.toml").string(), "--json"});
+  EXPECT_EQ(by_rule(nlohmann::json::parse(r.out)).count("multiline-no-wildcard"), 0u) << r.out;
+  // sks: the rifle.
+  r = testing::run_cli({"lint", dir.path().string(), "--trigger", "sks", "--no-tags-db", "--resolution", "0", "--json"});
+  m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["trigger-common-word"].size(), 1u) << r.out;
+  EXPECT_NE(m["trigger-common-word"][0]["message"].get<std::string>().find("SKS rifle"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tagmetry
