@@ -151,7 +151,7 @@ RunFunction setup_stats(CLI::App& sub) {
       return print_error(findings.status()), findings.status().code() == ErrorCode::kInternal ? kExitSomeFailed : kExitUsage;
     if (!p.html.empty()) {
       std::string title = "Dataset report: " + std::filesystem::path(*dir).lexically_normal().filename().string();
-      if (Status s = write_file_atomic(p.html, stats_to_html(st, title)); !s.ok()) return print_error(s), kExitSomeFailed;
+      if (Status s = write_file_atomic(p.html, stats_to_html(st, title, lp.trigger, p.lint ? &*findings : nullptr)); !s.ok()) return print_error(s), kExitSomeFailed;
     }
     if (p.json && p.lint) {
       std::cout << "{\n  \"stats\": " << indent_json(stats_to_json(st)) << ",\n  \"lint\": "
