@@ -44,4 +44,26 @@ Result<Dataset> scan_dataset(const std::filesystem::path& root, const ScanOption
 // Returns the caption path for an image: same folder, same stem, `caption_extension`.
 std::filesystem::path caption_path_for(const std::filesystem::path& image, std::string_view caption_extension);
 
+// The caption extension of a dataset whose user named none, decided in this one place for every command
+// (lint, stats, edit, export, simulate, tag): `fallback` (".txt") unless no image has a `fallback`
+// caption and some have a ".caption" one (for fallback ".caption": the other way round); then that one.
+struct CaptionExtensionChoice {
+  std::string extension;   // the extension to use
+  bool switched = false;   // the other extension was chosen (worth a note to the user)
+  size_t captions = 0;     // images with a caption of `extension`
+  std::string note;        // "using the 6 .caption captions (no image has a .txt caption); …" when switched
+};
+CaptionExtensionChoice detect_caption_extension(const std::filesystem::path& root, bool recursive,
+                                                std::string_view fallback = ".txt");
+
+// Images that pair with one caption file (a.png and a.jpg both with a.txt), found from their relative
+// paths ('/' separators): one group per shared stem with at least two images, each group the indices
+// into `relpaths` in their given order. The first image of a group keeps the caption; the others would
+// read or overwrite it. Groups are in the order of their first image.
+std::vector<std::vector<size_t>> caption_collisions(const std::vector<std::string>& relpaths);
+
+// "a.png and a.jpg share the caption a.txt": a group of caption_collisions() in words.
+std::string caption_collision_message(const std::vector<std::string>& relpaths, const std::vector<size_t>& group,
+                                      std::string_view caption_extension);
+
 }  // namespace tagmetry

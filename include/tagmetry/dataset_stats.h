@@ -126,7 +126,12 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
 // JSON text of the stats (stable keys; "images", "captions", "tags": [{"tag","count","category"}…]).
 std::string stats_to_json(const DatasetStats& stats, int indent = 2);
 
+struct LintFinding;
+
 // A self-contained HTML report (inline CSS and SVG charts, no scripts or external resources).
-std::string stats_to_html(const DatasetStats& stats, const std::string& title);
+// `trigger` (may be "") is left out of the near-constant tags (it is meant to be in every caption);
+// `lint` (may be null) adds a section with the lint findings (`stats --html --lint`).
+std::string stats_to_html(const DatasetStats& stats, const std::string& title, const std::string& trigger = "",
+                          const std::vector<LintFinding>* lint = nullptr);
 
 }  // namespace tagmetry

@@ -30,6 +30,12 @@ struct KohyaExportParams {
   std::string caption_extension = ".txt";  // of the source captions; kept in the export
   std::string model = "/path/to/model.safetensors";
   bool force = false;              // write into a non-empty OUT
+  bool add_trigger = false;        // prepend the trigger to exported caption lines that lack it
+                                   // (without it, such captions are an error: kohya would never train it)
+  bool recursive = false;          // include subfolders (flattened: sub/a.png → sub_a.png)
+  // Policy whose [train_side_recommendation_kohya] goes into dataset_config.toml: a preset name or a
+  // TOML file; "" = the one `policy apply` recorded in DATASET/.tagmetry/policy.toml, if any.
+  std::string policy;
 };
 
 const OptionSet<KohyaExportParams>& kohya_export_options();
@@ -63,12 +69,23 @@ struct KohyaExportResult {
   long long total_steps = 0;
   std::string a1111_prompt;
   std::vector<std::string> warnings;  // images without captions, captions not starting with the trigger
+  // Images not exported, each "relpath: why" (not an image, empty, truncated or corrupt, a caption shared
+  // with another image, a name taken by another exported file).
+  std::vector<std::string> skipped;
+  size_t triggers_added = 0;          // captions that got the trigger (add_trigger)
+  std::string policy;                 // the policy whose settings were written ("" = none)
 };
 
-// Writes the project. Errors (nothing or little written): bad names, DIR without images, OUT not empty
-// without force. Per-image problems are warnings; the rest is exported.
+// Writes the project. Errors (nothing written): bad names, DIR without images, OUT not empty without
+// force, captions lacking the trigger without add_trigger, an unreadable policy. Images kohya could not
+// load (a full decode, cached in DATASET/.tagmetry) and images sharing a caption are skipped and named
+// in `skipped`; other per-image problems are warnings; the rest is exported.
 Result<KohyaExportResult> kohya_export(const std::filesystem::path& dataset_dir, const std::filesystem::path& out,
                                        const KohyaExportParams& params);
+
+// A prompt tag as A1111 and kohya's sample generator read it literally: '(' and ')' escaped with a
+// backslash ("hatsune miku (vocaloid)" → "hatsune miku \(vocaloid\)"); already escaped ones kept.
+std::string escape_prompt_parentheses(std::string_view tag);
 
 // Quotes a string as a TOML basic string.
 std::string toml_quote(std::string_view s);

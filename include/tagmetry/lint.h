@@ -3,9 +3,9 @@
 // a finding with a rule id, a severity and the files concerned.
 //
 // Rules (in report order): missing-caption, orphan-caption, unreadable-caption, empty-caption,
-// duplicate-tag, caption-too-long, trigger-missing, trigger-not-first, trigger-many-tokens,
-// trigger-common-word, unknown-tag, mixed-underscores, caption-extension, unreadable-image,
-// image-too-small, duplicate-image.
+// duplicate-tag, empty-tag, weight-syntax, escaped-parenthesis, multiline-no-wildcard, caption-too-long, trigger-missing, trigger-not-first, trigger-many-tokens,
+// trigger-common-word, unknown-tag, mixed-underscores, caption-extension, shared-caption,
+// unreadable-image, image-too-small, duplicate-image.
 
 #include <filesystem>
 #include <string>

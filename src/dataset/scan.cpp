@@ -382,4 +382,65 @@ Result<Dataset> scan_dataset(const fs::path& root, const ScanOptions& options) {
   return ds;
 }
 
+namespace {
+// The relative path without its extension ("sub/a.png" → "sub/a").
+std::string_view relpath_stem(std::string_view relpath) {
+  size_t slash = relpath.rfind('/');
+  size_t dot = relpath.rfind('.');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash) ||
+      dot == (slash == std::string_view::npos ? 0 : slash + 1))
+    return relpath;
+  return relpath.substr(0, dot);
+}
+}  // namespace
+
+CaptionExtensionChoice detect_caption_extension(const fs::path& root, bool recursive, std::string_view fallback) {
+  CaptionExtensionChoice c;
+  c.extension = std::string(fallback);
+  const std::string other = fallback == ".caption" ? ".txt" : ".caption";
+  ScanOptions options;
+  options.recursive = recursive;
+  options.caption_extension = c.extension;
+  auto listing = dataset_internal::list_dataset(root, options, other);
+  if (!listing.ok()) return c;
+  size_t with = 0, with_other = 0;
+  for (auto& im : listing->images) with += im.has_caption, with_other += im.other_caption;
+  c.captions = with;
+  if (with == 0 && with_other > 0) {
+    c.extension = other;
+    c.switched = true;
+    c.captions = with_other;
+    c.note = "using the " + std::to_string(with_other) + " " + other + " captions (no image has a " +
+             std::string(fallback) + " caption); pass --caption-extension to choose";
+  }
+  return c;
+}
+
+std::vector<std::vector<size_t>> caption_collisions(const std::vector<std::string>& relpaths) {
+  std::unordered_map<std::string_view, size_t> group_of;
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < relpaths.size(); ++i) {
+    auto [pos, inserted] = group_of.try_emplace(relpath_stem(relpaths[i]), groups.size());
+    if (inserted) groups.emplace_back();
+    groups[pos->second].push_back(i);
+  }
+  std::vector<std::vector<size_t>> out;
+  for (auto& g : groups)
+    if (g.size() > 1) out.push_back(std::move(g));
+  return out;
+}
+
+std::string caption_collision_message(const std::vector<std::string>& relpaths, const std::vector<size_t>& group,
+                                      std::string_view caption_extension) {
+  std::string names;
+  for (size_t k = 0; k < group.size(); ++k) {
+    if (k) names += k + 1 == group.size() ? " and " : ", ";
+    names += relpaths[group[k]];
+  }
+  std::string caption(relpath_stem(relpaths[group[0]]));
+  if (!caption_extension.empty() && caption_extension[0] != '.') caption += '.';
+  caption += caption_extension;
+  return names + " share the caption " + caption;
+}
+
 }  // namespace tagmetry

@@ -22,7 +22,9 @@
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/dataset_stats.h"
+#include "tagmetry/caption.h"
 #include "tagmetry/files.h"
+#include "tagmetry/kohya_config.h"
 #include "tagmetry/sha256.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
@@ -41,9 +43,10 @@ const char* lint_severity_name(LintSeverity s) {
 const std::vector<std::string>& lint_rules() {
   static const std::vector<std::string> rules = {
       "missing-caption", "orphan-caption",      "unreadable-caption", "empty-caption",     "duplicate-tag",
+      "empty-tag",       "weight-syntax",       "escaped-parenthesis", "multiline-no-wildcard",
       "caption-too-long", "trigger-missing",    "trigger-not-first",  "trigger-many-tokens", "trigger-common-word",
-      "unknown-tag",     "mixed-underscores",   "caption-extension",  "unreadable-image",  "image-too-small",
-      "duplicate-image"};
+      "unknown-tag",     "mixed-underscores",   "caption-extension",  "shared-caption",    "unreadable-image",
+      "image-too-small", "duplicate-image"};
   return rules;
 }
 
@@ -100,6 +103,44 @@ Result<std::vector<std::string>> config_caption_extensions(const fs::path& path)
   return out;
 }
 
+// What a caption that is not UTF-8 probably is, from its bytes: "UTF-16" (a UTF-16 BOM or many NUL
+// bytes), "Shift-JIS" (mostly valid Shift-JIS double-byte pairs), or "" when unsure.
+std::string guess_encoding(std::string_view b) {
+  if (b.size() >= 2 && ((uint8_t(b[0]) == 0xFF && uint8_t(b[1]) == 0xFE) || (uint8_t(b[0]) == 0xFE && uint8_t(b[1]) == 0xFF)))
+    return "UTF-16";
+  size_t nul = std::count(b.begin(), b.end(), '\0');
+  if (b.size() >= 4 && nul * 4 >= b.size()) return "UTF-16";
+  size_t pairs = 0, bad = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    uint8_t c = uint8_t(b[i]);
+    if (c < 0x80 || (c >= 0xA1 && c <= 0xDF)) continue;  // ASCII, half-width katakana
+    if (((c >= 0x81 && c <= 0x9F) || (c >= 0xE0 && c <= 0xFC)) && i + 1 < b.size()) {
+      uint8_t d = uint8_t(b[i + 1]);
+      if (d >= 0x40 && d <= 0xFC && d != 0x7F) {
+        ++pairs, ++i;
+        continue;
+      }
+    }
+    ++bad;
+  }
+  return pairs > 0 && bad == 0 ? "Shift-JIS" : "";
+}
+
+// A1111 prompt weighting that kohya trains literally: "(blue hair:1.2)", "[smile]", "((x))".
+bool is_weight_syntax(std::string_view t) {
+  if (t.empty()) return false;
+  if (t.front() == '[' || t.back() == ']') return true;
+  if (t.front() == '(') return true;  // "hatsune miku (vocaloid)" starts with a letter
+  if (t.back() == ')') {
+    size_t colon = t.rfind(':');
+    if (colon != std::string_view::npos && colon + 1 < t.size() - 1) {
+      std::string_view w = t.substr(colon + 1, t.size() - colon - 2);
+      return !w.empty() && w.find_first_not_of("0123456789.") == std::string_view::npos;
+    }
+  }
+  return false;
+}
+
 // A common English word is a whole-word CLIP token among the most frequent merges.
 bool is_common_word(const ClipTokenizer& tok, const std::string& trigger) {
   if (trigger.size() < 2) return false;
@@ -122,6 +163,8 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
   const std::string trigger_norm = normalize_tag_name(trigger);
 
   std::vector<std::string> missing, empty, too_long, trig_missing, trig_not_first;
+  std::vector<std::string> dup_files, empty_tag_files, weight_files, escaped_files, multiline_files, line_trig_missing;
+  std::string dup_example, weight_example, escaped_example;
   std::vector<uint32_t> space_items, under_items;  // captions with spaced / underscored tags (item index)
   size_t longest = 0;
   std::string longest_file;
@@ -171,7 +214,14 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
       continue;
     }
     if (!it.caption_error.empty()) {
-      add("unreadable-caption", LintSeverity::kError, it.caption_error, {it.caption});
+      std::string message = it.caption_error;
+      if (message.find("UTF-8") != std::string::npos) {
+        auto bytes = read_file(corpus.root / it.caption);
+        std::string enc = bytes.ok() ? guess_encoding(*bytes) : "";
+        if (!enc.empty())
+          message += "; it looks like " + enc + ": convert it to UTF-8 (kohya reads captions as UTF-8)";
+      }
+      add("unreadable-caption", LintSeverity::kError, message, {it.caption});
       continue;
     }
     ++captions;
@@ -191,11 +241,52 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
       has_under = has_under || underscored[ids[k]];
       found = found || nid == trigger_nid;
     }
-    if (!dups.empty())
-      add("duplicate-tag", LintSeverity::kWarning,
-          it.caption + ": repeated tag" + (dups.size() > 1 ? "s " : " ") + join(dups, ", ") +
-              " (kohya trains the repeat as extra weight and shuffles both copies)",
-          {it.caption});
+    if (!dups.empty()) {
+      if (dup_files.empty()) dup_example = it.caption + ": " + join(dups, ", ");
+      dup_files.push_back(it.caption);
+    }
+    // Separators with nothing between them ("1girl,,  ,"): kohya keeps an empty token and shuffles it.
+    {
+      std::string_view line = it.tag_line;
+      bool empty_piece = false;
+      size_t start = 0;
+      while (true) {
+        size_t comma = line.find(',', start);
+        std::string_view piece = line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        if (trim(piece).empty() && (comma != std::string_view::npos || start > 0)) empty_piece = true;
+        if (comma == std::string_view::npos) break;
+        start = comma + 1;
+      }
+      if (empty_piece) empty_tag_files.push_back(it.caption);
+    }
+    for (const std::string& t : it.tags) {
+      if (is_weight_syntax(t)) {
+        if (weight_files.empty() || weight_files.back() != it.caption) weight_files.push_back(it.caption);
+        if (weight_example.empty()) weight_example = t;
+      }
+      if (t.find("\\(") != std::string::npos || t.find("\\)") != std::string::npos) {
+        if (escaped_files.empty() || escaped_files.back() != it.caption) escaped_files.push_back(it.caption);
+        if (escaped_example.empty()) escaped_example = t;
+      }
+    }
+    if (it.lines > 1) {
+      multiline_files.push_back(it.caption);
+      // kohya's enable_wildcard trains a random line: the trigger belongs on every one.
+      if (!trigger.empty()) {
+        auto text = read_text_file(corpus.root / it.caption);
+        if (text.ok()) {
+          for (const std::string& line : split(*text, "\n")) {
+            if (trim(line).empty()) continue;
+            bool has = false;
+            for (const std::string& t : parse_tags(line)) has = has || normalize_tag_name(t) == trigger_norm;
+            if (!has) {
+              line_trig_missing.push_back(it.caption);
+              break;
+            }
+          }
+        }
+      }
+    }
     if (has_space) space_items.push_back(uint32_t(i));
     if (has_under) under_items.push_back(uint32_t(i));
     if (tok && it.tokens > size_t(params.max_tokens)) {
@@ -227,6 +318,28 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
         corpus.orphan_captions);
   if (!empty.empty())
     add("empty-caption", LintSeverity::kError, plural(empty.size(), "caption is", "captions are") + " empty", empty);
+  if (!dup_files.empty())
+    add("duplicate-tag", LintSeverity::kWarning,
+        plural(dup_files.size(), "caption repeats", "captions repeat") + " a tag (first: " + dup_example +
+            "); kohya trains the repeat as extra weight and shuffles both copies",
+        dup_files);
+  if (!empty_tag_files.empty())
+    add("empty-tag", LintSeverity::kWarning,
+        plural(empty_tag_files.size(), "caption has", "captions have") +
+            " empty tags (\"1girl,, ,\"): kohya keeps each as an empty token and shuffles it in (clean with "
+            "tagmetry edit)",
+        empty_tag_files);
+  if (!weight_files.empty())
+    add("weight-syntax", LintSeverity::kWarning,
+        plural(weight_files.size(), "caption uses", "captions use") + " A1111 weight syntax (first: '" + weight_example +
+            "'): kohya trains the brackets and numbers literally; write the plain tag",
+        weight_files);
+  if (!escaped_files.empty())
+    add("escaped-parenthesis", LintSeverity::kWarning,
+        plural(escaped_files.size(), "caption escapes", "captions escape") + " parentheses (first: '" + escaped_example +
+            "'): kohya trains the backslashes literally; escape only in prompts, write 'hatsune miku (vocaloid)' "
+            "in captions",
+        escaped_files);
   if (!too_long.empty())
     add("caption-too-long", LintSeverity::kWarning,
         plural(too_long.size(), "caption exceeds", "captions exceed") + " " + std::to_string(params.max_tokens) +
@@ -237,6 +350,11 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     if (!trig_missing.empty())
       add("trigger-missing", LintSeverity::kError,
           plural(trig_missing.size(), "caption lacks", "captions lack") + " the trigger '" + trigger + "'", trig_missing);
+    if (!line_trig_missing.empty())
+      add("trigger-missing", LintSeverity::kError,
+          plural(line_trig_missing.size(), "multi-line caption lacks", "multi-line captions lack") + " the trigger '" +
+              trigger + "' on some line (with enable_wildcard kohya trains one random line)",
+          line_trig_missing);
     if (!trig_not_first.empty())
       add("trigger-not-first", LintSeverity::kWarning,
           plural(trig_not_first.size(), "caption does", "captions do") + " not start with the trigger '" + trigger +
@@ -248,7 +366,11 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
         add("trigger-many-tokens", LintSeverity::kWarning,
             "trigger '" + trigger + "' is " + std::to_string(n) +
                 " CLIP tokens; a short rare word (1-3 tokens) binds the concept better");
-      if (is_common_word(*tok, trigger))
+      if (to_lower_ascii(trigger) == "sks")
+        add("trigger-common-word", LintSeverity::kWarning,
+            "trigger 'sks' is a known token (the SKS rifle): images of rifles leak into the LoRA — use a rare "
+            "token of your own");
+      else if (is_common_word(*tok, trigger))
         add("trigger-common-word", LintSeverity::kWarning,
             "trigger '" + trigger + "' is a common English word; the model already means something by it — use a rare token");
       else if (db)
@@ -282,6 +404,19 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
             "the trainer); files listed use the less common style",
         std::move(files));
   }
+  // Multi-line captions need enable_wildcard, else kohya reads only the first line.
+  if (!multiline_files.empty() && !params.config.empty()) {
+    auto config = read_kohya_dataset_config(params.config);
+    bool wildcard = config.ok() && !config->subsets.empty();
+    if (config.ok())
+      for (auto& sub : config->subsets) wildcard = wildcard && sub.caption.enable_wildcard;
+    if (config.ok() && !wildcard)
+      add("multiline-no-wildcard", LintSeverity::kWarning,
+          plural(multiline_files.size(), "caption has", "captions have") + " several lines but " +
+              fs::path(params.config).filename().string() +
+              " does not set enable_wildcard = true: kohya trains only the first line",
+          multiline_files);
+  }
   // .txt vs .caption.
   size_t with_caption = corpus.items.size() - missing.size();
   if (!params.config.empty()) {
@@ -313,6 +448,21 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
     add("caption-extension", LintSeverity::kInfo,
         "captions are '" + params.caption_extension + "' files; kohya's default caption_extension is '.caption', so "
         "set caption_extension = \"" + params.caption_extension + "\" in dataset_config.toml (tagmetry export does)");
+  }
+  // One caption per image: a.png and a.jpg both pair with a.txt.
+  {
+    std::vector<std::string> rel;
+    rel.reserve(corpus.items.size());
+    for (const CorpusItem& it : corpus.items) rel.push_back(it.image);
+    for (auto& group : caption_collisions(rel)) {
+      std::vector<std::string> files;
+      for (size_t i : group) files.push_back(rel[i]);
+      add("shared-caption", LintSeverity::kError,
+          caption_collision_message(rel, group, params.caption_extension) +
+              ": kohya trains every one of them with it and `tagmetry tag` would caption only the first; rename "
+              "all but one",
+          std::move(files));
+    }
   }
   // Images.
   std::vector<std::string> small;

@@ -1,10 +1,13 @@
 // The self-contained HTML stats report: inline CSS and server-drawn SVG bar charts; no scripts, fonts
 // or any other external resource, so it opens anywhere (mail attachment, offline, file://).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "tagmetry/dataset_stats.h"
+#include "tagmetry/lint.h"
+#include "tagmetry/tag_database.h"
 
 namespace tagmetry {
 namespace {
@@ -63,7 +66,12 @@ std::string hbar_chart(const std::string& id, const std::vector<Bar>& bars, cons
 // Vertical histogram (columns) with labels under each column.
 std::string histogram_chart(const std::string& id, const std::vector<HistogramBin>& bins, const char* colour,
                             const std::string& highlight_from = "") {
-  const int col = 56, height = 160, top = 18, width = int(std::max<size_t>(1, bins.size())) * col + 10;
+  // Columns as wide as their longest label (12px text: about 7px a character), so labels such as
+  // "1024-1535" never overlap their neighbours.
+  size_t longest = 0;
+  for (auto& b : bins) longest = std::max(longest, b.label.size());
+  const int col = std::max(56, int(longest) * 7 + 10), height = 160, top = 18,
+            width = int(std::max<size_t>(1, bins.size())) * col + 10;
   size_t max = 0;
   for (auto& b : bins) max = std::max(max, b.count);
   std::string s = "<svg class=\"chart\" id=\"" + id + "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
@@ -92,7 +100,8 @@ std::string card(const std::string& value, const std::string& label) {
 
 }  // namespace
 
-std::string stats_to_html(const DatasetStats& st, const std::string& title) {
+std::string stats_to_html(const DatasetStats& st, const std::string& title, const std::string& trigger,
+                          const std::vector<LintFinding>* lint) {
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
@@ -132,13 +141,34 @@ std::string stats_to_html(const DatasetStats& st, const std::string& title) {
                                                                                  std::to_string(st.category_tags.at(c)) + " tags"});
     h += "<section id=\"categories\"><h2>Tags per category</h2>" + hbar_chart("chart-categories", bars, "#7a5cc2") + "</section>";
   }
+  if (lint) {
+    h += "<section id=\"lint\"><h2>Lint findings</h2>";
+    if (lint->empty()) {
+      h += "<p class=\"muted\">No findings.</p>";
+    } else {
+      h += "<table><tr><th>severity</th><th>rule</th><th>finding</th><th>files</th></tr>";
+      for (const LintFinding& f : *lint) {
+        std::string files;
+        for (size_t i = 0; i < f.files.size() && i < 5; ++i) files += (i ? "<br>" : "") + esc(f.files[i]);
+        if (f.files.size() > 5) files += "<br>… and " + std::to_string(f.files.size() - 5) + " more";
+        h += std::string("<tr><td class=\"") + (f.severity == LintSeverity::kError ? "warn" : "muted") + "\">" +
+             lint_severity_name(f.severity) + "</td><td>" + esc(f.rule) + "</td><td>" + esc(f.message) + "</td><td>" +
+             files + "</td></tr>";
+      }
+      h += "</table>";
+    }
+    h += "</section>";
+  }
+  std::vector<TagCount> near_constant;
+  for (auto& t : st.near_constant)
+    if (trigger.empty() || normalize_tag_name(t.tag) != normalize_tag_name(trigger)) near_constant.push_back(t);
   h += "<section id=\"near-constant\"><h2>Near-constant tags</h2>";
-  if (st.near_constant.empty()) {
+  if (near_constant.empty()) {
     h += "<p class=\"muted\">None: no tag is in almost every caption.</p>";
   } else {
     h += "<p class=\"warn\">These tags are in almost every caption; the trigger will absorb them (drop them to make "
          "the trigger carry the concept, keep them to keep them promptable).</p><div class=\"tags\">";
-    for (auto& t : st.near_constant)
+    for (auto& t : near_constant)
       h += "<span>" + esc(t.tag) + " " + (st.captions ? fmt(100.0 * double(t.count) / double(st.captions)) : "0") + "%</span>";
     h += "</div>";
   }

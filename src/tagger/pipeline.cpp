@@ -250,8 +250,28 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   report.placement = tagger->session().placement();
   report.thresholds = selector.thresholds();
 
+  // One caption per image: of images sharing a stem (a.png, a.jpg → a.txt) only the first is tagged, so
+  // no caption is overwritten within the run.
+  std::vector<char> shares_caption(ds.items.size(), 0);
+  {
+    std::vector<std::string> rel;
+    for (auto& it : ds.items) rel.push_back(it.relpath);
+    for (auto& group : caption_collisions(rel)) {
+      const std::string why = caption_collision_message(rel, group, params.caption_extension);
+      for (size_t k = 1; k < group.size(); ++k) {
+        const size_t i = group[k];
+        shares_caption[i] = 1;
+        std::string msg = ds.items[i].relpath + ": not tagged: " + why + " (tagged " + rel[group[0]] +
+                          "; rename the others to give each its own caption)";
+        report.failed++;
+        report.failures.emplace_back(ds.items[i].relpath, msg);
+        if (callbacks.on_item) callbacks.on_item({ds.items[i].relpath, ItemOutcome::kFailed, msg, {}, 0, 0});
+      }
+    }
+  }
   std::vector<size_t> work;  // indices of items to run
   for (size_t i = 0; i < ds.items.size(); ++i) {
+    if (shares_caption[i]) continue;
     if (ds.items[i].has_caption && !params.append && !params.overwrite) {
       report.skipped_existing++;
       report.skipped.push_back(ds.items[i].relpath);

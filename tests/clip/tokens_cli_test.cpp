@@ -17,6 +17,28 @@ TEST(TokensCli, PrintsBareCount) {
   EXPECT_EQ(run_cli({"tokens", "日本語のテキスト"}).out, "10\n");
 }
 
+// A caption file is read (BOM and CRLF tolerated); each line of a multi-line caption is counted on its
+// own, since kohya trains one line at a time (enable_wildcard).
+TEST(TokensCli, ReadsACaptionFileLineByLine) {
+  testing::TempDir dir;
+  testing::write_all(dir / "one.txt", "\xEF\xBB\xBF" "1girl, solo, long_hair\r\n");
+  auto r = run_cli({"tokens", (dir / "one.txt").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "8\n");
+  testing::write_all(dir / "multi.txt", "1girl, solo, long_hair\n\na girl\n");
+  r = run_cli({"tokens", (dir / "multi.txt").string()});
+  EXPECT_EQ(r.out, "line 1: 8\nline 2: 2\n");
+  r = run_cli({"tokens", "--json", (dir / "multi.txt").string()});
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["lines"].size(), 2u);
+  EXPECT_EQ(j["lines"][0]["count"], 8);
+  EXPECT_EQ(j["lines"][1]["text"], "a girl");
+  testing::write_all(dir / "bad.txt", "\xff\xfe");
+  r = run_cli({"tokens", (dir / "bad.txt").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.txt: not valid UTF-8"), std::string::npos) << r.err;
+}
+
 TEST(TokensCli, JsonHasIdsAndChunks) {
   std::string text;
   for (int i = 0; i < 40; ++i) text += "long_hair, ";  // 4 tokens each → 160 tokens

@@ -162,5 +162,116 @@ TEST(LintCli, TextOutputAndBadConfig) {
   EXPECT_NE(r.err.find("bad.toml"), std::string::npos) << r.err;
 }
 
+// Every image is decoded: a PNG whose header is fine but whose data is cut is an error (kohya would fail
+// on it while caching latents). The result is cached per path + size + mtime: an unchanged file is not
+// decoded again (the cached answer is used), a changed one is.
+TEST(LintCli, FullDecodeFindsCutImagesAndCachesTheAnswer) {
+  TempDir dir;
+  write_png(dir / "a.png", 64, 64, 1);
+  write_all(dir / "a.txt", "zkw, 1girl");
+  write_png(dir / "cut.png", 64, 64, 2);
+  const std::string png = testing::read_all(dir / "cut.png");
+  write_all(dir / "cut.png", png.substr(0, png.size() - 40));
+  write_all(dir / "cut.txt", "zkw, 1girl");
+  const std::vector<std::string> args = {"lint", dir.path().string(), "--no-tags-db", "--resolution", "0", "--json"};
+  auto headers = testing::run_cli({"lint", dir.path().string(), "--no-tags-db", "--resolution", "0", "--json", "--no-decode"});
+  EXPECT_EQ(by_rule(nlohmann::json::parse(headers.out)).count("unreadable-image"), 0u) << headers.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / ".tagmetry" / "decode-check.tsv"));
+
+  auto r = testing::run_cli(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["unreadable-image"].size(), 1u) << r.out;
+  EXPECT_EQ(m["unreadable-image"][0]["files"].get<Files>(), Files{"cut.png"});
+  const std::string message = m["unreadable-image"][0]["message"];
+  EXPECT_NE(message.find("cut.png: truncated or damaged image"), std::string::npos) << message;
+  EXPECT_NE(message.find("kohya cannot load it"), std::string::npos) << message;
+
+  // The cache answers for unchanged files: plant a different answer and see it come back.
+  const auto cache = dir / ".tagmetry" / "decode-check.tsv";
+  std::string text = testing::read_all(cache);
+  ASSERT_NE(text.find("a.png\t"), std::string::npos) << text;
+  size_t end = text.find('\n', text.find("a.png\t"));
+  ASSERT_EQ(text[end - 1], '\t');  // a.png decodes: empty error
+  text.insert(end, "planted answer");
+  write_all(cache, text);
+  m = by_rule(nlohmann::json::parse(testing::run_cli(args).out));
+  ASSERT_EQ(m["unreadable-image"].size(), 2u);  // ordered by message: cut.png's, then the planted one
+  EXPECT_EQ(m["unreadable-image"][1]["files"].get<Files>(), Files{"a.png"});
+  EXPECT_EQ(m["unreadable-image"][1]["message"].get<std::string>().substr(0, 14), "planted answer");
+  // A changed file is decoded again; --no-cache decodes everything.
+  write_png(dir / "a.png", 64, 64, 3);
+  std::filesystem::last_write_time(dir / "a.png", std::filesystem::last_write_time(dir / "a.png") + std::chrono::seconds(5));
+  m = by_rule(nlohmann::json::parse(testing::run_cli(args).out));
+  ASSERT_EQ(m["unreadable-image"].size(), 1u);
+  EXPECT_EQ(m["unreadable-image"][0]["files"].get<Files>(), Files{"cut.png"});
+}
+
+TEST(LintCli, ImagesSharingACaption) {
+  TempDir dir;
+  write_png(dir / "a.png", 64, 64, 1);
+  write_png(dir / "a.jpg", 64, 64, 2);
+  write_all(dir / "a.txt", "zkw, 1girl");
+  write_png(dir / "b.png", 64, 64, 3);
+  write_all(dir / "b.txt", "zkw, 1girl");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--no-tags-db", "--resolution", "0", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["shared-caption"].size(), 1u) << r.out;
+  EXPECT_EQ(m["shared-caption"][0]["severity"], "error");
+  EXPECT_EQ(m["shared-caption"][0]["files"].get<Files>(), (Files{"a.jpg", "a.png"}));
+  EXPECT_EQ(m["shared-caption"][0]["message"].get<std::string>().substr(0, 41), "a.jpg and a.png share the caption a.txt: ");
+}
+
+// Real-world caption problems: A1111 weights, escaped parentheses, empty tags, multi-line captions
+// (trigger on every line, enable_wildcard in the config), repeated tags grouped, encodings named, sks.
+TEST(LintCli, RealWorldCaptionRules) {
+  TempDir dir;
+  uint8_t fill = 1;
+  auto caption = [&](const std::string& stem, const std::string& text) {
+    write_png(dir / (stem + ".png"), 64, 64, fill++);
+    write_all(dir / (stem + ".txt"), text);
+  };
+  caption("weights", "zkw, (blue hair:1.2), [smile]");
+  caption("escaped", "zkw, hatsune miku \\(vocaloid\\)");
+  caption("plain", "zkw, hatsune miku (vocaloid)");
+  caption("empties", "zkw, 1girl,,  ,");
+  caption("lines", "zkw, 1girl\na girl smiling\n");
+  caption("sjis", "zkw, \x93\xfa\x96\x7b");
+  caption("utf16", std::string("\xff\xfez\0k\0", 6));
+  caption("dup1", "zkw, smile, smile");
+  caption("dup2", "zkw, 1girl, 1girl");
+  write_all(dir / "c.toml", "[[datasets]]\n[[datasets.subsets]]\nimage_dir = \".\"\ncaption_extension = \".txt\"\n");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--no-tags-db", "--resolution", "0",
+                             "--config", (dir / "c.toml").string(), "--json"});
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  auto one = [&](const std::string& rule, const Files& files, const std::string& text) {
+    SCOPED_TRACE(rule);
+    ASSERT_EQ(m[rule].size(), 1u) << r.out;
+    EXPECT_EQ(m[rule][0]["files"].get<Files>(), files);
+    EXPECT_NE(m[rule][0]["message"].get<std::string>().find(text), std::string::npos) << m[rule][0]["message"];
+  };
+  one("weight-syntax", {"weights.txt"}, "(first: '(blue hair:1.2)')");
+  one("escaped-parenthesis", {"escaped.txt"}, "'hatsune miku \\(vocaloid\\)'");
+  one("empty-tag", {"empties.txt"}, "1 caption has empty tags");
+  one("multiline-no-wildcard", {"lines.txt"}, "does not set enable_wildcard = true");
+  one("duplicate-tag", {"dup1.txt", "dup2.txt"}, "2 captions repeat a tag (first: dup1.txt: smile)");
+  one("trigger-missing", {"lines.txt"}, "1 multi-line caption lacks the trigger 'zkw' on some line");
+  ASSERT_EQ(m["unreadable-caption"].size(), 2u);
+  EXPECT_NE(m["unreadable-caption"][0]["message"].get<std::string>().find("it looks like Shift-JIS"), std::string::npos);
+  EXPECT_NE(m["unreadable-caption"][1]["message"].get<std::string>().find("it looks like UTF-16"), std::string::npos);
+  // enable_wildcard in the config: no finding.
+  write_all(dir / "c.toml", "[general]\nenable_wildcard = true\n[[datasets]]\n[[datasets.subsets]]\nimage_dir = \".\"\n"
+                            "caption_extension = \".txt\"\n");
+  r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--no-tags-db", "--resolution", "0",
+                        "--config", (dir / "c.toml").string(), "--json"});
+  EXPECT_EQ(by_rule(nlohmann::json::parse(r.out)).count("multiline-no-wildcard"), 0u) << r.out;
+  // sks: the rifle.
+  r = testing::run_cli({"lint", dir.path().string(), "--trigger", "sks", "--no-tags-db", "--resolution", "0", "--json"});
+  m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["trigger-common-word"].size(), 1u) << r.out;
+  EXPECT_NE(m["trigger-common-word"][0]["message"].get<std::string>().find("SKS rifle"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace tagmetry

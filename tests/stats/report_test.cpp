@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "png_fixture.h"
+#include "tagmetry/dataset_stats.h"
 #include "tagmetry/image.h"
 #include "test_support.h"
 
@@ -103,6 +104,38 @@ TEST(StatsReport, RendersInHeadlessChromium) {
     if (std::abs(rr - 0x4a) < 8 && std::abs(gg - 0x7b) < 8 && std::abs(bb - 0xd0) < 8) ++bar_pixels;
   }
   EXPECT_GT(bar_pixels, 2000u) << "tag chart bars not visible in the screenshot";
+}
+
+// stats --html --lint puts the findings into the report; the trigger is not listed among the
+// near-constant tags; histogram columns are wide enough for their labels.
+TEST(StatsReport, HtmlHasLintFindingsAndLeavesOutTheTrigger) {
+  TempDir dir;
+  for (int i = 0; i < 4; ++i) {
+    std::string name = "img" + std::to_string(i);
+    write_png(dir / (name + ".png"), 64 + 32 * i, 64, uint8_t(i + 1));
+    write_all(dir / (name + ".txt"), i == 3 ? "1girl, zkw, solo" : "zkw, 1girl, solo");
+  }
+  const auto html = dir / "r.html";
+  auto r = testing::run_cli({"stats", dir.path().string(), "--html", html.string(), "--lint", "--trigger", "zkw",
+                             "--no-tags-db", "--resolution", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string h = testing::read_all(html);
+  ASSERT_NE(h.find("<section id=\"lint\"><h2>Lint findings</h2>"), std::string::npos);
+  EXPECT_NE(h.find("<td>trigger-not-first</td>"), std::string::npos);
+  EXPECT_NE(h.find("img3.txt"), std::string::npos);
+  std::string near = h.substr(h.find("<section id=\"near-constant\">"));
+  near = near.substr(0, near.find("</section>"));
+  EXPECT_EQ(near.find("zkw"), std::string::npos) << near;
+  EXPECT_NE(near.find("1girl 100.0%"), std::string::npos) << near;
+  // Without --lint there is no lint section.
+  r = testing::run_cli({"stats", dir.path().string(), "--html", html.string(), "--no-tags-db"});
+  EXPECT_EQ(testing::read_all(html).find("id=\"lint\""), std::string::npos);
+  // Columns: 9-character labels ("1024-1535") get 73 px, more than the 56 px that made them overlap.
+  DatasetStats st;
+  st.short_side.histogram = {{"768-1023", 1}, {"1024-1535", 2}};
+  std::string chart = stats_to_html(st, "t");
+  chart = chart.substr(chart.find("id=\"chart-short-side\""));
+  EXPECT_NE(chart.find("<rect class=\"bar\" x=\"82\""), std::string::npos) << chart.substr(0, 600);  // 5 + 73 + 4
 }
 
 }  // namespace

@@ -45,6 +45,21 @@ TEST(TagCli, WritesCaptionsInConfidenceOrder) {
   EXPECT_NE(r.out.find("tagged 1 of 1 images"), std::string::npos) << r.out;
 }
 
+// a.jpg and a.png both pair with a.txt: the first is tagged, the second named and left untagged, so
+// neither caption overwrites the other within the run.
+TEST(TagCli, ImagesSharingACaptionAreNotOverwritten) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  fs::copy_file(d / "red_448x224.png", d / "a.jpg");
+  fs::rename(d / "red_448x224.png", d / "a.png");
+  auto r = run_cli(tag_args(d.path()));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("a.png: not tagged: a.jpg and a.png share the caption a.txt (tagged a.jpg;"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(read_all(d / "a.txt"), kRedCaption);
+  EXPECT_NE(r.out.find("tagged 1 of 2 images"), std::string::npos) << r.out;
+}
+
 TEST(TagCli, SelectionOptionsReachTheCaption) {
   TempDir d;
   testing::copy_images({"red_448x224.png"}, d.path());
@@ -61,6 +76,7 @@ TEST(TagCli, BadImagesAreReportedAndTheRestTagged) {
   testing::copy_images({"red_448x224.png", "truncated.jpg", "truncated.png", "empty.jpg", "text.png", "huge.png"},
                        d.path());
   write_all(d / "notes.md", "not an image");
+  fs::rename(d / "truncated.png", d / "truncated2.png");  // truncated.jpg and .png would share a caption
   auto r = run_cli(with(tag_args(d.path()), {"--json"}));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -73,10 +89,10 @@ TEST(TagCli, BadImagesAreReportedAndTheRestTagged) {
   EXPECT_EQ(errors["text.png"], "text.png: not an image (unrecognised format)");
   EXPECT_EQ(errors["huge.png"], "huge.png: image too large (100000x100000 pixels, limit 178956970 pixels)");
   EXPECT_TRUE(errors["truncated.jpg"].starts_with("truncated.jpg: truncated or damaged image")) << errors["truncated.jpg"];
-  EXPECT_TRUE(errors["truncated.png"].starts_with("truncated.png: truncated or damaged image")) << errors["truncated.png"];
+  EXPECT_TRUE(errors["truncated2.png"].starts_with("truncated2.png: truncated or damaged image")) << errors["truncated2.png"];
   EXPECT_NE(r.err.find("tagmetry: text.png: not an image"), std::string::npos);
   EXPECT_EQ(read_all(d / "red_448x224.txt"), kRedCaption);
-  for (auto* bad : {"truncated.txt", "empty.txt", "text.txt", "huge.txt"}) EXPECT_FALSE(fs::exists(d / bad)) << bad;
+  for (auto* bad : {"truncated.txt", "truncated2.txt", "empty.txt", "text.txt", "huge.txt"}) EXPECT_FALSE(fs::exists(d / bad)) << bad;
 }
 
 // B2: a JPEG with 2,000 random bytes in the middle (libjpeg only warns and fills grey) is a failure with

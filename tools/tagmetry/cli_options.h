@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdlib>
 // Binds an OptionSet<P> (the single declaration of a params struct's options) to CLI11 flags.
 // Values given on the command line are applied over the struct's defaults and environment variables.
 
@@ -37,6 +38,14 @@ class BoundOptions {
       if (!o.info.group.empty()) opt->group(o.info.group);
       slot.cli = opt;
     }
+  }
+
+  // True when the option `name` was given on the command line.
+  bool given(const std::string& name) const {
+    for (auto& slot : slots_)
+      if (slot.option->info.name == name)
+        return slot.cli->count() > 0 || (!slot.option->info.env.empty() && std::getenv(slot.option->info.env.c_str()));
+    return false;
   }
 
   // Applies environment variables, then the flags that were given, to `params`.

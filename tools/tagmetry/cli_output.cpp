@@ -1,4 +1,5 @@
 #include "cli_output.h"
+#include "tagmetry/dataset.h"
 
 #include <ext/stdio_sync_filebuf.h>
 #include <unistd.h>
@@ -113,5 +114,13 @@ std::string command_line(const std::string& fallback) {
 }
 
 bool show_progress(bool json) { return !json && ProgressReporter::stderr_is_terminal(); }
+
+std::string resolve_caption_extension(const std::string& dir, bool recursive, const std::string& current, bool given,
+                                      bool quiet) {
+  if (given) return current;
+  CaptionExtensionChoice c = detect_caption_extension(dir, recursive, current);
+  if (c.switched && !quiet) print_note(c.note);
+  return c.extension;
+}
 
 }  // namespace tagmetry::cli

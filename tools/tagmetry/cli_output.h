@@ -38,4 +38,10 @@ std::string command_line(const std::string& fallback);
 // True when progress should be drawn (stderr is a terminal and JSON output is off).
 bool show_progress(bool json);
 
+// The caption extension a command uses: `current` when the user gave --caption-extension (`given`),
+// else detect_caption_extension(dir) (".caption" when only those exist), with a note on stderr when it
+// switched (unless `quiet`).
+std::string resolve_caption_extension(const std::string& dir, bool recursive, const std::string& current, bool given,
+                                      bool quiet = false);
+
 }  // namespace tagmetry::cli

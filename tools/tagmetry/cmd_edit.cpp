@@ -77,7 +77,8 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
   EditParams params;
   params.dry_run = cli.dry_run;
   params.recursive = cli.recursive;
-  params.caption_extension = cli.caption_extension;
+  params.caption_extension =
+      resolve_caption_extension(st.dir, cli.recursive, cli.caption_extension, bound.given("caption-extension"));
   params.first_line_only = cli.first_line_only;
   params.db = cli.db;
   params.command_line = command_line("tagmetry edit");

@@ -29,6 +29,8 @@ RunFunction setup_export(CLI::App& sub) {
       print_error(s);
       return kExitUsage;
     }
+    p.caption_extension =
+        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     auto r = kohya_export(*dir, *out, p);
     if (!r.ok()) {
       print_error(r.status());
@@ -38,16 +40,24 @@ RunFunction setup_export(CLI::App& sub) {
       nlohmann::json j{{"out", r->out.string()},       {"images", r->images},       {"captions", r->captions},
                        {"reg_images", r->reg_images},  {"hard_links", r->hard_links}, {"copies", r->copies},
                        {"repeats", r->repeats},        {"total_steps", r->total_steps},
-                       {"a1111_prompt", r->a1111_prompt}, {"warnings", r->warnings}};
+                       {"a1111_prompt", r->a1111_prompt}, {"warnings", r->warnings},
+                       {"skipped", r->skipped},        {"triggers_added", r->triggers_added},
+                       {"policy", r->policy}};
       std::cout << j.dump(2) << "\n";
     } else {
       for (auto& w : r->warnings) print_warning(w);
+      for (auto& w : r->skipped) print_warning("skipped " + w);
+      if (!r->skipped.empty()) std::printf("skipped %zu image(s) kohya could not train on (named above)\n", r->skipped.size());
+      if (r->triggers_added > 0)
+        std::printf("added the trigger to %zu exported caption(s)\n", r->triggers_added);
+      if (!r->policy.empty()) std::printf("caption settings of policy %s written to dataset_config.toml\n", r->policy.c_str());
       std::printf("exported %zu images (%zu captions, %zu regularisation) to %s; repeats %d, %lld steps\n",
                   r->images, r->captions, r->reg_images, r->out.string().c_str(), r->repeats, r->total_steps);
       std::printf("train: sh %s/train.sh\n", r->out.string().c_str());
       std::printf("A1111: %s\n", r->a1111_prompt.c_str());
     }
-    return kExitOk;  // warnings (printed above or in the JSON) do not make an export fail
+    // Warnings alone are a success; skipped images are items that failed.
+    return r->skipped.empty() ? kExitOk : kExitSomeFailed;
   };
 }
 

@@ -11,6 +11,7 @@
 #include "lint_cli.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset_stats.h"
+#include "tagmetry/image_check.h"
 #include "tagmetry/lint.h"
 #include "tagmetry/tag_database.h"
 
@@ -28,7 +29,11 @@ const OptionSet<LintCliParams>& lint_cli_options() {
         .add("max-tokens", &LintCliParams::max_tokens, "CLIP token limit per caption (kohya's max_token_length)")
         .add("tags-db", &LintCliParams::tags_db, "Tag list (tagcomplete CSV) for unknown-tag; default: shipped list")
         .add("no-tags-db", &LintCliParams::no_tags_db, "Skip the unknown-tag rule")
-        .add("threads", &LintCliParams::threads, "Reader threads (0: one per core)");
+        .add("threads", &LintCliParams::threads, "Reader threads (0: one per core)")
+        .add("no-decode", &LintCliParams::no_decode,
+             "Read image headers only (skip the full decode that finds truncated or corrupt images)")
+        .add("no-cache", &LintCliParams::no_cache,
+             "Decode every image again (ignore and do not write DATASET/.tagmetry/decode-check.tsv)");
     return s;
   }();
   return set;
@@ -38,7 +43,7 @@ const OptionSet<LintCliParams>& lint_rule_cli_options() {
   static const OptionSet<LintCliParams> set = [] {
     OptionSet<LintCliParams> s;
     s.group("Lint (with --lint)");
-    for (const char* name : {"trigger", "resolution", "config", "max-tokens"}) {
+    for (const char* name : {"trigger", "resolution", "config", "max-tokens", "no-decode", "no-cache"}) {
       const auto* o = lint_cli_options().find(name);
       s.add(o->info.name, o->field, o->info.help, o->info.choices, o->info.env);
     }
@@ -66,6 +71,12 @@ void print_lint_text(const std::vector<LintFinding>& findings, size_t images) {
     if (f.files.size() > 5) std::printf("          … and %zu more\n", f.files.size() - 5);
   }
   std::printf("%zu errors, %zu warnings, %zu notes in %zu images\n", counts[0], counts[1], counts[2], images);
+}
+
+void decode_images_for_lint(DatasetCorpus& corpus, const LintCliParams& p, bool quiet) {
+  if (p.no_decode) return;
+  ImageCheckResult r = check_corpus_images(corpus, !p.no_cache, p.threads);
+  if (!r.cache_note.empty() && !quiet) print_warning(r.cache_note);
 }
 
 LoadedDataset load_dataset_for_cli(const std::string& dir, CorpusOptions options, bool load_tags,
@@ -100,6 +111,8 @@ RunFunction setup_lint(CLI::App& sub) {
   return [dir, bound]() {
     LintCliParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
+    p.caption_extension =
+        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
@@ -114,6 +127,7 @@ RunFunction setup_lint(CLI::App& sub) {
     auto& tok = data.tokenizer;
     auto& db = data.tags;
     if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
+    decode_images_for_lint(*corpus, p, p.json);
     auto findings = lint_dataset(*corpus, lint_params_from(p), &*tok, db.get());
     if (!findings.ok()) return print_error(findings.status()), kExitUsage;
     if (p.json) std::cout << lint_to_json(*findings) << "\n";

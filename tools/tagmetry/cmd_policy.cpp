@@ -11,6 +11,7 @@
 #include "cli_output.h"
 #include "command.h"
 #include "tagmetry/caption_policy.h"
+#include "tagmetry/policy_record.h"
 #include "tagmetry/ja_dictionary.h"
 #include "tagmetry/tag_database.h"
 
@@ -130,6 +131,10 @@ int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound)
     return exit_code_for(report.status());
   }
   const PolicyApplyReport& r = *report;
+  // Remembered for `export kohya` (enable_wildcard, keep_tokens, dropout of these captions).
+  if (!p.dry_run && r.captions > r.skipped.size())
+    if (Status s = record_applied_policy(st.dir, *policy); !s.ok())
+      print_warning("policy not recorded for export kohya (" + s.message() + ")");
   if (p.json) {
     nlohmann::json j{{"policy", policy->name},      {"trigger", r.trigger},       {"dry_run", p.dry_run},
                      {"images", r.images},          {"captions", r.captions},    {"changed", r.changed},

@@ -20,7 +20,7 @@ namespace {
 struct SimulateParams {
   std::string caption;
   std::string config;
-  std::string caption_extension = ".caption";
+  std::string caption_extension = ".txt";
   int samples = 1;
   int seed = 0;
   int epoch = 1;
@@ -38,7 +38,7 @@ const OptionSet<SimulateParams>& simulate_options() {
     s.group("Input");
     s.add("caption", &P::caption, "Caption text to process (instead of a dataset)");
     s.add("config", &P::config, "kohya dataset_config.toml: simulate every image of its subsets");
-    s.add("caption-extension", &P::caption_extension, "Caption extension for a DIR without --config (kohya's default)");
+    s.add("caption-extension", &P::caption_extension, "Caption extension for a DIR without --config (default: .txt, or .caption when only those exist)");
     s.group("Training state");
     s.add("epoch", &P::epoch, "Current epoch (kohya counts from 1 while training)");
     s.add("step", &P::step, "Current global step (token warmup)");
@@ -219,6 +219,8 @@ RunFunction setup_simulate(CLI::App& sub) {
       return exit_code_for(tok.status());
     }
     if (!s.caption.empty()) return run_caption(s, p, *rep, *tok);
+    if (s.config.empty())
+      s.caption_extension = resolve_caption_extension(*dir, false, s.caption_extension, bound->given("caption-extension"));
     return run_dataset(s, *dir, *caption_bound, *rep, *tok);
   };
 }

@@ -110,6 +110,8 @@ RunFunction setup_stats(CLI::App& sub) {
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
     LintCliParams lp;
     if (Status s = lint_bound->apply(lp); !s.ok()) return print_error(s), kExitUsage;
+    p.caption_extension =
+        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     lp.caption_extension = p.caption_extension;
     CorpusOptions co;
     co.recursive = p.recursive;
@@ -133,6 +135,7 @@ RunFunction setup_stats(CLI::App& sub) {
     sp.threads = p.threads;
     // With --lint, the rules run beside the figures.
     Result<std::vector<LintFinding>> findings = std::vector<LintFinding>{};
+    if (p.lint) decode_images_for_lint(*corpus, lp, p.json);  // before the threads that read the corpus
     std::jthread linting;  // joined on every way out
     if (p.lint)
       linting = std::jthread([&] {
@@ -148,7 +151,7 @@ RunFunction setup_stats(CLI::App& sub) {
       return print_error(findings.status()), findings.status().code() == ErrorCode::kInternal ? kExitSomeFailed : kExitUsage;
     if (!p.html.empty()) {
       std::string title = "Dataset report: " + std::filesystem::path(*dir).lexically_normal().filename().string();
-      if (Status s = write_file_atomic(p.html, stats_to_html(st, title)); !s.ok()) return print_error(s), kExitSomeFailed;
+      if (Status s = write_file_atomic(p.html, stats_to_html(st, title, lp.trigger, p.lint ? &*findings : nullptr)); !s.ok()) return print_error(s), kExitSomeFailed;
     }
     if (p.json && p.lint) {
       std::cout << "{\n  \"stats\": " << indent_json(stats_to_json(st)) << ",\n  \"lint\": "

@@ -34,6 +34,8 @@ struct TagCommand {
       return kExitUsage;
     }
     params.command_line = command_line("tagmetry tag");
+    params.caption_extension = resolve_caption_extension(dir, params.recursive, params.caption_extension,
+                                                         bound->given("caption-extension"));
     const bool progress_on = show_progress(json);
     std::unique_ptr<ProgressReporter> download;  // one bar per file: `done` restarts at 0 for each
     std::string download_file;

@@ -25,6 +25,8 @@ struct LintCliParams {
   std::string tags_db;
   bool no_tags_db = false;
   int threads = 0;
+  bool no_decode = false;   // headers only: skip the full decode of each image
+  bool no_cache = false;    // decode every image, neither reading nor writing DATASET/.tagmetry/decode-check.tsv
 };
 
 // Every option of `tagmetry lint`.
@@ -53,6 +55,10 @@ struct LoadedDataset {
 // shipped one) unless !load_tags.
 LoadedDataset load_dataset_for_cli(const std::string& dir, CorpusOptions options, bool load_tags,
                                    const std::string& tags_db);
+
+// Fully decodes the corpus' images unless p.no_decode (check_corpus_images: failures become the
+// unreadable-image findings); prints a note when the decode cache could not be saved.
+void decode_images_for_lint(DatasetCorpus& corpus, const LintCliParams& p, bool quiet);
 
 // Keeps `value` alive until the process ends and never destroys it: freeing a loaded dataset (millions
 // of small allocations) only slows the exit of a command that is done with it. Still reachable, so
