@@ -96,7 +96,7 @@ TEST(ExitCodes, UnknownCommandsAreNamedWithASuggestion) {
   r = run_cli({"edit", tmp.path().string(), "frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "tagmetry: unknown command 'frobnicate' for tagmetry edit (commands: add, remove, replace, "
-                   "move-first, dedupe, sort)\n");
+                   "move-first, dedupe, sort, to-utf8)\n");
   r = run_cli({"edit", tmp.path().string(), "remve", "x"});
   EXPECT_EQ(r.err, "tagmetry: unknown command 'remve' for tagmetry edit; did you mean 'remove'?\n");
   r = run_cli({});
@@ -131,8 +131,9 @@ TEST(ExitCodes, AJsonReportIsNotFollowedByAnErrorObject) {
 TEST(ExitCodes, ExportWithWarningsSucceeds) {
   TempDir tmp;
   fs::create_directories(tmp / "ds");
-  write_all(tmp / "ds" / "a.png", "png");
-  write_all(tmp / "ds" / "a.txt", "1girl, smile");  // no trigger first: keep_tokens 0, with a warning
+  testing::write_png(tmp / "ds" / "a.png", 16, 16, 100);
+  write_all(tmp / "ds" / "a.txt", "sks, 1girl, smile");
+  testing::write_png(tmp / "ds" / "b.png", 16, 16, 200);  // no caption: exported, with a warning
   auto r = run_cli({"export", "kohya", (tmp / "ds").string(), (tmp / "out").string(), "--trigger", "sks", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -169,7 +170,8 @@ TEST(ExitCodes, ReadOnlyOutputFoldersStopPrepareAndPolicyNamesTheCause) {
       tmp / "ro", {"policy", "apply", (tmp / "ro" / "ds").string(), "--preset", "default", "--trigger", "sks", "--no-tags-db"},
       &why);
   ASSERT_TRUE(policy);
-  EXPECT_NE(policy->result.err.find("cannot write"), std::string::npos) << policy->result.err;
+  // policy takes the dataset lock before anything else: the lock's folder cannot be made, and why.
+  EXPECT_NE(policy->result.err.find(".tagmetry: cannot create folder"), std::string::npos) << policy->result.err;
   EXPECT_NE(policy->result.err.find("(" + policy->reason + ")"), std::string::npos) << policy->result.err;
   EXPECT_EQ(policy->result.err.find("No such file or directory"), std::string::npos) << policy->result.err;
   EXPECT_EQ(testing::read_all(tmp / "ro" / "ds" / "a.txt"), "1girl, smile");

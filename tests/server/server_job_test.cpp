@@ -292,7 +292,9 @@ TEST(ServerJob, OverwriteBacksUpCaptionsEditedInTheWebApp) {
 
 // A caption saved in the web app is a hand edit: `retag` (without --overwrite) keeps it, as it keeps
 // captions edited in a text editor, and replaces only what a model run wrote.
-TEST(ServerJob, RetagKeepsCaptionsEditedInTheWebApp) {
+// A caption edited in the web app is an edit of Tagmetry's tags: retag re-applies it on top of the new tags
+// (the tags the edit removed stay removed, its added tag stays), exactly as after `tagmetry edit`.
+TEST(ServerJob, RetagReappliesCaptionsEditedInTheWebApp) {
   TempDir tmp;
   fs::path set = tmp / "set";
   copy_images({"red_448x224.png", "grey.png"}, set);
@@ -308,7 +310,7 @@ TEST(ServerJob, RetagKeepsCaptionsEditedInTheWebApp) {
   ASSERT_EQ(status, 200) << saved.dump();
   auto re = run_cli({"retag", set.string(), "--general-threshold", "0.2"});
   ASSERT_EQ(re.exit_code, 0) << re.err;
-  EXPECT_EQ(read_all(set / "red_448x224.txt"), "red_theme, my_edit");
+  EXPECT_EQ(read_all(set / "red_448x224.txt"), "red_theme, tag_c, my_edit");  // tag_c: new at 0.2
   EXPECT_NE(read_all(set / "grey.txt").find("tag_c"), std::string::npos) << "grey.txt, the job's own output, is re-derived";
 }
 

@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <random>
 
 #include "png_fixture.h"
+#include "tagmetry/image_encode.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -271,6 +273,30 @@ TEST(LintCli, RealWorldCaptionRules) {
   m = by_rule(nlohmann::json::parse(r.out));
   ASSERT_EQ(m["trigger-common-word"].size(), 1u) << r.out;
   EXPECT_NE(m["trigger-common-word"][0]["message"].get<std::string>().find("SKS rifle"), std::string::npos);
+}
+
+// A JPEG with 2,000 random bytes over its middle (as a bad copy or download leaves it): libjpeg only warns
+// and would fill the rest with grey, kohya's PIL raises. Lint's full decode calls it an error.
+TEST(LintCli, FullDecodeFindsCorruptJpegData) {
+  TempDir dir;
+  RgbImage im{320, 240, std::vector<uint8_t>(320 * 240 * 3)};
+  std::mt19937 rng(7);
+  for (auto& p : im.pixels) p = static_cast<uint8_t>(rng());
+  auto jpeg = encode_image(im, EncodeOptions{.format = ImageFormat::kJpeg, .quality = 90});
+  ASSERT_TRUE(jpeg.ok());
+  write_all(dir / "good.jpg", *jpeg);
+  std::string bad = *jpeg;
+  for (size_t i = bad.size() / 2; i < bad.size() / 2 + 2000 && i + 2 < bad.size(); ++i) bad[i] = static_cast<char>(rng());
+  write_all(dir / "garbled.jpg", bad);
+  write_all(dir / "good.txt", "zkw, 1girl");
+  write_all(dir / "garbled.txt", "zkw, 1girl");
+  auto r = testing::run_cli({"lint", dir.path().string(), "--no-tags-db", "--resolution", "0", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  ASSERT_EQ(m["unreadable-image"].size(), 1u) << r.out;
+  EXPECT_EQ(m["unreadable-image"][0]["files"].get<Files>(), Files{"garbled.jpg"});
+  const std::string message = m["unreadable-image"][0]["message"];
+  EXPECT_NE(message.find("garbled.jpg: corrupt JPEG data"), std::string::npos) << message;
 }
 
 }  // namespace
