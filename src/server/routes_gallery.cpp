@@ -14,6 +14,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The image file may be served: it exists (a file removed since the last rescan answers 404, as the
+// rescan will) and resolves inside the dataset folder (a symlink out of it answers 403).
+bool servable(State& s, const IndexedImage& img, httplib::Response& res) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(img.image, ec))) {
+    send_error(res, 404, "not_found", img.path + ": no longer in the folder");
+    return false;
+  }
+  if (!resolves_inside(s.root_canonical, img.image)) {
+    send_error(res, 403, "forbidden", img.path + ": resolves outside the dataset folder (symlink); not served");
+    return false;
+  }
+  return true;
+}
+
 json image_summary(uint32_t id, const IndexedImage& img) {
   return {{"id", id},        {"path", img.path},   {"caption", img.text},
           {"tags", img.tags}, {"version", img.version}, {"has_caption", img.has_caption},
@@ -175,8 +190,7 @@ void register_gallery_routes(State& s) {
     size_t id;
     IndexedImage img;
     if (!image_of(s, req, res, id, img)) return;
-    if (!resolves_inside(s.root_canonical, img.image))
-      return send_error(res, 403, "forbidden", img.path + ": resolves outside the dataset folder (symlink); not served");
+    if (!servable(s, img, res)) return;
     auto bytes = read_file(img.image);
     if (!bytes.ok()) return send_status(res, bytes.status());
     res.set_header("Cache-Control", "no-cache");
@@ -193,8 +207,7 @@ void register_gallery_routes(State& s) {
       if (v != "128" && v != "256" && v != "512") return send_error(res, 400, "bad_request", "size must be 128, 256 or 512");
       size = std::stoi(v);
     }
-    if (!resolves_inside(s.root_canonical, img.image))
-      return send_error(res, 403, "forbidden", img.path + ": resolves outside the dataset folder (symlink); not served");
+    if (!servable(s, img, res)) return;
     auto jpeg = thumbnail_jpeg(img.image, img.path, size, s.root / ".tagmetry" / "thumbs");
     if (!jpeg.ok()) {
       int http = jpeg.status().code() == ErrorCode::kNotFound ? 404 : 422;

@@ -152,7 +152,11 @@ Status size_from_header(const HeaderReader& r, PathFn&& path, int& width, int& h
   return {};
 }
 
-// parse_tags() (split on the separator, trim, drop empty pieces) without the intermediate vector.
+// The separator users put between kohya's fixed, shuffled and fixed-suffix parts (keep_tokens_separator).
+constexpr std::string_view kKeepTokensSeparator = "|||";
+
+// parse_tags() (split on the separator, trim, drop empty pieces) without the intermediate vector; a piece
+// holding "|||" is split there too (each part is a tag of its own).
 // Returns true when the separator is "," and the line is exactly its tags joined by ", " (no other
 // whitespace around them, no empty pieces): then its CLIP tokens are its tags' (see TagInterner).
 bool split_tags(std::string_view line, std::string_view sep, std::vector<std::string>& out) {
@@ -170,6 +174,16 @@ bool split_tags(std::string_view line, std::string_view sep, std::vector<std::st
     std::string_view t = trim(piece);
     if (t.empty()) {
       joined = false;
+    } else if (t.find(kKeepTokensSeparator) != std::string_view::npos) {
+      // kohya's keep_tokens_separator ("1girl ||| smile"): the parts are tags of their own, never one tag.
+      joined = false;
+      for (size_t a = 0;;) {
+        size_t b = t.find(kKeepTokensSeparator, a);
+        std::string_view part = trim(t.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
+        if (!part.empty()) out.emplace_back(part);
+        if (b == std::string_view::npos) break;
+        a = b + kKeepTokensSeparator.size();
+      }
     } else {
       const size_t off = size_t(t.data() - line.data());
       if (off != expect || off + t.size() != (pos == std::string_view::npos ? line.size() : pos)) joined = false;

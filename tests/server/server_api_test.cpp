@@ -150,6 +150,18 @@ TEST_F(ServerApiTest, ImageDetailFileAndThumbnail) {
   EXPECT_EQ(status, 400);
 }
 
+// An image deleted from the folder before the server's rescan noticed: its file and thumbnail answer 404
+// (gone), never 403 (which is for symlinks out of the folder).
+TEST_F(ServerApiTest, AnImageDeletedBeforeTheRescanIsNotFoundNotForbidden) {
+  fs::remove(root / "b.png");
+  for (const char* what : {"/file", "/thumb?size=256"}) {
+    int status = 0;
+    json err = srv->get(std::string("/api/image/1") + what, &status);
+    EXPECT_EQ(status, 404) << what << ": " << err.dump();
+    EXPECT_NE(err["error"]["message"].get<std::string>().find("b.png"), std::string::npos) << err.dump();
+  }
+}
+
 TEST_F(ServerApiTest, CorruptImageThumbnailIsAClearError) {
   write_all(root / "d.png", "not a png at all");
   int status = 0;

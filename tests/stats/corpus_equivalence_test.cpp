@@ -51,7 +51,7 @@ void make_fixture(const TempDir& dir) {
   write_all(dir / "a_ja.txt", "side file");
   write_all(dir / "b.txt", "1girl, long hair, long_hair, (hat:1.2), tag_(x)");
   write_all(dir / "c.txt", std::string("bad \xff utf8"));
-  write_all(dir / "sub/d.txt", "1boy,  solo ,smile,smile");
+  write_all(dir / "sub/d.txt", "1boy,  solo ,smile ||| masterpiece,smile");  // "|||": kohya's parts
   write_all(dir / "sub/d.caption", "x");
   write_all(dir / "orphan.txt", "nobody");
   write_all(dir / "e.txt", "\xe7\x8c\xab, \xef\xbc\xa1" "bc, caf\xc3\xa9");
@@ -84,7 +84,8 @@ std::vector<CorpusItem> reference_items(const fs::path& root, bool recursive, co
         c.tag_line = std::string(trim(t.substr(0, t.find('\n'))));
         for (auto& l : split(t, "\n"))
           if (!trim(l).empty()) ++c.lines;
-        c.tags = parse_tags(c.tag_line, ",");
+        for (auto& tag : parse_tags(c.tag_line, ","))  // "a ||| b": kohya's parts, two tags
+          for (auto& part : parse_tags(tag, "|||")) c.tags.push_back(part);
         c.tokens = tok.count(c.tag_line);
       }
     }

@@ -299,5 +299,21 @@ TEST(LintCli, FullDecodeFindsCorruptJpegData) {
   EXPECT_NE(message.find("garbled.jpg: corrupt JPEG data"), std::string::npos) << message;
 }
 
+// kohya's keep_tokens_separator: "zkw ||| 1girl, smile" holds the tags zkw, 1girl and smile, never one tag
+// "zkw ||| 1girl"; the trigger is found first.
+TEST(LintCli, KeepTokensSeparatorSplitsTags) {
+  TempDir dir;
+  write_png(dir / "a.png", 64, 64, 1);
+  write_all(dir / "a.txt", "zkw ||| 1girl, smile ||| solo");
+  write_all(dir / "tags.csv", kTagList);
+  auto r = testing::run_cli({"lint", dir.path().string(), "--trigger", "zkw", "--resolution", "0", "--tags-db",
+                             (dir / "tags.csv").string(), "--json"});
+  auto m = by_rule(nlohmann::json::parse(r.out));
+  for (auto& f : m["unknown-tag"]) EXPECT_EQ(f["message"].get<std::string>().find("|||"), std::string::npos) << f;
+  EXPECT_TRUE(m["unknown-tag"].empty()) << r.out;  // 1girl, smile, solo are listed; zkw is the trigger
+  EXPECT_EQ(m.count("trigger-missing"), 0u) << r.out;
+  EXPECT_EQ(m.count("trigger-not-first"), 0u) << r.out;
+}
+
 }  // namespace
 }  // namespace tagmetry
