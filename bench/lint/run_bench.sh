@@ -17,7 +17,7 @@ BIN="$BUILD/bin/tagmetry"
 CORES=${CORES:-0,1}
 if [ ! -f "$DATA/img$(printf %05d $((N - 1))).txt" ]; then
   echo "building $N-image dataset in $DATA"
-  python3 "$ROOT/bench/lint/make_images.py" "$DATA" "$N"
+  "${PYTHON:-/usr/bin/python3}" "$ROOT/bench/lint/make_images.py" "$DATA" "$N"  # Debian's, with python3-pil
 fi
 ARGS="--trigger zkw --no-tags-db --resolution 0 --json"
 # Warm the page cache (the figure is for a dataset already on disk, as after prepare).

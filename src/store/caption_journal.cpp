@@ -298,25 +298,11 @@ Result<std::vector<OperationRecord>> CaptionJournal::operations() const {
   return out;
 }
 
-Result<std::vector<JournalEntry>> CaptionJournal::entries(int64_t operation_id) const {
-  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
-      "SELECT id, operation_id, time, relpath, before, after, state, source FROM journal WHERE operation_id=? "
-      "ORDER BY id"));
-  q.bind(1, operation_id);
-  std::vector<JournalEntry> out;
-  Status s;
-  while (q.step(&s))
-    out.push_back({q.int64(0), q.int64(1), q.int64(2), q.text(3), q.optional_text(4), q.optional_text(5), q.text(6),
-                   q.text(7), std::nullopt});
-  TM_RETURN_IF_ERROR(s);
-  return out;
-}
+namespace {
 
-Result<std::vector<JournalEntry>> CaptionJournal::history(const std::string& relpath) const {
-  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
-      "SELECT id, coalesce(operation_id, 0), time, relpath, before, after, state, source, base FROM journal "
-      "WHERE relpath=? AND state='done' ORDER BY id"));
-  q.bind(1, relpath);
+// The journal rows a query selected as (id, operation id, time, relpath, before, after, state, source,
+// base), in its order.
+Result<std::vector<JournalEntry>> read_entries(sql::Stmt& q) {
   std::vector<JournalEntry> out;
   Status s;
   while (q.step(&s))
@@ -324,6 +310,24 @@ Result<std::vector<JournalEntry>> CaptionJournal::history(const std::string& rel
                    q.text(7), q.optional_text(8)});
   TM_RETURN_IF_ERROR(s);
   return out;
+}
+
+}  // namespace
+
+Result<std::vector<JournalEntry>> CaptionJournal::entries(int64_t operation_id) const {
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
+      "SELECT id, operation_id, time, relpath, before, after, state, source, NULL FROM journal WHERE operation_id=? "
+      "ORDER BY id"));
+  q.bind(1, operation_id);
+  return read_entries(q);
+}
+
+Result<std::vector<JournalEntry>> CaptionJournal::history(const std::string& relpath) const {
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store_->db().prepare(
+      "SELECT id, coalesce(operation_id, 0), time, relpath, before, after, state, source, base FROM journal "
+      "WHERE relpath=? AND state='done' ORDER BY id"));
+  q.bind(1, relpath);
+  return read_entries(q);
 }
 
 Status CaptionJournal::mark_undone(int64_t operation_id) {
