@@ -8,6 +8,7 @@
 #include "tagmetry/image.h"
 #include "tagmetry/image_encode.h"
 #include "tagmetry/sha256.h"
+#include "prepare_fixtures.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -17,6 +18,8 @@ using testing::read_all;
 using testing::run_cli;
 using testing::TempDir;
 using testing::write_all;
+using prepare_fixtures::listing;
+using prepare_fixtures::write_image;
 
 RgbImage pattern(int w, int h, int seed) {
   RgbImage im{w, h, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3)};
@@ -27,19 +30,6 @@ RgbImage pattern(int w, int h, int seed) {
   return im;
 }
 
-void write_png(const fs::path& path, const RgbImage& im) {
-  auto bytes = encode_image(im, EncodeOptions{});
-  ASSERT_TRUE(bytes.ok());
-  write_all(path, *bytes);
-}
-
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
 bool pillow_available() {
   return testing::run_command(testing::python_path(), {testing::test_source_path("prepare/pillow_fixture.py").string(), "check"})
              .exit_code == 0;
@@ -48,9 +38,9 @@ bool pillow_available() {
 TEST(PrepareCli, NaturalOrderNamesAndManifest) {
   TempDir dir;
   const fs::path in = dir / "in";
-  write_png(in / "a10.png", pattern(40, 30, 1));
-  write_png(in / "a2.png", pattern(30, 40, 2));
-  write_png(in / "a1.png", pattern(20, 20, 3));
+  write_image(in / "a10.png", pattern(40, 30, 1));
+  write_image(in / "a2.png", pattern(30, 40, 2));
+  write_image(in / "a1.png", pattern(20, 20, 3));
   write_all(in / "notes.txt", "not an image");
   auto r = run_cli({"prepare", in.string(), (dir / "out").string(), "--size", "16"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -72,7 +62,7 @@ TEST(PrepareCli, NaturalOrderNamesAndManifest) {
 
 TEST(PrepareCli, RefusesToOverwriteUnlessAsked) {
   TempDir dir;
-  write_png(dir / "in/x.png", pattern(20, 20, 1));
+  write_image(dir / "in/x.png", pattern(20, 20, 1));
   write_all(dir / "out/img001.png", "mine");
   auto r = run_cli({"prepare", (dir / "in").string(), (dir / "out").string(), "--size", "8"});
   EXPECT_EQ(r.exit_code, 2);
@@ -87,7 +77,7 @@ TEST(PrepareCli, RefusesToOverwriteUnlessAsked) {
 
 TEST(PrepareCli, NeverWritesIntoTheInputFolder) {
   TempDir dir;
-  write_png(dir / "in/x.png", pattern(20, 20, 1));
+  write_image(dir / "in/x.png", pattern(20, 20, 1));
   for (std::string out : {(dir / "in").string(), (dir / "in/sub").string()}) {
     auto r = run_cli({"prepare", (dir / "in").string(), out});
     EXPECT_EQ(r.exit_code, 2);
@@ -99,13 +89,13 @@ TEST(PrepareCli, NeverWritesIntoTheInputFolder) {
 TEST(PrepareCli, CorruptInputsAreReportedAndSkipped) {
   TempDir dir;
   const fs::path in = dir / "in";
-  write_png(in / "1.png", pattern(20, 20, 1));
+  write_image(in / "1.png", pattern(20, 20, 1));
   write_all(in / "2.png", "this is text, not a PNG");
   write_all(in / "3.jpg", "");
   auto jpeg = encode_image(pattern(64, 64, 3), EncodeOptions{.format = ImageFormat::kJpeg});
   ASSERT_TRUE(jpeg.ok());
   write_all(in / "4.jpg", jpeg->substr(0, jpeg->size() / 2));  // truncated
-  write_png(in / "5.png", pattern(20, 20, 5));
+  write_image(in / "5.png", pattern(20, 20, 5));
   auto r = run_cli({"prepare", in.string(), (dir / "out").string(), "--size", "8"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find((in / "2.png").string() + ": not an image"), std::string::npos) << r.err;
@@ -124,12 +114,12 @@ TEST(PrepareCli, DedupeSkipsExactAndNearDuplicates) {
   TempDir dir;
   const fs::path in = dir / "in";
   RgbImage im = pattern(80, 60, 2);
-  write_png(in / "a.png", im);
+  write_image(in / "a.png", im);
   write_all(in / "b.png", read_all(in / "a.png"));  // same bytes
   auto jpeg = encode_image(im, EncodeOptions{.format = ImageFormat::kJpeg, .quality = 90});
   ASSERT_TRUE(jpeg.ok());
   write_all(in / "c.jpg", *jpeg);  // same picture, re-encoded
-  write_png(in / "d.png", pattern(80, 60, 7));
+  write_image(in / "d.png", pattern(80, 60, 7));
   auto r = run_cli({"prepare", in.string(), (dir / "out").string(), "--size", "32", "--dedupe", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -149,8 +139,8 @@ TEST(PrepareCli, DedupeSkipsExactAndNearDuplicates) {
 TEST(PrepareCli, NamePatternStartFormatAndUnicodePaths) {
   TempDir dir;
   const fs::path in = dir / "入力 フォルダ";
-  write_png(in / "写真 1.png", pattern(30, 20, 1));
-  write_png(in / "写真 2.png", pattern(30, 20, 2));
+  write_image(in / "写真 1.png", pattern(30, 20, 1));
+  write_image(in / "写真 2.png", pattern(30, 20, 2));
   const fs::path out = dir / "出力 dir";
   auto r = run_cli({"prepare", in.string(), out.string(), "--size", "12", "--name-pattern", "cat_{n:2}", "--start", "9",
                     "--format", "webp", "--threads", "3"});
@@ -164,8 +154,8 @@ TEST(PrepareCli, NamePatternStartFormatAndUnicodePaths) {
 
 TEST(PrepareCli, OutputWriteFailuresAreReported) {
   TempDir dir;
-  write_png(dir / "in/a.png", pattern(20, 20, 1));
-  write_png(dir / "in/b.png", pattern(20, 20, 2));
+  write_image(dir / "in/a.png", pattern(20, 20, 1));
+  write_image(dir / "in/b.png", pattern(20, 20, 2));
   // OUT is a file.
   write_all(dir / "file", "x");
   auto r = run_cli({"prepare", (dir / "in").string(), (dir / "file").string()});

@@ -8,6 +8,7 @@
 #include "tagmetry/image.h"
 #include "tagmetry/image_encode.h"
 #include "tagmetry/prepare.h"
+#include "prepare_fixtures.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -17,13 +18,9 @@ using testing::read_all;
 using testing::run_cli;
 using testing::TempDir;
 using testing::write_all;
-
-RgbImage noise(int w, int h, unsigned seed) {
-  std::mt19937 rng(seed);
-  RgbImage im{w, h, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3)};
-  for (auto& p : im.pixels) p = static_cast<uint8_t>(rng());
-  return im;
-}
+using prepare_fixtures::listing;
+using prepare_fixtures::noise;
+using prepare_fixtures::write_image;
 
 // A left-to-right gradient through `from` → `to`.
 RgbImage gradient(int w, int h, std::array<int, 3> from, std::array<int, 3> to) {
@@ -33,19 +30,6 @@ RgbImage gradient(int w, int h, std::array<int, 3> from, std::array<int, 3> to) 
       for (int c = 0; c < 3; ++c)
         im.pixels[(static_cast<size_t>(y) * w + x) * 3 + c] = static_cast<uint8_t>(from[c] + (to[c] - from[c]) * x / (w - 1));
   return im;
-}
-
-void write_image(const fs::path& path, const RgbImage& im, ImageFormat format = ImageFormat::kPng) {
-  auto bytes = encode_image(im, EncodeOptions{.format = format, .quality = 92});
-  ASSERT_TRUE(bytes.ok());
-  write_all(path, *bytes);
-}
-
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 TEST(PrepareInputs, CorruptJpegDataFailsInsteadOfAHalfGreyImage) {

@@ -8,6 +8,7 @@
 
 #include "tagmetry/image.h"
 #include "tagmetry/image_encode.h"
+#include "prepare_fixtures.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -20,20 +21,10 @@ using testing::write_all;
 
 // Noise compresses badly: every prepared PNG is about size * size * 3 bytes.
 void write_noise_png(const fs::path& path, int w, int h, unsigned seed) {
-  std::mt19937 rng(seed);
-  RgbImage im{w, h, std::vector<uint8_t>(static_cast<size_t>(w) * h * 3)};
-  for (auto& p : im.pixels) p = static_cast<uint8_t>(rng());
-  auto png = encode_image(im, EncodeOptions{});
-  ASSERT_TRUE(png.ok());
-  write_all(path, *png);
+  prepare_fixtures::write_image(path, prepare_fixtures::noise(w, h, seed));
 }
 
-std::vector<std::string> listing(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using prepare_fixtures::listing;
 
 // The first `rows` lines after the header.
 std::string manifest_head(const std::string& manifest, int rows) {
