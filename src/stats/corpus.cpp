@@ -15,7 +15,7 @@
 #include "tagmetry/caption.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
-#include "../dataset/listing.h"
+#include "tagmetry/dataset_listing.h"
 #include "tagmetry/dataset_stats.h"
 #include "read_all.h"
 #include "tagmetry/files.h"
