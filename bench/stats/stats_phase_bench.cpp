@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "../../src/dataset/listing.h"
+#include "tagmetry/dataset_listing.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/dataset_stats.h"

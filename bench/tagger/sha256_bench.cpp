@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "model/sha256_internal.h"
+#include "sha256_internal.h"
 #include "tagmetry/sha256.h"
 
 namespace {

@@ -64,10 +64,6 @@ struct DatasetCorpus {
 Result<DatasetCorpus> load_corpus(const std::filesystem::path& root, const CorpusOptions& options,
                                   const ClipTokenizer* tokenizer);
 
-// Reads an image's stored width and height from its header (PNG, JPEG, GIF, BMP, WebP read directly
-// with a few bytes; other formats through libvips' header probe). Errors name the file.
-Status read_image_size(const std::filesystem::path& path, int& width, int& height);
-
 struct TagCount {
   std::string tag;
   size_t count = 0;          // captions containing the tag

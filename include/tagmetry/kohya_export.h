@@ -89,7 +89,4 @@ Result<KohyaExportResult> kohya_export(const std::filesystem::path& dataset_dir,
 // backslash ("hatsune miku (vocaloid)" → "hatsune miku \(vocaloid\)"); already escaped ones kept.
 std::string escape_prompt_parentheses(std::string_view tag);
 
-// Quotes a string as a TOML basic string.
-std::string toml_quote(std::string_view s);
-
 }  // namespace tagmetry

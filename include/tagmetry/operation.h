@@ -3,7 +3,8 @@
 // arguments and options (an OptionSet over its params struct, with types, defaults, ranges and help), its
 // HTTP route when the web app offers it, and its docs page. The CLI subcommand (tools/tagmetry), the
 // HTTP API's parameters (src/server), the option tables in docs/ and the front end's TypeScript types
-// are all built from this one declaration; tests/cli/operations_test.cpp fails when one disagrees.
+// are all built from this one declaration (the registry: tagmetry/operations.h); tests/cli/operations_test.cpp
+// fails when one disagrees.
 //
 //   const Operation<RetagParams>& retag_operation() {
 //     static const Operation<RetagParams> op = [] {
@@ -60,18 +61,5 @@ struct Operation {
     return d;
   }
 };
-
-// Every operation the library declares (src/ops/operations.cpp lists them), in --help order.
-const std::vector<OperationDoc>& operation_docs();
-// The operation named `name` ("retag", "models pull"), or nullptr.
-const OperationDoc* find_operation_doc(std::string_view name);
-
-// All operations as JSON text ({"operations":[{"name","summary","http","doc_page","options":[{"name",
-// "type","default","help","group","choices","env","positional","required","min","max"}]}]}), for
-// `tagmetry options --json` and the server's GET /api/operations.
-std::string operations_json();
-// TypeScript declarations of each operation with an HTTP route: an interface of its parameters
-// (`RetagParams { general_threshold?: number; ... }`), for web/src/generated/operations.ts.
-std::string operations_typescript();
 
 }  // namespace tagmetry

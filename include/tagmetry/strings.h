@@ -40,4 +40,7 @@ bool natural_less(std::string_view a, std::string_view b);
 // Formats a duration in seconds as "1h02m", "3m05s" or "12s".
 std::string format_duration(double seconds);
 
+// Quotes a string as a TOML basic string.
+std::string toml_quote(std::string_view s);
+
 }  // namespace tagmetry

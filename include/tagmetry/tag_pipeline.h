@@ -106,11 +106,6 @@ struct TagCallbacks {
 Result<TagReport> run_tagging(const std::filesystem::path& dataset_dir, const ModelFolder& model,
                               const TagParams& params, const TagCallbacks& callbacks = {});
 
-// Merges `new_tags` into an existing caption's tag line without duplicates (underscore and space
-// spellings are the same tag); other lines are kept. Returns the new caption text.
-std::string append_tags_to_caption(std::string_view existing, const std::vector<std::string>& new_tags,
-                                   std::string_view separator);
-
 }  // namespace tagmetry
 
 #include "tagmetry/model_cache.h"

@@ -119,4 +119,9 @@ bool is_kaomoji(std::string_view tag);
 // "long_hair" → "long hair" unless the tag is a kaomoji.
 std::string remove_underscore(std::string_view tag);
 
+// Merges `new_tags` into an existing caption's tag line without duplicates (underscore and space
+// spellings are the same tag); other lines are kept. Returns the new caption text.
+std::string append_tags_to_caption(std::string_view existing, const std::vector<std::string>& new_tags,
+                                   std::string_view separator);
+
 }  // namespace tagmetry

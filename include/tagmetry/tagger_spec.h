@@ -16,6 +16,10 @@ namespace tagmetry {
 
 enum class TensorLayout { kNhwc, kNchw };
 
+// OpenAI CLIP's image normalisation (RGB), which JoyTag's input uses.
+inline constexpr std::array<double, 3> kClipImageMean{0.48145466, 0.4578275, 0.40821073};
+inline constexpr std::array<double, 3> kClipImageStd{0.26862954, 0.26130258, 0.27577711};
+
 struct TaggerSpec {
   ModelType type = ModelType::kWd;
   TensorLayout layout = TensorLayout::kNhwc;

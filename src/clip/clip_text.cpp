@@ -1,6 +1,6 @@
 // CLIP text normalisation with ICU. ASCII text (the common case for tag captions) takes a fast path
 // that gives the same result without ICU.
-#include "clip/clip_text.h"
+#include "clip_text.h"
 
 #include <unicode/locid.h>
 #include <unicode/normalizer2.h>

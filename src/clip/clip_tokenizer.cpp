@@ -13,7 +13,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
-#include "clip/clip_text.h"
+#include "clip_text.h"
 #include "tagmetry/data_paths.h"
 
 namespace tagmetry {

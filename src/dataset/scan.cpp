@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <cstring>
 
-#include "listing.h"
+#include "tagmetry/dataset_listing.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"

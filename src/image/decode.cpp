@@ -1,7 +1,7 @@
 #include <algorithm>
 
 #include "tagmetry/image.h"
-#include "vips_image.h"
+#include "tagmetry/vips_image.h"
 
 namespace tagmetry {
 namespace fs = std::filesystem;

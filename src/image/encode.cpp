@@ -8,7 +8,7 @@
 
 #include "tagmetry/image_encode.h"
 #include "tagmetry/strings.h"
-#include "vips_image.h"
+#include "tagmetry/vips_image.h"
 
 namespace tagmetry {
 using namespace image_internal;

@@ -1,4 +1,4 @@
-#include "vips_image.h"
+#include "tagmetry/vips_image.h"
 
 #include <mutex>
 

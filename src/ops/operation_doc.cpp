@@ -1,17 +1,11 @@
 // What is built from the operation declarations: usage lines, the JSON description and TypeScript types.
 #include <nlohmann/json.hpp>
 
-#include "tagmetry/operation.h"
+#include "tagmetry/operations.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry {
 namespace {
-
-std::string upper(std::string s) {
-  for (auto& c : s)
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  return replace_all(s, "-", "_");
-}
 
 nlohmann::json option_json(const OptionDoc& o) {
   nlohmann::json j{{"name", o.info.name},       {"type", option_type_name(o.info.type)},
@@ -59,16 +53,6 @@ std::string ts_type(const OptionInfo& o) {
 }
 
 }  // namespace
-
-std::string OperationDoc::usage() const {
-  std::string out = "tagmetry " + info.name;
-  for (auto& o : options) {
-    if (!o.info.positional) continue;
-    std::string arg = upper(o.info.name) + (o.info.type == OptionType::kStringList ? "..." : "");
-    out += " " + (o.info.required ? arg : "[" + arg + "]");
-  }
-  return out + " [options]";
-}
 
 std::string operations_json() {
   nlohmann::json ops = nlohmann::json::array();

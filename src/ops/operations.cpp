@@ -3,7 +3,7 @@
 // docs page and HTTP fields against the declaration.
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
-#include "tagmetry/operation.h"
+#include "tagmetry/operations.h"
 #include "tagmetry/prepare.h"
 #include "tagmetry/retag.h"
 #include "tagmetry/server.h"

@@ -2,7 +2,7 @@
 #include "tagmetry/policy_record.h"
 
 #include "tagmetry/files.h"
-#include "tagmetry/kohya_export.h"
+#include "tagmetry/strings.h"
 
 namespace tagmetry {
 namespace fs = std::filesystem;

@@ -18,7 +18,7 @@
 #include "tagmetry/image_encode.h"
 #include "tagmetry/prepare.h"
 #include "tagmetry/sha256.h"
-#include "image/vips_image.h"
+#include "tagmetry/vips_image.h"
 #include "prepare_manifest.h"
 #include "tagmetry/strings.h"
 

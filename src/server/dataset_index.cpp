@@ -11,7 +11,7 @@
 #include <thread>
 #include <unordered_set>
 
-#include "core/parallel.h"
+#include "tagmetry/parallel.h"
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"

@@ -6,6 +6,7 @@
 #include "server_state.h"
 #include "tagmetry/dataset_stats.h"
 #include "tagmetry/files.h"
+#include "tagmetry/image_header.h"
 #include "tagmetry/tag_selection.h"
 #include "thumbnails.h"
 

@@ -1,6 +1,6 @@
 #include "thumbnails.h"
 
-#include "../image/vips_image.h"
+#include "tagmetry/vips_image.h"
 #include "dataset_index.h"
 #include "tagmetry/files.h"
 

@@ -13,13 +13,14 @@
 #include <thread>
 
 #include "tagmetry/caption.h"
+#include "tagmetry/clip_token_counter.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
-#include "../dataset/listing.h"
+#include "tagmetry/dataset_listing.h"
 #include "tagmetry/dataset_stats.h"
 #include "read_all.h"
 #include "tagmetry/files.h"
-#include "tagmetry/image.h"
+#include "tagmetry/image_header.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry {
@@ -48,109 +49,6 @@ bool stats_internal::read_all_and_close(int fd, std::string& out) {
 
 
 namespace {
-
-uint32_t be32(const unsigned char* p) { return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]; }
-uint16_t be16(const unsigned char* p) { return uint16_t((p[0] << 8) | p[1]); }
-uint32_t le32(const unsigned char* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24); }
-uint16_t le16(const unsigned char* p) { return uint16_t(p[0] | (p[1] << 8)); }
-
-// An open file read with pread: the first block once, anything past it on demand.
-struct HeaderReader {
-  int fd = -1;
-  unsigned char head[4096];
-  size_t head_size = 0;
-  bool ok = false;  // the first read worked
-  explicit HeaderReader(int f) : fd(f) {
-    ssize_t n = ::pread(fd, head, sizeof head, 0);
-    ok = n >= 0;
-    head_size = n > 0 ? size_t(n) : 0;
-  }
-  // The whole file is in head (a short read of a regular file ends at its end).
-  bool whole() const { return ok && head_size < sizeof head; }
-  // Copies n bytes at pos into out; false when the file is shorter.
-  bool get(uint64_t pos, unsigned char* out, size_t n) const {
-    if (pos + n <= head_size) {
-      std::memcpy(out, head + pos, n);
-      return true;
-    }
-    return ::pread(fd, out, n, off_t(pos)) == ssize_t(n);
-  }
-};
-
-// Returns true and sets w/h when the header is one of the directly read formats.
-bool fast_size(const HeaderReader& r, int& w, int& h) {
-  const unsigned char* b = r.head;
-  size_t n = std::min<size_t>(r.head_size, 32);
-  if (n >= 24 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(b + 12, "IHDR", 4) == 0) {
-    w = int(be32(b + 16)), h = int(be32(b + 20));
-    return true;
-  }
-  if (n >= 10 && (std::memcmp(b, "GIF87a", 6) == 0 || std::memcmp(b, "GIF89a", 6) == 0)) {
-    w = le16(b + 6), h = le16(b + 8);
-    return true;
-  }
-  if (n >= 26 && b[0] == 'B' && b[1] == 'M') {
-    w = int(le32(b + 18));
-    h = std::abs(int32_t(le32(b + 22)));
-    return true;
-  }
-  if (n >= 30 && std::memcmp(b, "RIFF", 4) == 0 && std::memcmp(b + 8, "WEBP", 4) == 0) {
-    if (std::memcmp(b + 12, "VP8 ", 4) == 0) {
-      w = le16(b + 26) & 0x3fff, h = le16(b + 28) & 0x3fff;
-      return true;
-    }
-    if (std::memcmp(b + 12, "VP8L", 4) == 0) {
-      uint32_t bits = le32(b + 21);
-      w = int(bits & 0x3fff) + 1, h = int((bits >> 14) & 0x3fff) + 1;
-      return true;
-    }
-    if (std::memcmp(b + 12, "VP8X", 4) == 0) {
-      w = int(b[24] | (b[25] << 8) | (b[26] << 16)) + 1;
-      h = int(b[27] | (b[28] << 8) | (b[29] << 16)) + 1;
-      return true;
-    }
-    return false;
-  }
-  if (n >= 4 && b[0] == 0xff && b[1] == 0xd8) {
-    // Walk the JPEG markers to the first SOFn.
-    uint64_t pos = 2;
-    unsigned char m[9];
-    for (int guard = 0; guard < 1000; ++guard) {
-      if (!r.get(pos, m, 4)) return false;
-      if (m[0] != 0xff) return false;
-      unsigned char marker = m[1];
-      if (marker == 0xff) {  // fill byte
-        ++pos;
-        continue;
-      }
-      if (marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01) {
-        pos += 2;
-        continue;
-      }
-      uint16_t len = be16(m + 2);
-      bool sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-      if (sof) {
-        if (!r.get(pos + 4, m, 5)) return false;
-        h = be16(m + 1), w = be16(m + 3);
-        return true;
-      }
-      if (marker == 0xd9 || marker == 0xda || len < 2) return false;
-      pos += 2 + len;
-    }
-  }
-  return false;
-}
-
-// Width and height from an open image: the header, else libvips' probe.
-// `path` is built only when the probe needs it.
-template <class PathFn>
-Status size_from_header(const HeaderReader& r, PathFn&& path, int& width, int& height) {
-  if (fast_size(r, width, height) && width > 0 && height > 0) return {};
-  auto info = probe_image(path());
-  if (!info.ok()) return info.status();
-  width = info->width, height = info->height;
-  return {};
-}
 
 // The separator users put between kohya's fixed, shuffled and fixed-suffix parts (keep_tokens_separator).
 constexpr std::string_view kKeepTokensSeparator = "|||";
@@ -197,90 +95,6 @@ bool split_tags(std::string_view line, std::string_view sep, std::vector<std::st
   return joined;
 }
 
-// ClipTokenizer::count() of ASCII tag lines, with a cache per whitespace-separated chunk. Exact: CLIP's
-// normalisation of ASCII text only collapses whitespace and lower-cases, and its pre-tokenizer never
-// makes a piece across whitespace and starts afresh after it, so a line's count is the sum of its
-// chunks' counts. Other text goes to the tokenizer whole. One per thread. The cache is an open-addressing
-// table of lower-cased chunks hashed while the line is split (one pass, no allocation on a hit).
-class ChunkTokenCounter {
- public:
-  explicit ChunkTokenCounter(const ClipTokenizer* tok) : tok_(tok), slots_(1u << 12) {}
-  size_t count(std::string_view line) {
-    size_t total = 0;
-    const size_t n = line.size();
-    size_t i = 0;
-    while (i < n) {
-      while (i < n && is_space(line[i])) ++i;
-      if (i == n) break;
-      const size_t start = i;
-      uint64_t h = 1469598103934665603ull;
-      for (; i < n && !is_space(line[i]); ++i) {
-        unsigned char c = static_cast<unsigned char>(line[i]);
-        if (c >= 0x80) return tok_->count(line);
-        h = (h ^ lower(c)) * 1099511628211ull;
-      }
-      total += lookup(line.substr(start, i - start), h);
-    }
-    return total;
-  }
-
- private:
-  struct Slot {
-    uint64_t hash = 0;
-    uint32_t offset = 0, length = 0, tokens = 0;
-    bool used = false;
-  };
-  static bool is_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-  static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-  uint32_t lookup(std::string_view chunk, uint64_t h) {
-    size_t mask = slots_.size() - 1;
-    for (size_t k = size_t(h) & mask;; k = (k + 1) & mask) {
-      Slot& s = slots_[k];
-      if (!s.used) break;
-      if (s.hash == h && s.length == chunk.size() && same(chunk, s.offset)) return s.tokens;
-    }
-    std::string key(chunk);
-    for (char& c : key) c = char(lower(static_cast<unsigned char>(c)));
-    uint32_t tokens = uint32_t(tok_->count(key));
-    if (keys_.size() + key.size() > (64u << 20)) clear();  // bound the memory on endless vocabularies
-    if ((used_ + 1) * 2 > slots_.size()) grow();
-    insert(h, uint32_t(keys_.size()), uint32_t(key.size()), tokens);
-    keys_ += key;
-    return tokens;
-  }
-  bool same(std::string_view chunk, uint32_t offset) const {
-    const char* k = keys_.data() + offset;
-    for (size_t j = 0; j < chunk.size(); ++j)
-      if (char(lower(static_cast<unsigned char>(chunk[j]))) != k[j]) return false;
-    return true;
-  }
-  void insert(uint64_t h, uint32_t offset, uint32_t length, uint32_t tokens) {
-    size_t mask = slots_.size() - 1;
-    size_t k = size_t(h) & mask;
-    while (slots_[k].used) k = (k + 1) & mask;
-    slots_[k] = Slot{h, offset, length, tokens, true};
-    ++used_;
-  }
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    used_ = 0;
-    for (const Slot& s : old)
-      if (s.used) insert(s.hash, s.offset, s.length, s.tokens);
-  }
-  void clear() {
-    std::fill(slots_.begin(), slots_.end(), Slot{});
-    keys_.clear();
-    used_ = 0;
-  }
-
-  const ClipTokenizer* tok_;
-  std::vector<Slot> slots_;
-  std::string keys_;
-  size_t used_ = 0;
-};
-
 // True when every byte is below 0x80 (valid UTF-8 then), eight bytes at a time.
 bool is_ascii(std::string_view s) {
   uint64_t high = 0;
@@ -320,9 +134,8 @@ class TagInterner {
 
   // The tag's ClipTokenizer::count() alone or followed by "," (cached); false for a tag that is not
   // ASCII. A line of ASCII tags joined by ", " has the sum of its tags' counts (each but the last with
-  // its comma): CLIP's normalisation of ASCII text only collapses whitespace and lower-cases, and its
-  // pre-tokenizer never makes a piece across whitespace, so the count of a line is the sum of its
-  // whitespace-separated chunks', and each tag (with its comma) is a run of whole chunks.
+  // its comma): the count of an ASCII line is the sum of its whitespace-separated chunks' (see
+  // clip_token_counter.h), and each tag (with its comma) is a run of whole chunks.
   bool tokens(uint32_t id, bool comma, const ClipTokenizer& tok, size_t& out) {
     Tokens& t = tokens_[id];
     if (!t.ascii) return false;
@@ -362,7 +175,7 @@ class TagInterner {
 
 // The hash of an image's first block kept for the duplicate-image check: all of it for a file that
 // fits (its whole content), else its last 512 bytes (cheap, and past the headers images share).
-uint64_t head_hash(const HeaderReader& r) {
+uint64_t head_hash(const ImageHeaderReader& r) {
   if (!r.ok) return 0;
   size_t from = r.whole() ? 0 : r.head_size - 512;
   uint64_t h = 1469598103934665603ull;
@@ -394,18 +207,6 @@ struct FolderFd {
 };
 
 }  // namespace
-
-Status read_image_size(const fs::path& path, int& width, int& height) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error(path.filename().string() + ": cannot open");
-  Status s;
-  {
-    HeaderReader r(fd);
-    s = size_from_header(r, [&] { return path; }, width, height);
-  }
-  ::close(fd);
-  return s;
-}
 
 Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& options, const ClipTokenizer* tokenizer) {
   ScanOptions so;
@@ -443,7 +244,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
   std::atomic<size_t> next{0};
   auto work = [&](unsigned worker) {
     std::string raw;
-    ChunkTokenCounter counter(tokenizer);
+    ClipTokenCounter counter(tokenizer);
     TagInterner& interner = interners[worker];
     for (;;) {
       size_t i = next.fetch_add(64);
@@ -512,13 +313,13 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
                           : ::open((folder + d.name).c_str(), O_RDONLY | O_CLOEXEC);
         bool done = false;
         if (fd >= 0) {
-          HeaderReader r(fd);
+          ImageHeaderReader r(fd);
           struct stat st {};
           if (r.whole()) c.file_size = r.head_size, done = true;
           else if (r.ok && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) c.file_size = uint64_t(st.st_size), done = true;
           if (done) c.head_hash = head_hash(r);
           if (done && options.read_image_sizes) {
-            Status s = size_from_header(r, [&] { return fs::path(folder + d.name); }, c.width, c.height);
+            Status s = image_size_from_header(r, [&] { return fs::path(folder + d.name); }, c.width, c.height);
             if (!s.ok()) c.image_error = s.message(), c.width = c.height = 0;
           }
         }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/parallel.h"
+#include "tagmetry/parallel.h"
 #include "tagmetry/dataset_stats.h"
 
 namespace tagmetry::stats_internal {

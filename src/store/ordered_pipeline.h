@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/parallel.h"
+#include "tagmetry/parallel.h"
 
 namespace tagmetry::store_internal {
 

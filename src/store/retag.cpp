@@ -13,7 +13,6 @@
 #include "tagmetry/model_registry.h"
 #include "tagmetry/retag.h"
 #include "tagmetry/store.h"
-#include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry {
 namespace fs = std::filesystem;

@@ -16,7 +16,6 @@
 #include "ordered_pipeline.h"
 #include "tagmetry/files.h"
 #include "tagmetry/store.h"
-#include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry::store_internal {
 namespace fs = std::filesystem;

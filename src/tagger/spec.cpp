@@ -21,8 +21,7 @@ TaggerSpec default_spec(ModelType type) {
     s.layout = TensorLayout::kNchw;
     s.bgr = false;
     s.scale_to_unit = true;
-    s.mean = {0.48145466f, 0.4578275f, 0.40821073f};
-    s.std = {0.26862954f, 0.26130258f, 0.27577711f};
+    for (int c = 0; c < 3; ++c) s.mean[c] = float(kClipImageMean[c]), s.std[c] = float(kClipImageStd[c]);
     s.output_is_logits = true;
     s.default_general_threshold = 0.4;
     s.default_character_threshold = 0.4;

@@ -12,6 +12,7 @@
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset.h"
 #include "tagmetry/dataset_stats.h"
+#include "tagmetry/image_header.h"
 #include "tagmetry/files.h"
 #include "tagmetry/lint.h"
 #include "tagmetry/strings.h"

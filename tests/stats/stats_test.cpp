@@ -5,6 +5,7 @@
 #include "png_fixture.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset_stats.h"
+#include "tagmetry/image_header.h"
 #include "test_support.h"
 
 namespace tagmetry {

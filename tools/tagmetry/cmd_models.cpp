@@ -14,8 +14,8 @@
 #include "command.h"
 #include "tagmetry/quantize.h"
 #include "tagmetry/files.h"
-#include "tagmetry/infer.h"
 #include "tagmetry/model_cache.h"
+#include "tagmetry/model_inspection.h"
 #include "tagmetry/model_registry.h"
 #include "tagmetry/strings.h"
 
@@ -243,69 +243,10 @@ int run_pull(std::vector<std::string> names, const ModelsParams& p) {
   return exit_code;
 }
 
-// Counts label rows: selected_tags.csv has a header line; top_tags.txt has one tag per line.
-Result<size_t> count_labels(const fs::path& labels, ModelType type) {
-  TM_ASSIGN_OR_RETURN(std::string text, read_text_file(labels));
-  size_t rows = 0;
-  for (auto& line : split(text, "\n")) rows += !trim(line).empty();
-  if (type == ModelType::kWd && rows > 0) --rows;
-  return rows;
-}
-
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::vector<std::string> parts;
   for (int64_t d : shape) parts.push_back(d < 0 ? "?" : std::to_string(d));
   return "[" + join(parts, ", ") + "]";
-}
-
-// What inspect_onnx_graph and an ORT session read from the model; the spec fills in the rest.
-json inspect(const fs::path& model, const fs::path& labels, ModelType type) {
-  json read, assumed, problems = json::array();
-  auto graph = inspect_onnx_graph(model);
-  if (graph.ok()) {
-    read["output_op"] = graph->output_op;
-    read["output_is_sigmoid"] = graph->output_is_sigmoid;
-    read["opset"] = graph->opset;
-  } else {
-    problems.push_back(graph.status().message());
-  }
-  SessionOptions so;
-  so.threads = 1;
-  auto session = InferenceSession::open(model, so);
-  if (session.ok() && !(*session)->inputs().empty() && !(*session)->outputs().empty()) {
-    const TensorInfo& in = (*session)->inputs()[0];
-    const TensorInfo& out = (*session)->outputs()[0];
-    std::string layout = "unknown";
-    int64_t side = -1;
-    if (in.shape.size() == 4 && in.shape[3] == 3) layout = "NHWC", side = in.shape[1];
-    else if (in.shape.size() == 4 && in.shape[1] == 3) layout = "NCHW", side = in.shape[2];
-    read["input"] = {{"name", in.name}, {"shape", in.shape}, {"element_type", in.element_type},
-                     {"layout", layout}, {"side", side}};
-    read["output"] = {{"name", out.name}, {"shape", out.shape}, {"element_type", out.element_type},
-                      {"size", out.shape.empty() ? -1 : out.shape.back()}};
-  } else if (!session.ok()) {
-    problems.push_back(session.status().message());
-  }
-  auto count = count_labels(labels, type);
-  if (count.ok()) {
-    read["labels"] = *count;
-    if (read.contains("output") && read["output"]["size"].get<int64_t>() != static_cast<int64_t>(*count))
-      problems.push_back("the model has " + std::to_string(read["output"]["size"].get<int64_t>()) + " outputs but " +
-                         labels.filename().string() + " has " + std::to_string(*count) + " labels");
-  } else {
-    problems.push_back(count.status().message());
-  }
-  if (type == ModelType::kWd) {
-    assumed = {{"channel_order", "BGR"}, {"values", "0-255 (the model normalises inside)"},
-               {"spec_output", "probabilities (sigmoid inside the graph)"}};
-  } else {
-    assumed = {{"channel_order", "RGB"},
-               {"values", "/255, then CLIP mean (0.48145466, 0.4578275, 0.40821073) std (0.26862954, 0.26130258, "
-                          "0.27577711)"},
-               {"spec_output", "logits (sigmoid applied by Tagmetry)"}};
-  }
-  assumed["padding"] = "alpha on white, centred on a white square";
-  return {{"read", read}, {"assumed", assumed}, {"problems", problems}};
 }
 
 void print_inspection(const json& j, const fs::path& model, const std::string& type) {
@@ -380,7 +321,7 @@ int run_info(const std::string& name, const ModelsParams& p) {
   }
   if (!model.empty()) {
     out["files"] = {{"model", model.string()}, {"labels", labels.string()}};
-    json inspection = inspect(model, labels, type);
+    json inspection = json::parse(inspect_tagger_model(model, labels, type).to_json());
     out.update(inspection);
     if (!p.json) print_inspection(inspection, model, model_type_name(type));
   }

@@ -6,7 +6,7 @@
 
 #include "cli_output.h"
 #include "command.h"
-#include "tagmetry/operation.h"
+#include "tagmetry/operations.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry::cli {

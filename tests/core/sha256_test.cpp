@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "../../src/model/sha256_internal.h"
+#include "sha256_internal.h"
 #include "test_support.h"
 
 namespace tagmetry {

@@ -1,6 +1,6 @@
 #pragma once
-// Private to the library: loops over index ranges on a few threads (the calling one included), shared by
-// the stats, store and server modules.
+// For the library's modules, not the tools (core module): loops over index ranges on a few threads (the
+// calling one included), shared by the dataset, stats, store and server modules.
 
 #include <algorithm>
 #include <atomic>

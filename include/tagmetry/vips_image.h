@@ -1,6 +1,6 @@
 #pragma once
-// Private: libvips plumbing shared by the image, prepare and server modules. Every libvips error is
-// turned into a Status here; callers never see a VError.
+// For the library's modules, not the tools (image module): libvips plumbing shared by the image, prepare
+// and server modules. Every libvips error is turned into a Status here; callers never see a VError.
 
 #include <vips/vips8>
 

@@ -1,6 +1,7 @@
 #pragma once
-// Private to the library (dataset and stats modules): the folder listing behind scan_dataset(), in a
-// light form for passes that open every file (names and folder prefixes, no filesystem::path per item).
+// For the library's modules, not the tools (dataset module; used by stats): the folder listing behind
+// scan_dataset(), in a light form for passes that open every file (names and folder prefixes, no
+// filesystem::path per item).
 
 #include <cstdint>
 #include <filesystem>

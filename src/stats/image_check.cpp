@@ -5,7 +5,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "../core/parallel.h"
+#include "tagmetry/parallel.h"
 #include "tagmetry/dataset_stats.h"
 #include "tagmetry/files.h"
 #include "tagmetry/image.h"

@@ -2,7 +2,10 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "tagmetry/caption.h"
+#include "tagmetry/caption_file.h"
 #include "tagmetry/strings.h"
+#include "tagmetry/tag_database.h"
 #include "tagmetry/tag_selection.h"
 
 namespace tagmetry {
@@ -209,6 +212,39 @@ std::string TagSelector::caption(const std::vector<SelectedTag>& tags) const {
     s += tags[i].tag;
   }
   return s;
+}
+
+std::string append_tags_to_caption(std::string_view existing, const std::vector<std::string>& new_tags,
+                                   std::string_view separator) {
+  std::string sep_char(trim(separator).empty() ? std::string(separator) : std::string(trim(separator)));
+  auto file = parse_caption_file(existing, "caption");
+  if (!file.ok()) {  // callers refuse non-UTF-8 captions first; never mangle one here
+    CaptionText caption = parse_caption_text(existing);
+    if (caption.lines.empty()) caption.lines.push_back("");
+    file = CaptionFile{};
+    for (auto& l : caption.lines) file->set_line(file->lines.size(), l);
+  }
+  const std::string line = file->lines.empty() ? std::string() : file->lines[0];
+  // kohya's keep_tokens_separator: "fixed ||| shuffled ||| fixed suffix". New tags join the shuffled group
+  // (the last one when there is no suffix), never the fixed suffix.
+  std::vector<std::string> groups = split(line, "|||");
+  if (groups.empty()) groups.push_back("");
+  const size_t target = groups.size() >= 3 ? 1 : groups.size() - 1;
+  std::vector<std::string> present;  // every tag of the line, normalised ("hatsune miku \\(vocaloid\\)" too)
+  for (auto& g : groups)
+    for (auto& t : parse_tags(g, sep_char)) present.push_back(normalize_tag_name(t));
+  std::vector<std::string> tags = parse_tags(groups[target], sep_char);
+  for (auto& t : new_tags) {
+    std::string n = normalize_tag_name(t);
+    if (std::find(present.begin(), present.end(), n) != present.end()) continue;
+    present.push_back(n);
+    tags.push_back(t);
+  }
+  std::string text = format_tags(tags, separator);
+  if (groups.size() > 1) text = (target > 0 ? " " : "") + text + (target + 1 < groups.size() ? " " : "");
+  groups[target] = text;
+  file->set_line(0, join(groups, "|||"));
+  return file->bytes();
 }
 
 }  // namespace tagmetry

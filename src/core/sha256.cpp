@@ -7,7 +7,7 @@
 #include <cstring>
 #include <memory>
 
-#include "model/sha256_internal.h"
+#include "sha256_internal.h"
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define TAGMETRY_SHA256_X86 1

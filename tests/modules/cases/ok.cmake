@@ -1,0 +1,6 @@
+# Fixture modules declared as their includes need: the check passes.
+# expect: ok
+set(TAGMETRY_SOURCE_ROOT "${CMAKE_CURRENT_LIST_DIR}/../fixture")
+tagmetry_declared_module(NAME base DIR src/base HEADERS base.h)
+tagmetry_declared_module(NAME pixels DIR src/pixels PUBLIC_DEPS base HEADERS pixels.h)
+tagmetry_declared_module(NAME app DIR src/app DEPS pixels HEADERS app.h)
