@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tagmetry/labels.h"
@@ -30,6 +31,9 @@ struct SelectionParams {
   bool character_tag_expand = false;
   std::string tag_replacement;                // "a,b;c,d" (\, and \; escape)
   std::string caption_separator = ", ";
+  // Per-tag thresholds (tag_thresholds.h): "" none, "learned" from the dataset's review decisions, else a
+  // CSV file of `tag,threshold` lines. They replace the category threshold for the tags they name.
+  std::string thresholds;
 };
 
 // Declares the selection options on any params struct that derives from SelectionParams.
@@ -39,6 +43,7 @@ void add_selection_options(OptionSet<P>& set) {
       .add("threshold", &P::threshold, "Threshold for both general and character tags (default: per model)")
       .add("general-threshold", &P::general_threshold, "Threshold for general tags (default: --threshold or the model's)")
       .add("character-threshold", &P::character_threshold, "Threshold for character tags (default: --threshold or the model's)")
+      .add("thresholds", &P::thresholds, "Per-tag thresholds: 'learned' (from this folder's review decisions) or a CSV file of tag,threshold lines")
       .add("mcut", &P::mcut, "Automatic thresholds by Maximum Cut (general and character separately; character >= 0.15)")
       .add("max-tags", &P::max_tags, "Keep at most N general+character tags, highest probability first (0 = no limit)")
       .add("undesired-tags", &P::undesired_tags, "Comma-separated tags never written")
@@ -91,6 +96,15 @@ class TagSelector {
 
   // The thresholds given or the model's defaults; with --mcut only the start point (each image gets its own).
   const Thresholds& thresholds() const { return thresholds_; }
+  // Per-tag thresholds (model label → threshold, both spellings of a label accepted) that replace the
+  // category's threshold for those labels, also with --mcut. Call before copying the selector to workers.
+  void set_tag_thresholds(const std::unordered_map<std::string, double>& thresholds);
+  const std::unordered_map<std::string, double>& tag_thresholds() const { return tag_thresholds_; }
+  // The lowest threshold any general / character label can pass at: thresholds() lowered by the per-tag
+  // ones (what a score prefilter may drop below).
+  Thresholds lowest_thresholds() const;
+  // The name select() writes for a model label (underscores removed when asked).
+  std::string tag_name(const std::string& label) const { return display_name(label); }
   bool mcut() const { return params_.mcut; }
   // The thresholds select() has used so far, by this selector and its copies. Thread-safe.
   ThresholdRange used_thresholds() const;
@@ -107,6 +121,8 @@ class TagSelector {
   std::vector<std::string> undesired_;
   std::vector<std::string> always_first_;
   std::vector<std::pair<std::string, std::string>> replacements_;
+  std::unordered_map<std::string, double> tag_thresholds_;  // by label, underscores for spaces
+  double min_tag_threshold_ = 2.0;                           // lowest of tag_thresholds_
   std::shared_ptr<Used> used_ = std::make_shared<Used>();  // shared by copies (one per worker thread)
 };
 

@@ -82,6 +82,19 @@ bool contains_tag(const std::vector<std::string>& list, std::string_view tag) {
 }
 }  // namespace
 
+void TagSelector::set_tag_thresholds(const std::unordered_map<std::string, double>& thresholds) {
+  tag_thresholds_.clear();
+  min_tag_threshold_ = 2.0;
+  for (auto& [tag, t] : thresholds) {
+    tag_thresholds_[replace_all(tag, " ", "_")] = t;
+    min_tag_threshold_ = std::min(min_tag_threshold_, t);
+  }
+}
+
+Thresholds TagSelector::lowest_thresholds() const {
+  return {std::min(thresholds_.general, min_tag_threshold_), std::min(thresholds_.character, min_tag_threshold_)};
+}
+
 ThresholdRange TagSelector::used_thresholds() const {
   if (!params_.mcut) return {thresholds_, thresholds_, 0};
   std::lock_guard<std::mutex> lock(used_->mutex);
@@ -119,6 +132,13 @@ std::vector<SelectedTag> TagSelector::select(const LabelSet& labels, const std::
       continue;
     }
     double t = l.category == TagCategory::kCharacter ? th.character : th.general;
+    if (probs[i] < std::min(t, min_tag_threshold_)) continue;  // the common case: no lookup
+    if (!tag_thresholds_.empty()) {
+      auto it = tag_thresholds_.find(l.name);
+      if (it == tag_thresholds_.end() && l.name.find(' ') != std::string::npos)
+        it = tag_thresholds_.find(replace_all(l.name, " ", "_"));
+      if (it != tag_thresholds_.end()) t = it->second;
+    }
     if (probs[i] < t) continue;
     if (contains_tag(undesired_, l.name)) continue;
     chosen.push_back(i);
