@@ -83,3 +83,23 @@ TEST(ReviewCli, QueueDecideUndoThresholdsAndProvenance) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+
+TEST(ReviewCli, DocsTablesMatchTheDeclarations) {
+  std::string page = testing::read_all(testing::test_source_path("../docs/review.md"));
+  for (std::string command : {"review", "thresholds", "tags"}) {
+    auto r = testing::run_cli({"options", command});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string open = "<!-- options:" + command + " -->\n", close = "<!-- /options:" + command + " -->";
+    auto a = page.find(open), b = page.find(close);
+    ASSERT_NE(a, std::string::npos) << command;
+    ASSERT_NE(b, std::string::npos) << command;
+    EXPECT_EQ(page.substr(a + open.size(), b - a - open.size()), r.out)
+        << "docs/review.md is out of date: regenerate with `tagmetry options " << command << "`";
+  }
+}
+
+}  // namespace
+}  // namespace tagmetry

@@ -9,9 +9,12 @@
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/prepare.h"
+#include "tagmetry/provenance.h"
 #include "tagmetry/retag.h"
+#include "tagmetry/review.h"
 #include "tagmetry/server.h"
 #include "tagmetry/tag_pipeline.h"
+#include "tagmetry/tag_thresholds.h"
 
 namespace tagmetry::cli {
 namespace {
@@ -24,6 +27,9 @@ const std::map<std::string, std::function<std::string()>>& tables() {
       {"serve", [] { return serve_options().markdown(); }},
       {"simulate", [] { return kohya_caption_options().markdown(); }},
       {"export", [] { return kohya_export_options().markdown(); }},
+      {"review", [] { return review_options().markdown(); }},
+      {"thresholds", [] { return thresholds_options().markdown(); }},
+      {"tags", [] { return provenance_options().markdown(); }},
   };
   return t;
 }
