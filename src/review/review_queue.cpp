@@ -1,4 +1,8 @@
 // The review queue: borderline (image, tag) pairs from the stored scores, ranked.
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -148,7 +152,14 @@ Result<ReviewQueue> build_review_queue(const Store& store, const Dataset& ds, co
     if (sha.ok()) item_of.emplace(std::move(*sha), i);
   }
 
-  // One pass over the scores: frequencies and borderline candidates.
+  // One pass over the scores: frequencies and borderline candidates. Nearly every score of a real tagger
+  // is far below every threshold: blocks of 32 labels with nothing at or above the lowest bound of any
+  // label are skipped with a few vector compares.
+  int32_t floor_q = 65536;
+  for (size_t i = 0; i < n; ++i) {
+    floor_q = std::min(floor_q, at_q[i]);
+    if (width[i] > 0) floor_q = std::min(floor_q, lo_q[i]);
+  }
   std::vector<uint32_t> frequency(n, 0);
   std::vector<Candidate> candidates;
   std::vector<std::pair<std::string, size_t>> scored;  // sha256, dataset item
@@ -161,51 +172,82 @@ Result<ReviewQueue> build_review_queue(const Store& store, const Dataset& ds, co
     const auto image = static_cast<uint32_t>(scored.size());
     scored.emplace_back(key, it->second);
     const auto* b = reinterpret_cast<const unsigned char*>(blob.data());
-    for (size_t i = 0; i < n; ++i) {
+    auto look = [&](size_t i) {
       const int32_t q = b[2 * i] | (b[2 * i + 1] << 8);
       frequency[i] += q >= at_q[i];
       if (static_cast<uint32_t>(q - lo_q[i]) < static_cast<uint32_t>(width[i]))
         candidates.push_back({image, static_cast<uint32_t>(i), static_cast<uint16_t>(q)});
+    };
+    size_t i = 0;
+#if defined(__SSE2__)
+    if (floor_q > 0 && floor_q <= 65535) {
+      const __m128i flip = _mm_set1_epi16(static_cast<short>(0x8000));
+      const __m128i below = _mm_set1_epi16(static_cast<short>((floor_q - 1) ^ 0x8000));  // q >= floor ⇔ q > floor - 1
+      for (; i + 32 <= n; i += 32) {
+        __m128i any = _mm_setzero_si128();
+        for (size_t k = 0; k < 32; k += 8) {
+          __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2 * (i + k)));
+          any = _mm_or_si128(any, _mm_cmpgt_epi16(_mm_xor_si128(v, flip), below));
+        }
+        if (_mm_movemask_epi8(any) == 0) continue;
+        for (size_t k = i; k < i + 32; ++k) look(k);
+      }
     }
+#endif
+    for (; i < n; ++i) look(i);
     return {};
   }));
   queue.scored = scored.size();
 
+  // Decided pairs, as (scored image, label).
   TM_ASSIGN_OR_RETURN(auto decisions, review_decisions(store));
-  std::unordered_set<std::string> decided;
+  std::unordered_set<uint64_t> decided;
   std::unordered_map<std::string, size_t> decided_per_label;
-  for (auto& d : decisions) {
-    decided.insert(d.sha256 + "\t" + d.label);
-    decided_per_label[d.label]++;
+  if (!decisions.empty()) {
+    std::unordered_map<std::string, uint32_t> image_of;
+    for (size_t k = 0; k < scored.size(); ++k) image_of.emplace(scored[k].first, static_cast<uint32_t>(k));
+    std::unordered_map<std::string, uint32_t> label_of;
+    for (size_t k = 0; k < n; ++k) label_of.emplace(labels.labels[k].name, static_cast<uint32_t>(k));
+    for (auto& d : decisions) {
+      decided_per_label[d.label]++;
+      auto im = image_of.find(d.sha256);
+      auto la = label_of.find(d.label);
+      if (im != image_of.end() && la != label_of.end()) decided.insert(uint64_t{im->second} << 32 | la->second);
+    }
   }
+  auto is_decided = [&](const Candidate& c) {
+    return !decided.empty() && decided.count(uint64_t{c.image} << 32 | c.label);
+  };
+  auto weight_of = [&](const Candidate& c) {
+    const double score = static_cast<float>(c.q) / 65535.0f;
+    return std::max(0.0, 1.0 - std::abs(score - threshold[c.label]) / params.margin);
+  };
 
-  // Group by label (stable: candidates are in image order).
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.label < b.label; });
-  for (size_t from = 0; from < candidates.size();) {
-    size_t to = from;
-    while (to < candidates.size() && candidates[to].label == candidates[from].label) ++to;
-    const uint32_t li = candidates[from].label;
+  // Group by label (counting sort; candidates stay in image order within a label).
+  std::vector<uint32_t> start_of(n + 1, 0);
+  for (auto& c : candidates) start_of[c.label + 1]++;
+  for (size_t i = 0; i < n; ++i) start_of[i + 1] += start_of[i];
+  {
+    std::vector<Candidate> grouped(candidates.size());
+    std::vector<uint32_t> at(start_of.begin(), start_of.end() - 1);
+    for (auto& c : candidates) grouped[at[c.label]++] = c;
+    candidates = std::move(grouped);
+  }
+  // Priorities first (no per-item allocation), items only for the tags kept.
+  for (size_t li = 0; li < n; ++li) {
+    if (start_of[li] == start_of[li + 1]) continue;
     ReviewTag tag;
     tag.label = labels.labels[li].name;
     tag.category = labels.labels[li].category;
     tag.threshold = threshold[li];
     tag.frequency = frequency[li];
     if (auto d = decided_per_label.find(tag.label); d != decided_per_label.end()) tag.decided = d->second;
-    for (size_t c = from; c < to; ++c) {
-      const std::string& sha = scored[candidates[c].image].first;
-      if (!decided.empty() && decided.count(sha + "\t" + tag.label)) continue;
-      ReviewItem item;
-      item.sha256 = sha;
-      item.score = static_cast<float>(candidates[c].q) / 65535.0f;
-      item.weight = std::max(0.0, 1.0 - std::abs(item.score - tag.threshold) / params.margin);
-      item.item = scored[candidates[c].image].second;  // image and caption resolved for the kept items
-      tag.priority += item.weight;
-      tag.items.push_back(std::move(item));
+    for (uint32_t c = start_of[li]; c < start_of[li + 1]; ++c) {
+      if (is_decided(candidates[c])) continue;
+      tag.priority += weight_of(candidates[c]);
+      tag.borderline++;
     }
-    from = to;
-    tag.borderline = tag.items.size();
-    if (tag.items.empty()) continue;
+    if (tag.borderline == 0) continue;
     // A tag on many images shapes the dataset more than a rare one.
     tag.priority *= std::log2(2.0 + static_cast<double>(tag.frequency));
     queue.tags.push_back(std::move(tag));
@@ -216,6 +258,20 @@ Result<ReviewQueue> build_review_queue(const Store& store, const Dataset& ds, co
   std::sort(queue.tags.begin(), queue.tags.end(), by_priority);
   if (params.max_tags > 0 && queue.tags.size() > static_cast<size_t>(params.max_tags))
     queue.tags.resize(static_cast<size_t>(params.max_tags));
+  std::unordered_map<std::string, uint32_t> label_index;
+  for (size_t k = 0; k < n; ++k) label_index.emplace(labels.labels[k].name, static_cast<uint32_t>(k));
+  for (auto& tag : queue.tags) {
+    const uint32_t li = label_index[tag.label];
+    for (uint32_t c = start_of[li]; c < start_of[li + 1]; ++c) {
+      if (is_decided(candidates[c])) continue;
+      ReviewItem item;
+      item.sha256 = scored[candidates[c].image].first;
+      item.item = scored[candidates[c].image].second;  // image and caption resolved for the kept items
+      item.score = static_cast<float>(candidates[c].q) / 65535.0f;
+      item.weight = weight_of(candidates[c]);
+      tag.items.push_back(std::move(item));
+    }
+  }
 
   // Other models' scores for the kept items: disagreement.
   std::vector<ModelRecord> others;
