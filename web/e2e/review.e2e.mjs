@@ -195,6 +195,19 @@ try {
     if (shown.includes(images[0])) throw new Error(`${images[0]} was decided but is shown again`);
   });
 
+  await check("the editor marks each chip with its origin (review, model)", async () => {
+    // The decided image is no longer on the review page: its id from the gallery API.
+    const list = await page.evaluate(async () => (await fetch('/api/images?limit=100')).json());
+    const entry = list.items.find((it) => it.path === images[0]);
+    if (!entry) throw new Error(`${images[0]} not in /api/images`);
+    await page.goto(base + '#/image/' + entry.id);
+    const chip = (tag) => page.locator('li.chip', { has: page.getByRole('button', { name: 'Edit tag ' + tag, exact: true }) });
+    await until(async () => (await chip('tag_c').getAttribute('data-origin')) === 'review', 'tag_c chip marked review');
+    expectEq(await chip('tag_a').getAttribute('data-origin'), 'model', 'tag_a chip');
+    const title = await chip('tag_a').getByRole('button', { name: 'Edit tag tag_a', exact: true }).getAttribute('title');
+    if (!title.includes('from the model: 0.90 ≥ 0.35')) throw new Error('tag_a title: ' + title);
+  });
+
   await check('no console errors', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join('\n'));
   });
