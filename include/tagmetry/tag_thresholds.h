@@ -71,6 +71,11 @@ Result<ThresholdsReport> learn_tag_thresholds(const Store& store, const ModelRec
 // `tagmetry thresholds DIR`: opens the database read-only and learns. Errors: no database, unknown model.
 Result<ThresholdsReport> run_thresholds(const std::filesystem::path& dataset_dir, const ThresholdsParams& params);
 
+// The learned thresholds of `dataset_dir` (its database, the model used last) that differ most from their
+// category threshold, at most `count`, largest difference first. Empty when there is no database or no
+// decision (never an error: `stats` shows them when there are some).
+std::vector<TagThreshold> most_different_thresholds(const std::filesystem::path& dataset_dir, size_t count);
+
 // Reads `tag,threshold` lines (a header line "tag,threshold" and '#' comments allowed; tags with spaces
 // or underscores). Errors name the file and the line.
 Result<TagThresholdMap> read_thresholds_csv(const std::filesystem::path& path);

@@ -131,13 +131,15 @@ Result<ThresholdsReport> learn_tag_thresholds(const Store& store, const ModelRec
   for (auto& d : decisions) {
     auto li = label_index.find(d.label);
     if (li == label_index.end()) continue;
-    std::optional<float> score = d.model_id == model.id ? d.score : std::nullopt;
-    if (!score) {
+    float score = -1;
+    if (d.model_id == model.id && d.score) {
+      score = *d.score;
+    } else {
       TM_ASSIGN_OR_RETURN(auto scores, store.get_scores(d.sha256, model.id, model.labels.size()));
       if (scores.size() == model.labels.size()) score = scores[li->second];
     }
-    if (!score) continue;
-    by_label[d.label].push_back({*score, d.verdict == ReviewVerdict::kAccept});
+    if (score < 0) continue;  // no score of this model for the image
+    by_label[d.label].push_back({score, d.verdict == ReviewVerdict::kAccept});
   }
   for (auto& [label, list] : by_label) {
     TagThreshold t;
@@ -163,6 +165,21 @@ Result<ThresholdsReport> run_thresholds(const fs::path& dataset_dir, const Thres
   TM_ASSIGN_OR_RETURN(auto store, Store::open_read_only(db));
   TM_ASSIGN_OR_RETURN(ModelRecord model, pick_stored_model(*store, params.model));
   return learn_tag_thresholds(*store, model, params);
+}
+
+std::vector<TagThreshold> most_different_thresholds(const fs::path& dataset_dir, size_t count) {
+  std::error_code ec;
+  if (!fs::exists(default_store_path(dataset_dir), ec)) return {};
+  auto report = run_thresholds(dataset_dir, {});
+  if (!report.ok()) return {};
+  std::vector<TagThreshold> out;
+  for (auto& t : report->tags)
+    if (t.learned) out.push_back(t);
+  std::stable_sort(out.begin(), out.end(), [](const TagThreshold& a, const TagThreshold& b) {
+    return std::abs(a.threshold - a.fallback) > std::abs(b.threshold - b.fallback);
+  });
+  if (out.size() > count) out.resize(count);
+  return out;
 }
 
 Result<TagThresholdMap> read_thresholds_csv(const fs::path& path) {

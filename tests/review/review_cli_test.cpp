@@ -103,3 +103,30 @@ TEST(ReviewCli, DocsTablesMatchTheDeclarations) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+
+TEST(ReviewCli, StatsListsLearnedThresholdsDifferingMostAndThresholdsCsvRoundTrips) {
+  testing::TempDir tmp;
+  fs::path dir = tmp / "d";
+  std::vector<float> g{0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f};
+  std::vector<std::vector<float>> s;
+  for (float x : g) s.push_back(testing::scores(0.9f, x, 0.05f, 0.05f));
+  testing::make_synthetic_dataset(dir, s);
+  auto plain = testing::run_cli({"stats", dir.string(), "--no-image-sizes"});
+  EXPECT_EQ(plain.out.find("learned thresholds"), std::string::npos) << plain.out;  // no decisions yet
+  auto r = testing::run_cli({"review", dir.string(), "--tag", "glasses", "--accept", "img3.png", "img4.png", "img5.png",
+                             "--reject", "img0.png", "img1.png", "img2.png"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto st = testing::run_cli({"stats", dir.string(), "--no-image-sizes"});
+  EXPECT_NE(st.out.find("learned thresholds (tagmetry thresholds; differing most from the global):\n"
+                        "  glasses                          0.550 (global 0.35, 6 decisions)\n"),
+            std::string::npos)
+      << st.out << st.err;
+  auto csv = testing::run_cli({"thresholds", dir.string(), "--csv"});
+  EXPECT_EQ(csv.out, "tag,threshold\nglasses,0.5500\n");
+}
+
+}  // namespace
+}  // namespace tagmetry
