@@ -99,6 +99,19 @@ TEST(TagThresholds, LearnedFromDecisionsWithPrecisionRecallAndAppliedByRetag) {
   EXPECT_EQ(read_all(dir / "img6.txt"), "smile, holding_umbrella");
 }
 
+TEST(TagThresholds, RetagAppliesTheCategoryQuotasOverTheScoreFilter) {
+  TempDir tmp;
+  fs::path dir = tmp / "d";
+  // smile (an expression) at 0.2: below the threshold, above the floor.
+  testing::make_synthetic_dataset(dir, {testing::scores(0.2f, 0.9f, 0.05f, 0.8f)});
+  RetagParams rp;
+  take(run_retag(dir, rp));
+  EXPECT_EQ(read_all(dir / "img0.txt"), "glasses, long_hair");
+  rp.pose_expression_floor = 0.15;
+  take(run_retag(dir, rp));
+  EXPECT_EQ(read_all(dir / "img0.txt"), "glasses, long_hair, smile");
+}
+
 TEST(TagThresholds, CsvErrorsNameTheFileAndLine) {
   TempDir tmp;
   write_all(tmp / "t.csv", "glasses,0.5\nsmile,abc\n");
