@@ -42,6 +42,10 @@ Status put_review_decision(Store& store, const ReviewDecision& decision);
 // Deletes the decision for (sha256, label); no error when there is none.
 Status delete_review_decision(Store& store, const std::string& sha256, const std::string& label);
 
+// Deletes the decisions whose write to `caption` left `after` (an undo of their `review` operation reverted
+// them: the caption no longer says what was decided).
+Status forget_review_decisions(Store& store, const std::string& caption, const std::optional<std::string>& after);
+
 // The decision for (sha256, label), or nullopt.
 Result<std::optional<ReviewDecision>> find_review_decision(const Store& store, const std::string& sha256,
                                                           const std::string& label);

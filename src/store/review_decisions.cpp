@@ -86,6 +86,14 @@ Status delete_review_decision(Store& store, const std::string& sha256, const std
   return q.bind(1, sha256).bind(2, label).run();
 }
 
+Status forget_review_decisions(Store& store, const std::string& caption, const std::optional<std::string>& after) {
+  TM_ASSIGN_OR_RETURN(bool exists, table_exists(store));
+  if (!exists) return {};
+  TM_ASSIGN_OR_RETURN(sql::Stmt q, store.db().prepare(
+      "DELETE FROM review_decisions WHERE caption=? AND after IS ? AND before IS NOT after"));
+  return q.bind(1, caption).bind(2, after).run();
+}
+
 Result<std::optional<ReviewDecision>> find_review_decision(const Store& store, const std::string& sha256,
                                                           const std::string& label) {
   TM_ASSIGN_OR_RETURN(auto rows, select_rows(store, "WHERE sha256=? AND label=?", {sha256, label}));

@@ -118,6 +118,35 @@ TEST(ReviewDecide, ARetagNeverUndoesADecision) {
   EXPECT_EQ(read_all(other / "d" / "img0.txt"), "long_hair, smile, glasses, holding_umbrella");
 }
 
+TEST(ReviewDecide, TagmetryUndoOfAReviewOperationForgetsItsDecision) {
+  TempDir tmp;
+  fs::path dir = tmp / "d";
+  testing::make_synthetic_dataset(dir, {testing::scores(0.8f, 0.40f, 0.30f, 0.9f)});
+  retag(dir);
+  decide(dir, "img0.png", "smile", ReviewVerdict::kAccept);  // agreed: no write, no operation
+  decide(dir, "img0.png", "glasses", ReviewVerdict::kReject);
+  ASSERT_EQ(read_all(dir / "img0.txt"), "long_hair, smile");
+  {
+    auto ds = take(open_journaled_dataset(dir, {}, false));
+    auto u = take(undo_last_operation(ds.journal(), {}, "undo"));
+    EXPECT_EQ(u.command, "review");
+  }
+  EXPECT_EQ(read_all(dir / "img0.txt"), "long_hair, smile, glasses");
+  auto store = take(Store::open_read_only(default_store_path(dir)));
+  auto left = take(review_decisions(*store));
+  ASSERT_EQ(left.size(), 1u);  // the agreeing one stays
+  EXPECT_EQ(left[0].label, "smile");
+  store.reset();
+  // Text restored by undo is the user's: a retag keeps it, and --overwrite no longer removes glasses.
+  retag(dir, 0.2);
+  EXPECT_EQ(read_all(dir / "img0.txt"), "long_hair, smile, glasses");
+  RetagParams p;
+  p.threshold = 0.2;
+  p.overwrite = true;
+  take(run_retag(dir, p));
+  EXPECT_EQ(read_all(dir / "img0.txt"), "long_hair, smile, glasses, holding_umbrella");
+}
+
 TEST(ReviewDecide, UnknownImageIsAnErrorNamingIt) {
   TempDir tmp;
   fs::path dir = tmp / "d";
