@@ -121,6 +121,8 @@ class CaptionJournal {
   // The current operation's id, or 0 before its first write.
   int64_t operation_id() const { return operation_id_; }
   const std::filesystem::path& root() const { return root_; }
+  // The database the journal lives in.
+  Store& store() const { return *store_; }
 
  private:
   CaptionJournal(Store& store, std::filesystem::path root) : store_(&store), root_(std::move(root)) {}

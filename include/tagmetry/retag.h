@@ -11,6 +11,7 @@
 
 #include "tagmetry/operation.h"
 #include "tagmetry/status.h"
+#include "tagmetry/store.h"
 #include "tagmetry/tag_selection.h"
 
 namespace tagmetry {
@@ -59,6 +60,10 @@ struct RetagCallbacks {
   std::function<void(size_t done, size_t total)> on_progress;
   const std::atomic<bool>* cancel = nullptr;
 };
+
+// The model whose stored scores a command means by `key`: name, sha256 prefix (>= 8 digits) or registry
+// alias; empty = the model most recently used on the folder. Errors (kNotFound) list the models it has.
+Result<ModelRecord> pick_stored_model(const Store& store, const std::string& key);
 
 // Re-derives the captions of `dataset_dir`. Errors: no database (kNotFound), the model not in it
 // (kNotFound, listing the models it has), a database error. Per-file problems go to the report.

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tagmetry/labels.h"
@@ -30,6 +31,15 @@ struct SelectionParams {
   bool character_tag_expand = false;
   std::string tag_replacement;                // "a,b;c,d" (\, and \; escape)
   std::string caption_separator = ", ";
+  // Per-tag thresholds (tag_thresholds.h): "" none, "learned" from the dataset's review decisions, else a
+  // CSV file of `tag,threshold` lines. They replace the category threshold for the tags they name.
+  std::string thresholds;
+  // Category quotas, so hair and eye colours cannot crowd out everything else (is_colour_tag,
+  // is_pose_or_expression_tag): at most this many colour tags, the most likely first (0 = no limit) …
+  int max_color_tags = 0;
+  // … and when no pose or expression tag passes its threshold, the most likely one scoring at least this
+  // is kept anyway (0 = off).
+  double pose_expression_floor = 0;
 };
 
 // Declares the selection options on any params struct that derives from SelectionParams.
@@ -39,8 +49,11 @@ void add_selection_options(OptionSet<P>& set) {
       .add("threshold", &P::threshold, "Threshold for both general and character tags (default: per model)")
       .add("general-threshold", &P::general_threshold, "Threshold for general tags (default: --threshold or the model's)")
       .add("character-threshold", &P::character_threshold, "Threshold for character tags (default: --threshold or the model's)")
+      .add("thresholds", &P::thresholds, "Per-tag thresholds: 'learned' (from this folder's review decisions) or a CSV file of tag,threshold lines")
       .add("mcut", &P::mcut, "Automatic thresholds by Maximum Cut (general and character separately; character >= 0.15)")
       .add("max-tags", &P::max_tags, "Keep at most N general+character tags, highest probability first (0 = no limit)")
+      .add("max-color-tags", &P::max_color_tags, "Keep at most N hair/eye colour tags, the most likely first (0 = no limit)")
+      .add("pose-expression-floor", &P::pose_expression_floor, "When no pose or expression tag passes its threshold, keep the most likely one scoring at least this (0 = off)")
       .add("undesired-tags", &P::undesired_tags, "Comma-separated tags never written")
       .add("always-first-tags", &P::always_first_tags, "Comma-separated tags put first, in the order given, when present")
       .add("character-tags-first", &P::character_tags_first, "Put character tags before general tags")
@@ -91,6 +104,15 @@ class TagSelector {
 
   // The thresholds given or the model's defaults; with --mcut only the start point (each image gets its own).
   const Thresholds& thresholds() const { return thresholds_; }
+  // Per-tag thresholds (model label → threshold, both spellings of a label accepted) that replace the
+  // category's threshold for those labels, also with --mcut. Call before copying the selector to workers.
+  void set_tag_thresholds(const std::unordered_map<std::string, double>& thresholds);
+  const std::unordered_map<std::string, double>& tag_thresholds() const { return tag_thresholds_; }
+  // The lowest threshold any general / character label can pass at: thresholds() lowered by the per-tag
+  // ones and the pose/expression floor (what a score prefilter may drop below).
+  Thresholds lowest_thresholds() const;
+  // The name select() writes for a model label (underscores removed when asked).
+  std::string tag_name(const std::string& label) const { return display_name(label); }
   bool mcut() const { return params_.mcut; }
   // The thresholds select() has used so far, by this selector and its copies. Thread-safe.
   ThresholdRange used_thresholds() const;
@@ -107,8 +129,18 @@ class TagSelector {
   std::vector<std::string> undesired_;
   std::vector<std::string> always_first_;
   std::vector<std::pair<std::string, std::string>> replacements_;
+  std::unordered_map<std::string, double> tag_thresholds_;  // by label, underscores for spaces
+  double min_tag_threshold_ = 2.0;                           // lowest of tag_thresholds_
   std::shared_ptr<Used> used_ = std::make_shared<Used>();  // shared by copies (one per worker thread)
 };
+
+// True for hair and eye colour tags ("blue_hair", "light_brown_hair", "red_eyes", "multicolored_hair",
+// "heterochromia"), the tags --max-color-tags limits. Spaces or underscores.
+bool is_colour_tag(std::string_view tag);
+
+// True for the pose and expression tags --pose-expression-floor keeps one of ("smile", "open_mouth",
+// "sitting", "looking_at_viewer", "arms_up", …: a fixed list, see selection.cpp).
+bool is_pose_or_expression_tag(std::string_view tag);
 
 // True when `a` and `b` name the same tag, written with underscores or spaces ("long hair" == "long_hair").
 bool same_tag(std::string_view a, std::string_view b);

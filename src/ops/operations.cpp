@@ -5,9 +5,12 @@
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/operations.h"
 #include "tagmetry/prepare.h"
+#include "tagmetry/provenance.h"
 #include "tagmetry/retag.h"
+#include "tagmetry/review.h"
 #include "tagmetry/server.h"
 #include "tagmetry/tag_pipeline.h"
+#include "tagmetry/tag_thresholds.h"
 
 namespace tagmetry {
 
@@ -16,6 +19,9 @@ const std::vector<OperationDoc>& operation_docs() {
       prepare_operation().doc(),
       tag_operation().doc(),
       retag_operation().doc(),
+      review_operation().doc(),
+      thresholds_operation().doc(),
+      provenance_operation().doc(),
       kohya_caption_operation().doc(),
       kohya_export_operation().doc(),
       serve_operation().doc(),

@@ -25,6 +25,46 @@ std::string remove_underscore(std::string_view tag) {
   return replace_all(tag, "_", " ");
 }
 
+namespace {
+
+std::string underscored(std::string_view tag) { return replace_all(tag, " ", "_"); }
+
+}  // namespace
+
+bool is_colour_tag(std::string_view tag) {
+  static const std::unordered_set<std::string> kColours = {
+      "red", "blue", "green", "yellow", "orange", "pink", "purple", "violet", "brown", "black", "white", "grey",
+      "gray", "silver", "blonde", "aqua", "light_brown", "light_blue", "light_green", "light_purple", "dark_blue",
+      "dark_green", "dark_brown", "light_pink"};
+  static const std::unordered_set<std::string> kWhole = {
+      "multicolored_hair", "two-tone_hair", "gradient_hair", "streaked_hair", "colored_inner_hair",
+      "split-color_hair", "heterochromia", "multicolored_eyes"};
+  std::string t = underscored(tag);
+  if (kWhole.count(t)) return true;
+  for (std::string_view part : {std::string_view("_hair"), std::string_view("_eyes")})
+    if (t.size() > part.size() && t.ends_with(part) && kColours.count(t.substr(0, t.size() - part.size())))
+      return true;
+  return false;
+}
+
+bool is_pose_or_expression_tag(std::string_view tag) {
+  // Danbooru's most used expression and posture tags.
+  static const std::unordered_set<std::string> kTags = {
+      // expressions
+      "smile", "open_mouth", "closed_mouth", "blush", "closed_eyes", "frown", "crying", "tears", "angry",
+      "surprised", "grin", "smirk", "expressionless", "pout", ":d", ":o", ";d", ":3", "one_eye_closed",
+      "tongue_out", "sad", "parted_lips", "laughing", "embarrassed", "annoyed", "serious", "happy", "nervous",
+      "scared", "light_smile", "teeth", "half-closed_eyes", "wink",
+      // poses
+      "standing", "sitting", "lying", "kneeling", "squatting", "walking", "running", "jumping", "arms_up",
+      "arms_behind_back", "arms_behind_head", "hand_on_hip", "hands_on_hips", "crossed_arms", "leaning_forward",
+      "on_back", "on_stomach", "on_side", "looking_at_viewer", "looking_back", "looking_away", "looking_up",
+      "looking_down", "peace_sign", "v", "outstretched_arms", "spread_arms", "head_tilt", "all_fours",
+      "fighting_stance", "contrapposto", "hand_up", "arm_up", "crossed_legs", "indian_style", "seiza",
+      "wariza", "hugging_own_legs", "hand_on_own_face", "hand_on_own_chest", "w", "salute"};
+  return kTags.count(underscored(tag)) > 0;
+}
+
 double mcut_threshold(std::vector<float> p) {
   if (p.size() < 2) return 1.0;
   std::sort(p.begin(), p.end(), std::greater<float>());
@@ -52,6 +92,9 @@ Result<TagSelector> TagSelector::create(const SelectionParams& params, double mo
   if (params.order != "confidence" && params.order != "model")
     return invalid_argument("--order: '" + params.order + "' is not one of confidence, model");
   if (params.max_tags < 0) return invalid_argument("--max-tags must be >= 0");
+  if (params.max_color_tags < 0) return invalid_argument("--max-color-tags must be >= 0");
+  if (params.pose_expression_floor < 0 || params.pose_expression_floor > 1)
+    return invalid_argument("--pose-expression-floor must be between 0 and 1");
   for (auto& t : split_trimmed(params.undesired_tags, ",")) s.undesired_.push_back(t);
   for (auto& t : split_trimmed(params.always_first_tags, ",")) s.always_first_.push_back(t);
   if (!trim(params.tag_replacement).empty()) {
@@ -84,6 +127,21 @@ bool contains_tag(const std::vector<std::string>& list, std::string_view tag) {
   return std::any_of(list.begin(), list.end(), [&](const std::string& t) { return same_tag(t, tag); });
 }
 }  // namespace
+
+void TagSelector::set_tag_thresholds(const std::unordered_map<std::string, double>& thresholds) {
+  tag_thresholds_.clear();
+  min_tag_threshold_ = 2.0;
+  for (auto& [tag, t] : thresholds) {
+    tag_thresholds_[replace_all(tag, " ", "_")] = t;
+    min_tag_threshold_ = std::min(min_tag_threshold_, t);
+  }
+}
+
+Thresholds TagSelector::lowest_thresholds() const {
+  Thresholds t{std::min(thresholds_.general, min_tag_threshold_), std::min(thresholds_.character, min_tag_threshold_)};
+  if (params_.pose_expression_floor > 0) t.general = std::min(t.general, params_.pose_expression_floor);
+  return t;
+}
 
 ThresholdRange TagSelector::used_thresholds() const {
   if (!params_.mcut) return {thresholds_, thresholds_, 0};
@@ -122,12 +180,38 @@ std::vector<SelectedTag> TagSelector::select(const LabelSet& labels, const std::
       continue;
     }
     double t = l.category == TagCategory::kCharacter ? th.character : th.general;
+    if (probs[i] < std::min(t, min_tag_threshold_)) continue;  // the common case: no lookup
+    if (!tag_thresholds_.empty()) {
+      auto it = tag_thresholds_.find(l.name);
+      if (it == tag_thresholds_.end() && l.name.find(' ') != std::string::npos)
+        it = tag_thresholds_.find(replace_all(l.name, " ", "_"));
+      if (it != tag_thresholds_.end()) t = it->second;
+    }
     if (probs[i] < t) continue;
     if (contains_tag(undesired_, l.name)) continue;
     chosen.push_back(i);
   }
+  // Category quotas: a pose or expression tag when none passed (the most likely above the floor) …
+  if (params_.pose_expression_floor > 0 &&
+      std::none_of(chosen.begin(), chosen.end(), [&](size_t i) { return is_pose_or_expression_tag(labels.labels[i].name); })) {
+    size_t best = n;
+    for (size_t i = 0; i < n; ++i) {
+      const Label& l = labels.labels[i];
+      if (l.category != TagCategory::kGeneral || probs[i] < params_.pose_expression_floor) continue;
+      if (!is_pose_or_expression_tag(l.name) || contains_tag(undesired_, l.name)) continue;
+      if (best == n || probs[i] > probs[best]) best = i;
+    }
+    if (best < n) chosen.insert(std::upper_bound(chosen.begin(), chosen.end(), best), best);
+  }
   // Highest probability first for --max-tags and confidence order; ties keep model order.
   std::stable_sort(chosen.begin(), chosen.end(), [&](size_t a, size_t b) { return probs[a] > probs[b]; });
+  // … and at most max_color_tags colour tags, the most likely ones.
+  if (params_.max_color_tags > 0) {
+    size_t colours = 0;
+    std::erase_if(chosen, [&](size_t i) {
+      return is_colour_tag(labels.labels[i].name) && ++colours > static_cast<size_t>(params_.max_color_tags);
+    });
+  }
   if (params_.max_tags > 0) {
     // Always-first tags do not count against the limit.
     std::vector<size_t> kept;

@@ -12,7 +12,9 @@
 #include "tagmetry/files.h"
 #include "tagmetry/model_registry.h"
 #include "tagmetry/retag.h"
+#include "tagmetry/review_decisions.h"
 #include "tagmetry/store.h"
+#include "tagmetry/tag_thresholds.h"
 
 namespace tagmetry {
 namespace fs = std::filesystem;
@@ -39,9 +41,7 @@ const Operation<RetagParams>& retag_operation() {
 
 const OptionSet<RetagParams>& retag_options() { return retag_operation().options; }
 
-namespace {
-
-Result<ModelRecord> pick_model(const Store& store, const std::string& key) {
+Result<ModelRecord> pick_stored_model(const Store& store, const std::string& key) {
   if (key.empty()) {
     TM_ASSIGN_OR_RETURN(auto m, store.latest_model());
     if (!m) return not_found(store.path().string() + ": no model has been run on this folder yet (run `tagmetry tag`)");
@@ -65,8 +65,6 @@ Result<ModelRecord> pick_model(const Store& store, const std::string& key) {
   return *m;
 }
 
-}  // namespace
-
 Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& params, const RetagCallbacks& callbacks) {
   if (params.append && params.overwrite) return invalid_argument("--append and --overwrite cannot be used together");
   if (params.caption_extension.empty() || params.caption_extension[0] != '.')
@@ -80,12 +78,15 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   // retag reads most of the database (every score, the journal rows of every caption): map it rather
   // than pread it page by page.
   (void)store->db().exec("PRAGMA mmap_size=1073741824");
-  TM_ASSIGN_OR_RETURN(ModelRecord model, pick_model(*store, params.model));
+  TM_ASSIGN_OR_RETURN(ModelRecord model, pick_stored_model(*store, params.model));
   if (model.labels.size() == 0)
     return not_found(store->path().string() + ": model '" + model.name +
                      "' has no stored labels (database from an older Tagmetry); run `tagmetry tag --force` once");
   TM_ASSIGN_OR_RETURN(TagSelector selector, TagSelector::create(params, model.default_general_threshold,
                                                                 model.default_character_threshold));
+  TM_RETURN_IF_ERROR(apply_tag_thresholds(selector, params, *store, model));
+  // Review decisions (tagmetry review) win over the scores: a retag never undoes them.
+  TM_ASSIGN_OR_RETURN(const DecisionsByImage decisions, review_decisions_by_image(*store));
   RetagReport report;
   report.images = ds.items.size();
   report.model_name = model.name;
@@ -113,9 +114,10 @@ Result<RetagReport> run_retag(const fs::path& dataset_dir, const RetagParams& pa
   // Derive on every core while the scores are read; outcomes come back in read order.
   std::vector<std::string> relpaths = store_internal::caption_relpaths(ds);
   TM_ASSIGN_OR_RETURN(auto last, store_internal::last_written_to(*store, relpaths));
-  store_internal::ScoreFilter filter(model.labels, selector.thresholds(), /*keep_all=*/params.mcut);
+  store_internal::ScoreFilter filter(model.labels, selector.lowest_thresholds(), /*keep_all=*/params.mcut);
   TM_ASSIGN_OR_RETURN(auto edit_base, store_internal::tag_edits_since_tagging(journal, last));
-  store_internal::DeriveContext context{&ds, &params, &model.labels, &selector, &filter, &relpaths, &last, &edit_base};
+  store_internal::DeriveContext context{&ds, &params, &model.labels, &selector, &filter, &relpaths, &last, &edit_base,
+                                         decisions.empty() ? nullptr : &decisions};
   std::vector<bool> has_scores(ds.items.size(), false);
   size_t done = 0;
   auto derived = store_internal::derive_captions(

@@ -33,6 +33,7 @@ inline uint16_t score_at(const unsigned char* b, size_t i) {
 struct ScoreChunk {
   struct Row {
     const std::vector<size_t>* items;  // dataset items with this content hash
+    const std::string* sha256;         // their content hash
     uint32_t begin, end;               // range in score (and index, unless the filter keeps all)
   };
   std::vector<Row> rows;
@@ -130,6 +131,9 @@ std::vector<CaptionOutcome> derive_chunk(const DeriveContext& c, ScoreChunk& chu
   for (const auto& row : chunk.rows) {
     const uint32_t* index = c.filter->keeps_all() ? nullptr : chunk.index.data() + row.begin;
     auto tags = c.filter->select(*c.selector, index, chunk.score.data() + row.begin, row.end - row.begin, scratch);
+    if (c.decisions)
+      if (auto d = c.decisions->find(*row.sha256); d != c.decisions->end())
+        apply_review_decisions(*c.selector, *c.labels, nullptr, d->second, tags);
     std::string text = c.selector->caption(tags);
     names.clear();
     for (auto& t : tags) names.push_back(std::move(t.tag));
@@ -140,8 +144,29 @@ std::vector<CaptionOutcome> derive_chunk(const DeriveContext& c, ScoreChunk& chu
 
 }  // namespace
 
+void apply_review_decisions(const TagSelector& selector, const LabelSet& labels, const std::vector<float>* scores,
+                            const std::vector<std::pair<std::string, ReviewVerdict>>& decisions,
+                            std::vector<SelectedTag>& tags) {
+  for (const auto& [label, verdict] : decisions) {
+    auto it = std::find_if(tags.begin(), tags.end(), [&](const SelectedTag& t) { return same_tag(t.label, label); });
+    if (verdict == ReviewVerdict::kReject) {
+      if (it != tags.end()) tags.erase(it);
+      continue;
+    }
+    if (it != tags.end()) continue;
+    SelectedTag t{selector.tag_name(label), label, 0, TagCategory::kGeneral};
+    for (size_t i = 0; i < labels.size(); ++i)
+      if (labels.labels[i].name == label) {
+        t.category = labels.labels[i].category;
+        if (scores && i < scores->size()) t.probability = (*scores)[i];
+        break;
+      }
+    tags.push_back(std::move(t));
+  }
+}
+
 bool carries_tag_edits(const std::string& command) {
-  return command == "edit" || command == "serve:edit" || command == "serve:batch" || command == "retag:edits";
+  return command == "edit" || command == "review" || command == "serve:edit" || command == "serve:batch" || command == "retag:edits";
 }
 
 Result<std::unordered_map<std::string, TagEdits>> tag_edits_since_tagging(
@@ -325,7 +350,7 @@ Result<std::vector<CaptionOutcome>> derive_captions(
     auto begin = static_cast<uint32_t>(chunk.score.size());
     if (!context.filter->filter(blob, chunk.index, chunk.score))
       return corrupt(store.path().string() + ": scores of " + key + " have the wrong size");
-    chunk.rows.push_back({&it->second, begin, static_cast<uint32_t>(chunk.score.size())});
+    chunk.rows.push_back({&it->second, &it->first, begin, static_cast<uint32_t>(chunk.score.size())});
     for (size_t i : it->second) has_scores[i] = true;
     if (on_read) on_read(it->second.size());
     if (chunk.rows.size() == kRowsPerChunk) {

@@ -14,6 +14,7 @@
 #include "tagmetry/dataset.h"
 #include "tagmetry/labels.h"
 #include "tagmetry/retag.h"
+#include "tagmetry/review_decisions.h"
 #include "tagmetry/tag_selection.h"
 
 namespace tagmetry::store_internal {
@@ -85,7 +86,16 @@ struct DeriveContext {
   const std::unordered_map<std::string, LastWrite>* last = nullptr;
   // For captions last written by an edit: the edits since tagging (see tag_edits_since_tagging).
   const std::unordered_map<std::string, TagEdits>* edit_base = nullptr;
+  // Review decisions by content hash (review_decisions.h), or null when there are none: accepted tags are
+  // added to the selection, rejected ones removed, whatever the scores.
+  const DecisionsByImage* decisions = nullptr;
 };
+
+// `tags` (selected for one image) with that image's review `decisions` applied: rejected labels removed,
+// accepted labels missing from it appended (with their score when `labels` has them).
+void apply_review_decisions(const TagSelector& selector, const LabelSet& labels, const std::vector<float>* scores,
+                            const std::vector<std::pair<std::string, ReviewVerdict>>& decisions,
+                            std::vector<SelectedTag>& tags);
 
 // True for the commands that edit Tagmetry's tags in place (CLI `edit`, the web app's editor), whose
 // changes retag re-applies on top of new tags, and for retag's own writes that did so ("retag:edits").

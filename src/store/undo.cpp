@@ -3,6 +3,7 @@
 #include <map>
 
 #include "tagmetry/caption_journal.h"
+#include "tagmetry/review_decisions.h"
 
 namespace tagmetry {
 
@@ -49,7 +50,11 @@ Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationReco
   if (options.dry_run) return report;
   journal.begin_operation(command, args);
   const int64_t target_id = target.id;
-  TM_ASSIGN_OR_RETURN(auto results, journal.apply(writes, [&] { return journal.mark_undone(target_id); }));
+  TM_ASSIGN_OR_RETURN(auto results, journal.apply(writes, [&]() -> Status {
+    if (target.command == "review")  // the captions no longer say what was decided: forget the decisions
+      for (auto& w : writes) TM_RETURN_IF_ERROR(forget_review_decisions(journal.store(), w.relpath, w.before));
+    return journal.mark_undone(target_id);
+  }));
   for (size_t i = 0; i < results.size(); ++i)
     if (!results[i].ok()) return results[i];
   return report;

@@ -17,6 +17,7 @@
 #include "tagmetry/model_registry.h"
 #include "tagmetry/sha256.h"
 #include "tagmetry/store.h"
+#include "tagmetry/tag_thresholds.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
 #include "tagmetry/tag_pipeline.h"
@@ -200,6 +201,7 @@ Result<TagReport> run_tagging(const fs::path& dataset_dir, const ModelFolder& mo
   journal.begin_operation("tag", params.command_line);
   TM_ASSIGN_OR_RETURN(ModelRecord model_row, model_record(*store, model, params, *tagger));
   TM_RETURN_IF_ERROR(store->put_model(model_row));
+  TM_RETURN_IF_ERROR(apply_tag_thresholds(selector, params, *store, model_row));  // --thresholds
   TM_ASSIGN_OR_RETURN(const auto known_images, store->images());
   std::unordered_set<std::string> cached;
   if (!params.force) {

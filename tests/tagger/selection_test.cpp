@@ -150,3 +150,47 @@ TEST(Selection, McutReportsTheRangeOfThresholdsUsed) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+
+LabelSet quota_labels() {
+  LabelSet s;
+  s.labels = {{"1girl", TagCategory::kGeneral, 0},     {"blue_hair", TagCategory::kGeneral, 0},
+              {"red_eyes", TagCategory::kGeneral, 0},  {"long_hair", TagCategory::kGeneral, 0},
+              {"white_hair", TagCategory::kGeneral, 0}, {"smile", TagCategory::kGeneral, 0},
+              {"sitting", TagCategory::kGeneral, 0},   {"open_mouth", TagCategory::kGeneral, 0}};
+  return s;
+}
+//                                      1girl blue  red   long  white smile sit   open
+const std::vector<float> kQuotaProbs = {0.95f, 0.9f, 0.8f, 0.7f, 0.6f, 0.2f, 0.25f, 0.1f};
+
+std::string quota_caption(const SelectionParams& p) {
+  auto s = TagSelector::create(p, 0.35, 0.85);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return s->caption(s->select(quota_labels(), kQuotaProbs));
+}
+
+TEST(Selection, CategoryQuotasLimitColoursAndKeepAPoseOrExpression) {
+  SelectionParams p;
+  EXPECT_EQ(quota_caption(p), "1girl, blue_hair, red_eyes, long_hair, white_hair");
+  p.max_color_tags = 1;  // long_hair is a length, not a colour
+  EXPECT_EQ(quota_caption(p), "1girl, blue_hair, long_hair");
+  p.max_color_tags = 0;
+  p.pose_expression_floor = 0.2;  // sitting (0.25) is the most likely pose/expression above the floor
+  EXPECT_EQ(quota_caption(p), "1girl, blue_hair, red_eyes, long_hair, white_hair, sitting");
+  p.pose_expression_floor = 0.3;  // none that likely
+  EXPECT_EQ(quota_caption(p), "1girl, blue_hair, red_eyes, long_hair, white_hair");
+  p.pose_expression_floor = 0.2;
+  p.general_threshold = 0.22;  // sitting passes on its own: nothing added
+  EXPECT_EQ(quota_caption(p), "1girl, blue_hair, red_eyes, long_hair, white_hair, sitting");
+  p.pose_expression_floor = 1.5;
+  EXPECT_FALSE(TagSelector::create(p, 0.35, 0.85).ok());
+  EXPECT_TRUE(is_colour_tag("light brown hair"));
+  EXPECT_TRUE(is_colour_tag("heterochromia"));
+  EXPECT_FALSE(is_colour_tag("long_hair"));
+  EXPECT_TRUE(is_pose_or_expression_tag("looking at viewer"));
+}
+
+}  // namespace
+}  // namespace tagmetry

@@ -16,6 +16,7 @@
 #include "tagmetry/files.h"
 #include "tagmetry/lint.h"
 #include "tagmetry/tag_database.h"
+#include "tagmetry/tag_thresholds.h"
 
 namespace tagmetry::cli {
 namespace {
@@ -86,6 +87,15 @@ void print_stats_text(const DatasetStats& st, const StatsParams& sp, const Stats
   std::printf("image short side: min %zu, median %.0f, max %zu\n", st.short_side.min, st.short_side.median,
               st.short_side.max);
   if (!p.html.empty()) std::printf("report: %s\n", p.html.c_str());
+}
+
+// The per-tag thresholds learned from review decisions that differ most from the global ones (review.md).
+void print_learned_thresholds(const std::string& dir) {
+  auto learned = most_different_thresholds(dir, 10);
+  if (learned.empty()) return;
+  std::printf("\nlearned thresholds (tagmetry thresholds; differing most from the global):\n");
+  for (auto& t : learned)
+    std::printf("  %-32s %.3f (global %.2f, %zu decisions)\n", t.label.c_str(), t.threshold, t.fallback, t.decisions);
 }
 
 // `json` pretty-printed one level deeper (as the value of a key at the top of an object). Raw newlines
@@ -160,6 +170,7 @@ RunFunction setup_stats(CLI::App& sub) {
       std::cout << stats_to_json(st) << "\n";
     } else {
       print_stats_text(st, sp, p);
+      print_learned_thresholds(*dir);
       if (p.lint) {
         std::printf("\n");
         print_lint_text(*findings, corpus->items.size());

@@ -7,18 +7,19 @@ import { Gallery } from './gallery';
 import { JaPage } from './ja';
 import { JobDialog } from './job';
 import { PreviewPage } from './preview';
+import { ReviewPage } from './review';
 import { Settings } from './settings';
 import { Sidebar, setTagMode } from './sidebar';
 import { StatsPage } from './stats';
 import { errorText, gallery, state, update, useStore } from './store';
 
-type Page = 'gallery' | 'stats' | 'preview' | 'ja';
+type Page = 'gallery' | 'stats' | 'preview' | 'ja' | 'review';
 
 function parseHash(): { page: Page; image: number | null } {
   const h = location.hash.replace(/^#\/?/, '');
   const [page, arg] = h.split('/');
   if (page === 'image' && arg !== undefined && /^\d+$/.test(arg)) return { page: 'gallery', image: Number(arg) };
-  if (page === 'stats' || page === 'preview' || page === 'ja') return { page, image: null };
+  if (page === 'stats' || page === 'preview' || page === 'ja' || page === 'review') return { page, image: null };
   return { page: 'gallery', image: null };
 }
 
@@ -117,6 +118,7 @@ export function App() {
           {link('stats', 'Stats')}
           {link('preview', 'Preview')}
           {link('ja', 'Japanese → tags')}
+          {link('review', 'Review')}
         </nav>
         <span class="grow" />
         <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶<span class="wide-only"> Undo</span></button>
@@ -145,6 +147,7 @@ export function App() {
       {page === 'stats' && <StatsPage />}
       {page === 'preview' && <PreviewPage />}
       {page === 'ja' && <JaPage />}
+      {page === 'review' && <ReviewPage />}
       {s.jobOpen && <JobDialog />}
       <div class="toasts" role="status" aria-live="polite">
         {s.toasts.map((t) => (

@@ -2,6 +2,7 @@
 // × to remove), autocomplete, model probabilities, a live threshold slider over the stored scores, the
 // trigger pinned first, a raw-text mode for multi-line captions, and save with conflict resolution.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { originText, useProvenance } from './provenance';
 import { ApiError, ImageDetail, get, imageUrl, put, splitTags, tagKey, thumbUrl } from './api';
 import { refreshHistory, setLocalUndo } from './actions';
 import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
@@ -152,6 +153,7 @@ export function Editor({ id }: { id: number }) {
   }, [s.tagsVersion]);
 
   const shown = pinTrigger(tags, trigger);
+  const origins = useProvenance(id, base);
   const scoreOf = useMemo(() => {
     const m = new Map<string, number>();
     for (const t of detail?.scores?.tags ?? []) m.set(tagKey(t.tag), t.score);
@@ -369,10 +371,12 @@ export function Editor({ id }: { id: number }) {
             {shown.map((t, i) => {
               const pinned = trigger && i === 0 && tagKey(t) === tagKey(trigger);
               const p = scoreOf.get(tagKey(t));
+              const origin = origins.get(tagKey(t));
               return (
                 <li
                   key={t + i}
-                  class={'chip' + (pinned ? ' pinned' : '') + (dragOver === i ? ' drop' : '')}
+                  class={'chip' + (pinned ? ' pinned' : '') + (dragOver === i ? ' drop' : '') + (origin ? ' origin-' + origin.origin : '')}
+                  data-origin={origin?.origin}
                   draggable={!pinned && editing !== i}
                   onDragStart={(e) => {
                     dragFrom.current = i;
@@ -410,7 +414,7 @@ export function Editor({ id }: { id: number }) {
                     <button
                       class="chip-text"
                       aria-label={`Edit tag ${t}`}
-                      title={t + (pinned ? '\nTrigger (pinned first)' : '\nClick to edit · drag or Alt+←/→ to move')}
+                      title={t + (origin ? '\n' + originText(origin) : '') + (pinned ? '\nTrigger (pinned first)' : '\nClick to edit · drag or Alt+←/→ to move')}
                       onClick={() => setEditing(i)}
                       onKeyDown={(e) => {
                         const first = pinned ? 0 : trigger && tagKey(shown[0]) === tagKey(trigger) ? 1 : 0;
