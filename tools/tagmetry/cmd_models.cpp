@@ -265,6 +265,8 @@ json inspect(const fs::path& model, const fs::path& labels, ModelType type) {
   if (graph.ok()) {
     read["output_op"] = graph->output_op;
     read["output_is_sigmoid"] = graph->output_is_sigmoid;
+    read["output_kind"] = output_kind_name(graph->output_kind);
+    read["output_kind_from"] = graph->output_kind_source;
     read["opset"] = graph->opset;
   } else {
     problems.push_back(graph.status().message());
@@ -296,13 +298,11 @@ json inspect(const fs::path& model, const fs::path& labels, ModelType type) {
     problems.push_back(count.status().message());
   }
   if (type == ModelType::kWd) {
-    assumed = {{"channel_order", "BGR"}, {"values", "0-255 (the model normalises inside)"},
-               {"spec_output", "probabilities (sigmoid inside the graph)"}};
+    assumed = {{"channel_order", "BGR"}, {"values", "0-255 (the model normalises inside)"}};
   } else {
     assumed = {{"channel_order", "RGB"},
                {"values", "/255, then CLIP mean (0.48145466, 0.4578275, 0.40821073) std (0.26862954, 0.26130258, "
-                          "0.27577711)"},
-               {"spec_output", "logits (sigmoid applied by Tagmetry)"}};
+                          "0.27577711)"}};
   }
   assumed["padding"] = "alpha on white, centred on a white square";
   return {{"read", read}, {"assumed", assumed}, {"problems", problems}};
@@ -321,10 +321,9 @@ void print_inspection(const json& j, const fs::path& model, const std::string& t
     std::printf("  output         %s %s, %lld scores\n", r["output"]["name"].get<std::string>().c_str(),
                 shape_text(r["output"]["shape"].get<std::vector<int64_t>>()).c_str(),
                 static_cast<long long>(r["output"]["size"].get<int64_t>()));
-  if (r.contains("output_op"))
-    std::printf("  output op      %s (%s)\n", r["output_op"].get<std::string>().c_str(),
-                r["output_is_sigmoid"].get<bool>() ? "ends in Sigmoid: outputs are probabilities"
-                                                   : "no Sigmoid at the end: outputs look like logits");
+  if (r.contains("output_kind"))
+    std::printf("  output kind    %s (%s)\n", r["output_kind"].get<std::string>().c_str(),
+                r["output_kind_from"].get<std::string>().c_str());
   if (r.contains("labels")) std::printf("  labels         %zu\n", r["labels"].get<size_t>());
   std::printf("Assumed from the %s spec (cannot be read from the model):\n", type.c_str());
   for (auto& [k, v] : j["assumed"].items()) std::printf("  %-14s %s\n", k.c_str(), v.get<std::string>().c_str());
