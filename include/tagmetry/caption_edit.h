@@ -126,7 +126,7 @@ struct EditReport {
 // extension are never touched) as one journaled operation "edit", holding the dataset lock (not taken
 // for dry_run). Unchanged files are not rewritten. Errors: a bad root, an invalid operation (bad
 // pattern; sort by confidence without stored scores: kNotFound), another run holding the lock
-// (is_dataset_busy), a database error. Per-file problems (not UTF-8, a symbolic link to outside the
+// (kBusy), a database error. Per-file problems (not UTF-8, a symbolic link to outside the
 // dataset, a failed write) go to report.skipped.
 Result<EditReport> run_edit(const std::filesystem::path& root, const EditOperation& op, const EditParams& params);
 

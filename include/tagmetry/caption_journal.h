@@ -185,8 +185,7 @@ Result<UndoReport> redo_last_undo(CaptionJournal& journal, const UndoOptions& op
 // releases it if the process dies.
 class DatasetLock {
  public:
-  // Errors (kIo) when another process holds it: "… in use by another tagmetry run (pid N) …"
-  // (is_dataset_busy() tells that error apart from others).
+  // Errors (kBusy) when another process holds it: "… in use by another tagmetry run (pid N) …".
   static Result<std::unique_ptr<DatasetLock>> acquire(const std::filesystem::path& database);
   ~DatasetLock();
 
@@ -194,9 +193,6 @@ class DatasetLock {
   DatasetLock() = default;
   int fd_ = -1;
 };
-
-// True for DatasetLock::acquire's "in use by another tagmetry run" error: nothing was done, retry later.
-bool is_dataset_busy(const Status& status);
 
 // A dataset opened for caption writes. Every writer (tag, retag, undo, edit, policy apply, ja, the web
 // app) opens one with open_journaled_dataset, which takes the dataset lock, then opens the database,
@@ -219,7 +215,7 @@ class JournaledDataset {
 
 // Opens `dataset_dir` for writing: lock on `db` (empty: default_store_path(dataset_dir)), the database
 // (created when `create`; `exclusive` as in Store::open), the journal. Errors: `dataset_dir` is not a folder
-// (kNotFound), the lock is held by another run (kIo, is_dataset_busy), the database cannot be opened (see
+// (kNotFound), the lock is held by another run (kBusy), the database cannot be opened (see
 // Store::open). `lock` false: the caller already holds the dataset lock (the web app's server holds it
 // for its whole life and serialises its own writers), so none is taken here.
 Result<JournaledDataset> open_journaled_dataset(const std::filesystem::path& dataset_dir,

@@ -162,7 +162,7 @@ struct PolicyApplyReport {
 // applies read from there — as long as the caption is still what the policy last wrote (per the journal);
 // a caption changed since is its own new source (report.refreshed). Presets can so be switched and
 // re-applied without compounding, and without undoing a retag. Unchanged files are not rewritten.
-// Per-file problems go to `skipped`. Errors: a bad root, another run holding the lock (is_dataset_busy), a
+// Per-file problems go to `skipped`. Errors: a bad root, another run holding the lock (kBusy), a
 // multi-line policy with no trigger given or found (kInvalidArgument, unless allow_no_trigger).
 Result<PolicyApplyReport> apply_caption_policy(const std::filesystem::path& root, const CaptionPolicy& policy,
                                                const PolicyResources& resources, const PolicyApplyParams& params);

@@ -34,6 +34,20 @@ struct OutputTensor {
   std::vector<float> values;  // row-major
 };
 
+// What a tagger model's first output holds.
+enum class OutputKind {
+  kLogits,         // raw scores: Tagmetry applies a sigmoid
+  kProbabilities,  // already in [0, 1] (the graph ends in Sigmoid or Softmax)
+};
+
+// "logits" or "probabilities".
+const char* output_kind_name(OutputKind kind);
+
+// The metadata key (ONNX ModelProto.metadata_props) with which a model declares its output kind:
+// "logits" or "probabilities". It is read before the graph, for models whose tail the graph reader cannot
+// see through (a Clip or Mul after the Sigmoid).
+inline constexpr const char* kOutputKindMetadataKey = "tagmetry.output";
+
 // What can be read from the graph itself without running it.
 struct GraphSummary {
   int64_t ir_version = 0;
@@ -41,10 +55,18 @@ struct GraphSummary {
   size_t node_count = 0;
   std::string output_op;        // op producing the first graph output (through Identity/Reshape/…)
   bool output_is_sigmoid = false;
+  // What the first output holds, read from the model (never guessed from its values): the metadata's
+  // declaration when there is one, else kProbabilities when the output comes from a Sigmoid or Softmax,
+  // else kLogits.
+  OutputKind output_kind = OutputKind::kLogits;
+  // Where output_kind comes from, for `models info` and the spec: "metadata tagmetry.output=probabilities",
+  // "output from Sigmoid", "output from Add".
+  std::string output_kind_source;
 };
 
 // Reads the ONNX protobuf (memory-mapped, weights skipped) and summarises it. Errors for files that are
-// not ONNX models (truncated, wrong format) naming the file.
+// not ONNX models (truncated, wrong format), or whose tagmetry.output metadata is neither "logits" nor
+// "probabilities", naming the file.
 Result<GraphSummary> inspect_onnx_graph(const std::filesystem::path& model);
 
 // Execution providers compiled into the loaded ONNX Runtime ("CPUExecutionProvider", …).

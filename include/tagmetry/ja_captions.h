@@ -49,7 +49,7 @@ std::string translate_caption(const CaptionText& caption, const JaDictionary& di
 // Writes <stem>_jp.txt for every caption file in `dir` (natural order) as one journaled operation "ja"
 // under the dataset lock (`tagmetry undo` removes or restores the _jp files). Bad caption files (not
 // UTF-8, unreadable, a symbolic link out of the folder) are reported and skipped; the rest are processed.
-// Errors: `dir` is not a readable folder, another run holds the lock (is_dataset_busy), a database error.
+// Errors: `dir` is not a readable folder, another run holds the lock (kBusy), a database error.
 Result<JaCaptionReport> write_japanese_captions(const std::filesystem::path& dir, const JaDictionary& dict,
                                                 const JaCaptionOptions& options, ProgressReporter* progress = nullptr);
 

@@ -77,9 +77,9 @@ struct AgreementReport {
 };
 
 // Runs A and B over the images of `dir` (WD layout NHWC BGR 0–255, or JoyTag NCHW RGB CLIP-normalised,
-// read from the model's input shape; logits go through a sigmoid when the graph has none). An empty `dir`
-// path uses 8 deterministic synthetic images instead. Errors: a model that does not open, A and B with
-// different input or output shapes, no image readable.
+// read from the model's input shape; a model whose GraphSummary::output_kind is logits goes through a
+// sigmoid). An empty `dir` path uses 8 deterministic synthetic images instead. Errors: a model that does
+// not open, A and B with different input or output shapes, no image readable.
 Result<AgreementReport> compare_models(const std::filesystem::path& a, const std::filesystem::path& b,
                                        const std::filesystem::path& dir, const CompareParams& params = {});
 

@@ -21,9 +21,10 @@ enum class ErrorCode {
   kCancelled,        // the user interrupted the operation
   kAlreadyExists,    // refusing to overwrite
   kInternal,
+  kBusy,             // another process holds the dataset (its lock or its database): nothing done, retry later
 };
 
-// Returns a short, stable name for the code ("not_found"), used in JSON output.
+// Returns a short, stable name for the code ("not_found", "busy"), used in JSON output.
 const char* error_code_name(ErrorCode code);
 
 class [[nodiscard]] Status {
@@ -54,6 +55,7 @@ inline Status network_error(std::string m) { return {ErrorCode::kNetwork, std::m
 inline Status cancelled(std::string m) { return {ErrorCode::kCancelled, std::move(m)}; }
 inline Status already_exists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
 inline Status internal_error(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+inline Status busy(std::string m) { return {ErrorCode::kBusy, std::move(m)}; }
 
 // A value of type T, or the Status that explains why there is none.
 template <class T>

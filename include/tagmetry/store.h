@@ -73,7 +73,7 @@ class Store {
   // Opens the database at `path`, creating it (and its folder) when `create`; enables WAL, migrates an
   // older schema. `exclusive` keeps the file locked for this connection only (no shared-memory file:
   // safer on network filesystems, used for shard databases). Errors: kNotFound (no database and not
-  // `create`), kCorrupt (not a database / damaged), kIo (locked by another process, read-only), kUnsupported
+  // `create`), kCorrupt (not a database / damaged), kBusy (locked by another process), kIo (read-only), kUnsupported
   // (written by a newer Tagmetry).
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path, bool create = true,
                                              bool exclusive = false);

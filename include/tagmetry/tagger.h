@@ -17,7 +17,8 @@ namespace tagmetry {
 class Tagger {
  public:
   // Opens `folder.model` and its labels, reads what the model says about itself (input layout and
-  // side, output size, a final Sigmoid) and checks the labels count against the output size.
+  // side, output size, logits or probabilities: see GraphSummary::output_kind) and checks the labels
+  // count against the output size.
   // Errors are kModel/kNotFound/kCorrupt naming the file: truncated model, label count mismatch.
   static Result<std::unique_ptr<Tagger>> open(const ModelFolder& folder, const SessionOptions& options);
 
@@ -37,8 +38,8 @@ class Tagger {
   Status load_and_preprocess(const std::filesystem::path& path, float* dst) const;
 
   // Runs `count` preprocessed images (contiguous in `input`) and returns one probability vector per
-  // image (sigmoid applied when the model outputs logits). An image whose output has NaN/Inf gets an
-  // empty vector. Not thread-safe (one inference thread).
+  // image (sigmoid applied when the model outputs logits: spec().output_is_logits, fixed by open()). An
+  // image whose output has NaN/Inf gets an empty vector. Not thread-safe (one inference thread).
   Result<std::vector<std::vector<float>>> infer(const float* input, size_t count);
 
  private:
@@ -48,7 +49,6 @@ class Tagger {
   LabelSet labels_;
   std::unique_ptr<InferenceSession> session_;
   std::filesystem::path model_path_;
-  bool logits_decided_ = false;  // set once the first batch shows whether outputs leave [0, 1]
 };
 
 }  // namespace tagmetry

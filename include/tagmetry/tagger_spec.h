@@ -1,7 +1,7 @@
 #pragma once
 // How a tagger model wants its input and what its output means (DESIGN.md, "Tagger model
-// specifications"). What can be read from the model file (input shape and layout, output size, a final
-// Sigmoid) is read; the model type only fills in what cannot be read (channel order, normalisation).
+// specifications"). What can be read from the model file (input shape and layout, output size, logits
+// or probabilities) is read; the model type only fills in what cannot be read (channel order, normalisation).
 
 #include <array>
 #include <filesystem>
@@ -28,7 +28,7 @@ struct TaggerSpec {
   bool scale_to_unit = false;                 // divide by 255
   std::array<float, 3> mean{0, 0, 0};         // subtracted after scaling, in RGB order
   std::array<float, 3> std{1, 1, 1};          // divided after the mean, in RGB order
-  bool output_is_logits = false;              // apply sigmoid to the output
+  bool output_is_logits = false;              // apply sigmoid to the output (read from the model by Tagger::open)
   size_t output_size = 0;
   double default_general_threshold = 0.35;
   double default_character_threshold = 0.85;

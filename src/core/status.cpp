@@ -15,6 +15,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::kCancelled: return "cancelled";
     case ErrorCode::kAlreadyExists: return "already_exists";
     case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kBusy: return "busy";
   }
   return "unknown";
 }

@@ -1,5 +1,5 @@
 // A minimal reader of the ONNX protobuf (onnx.proto3): just enough to name the op that produces the
-// graph output. The file is memory-mapped and weights (initializers) are skipped by length, so even a
+// graph output and read the model's declared output kind (metadata_props). The file is memory-mapped and weights (initializers) are skipped by length, so even a
 // 1 GB model costs only a page walk. Field numbers follow onnx/onnx.proto (ModelProto.graph = 7, …).
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string_view>
+#include <utility>
 
 #include "tagmetry/infer.h"
 
@@ -99,7 +100,29 @@ std::string value_info_name(std::string_view bytes) {
   return {};
 }
 
+// A StringStringEntryProto (key = 1, value = 2).
+std::pair<std::string, std::string> metadata_entry(std::string_view bytes) {
+  std::pair<std::string, std::string> kv;
+  Reader r = reader_of(bytes);
+  while (!r.done()) {
+    uint32_t n, w;
+    if (!r.field(n, w)) break;
+    std::string_view s;
+    if (w == 2 && (n == 1 || n == 2)) {
+      if (!r.bytes(s)) break;
+      (n == 1 ? kv.first : kv.second) = std::string(s);
+    } else if (!r.skip(w)) {
+      break;
+    }
+  }
+  return kv;
+}
+
 }  // namespace
+
+const char* output_kind_name(OutputKind kind) {
+  return kind == OutputKind::kProbabilities ? "probabilities" : "logits";
+}
 
 Result<GraphSummary> inspect_onnx_graph(const std::filesystem::path& model) {
   const std::string name = model.string();
@@ -121,6 +144,8 @@ Result<GraphSummary> inspect_onnx_graph(const std::filesystem::path& model) {
   } unmap{map, size};
 
   GraphSummary summary;
+  std::string declared_output;  // metadata tagmetry.output
+  bool declared = false;
   std::string_view graph;
   Reader r(static_cast<const uint8_t*>(map), size);
   bool have_graph = false;
@@ -134,6 +159,11 @@ Result<GraphSummary> inspect_onnx_graph(const std::filesystem::path& model) {
     } else if (n == 7 && w == 2) {
       if (!r.bytes(graph)) return model_error(name + ": not an ONNX model (truncated graph)");
       have_graph = true;
+    } else if (n == 14 && w == 2) {
+      std::string_view entry;
+      if (!r.bytes(entry)) return model_error(name + ": malformed ONNX metadata");
+      auto [key, value] = metadata_entry(entry);
+      if (key == kOutputKindMetadataKey) declared_output = value, declared = true;
     } else if (n == 8 && w == 2) {
       std::string_view opset;
       if (!r.bytes(opset)) return model_error(name + ": malformed opset");
@@ -191,6 +221,17 @@ Result<GraphSummary> inspect_onnx_graph(const std::filesystem::path& model) {
       current = node.inputs.front();
     }
     summary.output_is_sigmoid = summary.output_op == "Sigmoid";
+  }
+  if (declared) {
+    if (declared_output == "probabilities") summary.output_kind = OutputKind::kProbabilities;
+    else if (declared_output != "logits")
+      return model_error(name + ": metadata " + kOutputKindMetadataKey + " is '" + declared_output +
+                         "'; expected 'logits' or 'probabilities'");
+    summary.output_kind_source = std::string("metadata ") + kOutputKindMetadataKey + "=" + declared_output;
+  } else {
+    const bool squashed = summary.output_op == "Sigmoid" || summary.output_op == "Softmax";
+    summary.output_kind = squashed ? OutputKind::kProbabilities : OutputKind::kLogits;
+    summary.output_kind_source = "output from " + (summary.output_op.empty() ? std::string("?") : summary.output_op);
   }
   return summary;
 }

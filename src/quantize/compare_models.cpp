@@ -160,8 +160,8 @@ Result<AgreementReport> compare_models(const fs::path& a, const fs::path& b, con
     auto t2 = std::chrono::steady_clock::now();
     r.seconds_a += std::chrono::duration<double>(t1 - t0).count();
     r.seconds_b += std::chrono::duration<double>(t2 - t1).count();
-    if (!ga.output_is_sigmoid) sigmoid_in_place(oa.values);
-    if (!gb.output_is_sigmoid) sigmoid_in_place(ob.values);
+    if (ga.output_kind == OutputKind::kLogits) sigmoid_in_place(oa.values);
+    if (gb.output_kind == OutputKind::kLogits) sigmoid_in_place(ob.values);
     if (oa.values.size() != ob.values.size()) return internal_error(name + ": output sizes differ");
     if (!cats.empty() && cats.size() != oa.values.size())
       return model_error(labels.string() + ": " + std::to_string(cats.size()) + " labels but the model has " +

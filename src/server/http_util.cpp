@@ -21,23 +21,28 @@ void send_error(httplib::Response& res, int http_status, std::string_view code, 
   send_json(res, body, http_status);
 }
 
-void send_status(httplib::Response& res, const Status& status) {
-  int http = 500;
-  std::string code = "internal";
-  switch (status.code()) {
-    case ErrorCode::kNotFound: http = 404, code = "not_found"; break;
+// Every code is listed (no default) so that a new ErrorCode needs a decision here (-Wswitch).
+HttpError http_error_for(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNotFound: return {404, "not_found"};
     case ErrorCode::kInvalidArgument:
-    case ErrorCode::kCorrupt: http = 400, code = "bad_request"; break;
-    case ErrorCode::kAlreadyExists: http = 409, code = "conflict"; break;
+    case ErrorCode::kCorrupt: return {400, "bad_request"};
+    case ErrorCode::kAlreadyExists: return {409, "conflict"};
+    case ErrorCode::kBusy: return {409, "busy"};
+    case ErrorCode::kCancelled: return {409, "cancelled"};
     case ErrorCode::kUnsupported:
-    case ErrorCode::kModel: http = 422, code = "unsupported"; break;
-    case ErrorCode::kCancelled: http = 409, code = "cancelled"; break;
+    case ErrorCode::kModel: return {422, "unsupported"};
+    case ErrorCode::kOk:
     case ErrorCode::kIo:
-      if (status.message().find("another tagmetry run") != std::string::npos) http = 409, code = "busy";
-      break;
-    default: break;
+    case ErrorCode::kNetwork:
+    case ErrorCode::kInternal: return {500, "internal"};
   }
-  send_error(res, http, code, status.message());
+  return {500, "internal"};
+}
+
+void send_status(httplib::Response& res, const Status& status) {
+  const HttpError e = http_error_for(status.code());
+  send_error(res, e.status, e.code, status.message());
 }
 
 Result<json> parse_body(const httplib::Request& req) {

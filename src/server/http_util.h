@@ -23,8 +23,16 @@ void send_json(httplib::Response& res, const json& body, int status = 200);
 // Sends {"error": {"code", "message"}} (plus the members of `extra`) with `http_status`.
 void send_error(httplib::Response& res, int http_status, std::string_view code, std::string_view message,
                 const json& extra = json::object());
-// Maps a library Status to an HTTP status and error code: not_found 404, invalid_argument/corrupt 400,
-// already_exists 409, unsupported/model 422, io (locked) 409 when it names another run, else 500.
+// The HTTP status and the JSON error code for a library error code, decided by the code alone:
+// not_found 404, invalid_argument/corrupt 400 "bad_request", already_exists 409 "conflict", busy (another
+// process holds the dataset) 409 "busy", cancelled 409, unsupported/model 422 "unsupported", else 500
+// "internal".
+struct HttpError {
+  int status = 500;
+  const char* code = "internal";
+};
+HttpError http_error_for(ErrorCode code);
+// Sends `status` as {"error": {"code", "message"}} with the status and code of http_error_for.
 void send_status(httplib::Response& res, const Status& status);
 
 // Parses the JSON body; errors (kInvalidArgument) say what is wrong.

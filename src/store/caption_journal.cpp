@@ -352,7 +352,7 @@ Result<std::unique_ptr<DatasetLock>> DatasetLock::acquire(const fs::path& databa
     ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
     ::close(fd);
     std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
-    return io_error(database.string() + ": in use by another tagmetry run (pid " + pid +
+    return busy(database.string() + ": in use by another tagmetry run (pid " + pid +
                     "); wait for it to finish or stop it, then retry");
   }
   std::string pid = std::to_string(::getpid());
@@ -364,10 +364,6 @@ Result<std::unique_ptr<DatasetLock>> DatasetLock::acquire(const fs::path& databa
 
 DatasetLock::~DatasetLock() {
   if (fd_ >= 0) ::close(fd_);
-}
-
-bool is_dataset_busy(const Status& status) {
-  return status.code() == ErrorCode::kIo && status.message().find("in use by another tagmetry run") != std::string::npos;
 }
 
 Result<JournaledDataset> open_journaled_dataset(const fs::path& dataset_dir, const fs::path& db, bool create,

@@ -145,7 +145,7 @@ Status Db::error(int rc, std::string_view what) const {
   std::string prefix = path_.string() + ": " + (what.empty() ? "" : std::string(what) + ": ");
   int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-    return io_error(prefix + "the database is locked by another process (another tagmetry run on this "
+    return busy(prefix + "the database is locked by another process (another tagmetry run on this "
                              "folder?); wait for it to finish or stop it, then retry");
   if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
     return corrupt(prefix + "not a Tagmetry database or damaged (" + sqlite3_errstr(rc) +

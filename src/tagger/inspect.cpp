@@ -31,8 +31,6 @@ std::vector<std::pair<std::string, std::string>> describe_assumptions(const Tagg
   }
   return {{"channel_order", spec.bgr ? "BGR" : "RGB"},
           {"values", values},
-          {"spec_output", spec.output_is_logits ? "logits (sigmoid applied by Tagmetry)"
-                                                : "probabilities (sigmoid inside the graph)"},
           {"padding", "alpha on white, centred on a white square"}};
 }
 
@@ -75,6 +73,8 @@ std::string ModelInspection::to_json(int indent) const {
   if (graph) {
     read["output_op"] = graph->output_op;
     read["output_is_sigmoid"] = graph->output_is_sigmoid;
+    read["output_kind"] = output_kind_name(graph->output_kind);
+    read["output_kind_from"] = graph->output_kind_source;
     read["opset"] = graph->opset;
   }
   if (input && output) {

@@ -65,14 +65,11 @@ Result<std::unique_ptr<Tagger>> Tagger::open(const ModelFolder& folder, const Se
     spec.assumed.push_back("output size " + std::to_string(spec.output_size) + " (dynamic in the model; checked per batch)");
   }
 
-  if (graph.output_is_sigmoid) {
-    spec.output_is_logits = false;
-    t->logits_decided_ = true;
-    spec.read_from_model.push_back("output ends in Sigmoid: probabilities");
-  } else {
-    spec.assumed.push_back("output op " + (graph.output_op.empty() ? std::string("?") : graph.output_op) +
-                           ": probabilities or logits decided from the first batch (values outside [0, 1] mean logits)");
-  }
+  // Logits or probabilities: read from the model (its declared metadata, else the op that produces the
+  // output), never guessed from the values of a batch.
+  spec.output_is_logits = graph.output_kind == OutputKind::kLogits;
+  spec.read_from_model.push_back(graph.output_kind_source + ": " +
+                                 (spec.output_is_logits ? "logits (sigmoid applied)" : "probabilities"));
   spec.assumed.push_back(std::string("channel order ") + (spec.bgr ? "BGR" : "RGB") + ", values " +
                          (spec.scale_to_unit ? "/255" : "0-255") +
                          (spec.scale_to_unit && spec.mean[0] != 0 ? " then CLIP mean/std" : "") + " (" +
@@ -116,12 +113,6 @@ Result<std::vector<std::vector<float>>> Tagger::infer(const float* input, size_t
   if (out.values.size() != count * labels_.size())
     return model_error(name + ": output has " + std::to_string(out.values.size() / std::max<size_t>(count, 1)) +
                        " scores per image but the labels file has " + std::to_string(labels_.size()));
-  if (!logits_decided_) {
-    bool outside = false;
-    for (float v : out.values) outside = outside || (std::isfinite(v) && (v < 0.0f || v > 1.0f));
-    spec_.output_is_logits = outside;
-    logits_decided_ = true;
-  }
   std::vector<std::vector<float>> result(count);
   const size_t n = labels_.size();
   for (size_t i = 0; i < count; ++i) {

@@ -136,6 +136,7 @@ TEST_F(ServerRobustnessTest, HistoryIsReadableWhileAnotherRunHoldsTheLock) {
   json again = srv->get("/api/image/0");
   json refused = srv->put("/api/image/0/caption", {{"text", "other"}, {"version", again["version"]}}, &status);
   EXPECT_EQ(status, 409) << refused.dump();
+  EXPECT_EQ(refused["error"]["code"], "busy");
   EXPECT_NE(refused["error"]["message"].get<std::string>().find("another tagmetry run"), std::string::npos);
   EXPECT_EQ(read_all(root / "a.txt"), "edited\n");
 }

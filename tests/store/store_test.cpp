@@ -208,6 +208,7 @@ TEST(Store, LockedDatabaseSaysSo) {
   Status s = second.ok() ? (*second)->put_image({"a.png", "abc", 1, 2, 0, 0}) : second.status();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("t.db: the database is locked by another process"), std::string::npos) << s.message();
+  EXPECT_EQ(s.code(), ErrorCode::kBusy);
   exec(other, "ROLLBACK");
   sqlite3_close(other);
 
@@ -215,6 +216,7 @@ TEST(Store, LockedDatabaseSaysSo) {
   ASSERT_TRUE(lock.ok());
   auto again = DatasetLock::acquire(d / "t.db");
   ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), ErrorCode::kBusy);
   EXPECT_NE(again.status().message().find("in use by another tagmetry run (pid " + std::to_string(getpid()) + ")"),
             std::string::npos)
       << again.status().message();

@@ -129,5 +129,57 @@ TEST(KnownAnswer, JoyTagWithSigmoidInsideIsNotSquashedTwice) {
   expect_all_near(got, expected("joytag", clip_normalised(1.0, 0.5, 0.5)), 2e-4, "joytag_sigmoid red");
 }
 
+// Logits or probabilities is read from the model, not guessed from the values of the first batch.
+TEST(KnownAnswer, LogitsThatAllLieInsideZeroToOneStillGetTheSigmoid) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto got = tag_probabilities(d.path(), "joytag_unit_logits", "red_448x224.png");
+  // Logits 0.1, 0.5, 0.9 (no Sigmoid in the graph): a guess from the values took them for probabilities.
+  expect_all_near(got, expected("joytag_unit_logits", clip_normalised(1.0, 0.5, 0.5)), 2e-4, "unit logits");
+  EXPECT_NEAR(got["logit_0_5"], 0.6225, 1e-3);
+}
+
+TEST(KnownAnswer, AGraphEndingInSoftmaxGivesProbabilities) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  auto got = tag_probabilities(d.path(), "joytag_softmax", "red_448x224.png");
+  // softmax(z) over the labels, z from the same formula as the joytag model's logits.
+  auto spec = nlohmann::json::parse(read_all(known_answer_models() / "known_answer.json"));
+  const auto m = clip_normalised(1.0, 0.5, 0.5);
+  std::map<std::string, double> want;
+  double sum = 0;
+  for (auto& l : spec["joytag"]) {
+    double z = l["b"].get<double>();
+    for (int c = 0; c < 3; ++c) z += l["w"][c].get<double>() * m[c];
+    sum += want[l["name"]] = std::exp(z);
+  }
+  for (auto& [name, p] : want) p /= sum;
+  expect_all_near(got, want, 2e-4, "joytag_softmax red");
+}
+
+TEST(KnownAnswer, AModelDeclaringProbabilitiesInItsMetadataIsNotSquashedTwice) {
+  TempDir d;
+  testing::copy_images({"red_448x224.png"}, d.path());
+  // The graph ends in Clip (after its Sigmoid); the metadata tagmetry.output=probabilities says so.
+  auto got = tag_probabilities(d.path(), "wd_declared", "red_448x224.png");
+  expect_all_near(got, expected("wd", {127.5, 127.5, 255.0}), 2e-4, "wd_declared red");
+}
+
+TEST(KnownAnswer, ModelsInfoSaysWhereTheOutputKindWasReadFrom) {
+  struct Case {
+    std::string model, kind, from;
+  };
+  for (const Case& c : {Case{"wd", "probabilities", "output from Sigmoid"},
+                        Case{"joytag", "logits", "output from Add"},
+                        Case{"joytag_softmax", "probabilities", "output from Softmax"},
+                        Case{"wd_declared", "probabilities", "metadata tagmetry.output=probabilities"}}) {
+    auto r = run_cli({"models", "info", (known_answer_models() / c.model).string(), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << c.model << ": " << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["read"]["output_kind"], c.kind) << c.model;
+    EXPECT_EQ(j["read"]["output_kind_from"], c.from) << c.model;
+  }
+}
+
 }  // namespace
 }  // namespace tagmetry

@@ -11,7 +11,6 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "tagmetry/caption_journal.h"
 #include "tagmetry/progress.h"
 
 namespace tagmetry::cli {
@@ -56,29 +55,6 @@ void print_warning(const std::string& message) {
 }
 
 void print_note(const std::string& message) { std::fprintf(stderr, "tagmetry: %s\n", message.c_str()); }
-
-int exit_code_for(const Status& status) {
-  switch (status.code()) {
-    case ErrorCode::kOk: return kExitOk;
-    case ErrorCode::kCancelled: return kExitSomeFailed;
-    default: return kExitUsage;
-  }
-}
-
-int item_exit_code_for(const Status& status) {
-  switch (status.code()) {
-    case ErrorCode::kOk: return kExitOk;
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kModel:
-    case ErrorCode::kUnsupported:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kAlreadyExists:
-      return kExitUsage;
-    case ErrorCode::kIo:  // another run holds the dataset lock: nothing was done
-      return is_dataset_busy(status) ? kExitUsage : kExitSomeFailed;
-    default: return kExitSomeFailed;
-  }
-}
 
 void start_json_run() {
   // stdout is replaced by a stream that counts what passes through it; std::cout (which libstdc++ ties

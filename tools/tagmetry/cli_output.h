@@ -5,6 +5,7 @@
 #include <string>
 
 #include "command.h"
+#include "exit_codes.h"  // exit_code_for, item_exit_code_for
 #include "tagmetry/status.h"
 
 namespace tagmetry::cli {
@@ -16,13 +17,6 @@ void print_error(const std::string& message);
 void print_warning(const std::string& message);
 // An informational line on stderr ("tagmetry: MESSAGE"), kept off stdout so --json output stays clean.
 void print_note(const std::string& message);
-
-// Maps a fatal Status (one that stopped the run) to an exit code: kExitUsage, or kExitSomeFailed for a
-// run the user interrupted (kCancelled).
-int exit_code_for(const Status& status);
-// Maps the Status of one failed item among several (one model of `models pull a b`): usage, model and
-// not-found problems → 2, the rest (network, I/O) → 1.
-int item_exit_code_for(const Status& status);
 
 // For --json runs. start_json_run() begins counting the bytes the command writes on stdout (printf and
 // std::cout alike); finish_json_run(code) then prints {"error": {"code": "not_found", "message": "…"}}

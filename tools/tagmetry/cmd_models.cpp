@@ -262,10 +262,12 @@ void print_inspection(const json& j, const fs::path& model, const std::string& t
     std::printf("  output         %s %s, %lld scores\n", r["output"]["name"].get<std::string>().c_str(),
                 shape_text(r["output"]["shape"].get<std::vector<int64_t>>()).c_str(),
                 static_cast<long long>(r["output"]["size"].get<int64_t>()));
-  if (r.contains("output_op"))
-    std::printf("  output op      %s (%s)\n", r["output_op"].get<std::string>().c_str(),
-                r["output_is_sigmoid"].get<bool>() ? "ends in Sigmoid: outputs are probabilities"
-                                                   : "no Sigmoid at the end: outputs look like logits");
+  if (r.contains("output_kind"))
+    std::printf("  output kind    %s (%s)\n", r["output_kind"].get<std::string>().c_str(),
+                r["output_kind_from"].get<std::string>().c_str());
+  if (r.contains("output_kind"))
+    std::printf("  output kind    %s (%s)\n", r["output_kind"].get<std::string>().c_str(),
+                r["output_kind_from"].get<std::string>().c_str());
   if (r.contains("labels")) std::printf("  labels         %zu\n", r["labels"].get<size_t>());
   std::printf("Assumed from the %s spec (cannot be read from the model):\n", type.c_str());
   for (auto& [k, v] : j["assumed"].items()) std::printf("  %-14s %s\n", k.c_str(), v.get<std::string>().c_str());

@@ -8,12 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace tagmetry::cli {
+#include "exit_codes.h"  // kExitOk, kExitSomeFailed, kExitUsage
 
-// Exit codes shared by every command.
-inline constexpr int kExitOk = 0;           // everything done (or skipped by rule)
-inline constexpr int kExitSomeFailed = 1;   // some items failed; the rest were processed
-inline constexpr int kExitUsage = 2;        // usage error, or a model/config error that stops the run
+namespace tagmetry::cli {
 
 using RunFunction = std::function<int()>;
 using SetupFunction = std::function<RunFunction(CLI::App& sub)>;
