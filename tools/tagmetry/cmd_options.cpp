@@ -6,6 +6,7 @@
 
 #include "cli_output.h"
 #include "command.h"
+#include "tagmetry/complete.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/prepare.h"
@@ -24,6 +25,7 @@ const std::map<std::string, std::function<std::string()>>& tables() {
       {"serve", [] { return serve_options().markdown(); }},
       {"simulate", [] { return kohya_caption_options().markdown(); }},
       {"export", [] { return kohya_export_options().markdown(); }},
+      {"complete", [] { return complete_options().markdown(); }},
   };
   return t;
 }
