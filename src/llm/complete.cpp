@@ -98,6 +98,8 @@ Result<ModelPaths> resolve_paths(const CompleteParams& p, const CompleteCallback
     m.gguf = p.model_file;
     m.tokenizer = p.tokenizer.empty() ? m.gguf.parent_path() / "tokenizer.json" : std::filesystem::path(p.tokenizer);
     m.name = p.model_file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(m.gguf, ec)) return not_found(p.model_file + ": no such model file");
     return m;
   }
   Result<CompletionModel> found = find_completion_model(p.model);

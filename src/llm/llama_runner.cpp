@@ -11,10 +11,10 @@
 namespace tagmetry {
 namespace {
 
-// llama.cpp logs to stderr by default; keep its last error for our messages and print everything only
+// llama.cpp logs to stderr by default; keep its first error for our messages and print everything only
 // with TAGMETRY_LLAMA_LOG=1.
 std::mutex g_log_mutex;
-std::string g_last_error;
+std::string g_first_error;
 
 void log_callback(ggml_log_level level, const char* text, void*) {
   static const bool verbose = [] {
@@ -23,10 +23,15 @@ void log_callback(ggml_log_level level, const char* text, void*) {
   }();
   if (verbose) std::fputs(text, stderr);
   if (level == GGML_LOG_LEVEL_ERROR) {
+    // The first error says what went wrong ("error loading model: unknown model architecture: 'x'");
+    // the ones after it only say that loading failed. Drop the "function_name: " prefix.
     std::lock_guard<std::mutex> lock(g_log_mutex);
+    if (!g_first_error.empty()) return;
     std::string t(text);
     while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-    if (!t.empty()) g_last_error = t;
+    size_t colon = t.find(": ");
+    if (colon != std::string::npos && t.find(' ') > colon) t = t.substr(colon + 2);
+    g_first_error = t;
   }
 }
 
@@ -38,9 +43,9 @@ void init_backend_once() {
   });
 }
 
-std::string take_last_error() {
+std::string take_logged_error() {
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  return std::exchange(g_last_error, {});
+  return std::exchange(g_first_error, {});
 }
 
 }  // namespace
@@ -73,7 +78,7 @@ Result<std::unique_ptr<LlamaRunner>> LlamaRunner::load(const std::filesystem::pa
     if (got != 4 || std::memcmp(magic, "GGUF", 4) != 0) return corrupt(p + ": not a GGUF file");
   }
   init_backend_once();
-  take_last_error();
+  take_logged_error();
   std::unique_ptr<LlamaRunner> r(new LlamaRunner());
   r->impl_ = std::make_unique<Impl>();
   r->path_ = p;
@@ -81,7 +86,7 @@ Result<std::unique_ptr<LlamaRunner>> LlamaRunner::load(const std::filesystem::pa
   mp.n_gpu_layers = 0;
   r->impl_->model = llama_model_load_from_file(p.c_str(), mp);
   if (!r->impl_->model) {
-    std::string why = take_last_error();
+    std::string why = take_logged_error();
     return corrupt(p + ": llama.cpp cannot load it" + (why.empty() ? "" : ": " + why));
   }
   char arch[64] = {};
@@ -102,7 +107,7 @@ Result<std::unique_ptr<LlamaRunner>> LlamaRunner::load(const std::filesystem::pa
   cp.no_perf = true;
   r->impl_->ctx = llama_init_from_model(r->impl_->model, cp);
   if (!r->impl_->ctx) {
-    std::string why = take_last_error();
+    std::string why = take_logged_error();
     return corrupt(p + ": llama.cpp cannot create a context" + (why.empty() ? "" : ": " + why));
   }
   return r;
@@ -122,7 +127,7 @@ Result<const float*> LlamaRunner::decode(std::vector<int32_t> tokens) {
   llama_batch batch = llama_batch_get_one(tokens.data(), static_cast<int32_t>(tokens.size()));
   int rc = llama_decode(impl_->ctx, batch);
   if (rc != 0) {
-    std::string why = take_last_error();
+    std::string why = take_logged_error();
     return model_error(path_ + ": llama_decode failed (" + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
   }
   n_past_ += static_cast<int>(tokens.size());

@@ -23,6 +23,14 @@ TEST(DocsOptions, TagPageMatchesTheDeclarations) {
       << "docs/tag.md is out of date: regenerate with `tagmetry options tag`";
 }
 
+TEST(DocsOptions, CompletePageMatchesTheDeclarations) {
+  auto r = testing::run_cli({"options", "complete"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| `--aspect` | `1:1` |"), std::string::npos);
+  EXPECT_EQ(documented_table("complete.md", "complete"), r.out)
+      << "docs/complete.md is out of date: regenerate with `tagmetry options complete`";
+}
+
 TEST(DocsOptions, UnknownCommandIsAUsageError) {
   auto r = testing::run_cli({"options", "nope"});
   EXPECT_EQ(r.exit_code, 2);

@@ -51,8 +51,11 @@ TEST(DartTokenizer, SpecialTokensAreCutOutLiterallyFirst) {
   EXPECT_EQ(t.encode("<|bos|><|rating:general|><general>1girl, cat ears<|input_end|>"),
             (std::vector<int32_t>{0, 6, 3, 7, 8, 5}));
   EXPECT_EQ(t.encode("1girl, cat ears</general><|eos|>"), (std::vector<int32_t>{7, 8, 4, 1}));
-  // Not lower-cased: a special token in other case is text (and unknown).
-  EXPECT_EQ(t.encode("<GENERAL>"), (std::vector<int32_t>{2}));
+  // Cut out without needing commas around them.
+  EXPECT_EQ(t.encode("1girl<general>cat ears"), (std::vector<int32_t>{7, 3, 8}));
+  // In another case a special token is plain text: lower-cased, it is then found in the vocabulary
+  // (special tokens are vocabulary entries too), as with the tokenizers library.
+  EXPECT_EQ(t.encode("<GENERAL>"), (std::vector<int32_t>{3}));
 }
 
 TEST(DartTokenizer, RoundTripDecodeSkipsSpecialTokens) {

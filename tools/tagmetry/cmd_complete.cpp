@@ -28,7 +28,8 @@ RunFunction setup_complete(CLI::App& sub) {
     }
     CompleteCallbacks cb;
     if (show_progress(*json)) cb.on_status = [](const std::string& what) { print_note(what); };
-    auto r = complete_tags(*tags, *params, cb);
+    // Shell words are joined with spaces, so `tagmetry complete 1girl, blue hair` works unquoted.
+    auto r = complete_tags({join(*tags, " ")}, *params, cb);
     if (!r.ok()) {
       print_error(r.status());
       int code = exit_code_for(r.status());
