@@ -43,7 +43,8 @@ Result<CompletionModel> find_completion_model(const std::string& name);
 
 struct CompleteParams {
   std::string model = "dart-v2-moe-sft";  // registry name or Hub repo id of a Dart v2 model
-  std::string model_file;   // a local GGUF instead (tokenizer.json beside it, or --tokenizer)
+  std::string model_file;   // a local GGUF (tokenizer.json beside it, or --tokenizer), or a Hugging Face
+                            // folder with config.json, tokenizer.json, model.safetensors (converted once)
   std::string tokenizer;    // tokenizer.json for --model-file
   std::string length = "long";      // target length class (Dart: very_short short medium long very_long)
   std::string rating = "general";   // sfw general sensitive nsfw questionable explicit

@@ -1,6 +1,8 @@
 #include "tagmetry/complete.h"
 
 #include <chrono>
+#include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -24,7 +26,7 @@ const OptionSet<CompleteParams>& complete_options() {
     s.group("Model")
         .add("model", &CompleteParams::model, "Completion model: registry name or Hub repo id (tagmetry models list)",
              {}, "TAGMETRY_COMPLETE_MODEL")
-        .add("model-file", &CompleteParams::model_file, "A local GGUF instead (vocabulary-less Dart GGUF; tokenizer.json beside it)")
+        .add("model-file", &CompleteParams::model_file, "A local GGUF (tokenizer.json beside it), or a Hugging Face model folder (converted once into the cache)")
         .add("tokenizer", &CompleteParams::tokenizer, "tokenizer.json for --model-file (default: next to it)")
         .add("offline", &CompleteParams::offline, "Never download; use cached models only")
         .add("threads", &CompleteParams::threads, "CPU threads (0 = all cores)", {}, "TAGMETRY_THREADS");
@@ -94,6 +96,29 @@ struct ModelPaths {
 
 Result<ModelPaths> resolve_paths(const CompleteParams& p, const CompleteCallbacks& cb) {
   ModelPaths m;
+  if (!p.model_file.empty() && std::filesystem::is_directory(p.model_file)) {
+    // A Hugging Face model folder (config.json, tokenizer.json, model.safetensors): converted once into
+    // the cache, keyed by the folder's path and the safetensors' size and modification time.
+    const std::filesystem::path dir = std::filesystem::absolute(p.model_file);
+    std::error_code ec;
+    auto st = dir / "model.safetensors";
+    if (!std::filesystem::is_regular_file(st, ec)) return not_found(st.string() + ": no such file (a model folder needs config.json, tokenizer.json and model.safetensors)");
+    const std::string key = dir.string() + "|" + std::to_string(std::filesystem::file_size(st, ec)) + "|" +
+                            std::to_string(std::filesystem::last_write_time(st, ec).time_since_epoch().count());
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(std::hash<std::string>{}(key)));
+    m.gguf = user_cache_dir() / "llm" / "local" / hex / "model.gguf";
+    m.tokenizer = p.tokenizer.empty() ? dir / "tokenizer.json" : std::filesystem::path(p.tokenizer);
+    m.name = p.model_file;
+    if (!std::filesystem::exists(m.gguf, ec)) {
+      if (cb.on_status) cb.on_status("converting " + dir.string() + " to GGUF");
+      std::filesystem::create_directories(m.gguf.parent_path(), ec);
+      if (ec) return io_error(m.gguf.parent_path().string() + ": " + ec.message());
+      TM_ASSIGN_OR_RETURN(auto conv, convert_hf_to_gguf(dir, m.gguf));
+      (void)conv;
+    }
+    return m;
+  }
   if (!p.model_file.empty()) {
     m.gguf = p.model_file;
     m.tokenizer = p.tokenizer.empty() ? m.gguf.parent_path() / "tokenizer.json" : std::filesystem::path(p.tokenizer);

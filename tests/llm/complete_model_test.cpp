@@ -122,6 +122,16 @@ TEST(CompleteModel, GreedyMistralCompletionEqualsTheNumpyReference) {
   EXPECT_EQ(r->tokens, static_cast<int>(m.expected["generated_ids"].size()));
 }
 
+TEST(CompleteModel, AHuggingFaceFolderIsConvertedOnceIntoTheCache) {
+  const TinyModel& m = tiny(true);
+  CompleteParams p = reference_params(m);
+  p.model_file = m.dir.string();
+  auto r = complete_tags({"1girl, blue hair"}, p);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->added, strings(m.expected["added"]));
+  EXPECT_EQ(r->model, m.dir.string());
+}
+
 TEST(CompleteModel, KeepsUserTagsFirstAsWrittenAndDropsTheirDuplicates) {
   const TinyModel& m = tiny(false);
   CompleteParams p = reference_params(m);
