@@ -94,6 +94,25 @@ struct ModelPaths {
   bool sft = true;
 };
 
+// The registry entry for --model (or one made up for an unregistered Dart v2 repo id), checked runnable.
+Result<CompletionModel> pick_entry(const std::string& name) {
+  Result<CompletionModel> found = find_completion_model(name);
+  CompletionModel entry;
+  if (found.ok()) {
+    entry = *found;
+  } else if (looks_like_repo_id(name)) {
+    entry.name = entry.repo = name;  // an unregistered Dart v2 repo
+    entry.family = "dart-v2";
+    entry.sft = name.find("base") == std::string::npos;
+  } else {
+    return found.status();
+  }
+  if (entry.family != "dart-v2")
+    return unsupported(entry.name + ": " + entry.family +
+                       " models are listed but not runnable yet: only Dart v2 prompts are implemented (see docs/complete.md)");
+  return entry;
+}
+
 Result<ModelPaths> resolve_paths(const CompleteParams& p, const CompleteCallbacks& cb) {
   ModelPaths m;
   if (!p.model_file.empty() && std::filesystem::is_directory(p.model_file)) {
@@ -127,20 +146,7 @@ Result<ModelPaths> resolve_paths(const CompleteParams& p, const CompleteCallback
     if (!std::filesystem::is_regular_file(m.gguf, ec)) return not_found(p.model_file + ": no such model file");
     return m;
   }
-  Result<CompletionModel> found = find_completion_model(p.model);
-  CompletionModel entry;
-  if (found.ok()) {
-    entry = *found;
-  } else if (looks_like_repo_id(p.model)) {
-    entry.name = entry.repo = p.model;  // an unregistered Dart v2 repo
-    entry.family = "dart-v2";
-    entry.sft = p.model.find("base") == std::string::npos;
-  } else {
-    return found.status();
-  }
-  if (entry.family != "dart-v2")
-    return unsupported(entry.name + ": " + entry.family +
-                       " models are listed but not runnable yet: only Dart v2 prompts are implemented (see docs/complete.md)");
+  TM_ASSIGN_OR_RETURN(CompletionModel entry, pick_entry(p.model));
   ResolveOptions ro;
   ro.offline = p.offline;
   std::string commit;
@@ -183,6 +189,7 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
     for (auto& t : split_tags(piece)) r.input.push_back(t);
   if (r.input.empty()) return invalid_argument("no tags given (tagmetry complete \"1girl, blue hair\")");
 
+  if (p.model_file.empty()) TM_RETURN_IF_ERROR(pick_entry(p.model).status());
   std::string unavailable = llama_unavailable_reason();
   if (!unavailable.empty()) return unsupported(unavailable);
 

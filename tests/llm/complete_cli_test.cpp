@@ -130,6 +130,24 @@ TEST_F(CompleteCli, ModelFilePrintsTheTagsAsOneLine) {
   EXPECT_EQ(missing.err, "tagmetry: " + (dir / "nope.gguf").string() + ": no such model file\n");
 }
 
+TEST_F(CompleteCli, Ja2tagsCompletesItsTagsWithAModel) {
+  auto r = testing::run_cli({"ja2tags", "青い髪の女の子", "--complete-model", model_dir().string(), "--json"}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  std::vector<std::string> found;
+  for (auto& t : j["tags"]) found.push_back(t["tag"]);
+  ASSERT_EQ(found, (std::vector<std::string>{"1girl", "blue_hair"}));
+  EXPECT_EQ(j["completed"]["input"], json(found));
+  ASSERT_GE(j["completed"]["tags"].size(), 2u);
+  EXPECT_EQ(j["completed"]["tags"][0], "1girl");
+  EXPECT_EQ(j["completed"]["tags"][1], "blue_hair");
+  EXPECT_NE(j["completed"]["prompt"].get<std::string>().find("<general>1girl, blue hair<|identity:none|>"), std::string::npos);
+
+  auto text = testing::run_cli({"ja2tags", "青い髪の女の子", "--complete-model", model_dir().string()}, env());
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out.rfind("1girl, blue_hair\ncompleted: 1girl, blue_hair", 0), 0u) << text.out;
+}
+
 TEST_F(CompleteCli, OfflineWithoutACachedModelSaysHowToGetIt) {
   auto r = testing::run_cli({"complete", "1girl", "--offline"}, env());
   EXPECT_EQ(r.exit_code, 2);
