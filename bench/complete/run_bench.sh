@@ -15,14 +15,15 @@ export TAGMETRY_CACHE="$work/cache"
 /usr/bin/python3 "$here/tests/fixtures/make_tiny_dart.py" "$work/model" --full-size
 tm="$build/bin/tagmetry"
 args=(complete "1girl, blue hair, smile" --model-file "$work/model" --threads "$threads" --length very_long
-      --keep-unknown --max-new-tokens 120 --top-k 100 --temperature 1 --json)
+      --keep-unknown --top-k 100 --temperature 1 --json)
 start=$(date +%s.%N)
 "$tm" "${args[@]}" --max-new-tokens 1 --seed 0 > /dev/null
 echo "convert + first load: $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $start}") s ($(du -m "$work"/cache/llm/local/*/model.gguf | cut -f1) MB GGUF)"
 for i in $(seq 1 "$runs"); do
-  "$tm" "${args[@]}" --seed "$i" | /usr/bin/python3 -c '
+  "$tm" "${args[@]}" --max-new-tokens 120 --seed "$i" | /usr/bin/python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-print(f"run: load {r[\"load_seconds\"]:.2f} s, {r[\"tokens\"]} tokens in {r[\"seconds\"]:.2f} s = {r[\"tokens\"] / max(r[\"seconds\"], 1e-9):.1f} tokens/s")'
+t, s, l = r["tokens"], r["seconds"], r["load_seconds"]
+print("run: load %.2f s, %d tokens in %.2f s = %.1f tokens/s, %d tags" % (l, t, s, t / max(s, 1e-9), len(r["tags"])))'
 done
 echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"

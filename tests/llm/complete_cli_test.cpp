@@ -26,11 +26,11 @@ class CompleteCli : public ::testing::Test {
   std::vector<std::string> env() const {
     return {"HF_HOME=" + home_.path().string(), "HF_ENDPOINT=" + hub_.endpoint(), "HF_TOKEN=",
             "HUGGING_FACE_HUB_TOKEN=", "HF_TOKEN_PATH=", "HF_HUB_CACHE=", "HF_HUB_OFFLINE=", "XDG_CACHE_HOME=",
-            "TAGMETRY_CACHE=" + (home_.path() / "tagmetry").string()};
+            "TAGMETRY_CACHE=" + (home_.path() / "tagmetry").string(), "TAGMETRY_THREADS=1"};
   }
   static std::vector<std::string> reference_args() {
     return {"--copyright", "vocaloid", "--character", "hatsune miku", "--aspect", "832:1216", "--rating",
-            "general", "--length", "long", "--temperature", "0", "--max-new-tokens", "16", "--threads", "2", "--json"};
+            "general", "--length", "long", "--temperature", "0", "--max-new-tokens", "16", "--threads", "1", "--json"};
   }
   static testing::TempDir* root_;
   static json expected_;

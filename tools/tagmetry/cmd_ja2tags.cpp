@@ -127,6 +127,10 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
   std::optional<CompleteReport> completed;
   if (!p.complete_model.empty()) {
     CompleteParams cp;
+    if (Status env = complete_options().apply_env(cp); !env.ok()) {  // TAGMETRY_THREADS, ...
+      print_error(env);
+      return kExitUsage;
+    }
     std::error_code ec;
     if (std::filesystem::exists(p.complete_model, ec))
       cp.model_file = p.complete_model;
