@@ -1,5 +1,7 @@
 #include "tagmetry/gguf_writer.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -85,7 +87,8 @@ Result<uint64_t> GgufWriter::write(const std::filesystem::path& path) const {
   }
   head.resize(pad_to(head.size()), '\0');
 
-  const std::filesystem::path tmp = path.string() + ".tmp";
+  // A per-process temp name: two processes converting the same model do not write one file.
+  const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) return io_error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
   out.write(head.data(), static_cast<std::streamsize>(head.size()));
