@@ -4,7 +4,8 @@
 // `tokenizers` library does for this configuration:
 //   1. added (special) tokens such as <general> or <|input_end|> are cut out of the text first, literally;
 //   2. the rest is normalised (Lowercase, when tokenizer.json has that normalizer);
-//   3. split by the pre-tokenizer's regex `,(?:\s)*` with the separators removed (empty pieces dropped);
+//   3. split by the pre-tokenizer's regex `,(?:\s)*` with the separators removed (empty pieces dropped;
+//      another Split pattern is applied with std::regex, other pre-tokenizers are rejected);
 //   4. each piece is looked up whole in the vocabulary; a piece not in it becomes the unknown token.
 // Matches p1atdev/danbooru-tags-transformer train/tokenizer/train_tokenizer.py and dartrs'
 // DartTokenizer ("1girl, cat ears" -> two ids). llama.cpp's GGUF vocabularies cannot express this, so
@@ -14,6 +15,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,7 +54,10 @@ class DartTokenizer {
   std::vector<bool> special_;
   std::unordered_map<std::string, int32_t> vocab_;
   std::vector<std::pair<std::string, int32_t>> added_;  // longest first, for the literal cut
-  bool lowercase_ = false;
+  bool lowercase_ = false;  // ASCII lower-casing (Dart's vocabulary is lower case; non-ASCII letters stay)
+  enum class Split { kNone, kCommaSpaces, kRegex };
+  Split split_ = Split::kNone;                       // the pre-tokenizer
+  std::shared_ptr<const std::regex> split_regex_;    // for kRegex (another Split pattern)
   int32_t unk_id_ = -1;
 
   void encode_piece_list(std::string_view text, std::vector<int32_t>& out) const;

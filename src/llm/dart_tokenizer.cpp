@@ -1,6 +1,7 @@
 #include "tagmetry/dart_tokenizer.h"
 
 #include <algorithm>
+#include <regex>
 #include <nlohmann/json.hpp>
 
 #include "tagmetry/files.h"
@@ -28,6 +29,34 @@ Status read_normalizer(const nlohmann::json& n, bool& lowercase, std::string_vie
     return {};
   }
   return corrupt(std::string(source) + ": unsupported normalizer '" + type + "' (Dart tokenizers use Lowercase)");
+}
+
+// The pre-tokenizer: Split(pattern, behavior "Removed") as Dart's tokenizers have, or none. Anything else
+// is rejected rather than applied wrongly. Sets `pattern` ("" = no split) and whether it is the usual one.
+Status read_pre_tokenizer(const nlohmann::json& pt, std::string& pattern, bool& is_regex, std::string_view source) {
+  const std::string src(source);
+  if (pt.is_null()) return {};
+  std::string type = pt.value("type", "");
+  if (type == "Sequence") {
+    auto list = pt.value("pretokenizers", nlohmann::json::array());
+    if (list.size() == 1) return read_pre_tokenizer(list[0], pattern, is_regex, source);
+  }
+  if (type != "Split")
+    return corrupt(src + ": unsupported pre_tokenizer '" + type + "' (Dart tokenizers use Split)");
+  if (pt.value("behavior", "") != "Removed" || pt.value("invert", false))
+    return corrupt(src + ": unsupported Split behavior (Dart tokenizers remove the separators)");
+  const auto& pat = pt.value("pattern", nlohmann::json::object());
+  if (pat.contains("Regex") && pat["Regex"].is_string()) {
+    pattern = pat["Regex"].get<std::string>();
+    is_regex = true;
+  } else if (pat.contains("String") && pat["String"].is_string()) {
+    pattern = pat["String"].get<std::string>();
+    is_regex = false;
+  } else {
+    return corrupt(src + ": Split pre_tokenizer without a pattern");
+  }
+  if (pattern.empty()) return corrupt(src + ": Split pre_tokenizer with an empty pattern");
+  return {};
 }
 
 }  // namespace
@@ -69,6 +98,21 @@ Result<DartTokenizer> DartTokenizer::parse(std::string_view json_text, std::stri
   std::stable_sort(t.added_.begin(), t.added_.end(),
                    [](auto& a, auto& b) { return a.first.size() > b.first.size(); });
   TM_RETURN_IF_ERROR(read_normalizer(j.value("normalizer", nlohmann::json()), t.lowercase_, source));
+  std::string pattern;
+  bool is_regex = false;
+  TM_RETURN_IF_ERROR(read_pre_tokenizer(j.value("pre_tokenizer", nlohmann::json()), pattern, is_regex, source));
+  if (!pattern.empty()) {
+    if (is_regex && pattern == ",(?:\\s)*") {
+      t.split_ = Split::kCommaSpaces;  // Dart's own: the fast path
+    } else {
+      try {
+        t.split_regex_ = std::make_shared<const std::regex>(is_regex ? pattern : std::regex_replace(pattern, std::regex(R"([\^$.|?*+()\[\]{}\\])"), R"(\$&)"));
+        t.split_ = Split::kRegex;
+      } catch (const std::regex_error&) {
+        return corrupt(src + ": cannot use the pre_tokenizer pattern '" + pattern + "'");
+      }
+    }
+  }
 
   std::string unk = model.value("unk_token", "");
   auto u = t.vocab_.find(unk);
@@ -84,6 +128,17 @@ Result<DartTokenizer> DartTokenizer::load(const std::filesystem::path& tokenizer
 
 void DartTokenizer::encode_piece_list(std::string_view text, std::vector<int32_t>& out) const {
   std::string norm = lowercase_ ? to_lower_ascii(text) : std::string(text);
+  auto lookup = [&](const std::string& piece) {
+    if (piece.empty()) return;
+    auto it = vocab_.find(piece);
+    out.push_back(it == vocab_.end() ? unk_id_ : it->second);
+  };
+  if (split_ == Split::kNone) return lookup(norm);
+  if (split_ == Split::kRegex) {
+    std::sregex_token_iterator it(norm.begin(), norm.end(), *split_regex_, -1), end;
+    for (; it != end; ++it) lookup(it->str());
+    return;
+  }
   // Split on ",\s*" (the separator removed); pieces are looked up exactly, surrounding spaces included,
   // as the tokenizers library does.
   size_t start = 0;

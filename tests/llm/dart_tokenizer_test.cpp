@@ -73,6 +73,31 @@ TEST(DartTokenizer, RoundTripDecodeSkipsSpecialTokens) {
   EXPECT_EQ(t.unk_id(), 2);
 }
 
+TEST(DartTokenizer, AppliesTheSplitPatternItReads) {
+  std::string json = kTokenizerJson;
+  const std::string dart = R"({"type": "Split", "pattern": {"Regex": ",(?:\\s)*"}, "behavior": "Removed", "invert": false})";
+  auto at = json.find(dart);
+  ASSERT_NE(at, std::string::npos);
+  // A plain "," separator keeps the space in front of the next tag (so "cat ears" is not found).
+  std::string comma = json;
+  comma.replace(at, dart.size(), R"({"type": "Split", "pattern": {"String": ","}, "behavior": "Removed", "invert": false})");
+  auto t = DartTokenizer::parse(comma, "t.json");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->encode("1girl, cat ears,blue hair"), (std::vector<int32_t>{7, 2, 9}));
+  // Another regex is applied with std::regex.
+  std::string semi = json;
+  semi.replace(at, dart.size(), R"({"type": "Split", "pattern": {"Regex": ";\\s*"}, "behavior": "Removed", "invert": false})");
+  t = DartTokenizer::parse(semi, "t.json");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->encode("1girl;  cat ears"), (std::vector<int32_t>{7, 8}));
+  // What Tagmetry cannot apply faithfully is refused.
+  std::string ws = json;
+  ws.replace(at, dart.size(), R"({"type": "Whitespace"})");
+  auto bad = DartTokenizer::parse(ws, "t.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "t.json: unsupported pre_tokenizer 'Whitespace' (Dart tokenizers use Split)");
+}
+
 TEST(DartTokenizer, RejectsOtherTokenizersWithTheFileName) {
   auto bpe = DartTokenizer::parse(R"({"model": {"type": "BPE", "vocab": {}}})", "/m/tokenizer.json");
   ASSERT_FALSE(bpe.ok());
