@@ -215,8 +215,16 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
   parts.identity = p.identity;
   parts.sft = paths.sft;
   std::unordered_set<std::string> seen;  // normalize_tag_name keys of the tags kept so far
-  for (auto& t : split_tags(p.copyright)) parts.copyrights.push_back(dart_form(t, tok));
-  for (auto& t : split_tags(p.character)) parts.characters.push_back(dart_form(t, tok));
+  // --copyright / --character tags go into their sections; the model should not add them again.
+  std::unordered_set<std::string> section_keys;
+  for (auto& t : split_tags(p.copyright)) {
+    parts.copyrights.push_back(dart_form(t, tok));
+    section_keys.insert(normalize_tag_name(t));
+  }
+  for (auto& t : split_tags(p.character)) {
+    parts.characters.push_back(dart_form(t, tok));
+    section_keys.insert(normalize_tag_name(t));
+  }
   for (auto& t : r.input) {
     if (!seen.insert(normalize_tag_name(t)).second) continue;
     std::string d = dart_form(t, tok);
@@ -243,7 +251,10 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
     return corrupt(paths.gguf.string() + ": the model has " + std::to_string(n_vocab) + " token ids but " +
                    paths.tokenizer.string() + " has " + std::to_string(tok.size()) + " (a different model's tokenizer?)");
 
-  // Banned ids: --ban tags and the input's own tags (they are kept anyway; the model should add new ones).
+  // Banned ids: --ban tags, the input's own tags and --copyright/--character (they are kept anyway; the
+  // model should add new ones).
+  const size_t input_unique = seen.size();  // the output list starts with these
+  for (auto& k : section_keys) seen.insert(k);
   std::vector<bool> banned(n_vocab, false);
   for (int32_t id = 0; id < static_cast<int32_t>(tok.size()); ++id) {
     if (tok.is_special(id)) continue;
@@ -255,12 +266,12 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
   r.seed = p.seed ? *p.seed : static_cast<int64_t>(std::random_device{}() & 0x7fffffff);
   std::mt19937_64 rng(static_cast<uint64_t>(r.seed));
   SamplingSettings ss{p.temperature, p.top_k, p.top_p, p.min_p};
-  const size_t cap = std::max<size_t>(dart_length_cap(p.length), seen.size());
+  const size_t cap = std::max<size_t>(dart_length_cap(p.length), input_unique);
 
   const auto t_gen = Clock::now();
   TM_ASSIGN_OR_RETURN(const float* logits, runner->start(prompt_ids));
   std::vector<int32_t> generated;
-  size_t kept = seen.size();
+  size_t kept = input_unique;
   while (static_cast<int>(generated.size()) < p.max_new_tokens && kept < cap) {
     int32_t id = sample_token(logits, n_vocab, banned, ss, rng);
     if (id < 0 || id == stop_general || id == stop_eos) break;
