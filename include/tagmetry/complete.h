@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/operation.h"
 #include "tagmetry/options.h"
 #include "tagmetry/status.h"
 
@@ -65,8 +66,10 @@ struct CompleteParams {
   bool keep_unknown = false;  // keep model tags the tag database does not know
 };
 
-// The declaration of every `complete` option (CLI flags, JSON parameters, docs).
-const OptionSet<CompleteParams>& complete_options();
+// The `complete` operation (operation.h): name, summary, POST /api/complete, docs/complete.md and every
+// option (CLI flags, JSON parameters, docs table, front-end types).
+const Operation<CompleteParams>& complete_operation();
+const OptionSet<CompleteParams>& complete_options();  // complete_operation().options
 
 struct CompleteReport {
   std::vector<std::string> input;   // the user's tags, as given, in order

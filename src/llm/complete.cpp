@@ -20,8 +20,11 @@
 
 namespace tagmetry {
 
-const OptionSet<CompleteParams>& complete_options() {
-  static const OptionSet<CompleteParams> set = [] {
+const Operation<CompleteParams>& complete_operation() {
+  static const Operation<CompleteParams> op{
+      {"complete", "Extend a tag list with a tag language model (Dart v2), offline", "POST /api/complete",
+       "complete.md"},
+      [] {
     OptionSet<CompleteParams> s;
     s.group("Model")
         .add("model", &CompleteParams::model, "Completion model: registry name or Hub repo id (tagmetry models list)",
@@ -48,9 +51,11 @@ const OptionSet<CompleteParams>& complete_options() {
         .add("min-p", &CompleteParams::min_p, "Drop tokens less likely than this fraction of the best one (0 = off)")
         .add("max-new-tokens", &CompleteParams::max_new_tokens, "Most tokens to generate");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<CompleteParams>& complete_options() { return complete_operation().options; }
 
 std::filesystem::path completion_gguf_path(const CompletionModel& model, const std::string& commit) {
   return user_cache_dir() / "llm" / repo_folder_name(model.repo) / commit / "model.gguf";
