@@ -56,6 +56,30 @@ npm_ci_pinned() {
 # The GPU build (ORT 1.29 core + CUDA/TensorRT provider libraries, ~300 MB) only when asked for.
 ((gpu == 0)) || npm_ci_pinned "$here/third_party/onnxruntime-gpu" "ONNX Runtime GPU build"
 
+# llama.cpp + ggml source for `tagmetry complete`: node-llama-cpp's npm package carries it as a git bundle.
+# `npm pack` fetches the exact tarball pinned in third_party/llama/package.json (version + sha512 integrity);
+# only llama/gitRelease.bundle is kept. CMake clones it at the pinned commit and builds libllama (docs/complete.md).
+llama_bundle_pinned() {
+  local dir="$here/third_party/llama" dest="$here/third_party/llama/node_modules/node-llama-cpp/llama"
+  local spec integrity stamp="$dest/.tagmetry-integrity"
+  spec=$(node -p "'node-llama-cpp@' + require('$dir/package.json').dependencies['node-llama-cpp']")
+  integrity=$(node -p "require('$dir/package.json').tagmetry.integrity")
+  [[ -f "$dest/gitRelease.bundle" && "$(cat "$stamp" 2>/dev/null)" == "$integrity" ]] && return 0
+  echo "install-deps: npm pack $spec (llama.cpp source bundle) in third_party/llama"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "$spec" --silent >/dev/null)
+  local got; got="sha512-$(openssl dgst -sha512 -binary "$tmp"/node-llama-cpp-*.tgz | base64 -w0)"
+  if [[ "$got" != "$integrity" ]]; then
+    echo "install-deps: $spec: integrity mismatch ($got), expected $integrity" >&2; rm -rf "$tmp"; exit 1
+  fi
+  mkdir -p "$dest"
+  tar -xzf "$tmp"/node-llama-cpp-*.tgz -C "$tmp" package/llama/gitRelease.bundle package/llama/llama.cpp.info.json
+  mv "$tmp/package/llama/gitRelease.bundle" "$tmp/package/llama/llama.cpp.info.json" "$dest/"
+  echo "$integrity" > "$stamp"
+  rm -rf "$tmp"
+}
+[[ -n "${TAGMETRY_LLAMA_SOURCE:-}" ]] || llama_bundle_pinned
+
 # The web app's build tools (Vite, TypeScript, Preact) and playwright-core for its browser tests, pinned in
 # web/package-lock.json; playwright-core never downloads a browser (Debian's chromium).
 npm_ci_pinned "$here/web" "web front end"

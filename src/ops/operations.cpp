@@ -1,6 +1,7 @@
 // The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
+#include "tagmetry/complete.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/operations.h"
@@ -25,6 +26,7 @@ const std::vector<OperationDoc>& operation_docs() {
       kohya_caption_operation().doc(),
       kohya_export_operation().doc(),
       serve_operation().doc(),
+      complete_operation().doc(),
   };
   return docs;
 }

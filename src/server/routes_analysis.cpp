@@ -6,6 +6,7 @@
 #include "server_state.h"
 #include "tagmetry/caption_policy.h"
 #include "tagmetry/clip_tokenizer.h"
+#include "tagmetry/complete.h"
 #include "tagmetry/dataset_stats.h"
 #include "tagmetry/ja_to_tags.h"
 #include "tagmetry/kohya_caption.h"
@@ -184,6 +185,24 @@ void register_analysis_routes(State& s) {
                     {"unmatched", result->unmatched},
                     {"prompt", format_prompt(result->tags)},
                     {"negative_prompt", format_prompt(result->negative)}});
+  });
+
+  // tagmetry complete (docs/complete.md): {"tags": "1girl, blue hair", "options": {"seed": 1, ...}} ->
+  // the same JSON as `complete --json`. Runs on this request's thread; a model not cached yet is
+  // downloaded and converted first (minutes), so the web app passes "offline": true unless asked.
+  http.Post("/api/complete", [](const httplib::Request& req, httplib::Response& res) {
+    auto body = parse_body(req);
+    if (!body.ok()) return send_status(res, body.status());
+    if (!body->contains("tags") || !(*body)["tags"].is_string())
+      return send_error(res, 400, "bad_request", "body.tags (comma-separated tags) is required");
+    CompleteParams params;
+    if (body->contains("options")) {
+      Status st = apply_json_options(complete_options(), params, (*body)["options"], "options");
+      if (!st.ok()) return send_status(res, st);
+    }
+    auto r = complete_tags({(*body)["tags"].get<std::string>()}, params);
+    if (!r.ok()) return send_status(res, r.status());
+    send_json(res, json::parse(r->to_json()));
   });
 }
 

@@ -3,12 +3,15 @@
 
 #include <cmath>
 #include <iostream>
+#include <filesystem>
 #include <iterator>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "tagmetry/complete.h"
 #include "tagmetry/ja_completion.h"
 #include "tagmetry/ja_dictionary.h"
 #include "tagmetry/ja_to_tags.h"
@@ -27,6 +30,7 @@ struct Ja2TagsParams {
   std::string mecab_dicdir;
   int complete = 0;
   std::string corpus;
+  std::string complete_model;
 };
 
 const OptionSet<Ja2TagsParams>& ja2tags_options() {
@@ -44,7 +48,9 @@ const OptionSet<Ja2TagsParams>& ja2tags_options() {
              {}, "TAGMETRY_MECAB_DICDIR");
     s.group("Completion")
         .add("complete", &Ja2TagsParams::complete, "Also suggest this many tags that often go with the chosen ones")
-        .add("corpus", &Ja2TagsParams::corpus, "Folder of caption files for --complete (co-occurrence statistics)");
+        .add("corpus", &Ja2TagsParams::corpus, "Folder of caption files for --complete (co-occurrence statistics)")
+        .add("complete-model", &Ja2TagsParams::complete_model,
+             "Then extend the tags with this completion model (tagmetry complete: a name, a GGUF or a model folder)");
     return s;
   }();
   return set;
@@ -117,6 +123,30 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
     suggested = co->complete(chosen, static_cast<size_t>(p.complete), excluded);
   }
 
+  // Model-based completion (docs/complete.md) of the tags found, with `complete`'s defaults.
+  std::optional<CompleteReport> completed;
+  if (!p.complete_model.empty()) {
+    CompleteParams cp;
+    if (Status env = complete_options().apply_env(cp); !env.ok()) {  // TAGMETRY_THREADS, ...
+      print_error(env);
+      return kExitUsage;
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(p.complete_model, ec))
+      cp.model_file = p.complete_model;
+    else
+      cp.model = p.complete_model;
+    cp.tags_db = p.tags_db;
+    std::vector<std::string> found;
+    for (auto& t : result->tags) found.push_back(t.tag);
+    auto r = complete_tags({join(found, ", ")}, cp);
+    if (!r.ok()) {
+      print_error(r.status());
+      return exit_code_for(r.status());
+    }
+    completed = std::move(r).value();
+  }
+
   if (p.json) {
     nlohmann::ordered_json out;
     out["tags"] = nlohmann::ordered_json::array();
@@ -130,10 +160,12 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
       out["suggested"] = nlohmann::ordered_json::array();
       for (auto& s : suggested) out["suggested"].push_back({{"tag", s.tag}, {"score", std::round(s.score * 100) / 100}});
     }
+    if (completed) out["completed"] = nlohmann::ordered_json::parse(completed->to_json());
     std::cout << out.dump() << "\n";
     return kExitOk;
   }
   std::cout << format_prompt(result->tags) << "\n";
+  if (completed) std::cout << "completed: " << join(completed->tags, ", ") << "\n";
   if (!result->negative.empty()) std::cout << "negative: " << format_prompt(result->negative) << "\n";
   if (!suggested.empty()) {
     std::vector<std::string> names;

@@ -12,6 +12,7 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
+#include "tagmetry/complete.h"
 #include "tagmetry/quantize.h"
 #include "tagmetry/files.h"
 #include "tagmetry/model_cache.h"
@@ -153,8 +154,15 @@ int run_list(const ModelsParams& p) {
     if (cached.ok()) j["files"] = {{"model", cached->model.string()}, {"labels", cached->labels.string()}};
     models.push_back(j);
   }
+  // The completion models of `tagmetry complete` (docs/complete.md), with their licences.
+  json completion = json::array();
+  for (auto& m : completion_models())
+    completion.push_back({{"name", m.name}, {"repo", m.repo}, {"family", m.family}, {"architecture", m.architecture},
+                          {"licence", m.licence}, {"parameters", m.parameters}, {"approx_bytes", m.approx_bytes},
+                          {"runnable", m.family == "dart-v2"}, {"default", m.is_default}});
   if (p.json) {
-    std::cout << json{{"cache_dir", hub.cache_dir.string()}, {"endpoint", hub.endpoint}, {"models", models}}.dump(2)
+    std::cout << json{{"cache_dir", hub.cache_dir.string()}, {"endpoint", hub.endpoint}, {"models", models},
+                      {"completion_models", completion}}.dump(2)
               << "\n";
     return kExitOk;
   }
@@ -164,6 +172,15 @@ int run_list(const ModelsParams& p) {
     std::printf("%-22s %-7s %-8s %-9s %-7s %s\n", name.c_str(), j["type"].get<std::string>().c_str(),
                 j["family"].get<std::string>().c_str(), approx(j["approx_bytes"].get<uint64_t>()).c_str(),
                 j["cached"].get<bool>() ? "yes" : "no", j["repo"].get<std::string>().c_str());
+  }
+  std::printf("\nCompletion models (tagmetry complete):\n%-22s %-10s %-9s %-20s %s\n", "NAME", "FAMILY", "SIZE",
+              "LICENCE", "REPO");
+  for (auto& j : completion) {
+    std::string name = j["name"].get<std::string>() + (j["default"].get<bool>() ? " *" : "");
+    std::string family = j["family"].get<std::string>() + (j["runnable"].get<bool>() ? "" : " (listed)");
+    std::printf("%-22s %-10s %-9s %-20s %s\n", name.c_str(), family.c_str(),
+                approx(j["approx_bytes"].get<uint64_t>()).c_str(), j["licence"].get<std::string>().c_str(),
+                j["repo"].get<std::string>().c_str());
   }
   std::printf("\n* default model. Cache: %s\n", hub.cache_dir.string().c_str());
   return kExitOk;

@@ -98,3 +98,47 @@ export interface SimulateParams {
   /** Step at which all tags are used (< 1: fraction of --max-train-steps; 0: no warmup) (default: 0) */
   token_warmup_step?: number;
 }
+
+/** Extend a tag list with a tag language model (Dart v2), offline (POST /api/complete) */
+export interface CompleteParams {
+  /** Completion model: registry name or Hub repo id (tagmetry models list) (default: dart-v2-moe-sft) */
+  model?: string;
+  /** A local GGUF (tokenizer.json beside it), or a Hugging Face model folder (converted once into the cache) */
+  model_file?: string;
+  /** tokenizer.json for --model-file (default: next to it) */
+  tokenizer?: string;
+  /** Never download; use cached models only (default: false) */
+  offline?: boolean;
+  /** CPU threads (0 = all cores) (default: 0) */
+  threads?: number;
+  /** Target length class of the whole tag list (default: long) */
+  length?: "very_short" | "short" | "medium" | "long" | "very_long";
+  /** Rating the tags should fit (default: general) */
+  rating?: "sfw" | "general" | "sensitive" | "nsfw" | "questionable" | "explicit";
+  /** Image aspect ratio W:H (832:1216, 16:9) or a Dart aspect name (default: 1:1) */
+  aspect?: string;
+  /** How strictly to keep a character's look (Dart SFT) (default: none) */
+  identity?: "none" | "lax" | "strict";
+  /** Copyright tags (comma-separated; also taken from the input) */
+  copyright?: string;
+  /** Character tags (comma-separated; also taken from the input) */
+  character?: string;
+  /** Tags never to add (comma-separated) */
+  ban?: string;
+  /** Tag database for categories and the known-tag check */
+  tags_db?: string;
+  /** Keep added tags the tag database does not know (default: false) */
+  keep_unknown?: boolean;
+  /** Random seed (default: random, reported); the same seed gives the same tags */
+  seed?: number | null;
+  /** Sampling temperature (0 = greedy) (default: 1) */
+  temperature?: number;
+  /** Nucleus sampling: keep the most likely tokens up to this probability mass (default: 1) */
+  top_p?: number;
+  /** Keep the K most likely tokens (0 = off) (default: 100) */
+  top_k?: number;
+  /** Drop tokens less likely than this fraction of the best one (0 = off) (default: 0) */
+  min_p?: number;
+  /** Most tokens to generate (default: 128) */
+  max_new_tokens?: number;
+}

@@ -1,0 +1,43 @@
+// The completion models Tagmetry knows (docs/complete.md). Facts from the model cards; sizes approximate.
+#include "tagmetry/complete.h"
+#include "tagmetry/strings.h"
+
+namespace tagmetry {
+
+const std::vector<CompletionModel>& completion_models() {
+  static const std::vector<CompletionModel> models = [] {
+    std::vector<CompletionModel> m;
+    auto add = [&](CompletionModel e) { m.push_back(std::move(e)); };
+    add({"dart-v2-moe-sft", "p1atdev/dart-v2-moe-sft", "main", "dart-v2", "Mixtral", "apache-2.0", 166'000'000,
+         333'000'000, true, true, "Dart v2 MoE, supervised fine-tuned for completion (default)"});
+    add({"dart-v2-sft", "p1atdev/dart-v2-sft", "main", "dart-v2", "Mistral", "apache-2.0", 114'000'000, 229'000'000,
+         true, false, "Dart v2, supervised fine-tuned for completion"});
+    add({"dart-v2-moe-base", "p1atdev/dart-v2-moe-base", "main", "dart-v2", "Mixtral", "apache-2.0", 166'000'000,
+         333'000'000, false, false, "Dart v2 MoE, pretrained only (continues the tag list)"});
+    // Listed for their licences and sizes; their prompt formats (SentencePiece vocabularies, KGen
+    // templates) are not implemented yet, and `complete` says so.
+    add({"tipo-500m", "KBlueLeaf/TIPO-500M", "main", "tipo", "LLaMA", "kohaku-license-1.0", 500'000'000,
+         1'020'000'000, true, false, "TIPO 500M (commercial-use restrictions)"});
+    add({"tipo-200m", "KBlueLeaf/TIPO-200M", "main", "tipo", "LLaMA", "kohaku-license-1.0", 200'000'000,
+         400'000'000, true, false, "TIPO 200M (commercial-use restrictions)"});
+    add({"tipo-100m", "KBlueLeaf/TIPO-100M", "main", "tipo", "LLaMA", "kohaku-license-1.0", 100'000'000,
+         200'000'000, true, false, "TIPO 100M (commercial-use restrictions)"});
+    add({"dantaggen-delta-rev2", "KBlueLeaf/DanTagGen-delta-rev2", "main", "dantaggen", "LLaMA", "cc-by-sa-4.0",
+         400'000'000, 800'000'000, true, false, "DanTagGen delta-rev2"});
+    return m;
+  }();
+  return models;
+}
+
+Result<CompletionModel> find_completion_model(const std::string& name) {
+  const std::string key = to_lower_ascii(trim(name));
+  std::vector<std::string> names;
+  for (auto& m : completion_models()) {
+    if (to_lower_ascii(m.name) == key || to_lower_ascii(m.repo) == key) return m;
+    names.push_back(m.name);
+  }
+  return not_found("unknown completion model '" + name + "' (known: " + join(names, ", ") +
+                   "; or --model-file X.gguf)");
+}
+
+}  // namespace tagmetry

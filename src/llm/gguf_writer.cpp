@@ -1,0 +1,123 @@
+#include "tagmetry/gguf_writer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+namespace tagmetry {
+namespace {
+
+constexpr uint64_t kAlignment = 32;  // GGUF_DEFAULT_ALIGNMENT
+// gguf_type values (ggml gguf.h).
+constexpr uint32_t kGgufU32 = 4, kGgufF32 = 6, kGgufBool = 7, kGgufString = 8;
+
+template <class T>
+void put(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+void put_string(std::string& out, const std::string& s) {
+  put<uint64_t>(out, s.size());
+  out += s;
+}
+uint64_t pad_to(uint64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
+
+}  // namespace
+
+int gguf_type_size(GgufType type) {
+  switch (type) {
+    case GgufType::kF32: return 4;
+    case GgufType::kF16:
+    case GgufType::kBF16: return 2;
+  }
+  return 0;
+}
+
+void GgufWriter::add_string(std::string key, std::string value) {
+  std::string b;
+  put_string(b, value);
+  kv_.push_back({std::move(key), kGgufString, std::move(b)});
+}
+void GgufWriter::add_u32(std::string key, uint32_t value) {
+  std::string b;
+  put(b, value);
+  kv_.push_back({std::move(key), kGgufU32, std::move(b)});
+}
+void GgufWriter::add_f32(std::string key, float value) {
+  std::string b;
+  put(b, value);
+  kv_.push_back({std::move(key), kGgufF32, std::move(b)});
+}
+void GgufWriter::add_bool(std::string key, bool value) {
+  std::string b;
+  put<uint8_t>(b, value ? 1 : 0);
+  kv_.push_back({std::move(key), kGgufBool, std::move(b)});
+}
+
+void GgufWriter::add_tensor(std::string name, std::vector<int64_t> ne, GgufType type,
+                            std::function<void(std::string&)> fill) {
+  uint64_t n = 1;
+  for (int64_t d : ne) n *= static_cast<uint64_t>(d);
+  tensors_.push_back({std::move(name), std::move(ne), type, std::move(fill), n * gguf_type_size(type)});
+}
+
+Result<uint64_t> GgufWriter::write(const std::filesystem::path& path) const {
+  std::string head;
+  head += "GGUF";
+  put<uint32_t>(head, 3);
+  put<uint64_t>(head, tensors_.size());
+  put<uint64_t>(head, kv_.size());
+  for (auto& kv : kv_) {
+    put_string(head, kv.key);
+    put<uint32_t>(head, kv.type);
+    head += kv.bytes;
+  }
+  uint64_t offset = 0;
+  for (auto& t : tensors_) {
+    put_string(head, t.name);
+    put<uint32_t>(head, static_cast<uint32_t>(t.ne.size()));
+    for (int64_t d : t.ne) put<uint64_t>(head, static_cast<uint64_t>(d));
+    put<uint32_t>(head, static_cast<uint32_t>(t.type));
+    put<uint64_t>(head, offset);
+    offset = pad_to(offset + t.nbytes);
+  }
+  head.resize(pad_to(head.size()), '\0');
+
+  // A per-process temp name: two processes converting the same model do not write one file.
+  const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  if (!out) return io_error(path.string() + ": cannot write (" + std::strerror(errno) + ")");
+  out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  uint64_t total = head.size();
+  std::string buf;
+  for (auto& t : tensors_) {
+    buf.clear();
+    t.fill(buf);
+    if (buf.size() != t.nbytes) {
+      out.close();
+      std::filesystem::remove(tmp);
+      return internal_error(path.string() + ": tensor " + t.name + " produced " + std::to_string(buf.size()) +
+                            " bytes, expected " + std::to_string(t.nbytes));
+    }
+    buf.resize(pad_to(buf.size()), '\0');
+    out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+    total += buf.size();
+  }
+  out.flush();
+  if (!out) {
+    out.close();
+    std::filesystem::remove(tmp);
+    return io_error(path.string() + ": write failed (disk full?)");
+  }
+  out.close();
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return io_error(path.string() + ": " + ec.message());
+  return total;
+}
+
+}  // namespace tagmetry

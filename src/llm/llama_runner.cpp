@@ -1,0 +1,148 @@
+#include "llama_runner.h"
+
+#include <llama.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace tagmetry {
+namespace {
+
+// llama.cpp logs to stderr by default; keep its first error for our messages and print everything only
+// with TAGMETRY_LLAMA_LOG=1.
+std::mutex g_log_mutex;
+std::string g_first_error;
+
+void log_callback(ggml_log_level level, const char* text, void*) {
+  static const bool verbose = [] {
+    const char* v = std::getenv("TAGMETRY_LLAMA_LOG");
+    return v && *v && std::strcmp(v, "0") != 0;
+  }();
+  if (verbose) std::fputs(text, stderr);
+  if (level == GGML_LOG_LEVEL_ERROR) {
+    // The first error says what went wrong ("error loading model: unknown model architecture: 'x'");
+    // the ones after it only say that loading failed. Drop the "function_name: " prefix.
+    std::lock_guard<std::mutex> lock(g_log_mutex);
+    if (!g_first_error.empty()) return;
+    std::string t(text);
+    while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
+    size_t colon = t.find(": ");
+    if (colon != std::string::npos && t.find(' ') > colon) t = t.substr(colon + 2);
+    g_first_error = t;
+  }
+}
+
+void init_backend_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llama_log_set(log_callback, nullptr);
+    llama_backend_init();
+  });
+}
+
+std::string take_logged_error() {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  return std::exchange(g_first_error, {});
+}
+
+}  // namespace
+
+std::string llama_unavailable_reason() { return {}; }
+
+struct LlamaRunner::Impl {
+  llama_model* model = nullptr;
+  llama_context* ctx = nullptr;
+  int32_t n_vocab = 0;
+  ~Impl() {
+    if (ctx) llama_free(ctx);
+    if (model) llama_model_free(model);
+  }
+};
+
+LlamaRunner::~LlamaRunner() = default;
+
+Result<std::unique_ptr<LlamaRunner>> LlamaRunner::load(const std::filesystem::path& gguf, int n_ctx,
+                                                       int n_threads) {
+  const std::string p = gguf.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(gguf, ec)) return not_found(p + ": no such model file");
+  // Check the magic first: llama.cpp's message for a non-GGUF file is less direct.
+  {
+    char magic[4] = {};
+    std::FILE* f = std::fopen(p.c_str(), "rb");
+    size_t got = f ? std::fread(magic, 1, 4, f) : 0;
+    if (f) std::fclose(f);
+    if (got != 4 || std::memcmp(magic, "GGUF", 4) != 0) return corrupt(p + ": not a GGUF file");
+  }
+  init_backend_once();
+  take_logged_error();
+  std::unique_ptr<LlamaRunner> r(new LlamaRunner());
+  r->impl_ = std::make_unique<Impl>();
+  r->path_ = p;
+  llama_model_params mp = llama_model_default_params();
+  mp.n_gpu_layers = 0;
+  r->impl_->model = llama_model_load_from_file(p.c_str(), mp);
+  if (!r->impl_->model) {
+    std::string why = take_logged_error();
+    return corrupt(p + ": llama.cpp cannot load it" + (why.empty() ? "" : ": " + why));
+  }
+  char arch[64] = {};
+  llama_model_meta_val_str(r->impl_->model, "general.architecture", arch, sizeof arch);
+  r->arch_ = arch;
+  r->impl_->n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(r->impl_->model));
+  if (r->impl_->n_vocab <= 0) return corrupt(p + ": the GGUF has no vocabulary size (llama.vocab_size)");
+
+  llama_context_params cp = llama_context_default_params();
+  int train_ctx = llama_model_n_ctx_train(r->impl_->model);
+  cp.n_ctx = n_ctx > 0 ? n_ctx : std::min(train_ctx > 0 ? train_ctx : 4096, 4096);
+  cp.n_batch = cp.n_ctx;
+  cp.n_ubatch = std::min<uint32_t>(cp.n_ctx, 512);
+  cp.n_seq_max = 1;
+  int threads = n_threads > 0 ? n_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cp.n_threads = threads;
+  cp.n_threads_batch = threads;
+  cp.no_perf = true;
+  r->impl_->ctx = llama_init_from_model(r->impl_->model, cp);
+  if (!r->impl_->ctx) {
+    std::string why = take_logged_error();
+    return corrupt(p + ": llama.cpp cannot create a context" + (why.empty() ? "" : ": " + why));
+  }
+  return r;
+}
+
+int32_t LlamaRunner::n_vocab() const { return impl_->n_vocab; }
+int LlamaRunner::n_ctx() const { return static_cast<int>(llama_n_ctx(impl_->ctx)); }
+
+Result<const float*> LlamaRunner::decode(std::vector<int32_t> tokens) {
+  if (n_past_ + static_cast<int>(tokens.size()) > n_ctx())
+    return invalid_argument(path_ + ": prompt and completion exceed the context of " + std::to_string(n_ctx()) +
+                            " tokens");
+  for (int32_t t : tokens)
+    if (t < 0 || t >= impl_->n_vocab)
+      return invalid_argument(path_ + ": token id " + std::to_string(t) + " outside the model's vocabulary of " +
+                              std::to_string(impl_->n_vocab) + " (tokenizer.json does not belong to this model?)");
+  llama_batch batch = llama_batch_get_one(tokens.data(), static_cast<int32_t>(tokens.size()));
+  int rc = llama_decode(impl_->ctx, batch);
+  if (rc != 0) {
+    std::string why = take_logged_error();
+    return model_error(path_ + ": llama_decode failed (" + std::to_string(rc) + ")" + (why.empty() ? "" : ": " + why));
+  }
+  n_past_ += static_cast<int>(tokens.size());
+  const float* logits = llama_get_logits_ith(impl_->ctx, -1);
+  if (!logits) return model_error(path_ + ": llama.cpp returned no logits");
+  return logits;
+}
+
+Result<const float*> LlamaRunner::start(const std::vector<int32_t>& prompt) {
+  if (prompt.empty()) return invalid_argument("empty prompt");
+  llama_memory_clear(llama_get_memory(impl_->ctx), true);
+  n_past_ = 0;
+  return decode(prompt);
+}
+
+Result<const float*> LlamaRunner::next(int32_t token) { return decode({token}); }
+
+}  // namespace tagmetry
