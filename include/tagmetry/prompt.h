@@ -45,9 +45,34 @@ struct PromptParams {
   bool json = false;
 };
 
-// Declares PromptParams' options (the CLI flags, the JSON parameters, docs/prompt.md's table). --lora is a
-// list: the CLI binds it itself until the options API has list fields.
-void add_prompt_options(OptionSet<PromptParams>& set);
+// Declares PromptParams' options (the CLI flags, the JSON parameters, docs/prompt.md's table) on the
+// OptionSet of PromptParams or of a params struct derived from it (GenerateParams). --lora is a list: the
+// CLI binds it itself until the options API has list fields.
+template <class P>
+void add_prompt_options(OptionSet<P>& s) {
+  s.group("Prompt")
+      .add("style", &P::style,
+           "Prompt style: animagine-xl-3.1, animagine-xl-4.0, noobai-xl, illustrious-xl, sd15, none, or a .toml file")
+      .add("input", &P::input, "What the text is: a request (ja2tags), a tag list, a caption file, or auto",
+           {"auto", "request", "tags", "caption"})
+      .add("trigger", &P::trigger, "Trigger words written first (comma-separated)")
+      .add("rating", &P::rating, "Rating tag instead of the style's (safe, sensitive, nsfw, explicit; none: no rating tag)")
+      .add("negative", &P::negative, "Negative prompt instead of the style's default")
+      .add("top", &P::top, "Keep at most this many tags from a request (0: all)");
+  s.group("Size and sampling")
+      .add("size", &P::size, "Size WxH (the style's nearest allowed size)")
+      .add("aspect", &P::aspect, "Aspect ratio W:H (the style's allowed size of the nearest aspect)")
+      .add("sampler", &P::sampler, "Sampler (A1111 name, e.g. 'Euler a', 'DPM++ 2M') instead of the style's")
+      .add("scheduler", &P::scheduler, "Scheduler (A1111 label, e.g. Automatic, Karras) instead of the style's")
+      .add("steps", &P::steps, "Sampling steps instead of the style's")
+      .add("cfg", &P::cfg, "CFG scale instead of the style's");
+  s.group("Data")
+      .add("tags-db", &P::tags_db, "Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok)", {},
+           "TAGMETRY_TAGS_DB")
+      .add("mecab-dicdir", &P::mecab_dicdir, "MeCab IPAdic folder (default: the system's ipadic-utf8)", {},
+           "TAGMETRY_MECAB_DICDIR");
+}
+// The options of `tagmetry prompt`: add_prompt_options plus --json.
 const OptionSet<PromptParams>& prompt_options();
 
 // One LoRA: `<lora:name:weight>` for A1111, a LoraLoader node for ComfyUI.

@@ -18,30 +18,6 @@
 
 namespace tagmetry {
 
-void add_prompt_options(OptionSet<PromptParams>& s) {
-  s.group("Prompt")
-      .add("style", &PromptParams::style,
-           "Prompt style: animagine-xl-3.1, animagine-xl-4.0, noobai-xl, illustrious-xl, sd15, none, or a .toml file")
-      .add("input", &PromptParams::input, "What the text is: a request (ja2tags), a tag list, a caption file, or auto",
-           {"auto", "request", "tags", "caption"})
-      .add("trigger", &PromptParams::trigger, "Trigger words written first (comma-separated)")
-      .add("rating", &PromptParams::rating, "Rating tag instead of the style's (safe, sensitive, nsfw, explicit; none: no rating tag)")
-      .add("negative", &PromptParams::negative, "Negative prompt instead of the style's default")
-      .add("top", &PromptParams::top, "Keep at most this many tags from a request (0: all)");
-  s.group("Size and sampling")
-      .add("size", &PromptParams::size, "Size WxH (the style's nearest allowed size)")
-      .add("aspect", &PromptParams::aspect, "Aspect ratio W:H (the style's allowed size of the nearest aspect)")
-      .add("sampler", &PromptParams::sampler, "Sampler (A1111 name, e.g. 'Euler a', 'DPM++ 2M') instead of the style's")
-      .add("scheduler", &PromptParams::scheduler, "Scheduler (A1111 label, e.g. Automatic, Karras) instead of the style's")
-      .add("steps", &PromptParams::steps, "Sampling steps instead of the style's")
-      .add("cfg", &PromptParams::cfg, "CFG scale instead of the style's");
-  s.group("Data")
-      .add("tags-db", &PromptParams::tags_db, "Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok)",
-           {}, "TAGMETRY_TAGS_DB")
-      .add("mecab-dicdir", &PromptParams::mecab_dicdir, "MeCab IPAdic folder (default: the system's ipadic-utf8)", {},
-           "TAGMETRY_MECAB_DICDIR");
-}
-
 const OptionSet<PromptParams>& prompt_options() {
   static const OptionSet<PromptParams> set = [] {
     OptionSet<PromptParams> s;

@@ -1,0 +1,313 @@
+#include "fake_generators.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "tagmetry/image.h"
+#include "tagmetry/image_encode.h"
+
+namespace tagmetry::testing {
+
+using nlohmann::json;
+
+namespace {
+
+std::string base64(const std::string& in) {
+  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8 | uint8_t(in[i + 2]);
+    out += {a[v >> 18], a[(v >> 12) & 63], a[(v >> 6) & 63], a[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += {a[v >> 18], a[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8;
+    out += {a[v >> 18], a[(v >> 12) & 63], a[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string tiny_png(int w, int h, unsigned char shade) {
+  RgbImage img;
+  img.width = w;
+  img.height = h;
+  img.pixels.assign(static_cast<size_t>(w) * h * 3, shade);
+  return encode_image(img, EncodeOptions{}).value();
+}
+
+FakeServer::FakeServer() : server_(std::make_unique<httplib::Server>()) {}
+
+FakeServer::~FakeServer() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FakeServer::start() {
+  // Bodies are read after pre-routing: record them once the request was handled.
+  server_->set_logger([this](const httplib::Request& req, const httplib::Response&) {
+    std::lock_guard lock(mu_);
+    bodies_.emplace_back(req.path, req.body);
+  });
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+void FakeServer::record(const std::string& line, const std::string& auth) {
+  std::lock_guard lock(mu_);
+  requests_.push_back(line);
+  auth_.push_back(auth);
+}
+
+std::vector<std::string> FakeServer::requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+std::vector<std::string> FakeServer::bodies(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (auto& [p, b] : bodies_)
+    if (p == path) out.push_back(b);
+  return out;
+}
+
+std::vector<std::string> FakeServer::auth_headers() const {
+  std::lock_guard lock(mu_);
+  return auth_;
+}
+
+FakeA1111::FakeA1111() {
+  auto& srv = *server_;
+  // Every route passes through the API's HTTPBasic check (api.py add_api_route) first.
+  srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    record(req.method + " " + req.path, req.get_header_value("Authorization"));
+    if (no_api) {
+      res.status = 404;
+      res.set_content("{\"detail\":\"Not Found\"}", "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!basic_auth.empty() && req.get_header_value("Authorization") != "Basic " + base64(basic_auth)) {
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic");
+      res.set_content("{\"detail\":\"Incorrect username or password\"}", "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  srv.Post("/sdapi/v1/txt2img", [this](const httplib::Request& req, httplib::Response& res) {
+    if (fail_status && answered_ >= ok_batches_before_failure && failures_left > 0) {
+      --failures_left;
+      ++answered_;
+      res.status = fail_status;
+      res.set_content("{\"error\":\"RuntimeError\",\"detail\":\"\",\"body\":\"\",\"errors\":\"CUDA out of memory\"}",
+                      "application/json");
+      return;
+    }
+    if (garbage) {
+      res.set_content("<html><body>Gradio</body></html>", "text/html");
+      return;
+    }
+    if (drop) {
+      res.set_content_provider(1000, "application/json", [](size_t, size_t, httplib::DataSink& sink) {
+        sink.write("{\"images\":[\"iVBO", 15);
+        return false;
+      });
+      return;
+    }
+    ++answered_;
+    json body = json::parse(req.body);
+    int batch = body.value("batch_size", 1);
+    int64_t seed = body.value("seed", int64_t(-1));
+    if (seed < 0) seed = 3000000000LL;  // "random": above 2^31, as real seeds often are
+    if (wait_for_progress || cancel_on_txt2img) {
+      std::unique_lock lock(mu_);
+      if (cancel_on_txt2img) cancel_on_txt2img->store(true);
+      cv_.wait_for(lock, std::chrono::seconds(20),
+                   [&] { return cancel_on_txt2img ? interrupts > 0 : progress_polls > 0; });
+      if (cancel_on_txt2img) batch = 1;  // interrupted: the images finished so far
+    }
+    json images = json::array(), seeds = json::array(), infotexts = json::array();
+    if (return_grid && batch > 1) {
+      images.push_back(base64(tiny_png(16, 16, 0)));
+      infotexts.push_back("grid");
+    }
+    for (int i = 0; i < batch; ++i) {
+      std::string png = tiny_png(8, 8, static_cast<unsigned char>(10 + i));
+      images.push_back(base64(png));
+      seeds.push_back(seed + i);
+      infotexts.push_back(body.value("prompt", "") + "\nSteps: 28, Sampler: Euler a, Seed: " +
+                          std::to_string(seed + i) + ", Lora hashes: \"mychar: 0123456789ab\", Version: v1.10.1");
+    }
+    json info = {{"prompt", body.value("prompt", "")},  {"all_seeds", seeds},
+                 {"seed", seed},                        {"index_of_first_image", return_grid && batch > 1 ? 1 : 0},
+                 {"sd_model_name", "animagineXL40_v4Opt"}, {"sd_model_hash", "6327eca98b"},
+                 {"infotexts", infotexts}};
+    json out = {{"images", images}, {"parameters", body}, {"info", info.dump()}};
+    res.set_content(out.dump(), "application/json");
+  });
+  srv.Get("/sdapi/v1/progress", [this](const httplib::Request&, httplib::Response& res) {
+    {
+      std::lock_guard lock(mu_);
+      ++progress_polls;
+    }
+    cv_.notify_all();
+    res.set_content(R"({"progress":0.5,"eta_relative":1.0,"state":{"job":"","job_count":1,"job_no":0,)"
+                    R"("sampling_step":14,"sampling_steps":28,"interrupted":false,"skipped":false},)"
+                    R"("current_image":null,"textinfo":null,"current_task":null})",
+                    "application/json");
+  });
+  srv.Post("/sdapi/v1/interrupt", [this](const httplib::Request&, httplib::Response& res) {
+    {
+      std::lock_guard lock(mu_);
+      ++interrupts;
+    }
+    cv_.notify_all();
+    res.set_content("{}", "application/json");
+  });
+  srv.Get("/sdapi/v1/sd-models", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"([{"title":"animagine-xl-4.0-opt.safetensors [6327eca98b]","model_name":"animagine-xl-4.0-opt",)"
+                    R"("hash":"6327eca98b","sha256":"6327eca98b","filename":"/m/animagine-xl-4.0-opt.safetensors","config":null},)"
+                    R"({"title":"noobaiXL_v11.safetensors [ee5a2a0d0b]","model_name":"noobaiXL_v11","hash":"ee5a2a0d0b",)"
+                    R"("sha256":null,"filename":"/m/noobaiXL_v11.safetensors","config":null}])",
+                    "application/json");
+  });
+  srv.Get("/sdapi/v1/loras", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"([{"name":"mychar_v2","alias":"mychar","path":"/l/mychar_v2.safetensors","metadata":{}},)"
+                    R"({"name":"detail","alias":"detail","path":"/l/detail.safetensors","metadata":{}}])",
+                    "application/json");
+  });
+  srv.Get("/sdapi/v1/samplers", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"([{"name":"DPM++ 2M","aliases":["k_dpmpp_2m"],"options":{}},{"name":"Euler a","aliases":["k_euler_a"],"options":{}}])",
+                    "application/json");
+  });
+  srv.Get("/sdapi/v1/schedulers", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"([{"name":"automatic","label":"Automatic","aliases":null,"default_rho":-1,"need_inner_model":false},)"
+                    R"({"name":"karras","label":"Karras","aliases":null,"default_rho":7.0,"need_inner_model":false}])",
+                    "application/json");
+  });
+  start();
+}
+
+FakeComfy::FakeComfy() {
+  auto& srv = *server_;
+  srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
+    std::string line = req.method + " " + req.path;
+    if (!req.params.empty()) {
+      std::string q;
+      for (auto& [k, v] : req.params) q += (q.empty() ? "?" : "&") + k + "=" + v;
+      line += q;
+    }
+    record(line, req.get_header_value("Authorization"));
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  srv.Post("/prompt", [this](const httplib::Request&, httplib::Response& res) {
+    if (reject) {
+      res.status = 400;
+      res.set_content(
+          R"({"error":{"type":"prompt_outputs_failed_validation","message":"Prompt outputs failed validation","details":"","extra_info":{}},)"
+          R"("node_errors":{"4":{"errors":[{"type":"value_not_in_list","message":"Value not in list",)"
+          R"("details":"ckpt_name: 'missing.safetensors' not in ['animagine-xl-4.0-opt.safetensors']",)"
+          R"("extra_info":{"input_name":"ckpt_name"}}],"dependent_outputs":["9"],"class_type":"CheckpointLoaderSimple"}}})",
+          "application/json");
+      return;
+    }
+    if (cancel_on_prompt) cancel_on_prompt->store(true);
+    res.set_content(R"({"prompt_id":"5f1c2a3b-0000-4000-8000-000000000001","number":0,"node_errors":{}})", "application/json");
+  });
+  srv.Get(R"(/history/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    if (req.matches[1] != "5f1c2a3b-0000-4000-8000-000000000001" || polls_++ < history_polls_before_done) {
+      res.set_content("{}", "application/json");
+      return;
+    }
+    bool stopped = interrupts > 0;
+    json entry = json::parse(
+        R"({"prompt": [0, "5f1c2a3b-0000-4000-8000-000000000001", {}, {}, ["9"]], "outputs": {"9": {"images": [)"
+        R"({"filename": "Tagmetry_00001_.png", "subfolder": "", "type": "output"}]}},)"
+        R"("status": {"status_str": "success", "completed": true, "messages": []}, "meta": {}})");
+    if (stopped) {
+      entry["outputs"] = json::object();
+      entry["status"]["status_str"] = "error";
+      entry["status"]["completed"] = false;
+    }
+    res.set_content(json{{req.matches[1].str(), entry}}.dump(), "application/json");
+  });
+  srv.Get("/view", [this](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("filename") != "Tagmetry_00001_.png" || req.get_param_value("type") != "output") {
+      res.status = 404;
+      return;
+    }
+    res.set_content(png, "image/png");
+  });
+  srv.Post("/interrupt", [this](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    ++interrupts;
+    res.status = 200;
+  });
+  srv.Get(R"(/object_info/(\w+))", [this](const httplib::Request& req, httplib::Response& res) {
+    auto combo = [&](json options) {
+      return combo_new_format ? json{"COMBO", {{"options", options}}} : json{options, json::object()};
+    };
+    std::string node = req.matches[1];
+    json required;
+    if (node == "CheckpointLoaderSimple")
+      required = {{"ckpt_name", combo({"animagine-xl-4.0-opt.safetensors", "noobaiXL_v11.safetensors"})}};
+    else if (node == "LoraLoader")
+      required = {{"lora_name", combo({"mychar.safetensors", "detail.safetensors"})}};
+    else if (node == "KSampler")
+      required = {{"sampler_name", combo({"euler", "euler_ancestral"})}, {"scheduler", combo({"normal", "karras"})}};
+    else {
+      res.status = 404;
+      return;
+    }
+    res.set_content(json{{node, {{"input", {{"required", required}}}}}}.dump(), "application/json");
+  });
+  start();
+}
+
+FakeRunPod::FakeRunPod() {
+  auto& srv = *server_;
+  srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    record(req.method + " " + req.path, req.get_header_value("Authorization"));
+    if (req.get_header_value("Authorization") != "Bearer " + api_key) {
+      res.status = 401;
+      res.set_content("{\"error\":\"Unauthorized\"}", "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  srv.Post("/run", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"id":"sync-1234","status":"IN_QUEUE"})", "application/json");
+  });
+  srv.Get("/status/sync-1234", [this](const httplib::Request&, httplib::Response& res) {
+    std::lock_guard lock(mu_);
+    if (polls_++ < 1) {
+      res.set_content(R"({"id":"sync-1234","status":"IN_PROGRESS","delayTime":10})", "application/json");
+      return;
+    }
+    json out = {{"id", "sync-1234"}, {"status", final_status}, {"delayTime", 10}, {"executionTime", 900}};
+    if (final_status == "COMPLETED")
+      out["output"]["images"] = json::array({json{{"filename", "ComfyUI_00001_.png"}, {"type", "base64"}, {"data", base64(png)}}});
+    else
+      out["error"] = "workflow failed";
+    res.set_content(out.dump(), "application/json");
+  });
+  srv.Post("/cancel/sync-1234", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"id":"sync-1234","status":"CANCELLED"})", "application/json");
+  });
+  srv.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"jobs":{"completed":1,"failed":0,"inProgress":0,"inQueue":0,"retried":0},"workers":{"idle":1,"running":0}})",
+                    "application/json");
+  });
+  start();
+}
+
+}  // namespace tagmetry::testing
