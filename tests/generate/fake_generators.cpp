@@ -50,11 +50,6 @@ FakeServer::~FakeServer() {
 }
 
 void FakeServer::start() {
-  // Bodies are read after pre-routing: record them once the request was handled.
-  server_->set_logger([this](const httplib::Request& req, const httplib::Response&) {
-    std::lock_guard lock(mu_);
-    bodies_.emplace_back(req.path, req.body);
-  });
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -64,6 +59,11 @@ void FakeServer::record(const std::string& line, const std::string& auth) {
   std::lock_guard lock(mu_);
   requests_.push_back(line);
   auth_.push_back(auth);
+}
+
+void FakeServer::record_body(const std::string& path, const std::string& body) {
+  std::lock_guard lock(mu_);
+  bodies_.emplace_back(path, body);
 }
 
 std::vector<std::string> FakeServer::requests() const {
@@ -103,6 +103,7 @@ FakeA1111::FakeA1111() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   srv.Post("/sdapi/v1/txt2img", [this](const httplib::Request& req, httplib::Response& res) {
+    record_body(req.path, req.body);
     if (fail_status && answered_ >= ok_batches_before_failure && failures_left > 0) {
       --failures_left;
       ++answered_;
@@ -208,7 +209,8 @@ FakeComfy::FakeComfy() {
     record(line, req.get_header_value("Authorization"));
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  srv.Post("/prompt", [this](const httplib::Request&, httplib::Response& res) {
+  srv.Post("/prompt", [this](const httplib::Request& req, httplib::Response& res) {
+    record_body(req.path, req.body);
     if (reject) {
       res.status = 400;
       res.set_content(
@@ -284,7 +286,8 @@ FakeRunPod::FakeRunPod() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  srv.Post("/run", [](const httplib::Request&, httplib::Response& res) {
+  srv.Post("/run", [this](const httplib::Request& req, httplib::Response& res) {
+    record_body(req.path, req.body);
     res.set_content(R"({"id":"sync-1234","status":"IN_QUEUE"})", "application/json");
   });
   srv.Get("/status/sync-1234", [this](const httplib::Request&, httplib::Response& res) {

@@ -31,7 +31,8 @@ class FakeServer {
  protected:
   FakeServer();
   void start();
-  void record(const std::string& line, const std::string& auth);
+  void record(const std::string& line, const std::string& auth);  // from the pre-routing handler
+  void record_body(const std::string& path, const std::string& body);  // from the route (bodies are read then)
   std::unique_ptr<httplib::Server> server_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
