@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/files.h"
 #include "tagmetry/options.h"
 #include "tagmetry/prompt.h"
 #include "tagmetry/status.h"
@@ -106,9 +107,11 @@ Result<GenerateReport> run_generate(const GenerateParams& params, const PromptBu
                                     const GeneratorProgressFn& progress, const std::atomic<bool>& cancel,
                                     Generator* generator = nullptr);
 
-// Writes one image: the PNG with Tagmetry's `parameters` infotext, and the caption file. Returns the paths.
+// Writes one image: the PNG with Tagmetry's `parameters` infotext, and the caption file, each atomically
+// (temporary file + rename: never a half-written PNG). kDeferred leaves the flush to the caller. Returns
+// the paths.
 Result<SavedImage> save_generated_image(const std::filesystem::path& out_dir, const GeneratedImage& image,
-                                        const PromptResult& prompt);
+                                        const PromptResult& prompt, FileSync sync = FileSync::kFsync);
 
 struct CheckReport {
   ServerInventory inventory;

@@ -2,6 +2,7 @@
 #include "tagmetry/generate.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -90,7 +91,7 @@ std::string five(int v) {
 }  // namespace
 
 Result<SavedImage> save_generated_image(const std::filesystem::path& out_dir, const GeneratedImage& image,
-                                        const PromptResult& prompt) {
+                                        const PromptResult& prompt, FileSync sync) {
   Infotext info;
   info.prompt = prompt.positive;
   info.negative = prompt.negative;
@@ -118,8 +119,8 @@ Result<SavedImage> save_generated_image(const std::filesystem::path& out_dir, co
     s.caption = out_dir / (stem + ".txt");
     if (!std::filesystem::exists(s.png, ec) && !std::filesystem::exists(s.caption, ec)) break;
   }
-  TM_RETURN_IF_ERROR(write_file_atomic(s.caption, prompt.caption() + "\n"));
-  TM_RETURN_IF_ERROR(write_file_atomic(s.png, *png));
+  TM_RETURN_IF_ERROR(write_file_atomic(s.caption, prompt.caption() + "\n", sync));
+  TM_RETURN_IF_ERROR(write_file_atomic(s.png, *png, sync));
   return s;
 }
 
@@ -267,27 +268,30 @@ Result<std::string> base64_decode(std::string_view text) {
   if (auto comma = text.find(','); text.rfind("data:", 0) == 0 && comma != std::string_view::npos)
     text = text.substr(comma + 1);  // data:image/png;base64,…
   static const auto table = [] {
-    std::array<int, 256> t;
+    std::array<int8_t, 256> t;
     t.fill(-1);
     const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = i;
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
     return t;
   }();
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  char* o = out.data();
   uint32_t acc = 0;
   int bits = 0;
   for (unsigned char c : text) {
-    if (c == '=' || c == '\n' || c == '\r') continue;
     int v = table[c];
-    if (v < 0) return corrupt("image is not valid base64 text");
+    if (v < 0) {
+      if (c == '=' || c == '\n' || c == '\r') continue;
+      return corrupt("image is not valid base64 text");
+    }
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
+      *o++ = static_cast<char>((acc >> bits) & 0xFF);
     }
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return out;
 }
 
