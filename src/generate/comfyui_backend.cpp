@@ -7,6 +7,7 @@
 
 #include "backends.h"
 #include "tagmetry/strings.h"
+#include "websocket.h"
 
 namespace tagmetry::gen {
 namespace {
@@ -107,7 +108,15 @@ class ComfyGenerator : public Generator {
                                           const std::atomic<bool>& cancel) {
     int64_t seed = job.seed >= 0 ? job.seed : random_seed();
     TM_ASSIGN_OR_RETURN(json graph, comfy_graph(job, seed));
-    json body = {{"prompt", graph}, {"client_id", "tagmetry"}};
+    // Progress comes over /ws to the socket whose clientId the prompt names (server.py send_sync);
+    // without a socket, /history is polled.
+    const std::string client_id = "tagmetry-" + std::to_string(random_seed());
+    std::unique_ptr<WebSocket> ws;
+    if (auto w = WebSocket::connect(client_.options().base_url, "/ws?clientId=" + client_id,
+                                    client_.options().connect_timeout_s);
+        w.ok())
+      ws = std::move(w).value();
+    json body = {{"prompt", graph}, {"client_id", client_id}};
     const std::string url = client_.url("/prompt");
     TM_ASSIGN_OR_RETURN(HttpResponse r, client_.post("/prompt", body.dump(), 60));
     TM_ASSIGN_OR_RETURN(json answer, parse_json_body(r, url));
@@ -116,10 +125,48 @@ class ComfyGenerator : public Generator {
     std::string id = answer.value("prompt_id", "");
     if (id.empty()) return corrupt(url + ": the answer has no prompt_id");
 
-    // Wait for /history/{id}; interrupt on cancel.
-    json entry;
     bool interrupted = false;
     auto start = std::chrono::steady_clock::now();
+    auto timed_out = [&] {
+      return client_.options().timeout_s > 0 &&
+             std::chrono::steady_clock::now() - start > std::chrono::seconds(client_.options().timeout_s);
+    };
+    // Web socket messages until `executing` with node null (the prompt finished), an error or an interrupt.
+    while (ws) {
+      if (cancel.load() && !interrupted) {
+        interrupted = true;
+        (void)client_.post("/interrupt", "{}", 10);
+      }
+      auto m = ws->read_text(500);
+      if (!m.ok()) break;  // closed: poll /history below
+      if (!*m) {
+        if (timed_out()) return network_error(client_.url("/ws") + ": the prompt did not finish within --timeout");
+        continue;
+      }
+      json msg;
+      try {
+        msg = json::parse(**m);
+      } catch (...) {
+        continue;
+      }
+      if (!msg.is_object() || !msg.contains("data") || !msg["data"].is_object()) continue;
+      const json& data = msg["data"];
+      if (data.value("prompt_id", "") != id) continue;
+      std::string type = msg.value("type", "");
+      if (type == "progress" && progress) {
+        GeneratorProgress g;
+        g.step = data.value("value", 0);
+        g.steps = data.value("max", 0);
+        g.fraction = g.steps > 0 ? static_cast<double>(g.step) / g.steps : 0;
+        progress(g);
+      } else if ((type == "executing" && data.contains("node") && data["node"].is_null()) ||
+                 type == "execution_error" || type == "execution_interrupted" || type == "execution_success") {
+        break;
+      }
+    }
+
+    // The outputs from /history/{id} (polled until the prompt is there when there was no web socket).
+    json entry;
     for (;;) {
       if (cancel.load() && !interrupted) {
         interrupted = true;
@@ -131,8 +178,7 @@ class ComfyGenerator : public Generator {
         break;
       }
       if (progress) progress(GeneratorProgress{});
-      if (client_.options().timeout_s > 0 &&
-          std::chrono::steady_clock::now() - start > std::chrono::seconds(client_.options().timeout_s))
+      if (timed_out())
         return network_error(client_.url("/history/" + id) + ": the prompt did not finish within --timeout");
       std::this_thread::sleep_for(std::chrono::milliseconds(interrupted ? 200 : 500));
     }

@@ -69,11 +69,14 @@ TEST(ComfyUI, PostsTheBuiltInGraphPollsHistoryAndSavesTheImage) {
   graph["6"]["inputs"]["text"] = kPositive;
   graph["7"]["inputs"]["text"] = r.prompt.negative;
   EXPECT_EQ(body["prompt"], graph);
-  EXPECT_EQ(body["client_id"], "tagmetry");
+  const std::string client_id = body["client_id"];
+  EXPECT_EQ(client_id.rfind("tagmetry-", 0), 0u);
+  // This server has no web socket (404): Tagmetry falls back to polling /history.
   auto reqs = server.requests();
   EXPECT_EQ(join(reqs, "\n"),
-            "POST /prompt\nGET /history/5f1c2a3b-0000-4000-8000-000000000001\nGET "
-            "/history/5f1c2a3b-0000-4000-8000-000000000001\nGET /view?filename=Tagmetry_00001_.png&subfolder=&type=output");
+            "GET /ws?clientId=" + client_id +
+                "\nPOST /prompt\nGET /history/5f1c2a3b-0000-4000-8000-000000000001\nGET "
+                "/history/5f1c2a3b-0000-4000-8000-000000000001\nGET /view?filename=Tagmetry_00001_.png&subfolder=&type=output");
   ASSERT_EQ(r.images.size(), 1u);
   EXPECT_EQ(r.images[0].png.filename(), "00001-42.png");
   // ComfyUI writes no `parameters`; Tagmetry does, with the A1111 sampler names the prompt used.
@@ -81,6 +84,25 @@ TEST(ComfyUI, PostsTheBuiltInGraphPollsHistoryAndSavesTheImage) {
             std::string(kPositive) + ", <lora:mychar:0.8>, <lora:detail:0.5>\nNegative prompt: " + r.prompt.negative +
                 "\nSteps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 5, Seed: 42, Size: 832x1216, Model: "
                 "animagine-xl-4.0-opt");
+}
+
+TEST(ComfyUI, ProgressFromTheWebSocket) {
+  testing::FakeComfy server(/*websocket=*/true);
+  server.history_polls_before_done = 0;  // done when `executing` says so
+  testing::TempDir dir;
+  std::atomic<bool> cancel{false};
+  std::vector<std::pair<int, int>> steps;
+  GenerateReport r = take(run_generate(params("comfyui", server.url(), dir.path()), builder(), "1girl, smile",
+                                       [&](const GeneratorProgress& g) { steps.emplace_back(g.step, g.steps); }, cancel));
+  // Only this prompt's progress (not the other prompt's), then `executing` with node null ends the wait.
+  EXPECT_EQ(steps, (std::vector<std::pair<int, int>>{{14, 28}, {28, 28}}));
+  json body = json::parse(server.bodies("/prompt")[0]);
+  EXPECT_EQ(server.ws_client_id, body["client_id"].get<std::string>());
+  EXPECT_EQ(join(server.requests(), "\n"),
+            "POST /prompt\nGET /history/5f1c2a3b-0000-4000-8000-000000000001\nGET "
+            "/view?filename=Tagmetry_00001_.png&subfolder=&type=output");
+  ASSERT_EQ(r.images.size(), 1u);
+  EXPECT_EQ(r.images[0].png.filename(), "00001-42.png");
 }
 
 TEST(ComfyUI, NodeErrorsNameTheNodeAndInput) {
@@ -122,7 +144,7 @@ TEST(ComfyUI, UserWorkflowPlaceholders) {
 }
 
 TEST(ComfyUI, CancelPostsInterrupt) {
-  testing::FakeComfy server;
+  testing::FakeComfy server(/*websocket=*/true);
   std::atomic<bool> cancel{false};
   server.cancel_on_prompt = &cancel;
   testing::TempDir dir;

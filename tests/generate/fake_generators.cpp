@@ -1,6 +1,10 @@
 #include "fake_generators.h"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -197,7 +201,122 @@ FakeA1111::FakeA1111() {
   start();
 }
 
-FakeComfy::FakeComfy() {
+namespace {
+
+std::string ws_frame(int opcode, const std::string& payload) {
+  std::string f;
+  f += static_cast<char>(0x80 | opcode);
+  if (payload.size() < 126) {
+    f += static_cast<char>(payload.size());
+  } else {
+    f += static_cast<char>(126);
+    f += static_cast<char>(payload.size() >> 8);
+    f += static_cast<char>(payload.size() & 0xFF);
+  }
+  return f + payload;
+}
+
+bool send_all(int fd, const std::string& data) {
+  return ::send(fd, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+}
+
+}  // namespace
+
+FakeComfy::~FakeComfy() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (listener_ >= 0) ::shutdown(listener_, SHUT_RDWR);
+  if (front_.joinable()) front_.join();
+  for (auto& t : connections_) t.join();
+  if (listener_ >= 0) ::close(listener_);
+}
+
+void FakeComfy::front(int listener) {
+  for (;;) {
+    int fd = ::accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      ::close(fd);
+      return;
+    }
+    connections_.emplace_back([this, fd] { connection(fd); });
+  }
+}
+
+// One client connection on the public port: a web socket upgrade for /ws, otherwise a byte pump to httplib.
+void FakeComfy::connection(int fd) {
+  std::string head;
+  char buf[8192];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      ::close(fd);
+      return;
+    }
+    head.append(buf, static_cast<size_t>(n));
+  }
+  if (head.rfind("GET /ws?clientId=", 0) == 0) {
+    std::string id = head.substr(17, head.find(' ', 17) - 17);
+    {
+      std::lock_guard lock(mu_);
+      ws_client_id = id;
+    }
+    send_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: x\r\n\r\n");
+    const std::string pid = "5f1c2a3b-0000-4000-8000-000000000001";
+    send_all(fd, ws_frame(1, R"({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": ")" + id + "\"}}"));
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return prompt_posted_ || stopping_; });
+    lock.unlock();
+    std::string preview = "\0\0\0\1\0\0\0\2" + tiny_png(2, 2, 9);  // PREVIEW_IMAGE, PNG
+    send_all(fd, ws_frame(1, R"({"type": "execution_start", "data": {"prompt_id": ")" + pid + "\"}}"));
+    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 14, "max": 28, "prompt_id": "other", "node": "3"}})"));
+    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 14, "max": 28, "prompt_id": ")" + pid + R"(", "node": "3"}})"));
+    send_all(fd, ws_frame(2, preview));
+    send_all(fd, ws_frame(9, "hi"));
+    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 28, "max": 28, "prompt_id": ")" + pid + R"(", "node": "3"}})"));
+    send_all(fd, ws_frame(1, R"({"type": "executed", "data": {"node": "9", "display_node": "9", "output": {"images": [{"filename": "Tagmetry_00001_.png", "subfolder": "", "type": "output"}]}, "prompt_id": ")" + pid + "\"}}"));
+    send_all(fd, ws_frame(1, R"({"type": "executing", "data": {"node": null, "display_node": null, "prompt_id": ")" + pid + "\"}}"));
+    // Wait for the client to go (it answers the ping with a pong first).
+    pollfd p{fd, POLLIN, 0};
+    while (::poll(&p, 1, 5000) > 0 && ::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
+    return;
+  }
+  // Forward to the HTTP server.
+  int up = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port_));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || !send_all(up, head)) {
+    ::close(up);
+    ::close(fd);
+    return;
+  }
+  pollfd p[2] = {{fd, POLLIN, 0}, {up, POLLIN, 0}};
+  for (;;) {
+    if (::poll(p, 2, 1000) < 0) break;
+    bool closed = false;
+    for (int i = 0; i < 2; ++i) {
+      if (!(p[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = ::recv(p[i].fd, buf, sizeof buf, 0);
+      if (n <= 0 || !send_all(p[1 - i].fd, std::string(buf, static_cast<size_t>(n)))) closed = true;
+    }
+    if (closed) break;
+    std::lock_guard lock(mu_);
+    if (stopping_) break;
+  }
+  ::close(up);
+  ::close(fd);
+}
+
+FakeComfy::FakeComfy(bool websocket) {
   auto& srv = *server_;
   srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     std::string line = req.method + " " + req.path;
@@ -222,6 +341,11 @@ FakeComfy::FakeComfy() {
       return;
     }
     if (cancel_on_prompt) cancel_on_prompt->store(true);
+    {
+      std::lock_guard lock(mu_);
+      prompt_posted_ = true;
+    }
+    cv_.notify_all();
     res.set_content(R"({"prompt_id":"5f1c2a3b-0000-4000-8000-000000000001","number":0,"node_errors":{}})", "application/json");
   });
   srv.Get(R"(/history/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -273,6 +397,18 @@ FakeComfy::FakeComfy() {
     res.set_content(json{{node, {{"input", {{"required", required}}}}}}.dump(), "application/json");
   });
   start();
+  if (websocket) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listener_, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
+    public_port_ = ntohs(a.sin_port);
+    front_ = std::thread([this] { front(listener_); });
+  }
 }
 
 FakeRunPod::FakeRunPod() {

@@ -23,7 +23,7 @@ std::string tiny_png(int w = 8, int h = 8, unsigned char shade = 100);
 class FakeServer {
  public:
   virtual ~FakeServer();
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(public_port_ ? public_port_ : port_); }
   std::vector<std::string> requests() const;          // "POST /sdapi/v1/txt2img", in order
   std::vector<std::string> bodies(const std::string& path) const;  // request bodies sent to `path`
   std::vector<std::string> auth_headers() const;      // Authorization headers received
@@ -36,13 +36,14 @@ class FakeServer {
   std::unique_ptr<httplib::Server> server_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  int port_ = 0;         // the httplib server
+  int public_port_ = 0;  // a front that handles /ws itself and forwards the rest (FakeComfy), or 0
 
  private:
   std::vector<std::string> requests_;
   std::vector<std::pair<std::string, std::string>> bodies_;
   std::vector<std::string> auth_;
   std::thread thread_;
-  int port_ = 0;
 };
 
 // AUTOMATIC1111 / Forge: /sdapi/v1/{txt2img,progress,interrupt,sd-models,loras,samplers,schedulers}.
@@ -66,10 +67,15 @@ class FakeA1111 : public FakeServer {
   int answered_ = 0;
 };
 
-// ComfyUI: POST /prompt, GET /history/{id}, GET /view, GET /object_info/{node}, POST /interrupt.
+// ComfyUI: POST /prompt, GET /history/{id}, GET /view, GET /object_info/{node}, POST /interrupt, and the
+// /ws?clientId= web socket (a front on the public port answers it and forwards every other request to the
+// HTTP server): after POST /prompt it sends status, execution_start, progress 14/28 and 28/28 (to the prompt's
+// client only), a binary preview frame, a ping, executed, and executing with node null.
 class FakeComfy : public FakeServer {
  public:
-  FakeComfy();
+  explicit FakeComfy(bool websocket = false);
+  ~FakeComfy() override;
+  std::string ws_client_id;       // the clientId the web socket was opened with
   bool reject = false;            // POST /prompt answers 400 with node_errors
   int history_polls_before_done = 1;
   std::atomic<bool>* cancel_on_prompt = nullptr;
@@ -78,7 +84,14 @@ class FakeComfy : public FakeServer {
   int interrupts = 0;
 
  private:
+  void front(int listener);
+  void connection(int fd);
   int polls_ = 0;
+  bool prompt_posted_ = false;
+  bool stopping_ = false;
+  int listener_ = -1;
+  std::thread front_;
+  std::vector<std::thread> connections_;
 };
 
 // RunPod serverless: POST /run, GET /status/{id}, POST /cancel/{id}, GET /health.
