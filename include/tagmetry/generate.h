@@ -34,7 +34,7 @@ struct GenerateParams : PromptParams {
   bool check = false;             // list what the server offers and check the checkpoint and LoRAs
   int connect_timeout = 10;       // seconds
   int timeout = 900;              // seconds for one batch
-  bool progress = true;           // progress on stderr when it is a terminal
+  bool no_progress = false;       // no progress line on stderr (shown only on a terminal anyway)
 };
 
 const OptionSet<GenerateParams>& generate_options();

@@ -39,7 +39,7 @@ const OptionSet<GenerateParams>& generate_options() {
     add_prompt_options(s);
     s.group("Output")
         .add("json", &GenerateParams::json, "Print one JSON object: prompt, images (file, caption, seed), interrupted, errors")
-        .add("progress", &GenerateParams::progress, "Show progress on stderr (when it is a terminal)");
+        .add("no-progress", &GenerateParams::no_progress, "Do not show progress on stderr (shown only on a terminal)");
     return s;
   }();
   return set;

@@ -2,6 +2,7 @@
 
 #include <netdb.h>
 #include <poll.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,10 @@ Result<std::unique_ptr<WebSocket>> WebSocket::connect(const std::string& base, c
   if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
     return network_error(base + ": cannot resolve " + host);
   int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0) {
+    timeval tv{timeout_s, 0};  // bounds connect() and send() (Linux applies SO_SNDTIMEO to connect)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
   int rc = fd < 0 ? -1 : ::connect(fd, res->ai_addr, res->ai_addrlen);
   ::freeaddrinfo(res);
   if (rc != 0) {

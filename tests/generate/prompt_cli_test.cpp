@@ -47,3 +47,16 @@ TEST(PromptCli, StyleFromAFile) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+
+// --lora takes one value per occurrence: the text after it stays the request.
+TEST(PromptCli, LoraDoesNotSwallowTheText) {
+  auto r = testing::run_cli({"prompt", "--lora", "a:0.5", "1girl", "--lora", "b", "--style", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "1girl, <lora:a:0.5>, <lora:b:1>");
+}
+
+}  // namespace
+}  // namespace tagmetry

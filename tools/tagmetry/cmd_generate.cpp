@@ -65,7 +65,7 @@ int run_generate_command(const GenerateParams& p, const std::vector<std::string>
     print_error(builder.status());
     return kExitUsage;
   }
-  const bool progress_on = p.progress && show_progress(p.json);
+  const bool progress_on = !p.no_progress && show_progress(p.json);
   GeneratorProgressFn progress;
   if (progress_on)
     progress = [](const GeneratorProgress& g) {
@@ -97,6 +97,7 @@ RunFunction setup_generate(CLI::App& sub) {
   auto loras = std::make_shared<std::vector<std::string>>();
   auto bound = std::make_shared<BoundOptions<GenerateParams>>(sub, generate_options());
   sub.add_option("--lora", *loras, "LoRA NAME[:WEIGHT] (repeatable): <lora:NAME:WEIGHT> for A1111, a LoraLoader for ComfyUI")
+      ->allow_extra_args(false)
       ->group("Prompt");
   sub.add_option("text", *words, "Request (青い髪の女の子), tags (1girl, smile) or a caption file");
   sub.footer("Example: tagmetry generate 青い髪の女の子 --style animagine-xl-4.0 --backend a1111 --url http://127.0.0.1:7860 "
