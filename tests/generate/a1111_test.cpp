@@ -287,5 +287,23 @@ TEST(A1111, CheckListsTheServerAndNamesWhatIsWrong) {
   EXPECT_EQ(c.problems[1], "unknown sampler 'Euler b' (closest: Euler a, DPM++ 2M)");
 }
 
+TEST(A1111, CheckSaysWhatIsWrongWithTheServer) {
+  testing::FakeA1111 server;
+  server.basic_auth = "me:secret";
+  GenerateParams p = params(server.url(), "unused");
+  auto gen = take(open_generator(p));
+  auto c = check_generator(p, *gen);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), server.url() +
+                                      "/sdapi/v1/sd-models: the server needs credentials (HTTP 401): pass --user "
+                                      "NAME:PASS or set TAGMETRY_GENERATOR_AUTH (A1111 --api-auth)");
+  server.no_api = true;
+  c = check_generator(p, *gen);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message(), server.url() +
+                                      "/sdapi/v1/sd-models: not found (HTTP 404): the API is not enabled; start "
+                                      "AUTOMATIC1111 / Forge with --api (or --nowebui)");
+}
+
 }  // namespace
 }  // namespace tagmetry
