@@ -8,6 +8,7 @@
 //   auto builder = PromptBuilder::open(p);           // tag database; ja2tags loaded on first request
 //   auto r = (*builder)->build(p, "青い髪の女の子");   // r->positive == "mychar, 1girl, blue hair, safe, …"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -121,6 +122,9 @@ class PromptBuilder {
   // Loads the tag database (`params.tags_db` or the shipped list). The Japanese dictionary and MeCab are
   // loaded by the first build() of a request.
   static Result<std::unique_ptr<PromptBuilder>> open(const PromptParams& params);
+  // A builder over a tag database and a ja2tags source owned by the caller (the server's, loaded once);
+  // `ja` is called by the first build() of a request. Both must outlive the builder.
+  static std::unique_ptr<PromptBuilder> borrow(const TagDatabase& db, std::function<Result<const JaToTags*>()> ja);
 
   // Builds the prompt for `input` (a request, a tag list or a caption file path, per params.input).
   Result<PromptResult> build(const PromptParams& params, std::string_view input) const;
@@ -132,7 +136,9 @@ class PromptBuilder {
   Result<const JaToTags*> matcher() const;
 
   std::string mecab_dicdir_;
-  std::unique_ptr<TagDatabase> db_;
+  std::unique_ptr<TagDatabase> owned_db_;
+  const TagDatabase* db_ = nullptr;
+  std::function<Result<const JaToTags*>()> borrowed_ja_;
   mutable std::once_flag ja_once_;
   mutable std::unique_ptr<JaDictionary> dict_;
   mutable std::unique_ptr<JaToTags> ja_;

@@ -146,12 +146,22 @@ Result<std::unique_ptr<PromptBuilder>> PromptBuilder::open(const PromptParams& p
   auto db = params.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(params.tags_db);
   if (!db.ok()) return db.status();
   std::unique_ptr<PromptBuilder> b(new PromptBuilder());
-  b->db_ = std::make_unique<TagDatabase>(std::move(db).value());
+  b->owned_db_ = std::make_unique<TagDatabase>(std::move(db).value());
+  b->db_ = b->owned_db_.get();
   b->mecab_dicdir_ = params.mecab_dicdir;
   return b;
 }
 
+std::unique_ptr<PromptBuilder> PromptBuilder::borrow(const TagDatabase& db,
+                                                     std::function<Result<const JaToTags*>()> ja) {
+  std::unique_ptr<PromptBuilder> b(new PromptBuilder());
+  b->db_ = &db;
+  b->borrowed_ja_ = std::move(ja);
+  return b;
+}
+
 Result<const JaToTags*> PromptBuilder::matcher() const {
+  if (borrowed_ja_) return borrowed_ja_();
   std::call_once(ja_once_, [this] {
     auto dict = JaDictionary::load_default();
     if (!dict.ok()) {
