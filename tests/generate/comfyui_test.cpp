@@ -191,6 +191,20 @@ TEST(RunPod, RunsTheGraphAsAJobAndDecodesTheImage) {
   EXPECT_EQ(r.to_json().find("rp-key"), std::string::npos);
 }
 
+TEST(RunPod, CtrlCCancelsTheJob) {
+  testing::FakeRunPod server;
+  std::atomic<bool> cancel{false};
+  server.cancel_on_run = &cancel;
+  testing::TempDir dir;
+  setenv("RUNPOD_API_KEY", "rp-key", 1);
+  GenerateParams p = params("runpod", server.url(), dir.path());
+  p.count = 3;
+  GenerateReport r = take(run_generate(p, builder(), "1girl", {}, cancel));
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_TRUE(r.images.empty());
+  EXPECT_EQ(join(server.requests(), "\n"), "POST /run\nPOST /cancel/sync-1234\nGET /status/sync-1234");
+}
+
 TEST(RunPod, FailedJobAndMissingKey) {
   testing::FakeRunPod server;
   server.final_status = "FAILED";

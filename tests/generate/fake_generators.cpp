@@ -424,10 +424,15 @@ FakeRunPod::FakeRunPod() {
   });
   srv.Post("/run", [this](const httplib::Request& req, httplib::Response& res) {
     record_body(req.path, req.body);
+    if (cancel_on_run) cancel_on_run->store(true);
     res.set_content(R"({"id":"sync-1234","status":"IN_QUEUE"})", "application/json");
   });
   srv.Get("/status/sync-1234", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard lock(mu_);
+    if (cancelled_) {
+      res.set_content(R"({"id":"sync-1234","status":"CANCELLED"})", "application/json");
+      return;
+    }
     if (polls_++ < 1) {
       res.set_content(R"({"id":"sync-1234","status":"IN_PROGRESS","delayTime":10})", "application/json");
       return;
@@ -439,7 +444,11 @@ FakeRunPod::FakeRunPod() {
       out["error"] = "workflow failed";
     res.set_content(out.dump(), "application/json");
   });
-  srv.Post("/cancel/sync-1234", [](const httplib::Request&, httplib::Response& res) {
+  srv.Post("/cancel/sync-1234", [this](const httplib::Request&, httplib::Response& res) {
+    {
+      std::lock_guard lock(mu_);
+      cancelled_ = true;
+    }
     res.set_content(R"({"id":"sync-1234","status":"CANCELLED"})", "application/json");
   });
   srv.Get("/health", [](const httplib::Request&, httplib::Response& res) {

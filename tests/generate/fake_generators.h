@@ -101,9 +101,11 @@ class FakeRunPod : public FakeServer {
   std::string api_key = "rp-key";
   std::string final_status = "COMPLETED";
   std::string png = tiny_png(8, 8, 150);
+  std::atomic<bool>* cancel_on_run = nullptr;  // set when /run arrives ("Ctrl-C" during the job)
 
  private:
   int polls_ = 0;
+  bool cancelled_ = false;
 };
 
 }  // namespace tagmetry::testing
