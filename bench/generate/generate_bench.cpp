@@ -20,7 +20,9 @@
 using namespace tagmetry;
 using Clock = std::chrono::steady_clock;
 
-static double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+static double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 static std::string base64(const std::string& in) {
   static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -30,7 +32,8 @@ static std::string base64(const std::string& in) {
     uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8 | uint8_t(in[i + 2]);
     out += {a[v >> 18], a[(v >> 12) & 63], a[(v >> 6) & 63], a[v & 63]};
   }
-  if (i + 1 == in.size()) out += {a[uint8_t(in[i]) >> 2], a[(uint8_t(in[i]) & 3) << 4], '=', '='};
+  if (i + 1 == in.size())
+    out += {a[uint8_t(in[i]) >> 2], a[(uint8_t(in[i]) & 3) << 4], '=', '='};
   else if (i + 2 == in.size()) {
     uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8;
     out += {a[v >> 18], a[(v >> 12) & 63], a[(v >> 6) & 63], '='};
@@ -90,27 +93,29 @@ int main(int argc, char** argv) {
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "tagmetry-generate-bench";
   std::filesystem::remove_all(dir);
   for (FileSync sync : {FileSync::kDeferred, FileSync::kFsync}) {
-  std::vector<double> save, decode;
-  for (int i = 0; i < 10 * rounds; ++i) {
-    auto t = Clock::now();
-    GeneratedImage g;
-    g.png = gen::base64_decode(b64).value();
-    decode.push_back(ms_since(t));
-    g.seed = 1000 + i;
-    g.model = "animagine-xl-4.0-opt";
-    g.model_hash = "6327eca98b";
-    auto s = save_generated_image(dir, g, *warm, sync);
-    save.push_back(ms_since(t));
-    if (!s.ok()) return std::fprintf(stderr, "generate_bench: %s\n", s.status().message().c_str()), 2;
-  }
-  std::sort(save.begin(), save.end());
-  std::sort(decode.begin(), decode.end());
-  sum = 0;
-  for (double v : save) sum += v;
-  std::printf("save (%s): %zu images of 1024x1024 (%.1f MB base64), mean %.2f ms, p50 %.2f ms, max %.2f ms (budget 50 ms); "
-              "of which base64 decoding p50 %.2f ms\n",
-              sync == FileSync::kFsync ? "fsync each file" : "flush deferred to the batch", save.size(), b64.size() / 1e6, sum / save.size(), save[save.size() / 2], save.back(), decode[decode.size() / 2]);
-  std::filesystem::remove_all(dir);
+    std::vector<double> save, decode;
+    for (int i = 0; i < 10 * rounds; ++i) {
+      auto t = Clock::now();
+      GeneratedImage g;
+      g.png = gen::base64_decode(b64).value();
+      decode.push_back(ms_since(t));
+      g.seed = 1000 + i;
+      g.model = "animagine-xl-4.0-opt";
+      g.model_hash = "6327eca98b";
+      auto s = save_generated_image(dir, g, *warm, sync);
+      save.push_back(ms_since(t));
+      if (!s.ok()) return std::fprintf(stderr, "generate_bench: %s\n", s.status().message().c_str()), 2;
+    }
+    std::sort(save.begin(), save.end());
+    std::sort(decode.begin(), decode.end());
+    sum = 0;
+    for (double v : save) sum += v;
+    std::printf(
+        "save (%s): %zu images of 1024x1024 (%.1f MB base64), mean %.2f ms, p50 %.2f ms, max %.2f ms (budget 50 ms); "
+        "of which base64 decoding p50 %.2f ms\n",
+        sync == FileSync::kFsync ? "fsync each file" : "flush deferred to the batch", save.size(), b64.size() / 1e6,
+        sum / save.size(), save[save.size() / 2], save.back(), decode[decode.size() / 2]);
+    std::filesystem::remove_all(dir);
   }
   return 0;
 }

@@ -42,23 +42,23 @@ const OptionSet<GenerateParams>& generate_options();
 // What one server call asks for (one batch).
 struct GenerationJob {
   PromptResult prompt;
-  int64_t seed = -1;              // -1: the server (A1111) or Tagmetry (ComfyUI) picks one
+  int64_t seed = -1;  // -1: the server (A1111) or Tagmetry (ComfyUI) picks one
   int batch_size = 1;
-  std::string checkpoint;         // as the server names it ("" = the loaded one / the workflow's)
-  std::string workflow;           // API-format workflow JSON text with placeholders, "" = built-in graph
+  std::string checkpoint;  // as the server names it ("" = the loaded one / the workflow's)
+  std::string workflow;    // API-format workflow JSON text with placeholders, "" = built-in graph
 };
 
 struct GeneratedImage {
-  std::string png;                // the PNG bytes as received
+  std::string png;  // the PNG bytes as received
   int64_t seed = -1;
-  std::string model;              // checkpoint name without extension, "" when unknown
-  std::string model_hash;         // 10 hex digits, "" when unknown
-  std::string lora_hashes;        // as A1111 wrote it, "" when unknown
+  std::string model;        // checkpoint name without extension, "" when unknown
+  std::string model_hash;   // 10 hex digits, "" when unknown
+  std::string lora_hashes;  // as A1111 wrote it, "" when unknown
 };
 
 struct GeneratorProgress {
-  int step = 0, steps = 0;        // sampling steps of the current image (0 when unknown)
-  double fraction = 0;            // of the whole batch, 0..1
+  int step = 0, steps = 0;  // sampling steps of the current image (0 when unknown)
+  double fraction = 0;      // of the whole batch, 0..1
 };
 using GeneratorProgressFn = std::function<void(const GeneratorProgress&)>;
 

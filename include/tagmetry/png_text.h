@@ -29,16 +29,16 @@ struct Infotext {
   std::string prompt;
   std::string negative;
   int steps = 20;
-  std::string sampler;       // "Euler a"
-  std::string scheduler;     // "Automatic" ("" omits Schedule type)
+  std::string sampler;    // "Euler a"
+  std::string scheduler;  // "Automatic" ("" omits Schedule type)
   double cfg = 7.0;
   int64_t seed = -1;
   int width = 0, height = 0;
-  std::string model_hash;    // first 10 hex digits of the checkpoint's SHA-256, "" when unknown
-  std::string model;         // checkpoint name without extension, "" when unknown
-  std::string lora_hashes;   // "name: 0123456789ab, …" as A1111 computes it, "" when unknown
+  std::string model_hash;   // first 10 hex digits of the checkpoint's SHA-256, "" when unknown
+  std::string model;        // checkpoint name without extension, "" when unknown
+  std::string lora_hashes;  // "name: 0123456789ab, …" as A1111 computes it, "" when unknown
   std::vector<std::pair<std::string, std::string>> extra;  // further keys, written before Version
-  std::string version;       // "" omits Version
+  std::string version;                                     // "" omits Version
 };
 
 // A1111's infotext (processing.py create_infotext, 1.10): the prompt line, "Negative prompt: …" (omitted

@@ -40,9 +40,9 @@ struct PromptParams {
   std::string scheduler;
   std::optional<int> steps;
   std::optional<double> cfg;
-  int top = 0;                     // keep at most this many tags from a request (0: all)
-  std::string tags_db;             // tag list (tagcomplete CSV) instead of the shipped one
-  std::string mecab_dicdir;        // MeCab IPAdic folder for requests
+  int top = 0;               // keep at most this many tags from a request (0: all)
+  std::string tags_db;       // tag list (tagcomplete CSV) instead of the shipped one
+  std::string mecab_dicdir;  // MeCab IPAdic folder for requests
   bool json = false;
 };
 
@@ -57,7 +57,8 @@ void add_prompt_options(OptionSet<P>& s) {
       .add("input", &P::input, "What the text is: a request (ja2tags), a tag list, a caption file, or auto",
            {"auto", "request", "tags", "caption"})
       .add("trigger", &P::trigger, "Trigger words written first (comma-separated)")
-      .add("rating", &P::rating, "Rating tag instead of the style's (safe, sensitive, nsfw, explicit; none: no rating tag)")
+      .add("rating", &P::rating,
+           "Rating tag instead of the style's (safe, sensitive, nsfw, explicit; none: no rating tag)")
       .add("negative", &P::negative, "Negative prompt instead of the style's default")
       .add("top", &P::top, "Keep at most this many tags from a request (0: all)");
   s.group("Size and sampling")
@@ -92,18 +93,18 @@ std::string lora_prompt(const LoraRef& lora);
 std::string escape_a1111(std::string_view tag);
 
 struct PromptResult {
-  std::string style;                  // the style's name
-  std::string positive;               // A1111 prompt, <lora:…> entries at the end
-  std::string positive_text;          // the same without <lora:…> (for ComfyUI, where LoRAs are nodes)
+  std::string style;          // the style's name
+  std::string positive;       // A1111 prompt, <lora:…> entries at the end
+  std::string positive_text;  // the same without <lora:…> (for ComfyUI, where LoRAs are nodes)
   std::string negative;
   ImageSize size;
-  std::string sampler;                // A1111 sampler name ("Euler a")
-  std::string scheduler;              // A1111 scheduler label ("Automatic", "Karras")
+  std::string sampler;    // A1111 sampler name ("Euler a")
+  std::string scheduler;  // A1111 scheduler label ("Automatic", "Karras")
   int steps = 20;
   double cfg = 7.0;
-  std::vector<std::string> tags;      // the request's tags in prompt order, Danbooru spelling (trigger first);
-                                      // quality and rating tags the style adds are not listed
-  std::vector<std::string> unmatched; // request words that gave no tag; tag-list entries not in the database
+  std::vector<std::string> tags;       // the request's tags in prompt order, Danbooru spelling (trigger first);
+                                       // quality and rating tags the style adds are not listed
+  std::vector<std::string> unmatched;  // request words that gave no tag; tag-list entries not in the database
   std::vector<LoraRef> loras;
 
   // {"positive","negative","width","height","sampler","steps","cfg","tags":[…],"unmatched":[…]}

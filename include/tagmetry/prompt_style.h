@@ -46,16 +46,16 @@ struct PromptStyle {
   bool escape_parentheses = true;     // "star_(sky)" → "star \(sky\)", as A1111 reads it literally
   std::string negative;               // default negative prompt, A1111 syntax, written as-is
   // [generation]
-  std::string sampler = "Euler a";    // A1111 sampler name
+  std::string sampler = "Euler a";  // A1111 sampler name
   std::string scheduler = "Automatic";
   int steps = 20;
   double cfg = 7.0;
-  ImageSize size{1024, 1024};         // default size
-  std::vector<ImageSize> sizes;       // sizes the model was trained on; empty: any multiple of 8
+  ImageSize size{1024, 1024};    // default size
+  std::vector<ImageSize> sizes;  // sizes the model was trained on; empty: any multiple of 8
 };
 
 // The tag groups a style's `order` lists.
-inline const std::vector<std::string> kPromptGroups = {"trigger", "quality", "people", "character", "copyright",
+inline const std::vector<std::string> kPromptGroups = {"trigger", "quality", "people",  "character", "copyright",
                                                        "artist",  "rating",  "general", "meta"};
 
 // Parses a style's TOML text. Errors name `source`, the line, the table and the key.

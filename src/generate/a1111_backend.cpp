@@ -17,13 +17,16 @@ using nlohmann::json;
 // Maps an HTTP error of the A1111 API to a message that says what to do.
 Status a1111_error(const HttpResponse& r, const std::string& url, bool have_auth) {
   if (r.status == 401)
-    return have_auth ? network_error(url + ": the server refused the credentials (HTTP 401); check --user NAME:PASS "
-                                           "or TAGMETRY_GENERATOR_AUTH against its --api-auth")
-                     : network_error(url + ": the server needs credentials (HTTP 401): pass --user NAME:PASS or set "
-                                           "TAGMETRY_GENERATOR_AUTH (A1111 --api-auth)");
+    return have_auth ? network_error(url +
+                                     ": the server refused the credentials (HTTP 401); check --user NAME:PASS "
+                                     "or TAGMETRY_GENERATOR_AUTH against its --api-auth")
+                     : network_error(url +
+                                     ": the server needs credentials (HTTP 401): pass --user NAME:PASS or set "
+                                     "TAGMETRY_GENERATOR_AUTH (A1111 --api-auth)");
   if (r.status == 404)
-    return network_error(url + ": not found (HTTP 404): the API is not enabled; start AUTOMATIC1111 / Forge with --api "
-                               "(or --nowebui)");
+    return network_error(url +
+                         ": not found (HTTP 404): the API is not enabled; start AUTOMATIC1111 / Forge with --api "
+                         "(or --nowebui)");
   std::string detail;
   try {
     json j = json::parse(r.body);

@@ -36,8 +36,9 @@ std::string node_errors_text(const json& body) {
           input = err["extra_info"].value("input_name", "");
         std::string msg = err.value("message", "");
         std::string details = err.value("details", "");
-        parts.push_back("node " + id + (cls.empty() ? "" : " (" + cls + ")") + (input.empty() ? "" : ": input '" + input + "'") +
-                        ": " + msg + (details.empty() ? "" : " (" + details + ")"));
+        parts.push_back("node " + id + (cls.empty() ? "" : " (" + cls + ")") +
+                        (input.empty() ? "" : ": input '" + input + "'") + ": " + msg +
+                        (details.empty() ? "" : " (" + details + ")"));
       }
     }
   }
@@ -53,8 +54,10 @@ std::vector<std::string> combo(const json& info, const std::string& node, const 
   try {
     const json& spec = info.at(node).at("input").at("required").at(input);
     const json* list = nullptr;
-    if (spec.is_array() && !spec.empty() && spec[0].is_array()) list = &spec[0];
-    else if (spec.is_array() && spec.size() > 1 && spec[1].is_object() && spec[1].contains("options")) list = &spec[1]["options"];
+    if (spec.is_array() && !spec.empty() && spec[0].is_array())
+      list = &spec[0];
+    else if (spec.is_array() && spec.size() > 1 && spec[1].is_object() && spec[1].contains("options"))
+      list = &spec[1]["options"];
     if (list)
       for (auto& v : *list)
         if (v.is_string()) out.push_back(v.get<std::string>());
@@ -187,8 +190,8 @@ class ComfyGenerator : public Generator {
       const json messages = entry["status"].value("messages", json::array());
       for (auto& m : messages)
         if (m.is_array() && m.size() == 2 && m[0] == "execution_error" && m[1].is_object())
-          why = "node " + m[1].value("node_id", "?") + " (" + m[1].value("node_type", "?") + "): " +
-                m[1].value("exception_message", "");
+          why = "node " + m[1].value("node_id", "?") + " (" + m[1].value("node_type", "?") +
+                "): " + m[1].value("exception_message", "");
       return model_error(client_.url("/history/" + id) + ": generation failed" + (why.empty() ? "" : ": " + why));
     }
     std::vector<GeneratedImage> out;

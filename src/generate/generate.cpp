@@ -28,7 +28,8 @@ const OptionSet<GenerateParams>& generate_options() {
              "TAGMETRY_GENERATOR_AUTH")
         .add("checkpoint", &GenerateParams::checkpoint, "Checkpoint (A1111 title or name; ComfyUI file name)")
         .add("workflow", &GenerateParams::workflow, "ComfyUI / RunPod: API-format workflow file with {{placeholders}}")
-        .add("check", &GenerateParams::check, "List what the server offers and check the checkpoint and LoRAs; generate nothing")
+        .add("check", &GenerateParams::check,
+             "List what the server offers and check the checkpoint and LoRAs; generate nothing")
         .add("connect-timeout", &GenerateParams::connect_timeout, "Seconds to wait for a connection")
         .add("timeout", &GenerateParams::timeout, "Seconds to wait for one batch");
     s.group("Images")
@@ -38,7 +39,8 @@ const OptionSet<GenerateParams>& generate_options() {
         .add("seed", &GenerateParams::seed, "First seed (-1 or empty: random); batch i uses seed + i x batch size");
     add_prompt_options(s);
     s.group("Output")
-        .add("json", &GenerateParams::json, "Print one JSON object: prompt, images (file, caption, seed), interrupted, errors")
+        .add("json", &GenerateParams::json,
+             "Print one JSON object: prompt, images (file, caption, seed), interrupted, errors")
         .add("no-progress", &GenerateParams::no_progress, "Do not show progress on stderr (shown only on a terminal)");
     return s;
   }();
@@ -175,8 +177,10 @@ Result<GenerateReport> run_generate(const GenerateParams& p, const PromptBuilder
     }
     for (auto& image : *images) {
       auto saved = save_generated_image(p.out, image, report.prompt);
-      if (!saved.ok()) report.errors.push_back(saved.status().message());
-      else report.images.push_back(*saved);
+      if (!saved.ok())
+        report.errors.push_back(saved.status().message());
+      else
+        report.images.push_back(*saved);
     }
   }
   report.interrupted = cancel.load();
@@ -243,8 +247,8 @@ Result<CheckReport> check_generator(const GenerateParams& p, Generator& generato
     if (wanted.empty() || offered.empty()) return;
     for (auto& o : offered)
       if (same_model(wanted, o)) return;
-    report.problems.push_back("unknown " + what + " '" + wanted + "' (closest: " +
-                              join(closest_names(wanted, offered), ", ") + ")");
+    report.problems.push_back("unknown " + what + " '" + wanted +
+                              "' (closest: " + join(closest_names(wanted, offered), ", ") + ")");
   };
   check("checkpoint", p.checkpoint, inv.checkpoints);
   for (auto& l : p.loras) {
@@ -302,8 +306,8 @@ Result<nlohmann::json> parse_json_body(const HttpResponse& r, const std::string&
     std::string start = r.body.substr(0, 80);
     for (auto& c : start)
       if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    return corrupt(url + ": the server answered something that is not JSON (HTTP " + std::to_string(r.status) +
-                   ", '" + start + "'); is this the right URL and --backend?");
+    return corrupt(url + ": the server answered something that is not JSON (HTTP " + std::to_string(r.status) + ", '" +
+                   start + "'); is this the right URL and --backend?");
   }
 }
 

@@ -73,7 +73,8 @@ Result<HttpResponse> HttpClient::request(const std::string& method, const std::s
     curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(curl, CURLOPT_USERPWD, options_.basic_auth.c_str());
   }
-  if (!options_.bearer.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + options_.bearer).c_str());
+  if (!options_.bearer.empty())
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + options_.bearer).c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);

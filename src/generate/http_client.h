@@ -11,11 +11,11 @@
 namespace tagmetry::gen {
 
 struct HttpOptions {
-  std::string base_url;          // "http://127.0.0.1:7860" (no trailing slash needed)
-  std::string basic_auth;        // "user:pass" or ""
-  std::string bearer;            // API key for "Authorization: Bearer", or ""
+  std::string base_url;    // "http://127.0.0.1:7860" (no trailing slash needed)
+  std::string basic_auth;  // "user:pass" or ""
+  std::string bearer;      // API key for "Authorization: Bearer", or ""
   int connect_timeout_s = 10;
-  int timeout_s = 0;             // whole request; 0: none (txt2img can take minutes)
+  int timeout_s = 0;                          // whole request; 0: none (txt2img can take minutes)
   const std::atomic<bool>* cancel = nullptr;  // aborts the transfer when set (curl's progress callback)
 };
 

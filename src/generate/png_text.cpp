@@ -66,9 +66,12 @@ bool to_latin1(std::string_view utf8, std::string& out) {
   out.clear();
   for (size_t i = 0; i < utf8.size(); ++i) {
     unsigned char c = utf8[i];
-    if (c < 0x80) out += static_cast<char>(c);
-    else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) out += static_cast<char>(((c & 0x03) << 6) | (utf8[++i] & 0x3F));
-    else return false;
+    if (c < 0x80)
+      out += static_cast<char>(c);
+    else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size())
+      out += static_cast<char>(((c & 0x03) << 6) | (utf8[++i] & 0x3F));
+    else
+      return false;
   }
   return true;
 }
@@ -76,7 +79,8 @@ bool to_latin1(std::string_view utf8, std::string& out) {
 std::string latin1_to_utf8(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if (c < 0x80) out += static_cast<char>(c);
+    if (c < 0x80)
+      out += static_cast<char>(c);
     else {
       out += static_cast<char>(0xC0 | (c >> 6));
       out += static_cast<char>(0x80 | (c & 0x3F));
@@ -162,10 +166,11 @@ std::string number(double v) {
 
 std::string format_infotext(const Infotext& i) {
   std::vector<std::pair<std::string, std::string>> kv = {
-      {"Steps", std::to_string(i.steps)}, {"Sampler", i.sampler}, {"Schedule type", i.scheduler},
-      {"CFG scale", number(i.cfg)},       {"Seed", std::to_string(i.seed)},
-      {"Size", std::to_string(i.width) + "x" + std::to_string(i.height)},
-      {"Model hash", i.model_hash},       {"Model", i.model}, {"Lora hashes", i.lora_hashes}};
+      {"Steps", std::to_string(i.steps)}, {"Sampler", i.sampler},
+      {"Schedule type", i.scheduler},     {"CFG scale", number(i.cfg)},
+      {"Seed", std::to_string(i.seed)},   {"Size", std::to_string(i.width) + "x" + std::to_string(i.height)},
+      {"Model hash", i.model_hash},       {"Model", i.model},
+      {"Lora hashes", i.lora_hashes}};
   for (auto& e : i.extra) kv.push_back(e);
   kv.push_back({"Version", i.version});
   std::vector<std::string> parts;

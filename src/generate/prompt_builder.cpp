@@ -1,11 +1,10 @@
 // PromptBuilder: request / tag list / caption → tag groups in the style's order → A1111 prompt text.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "tagmetry/files.h"
@@ -22,8 +21,9 @@ const OptionSet<PromptParams>& prompt_options() {
   static const OptionSet<PromptParams> set = [] {
     OptionSet<PromptParams> s;
     add_prompt_options(s);
-    s.group("Output").add("json", &PromptParams::json,
-                          "Print one JSON object: positive, negative, width, height, sampler, steps, cfg, tags, unmatched");
+    s.group("Output").add(
+        "json", &PromptParams::json,
+        "Print one JSON object: positive, negative, width, height, sampler, steps, cfg, tags, unmatched");
     return s;
   }();
   return set;
@@ -56,7 +56,7 @@ bool is_rating_tag(std::string_view t) {
 struct Item {
   std::string name;  // Danbooru spelling, or the raw text of a weighted entry
   std::string group;
-  bool raw = false;  // written as is
+  bool raw = false;   // written as is
   std::string given;  // as the user wrote it (styles that keep underscores write this)
 };
 
@@ -64,12 +64,18 @@ std::string group_of(const std::string& name, TagCategory category, bool people)
   if (people || is_people_tag(name)) return "people";
   if (is_rating_tag(name)) return "rating";
   switch (category) {
-    case TagCategory::kCharacter: return "character";
-    case TagCategory::kCopyright: return "copyright";
-    case TagCategory::kArtist: return "artist";
-    case TagCategory::kMeta: return "meta";
-    case TagCategory::kRating: return "rating";
-    default: return "general";
+    case TagCategory::kCharacter:
+      return "character";
+    case TagCategory::kCopyright:
+      return "copyright";
+    case TagCategory::kArtist:
+      return "artist";
+    case TagCategory::kMeta:
+      return "meta";
+    case TagCategory::kRating:
+      return "rating";
+    default:
+      return "general";
   }
 }
 
@@ -96,7 +102,8 @@ Result<LoraRef> parse_lora(std::string_view text) {
     char* end = nullptr;
     double v = std::strtod(w.c_str(), &end);
     if (w.empty() || *end || !std::isfinite(v))
-      return invalid_argument("--lora '" + std::string(text) + "': the weight after ':' is not a number (NAME[:WEIGHT])");
+      return invalid_argument("--lora '" + std::string(text) +
+                              "': the weight after ':' is not a number (NAME[:WEIGHT])");
     r.weight = v;
     t = t.substr(0, colon);
   }
@@ -170,8 +177,10 @@ Result<const JaToTags*> PromptBuilder::matcher() const {
     }
     dict_ = std::make_unique<JaDictionary>(std::move(dict).value());
     auto m = JaToTags::create(*db_, *dict_, mecab_dicdir_);
-    if (!m.ok()) ja_status_ = m.status();
-    else ja_ = std::move(m).value();
+    if (!m.ok())
+      ja_status_ = m.status();
+    else
+      ja_ = std::move(m).value();
   });
   if (!ja_) return ja_status_;
   return static_cast<const JaToTags*>(ja_.get());
@@ -182,7 +191,8 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& params, std::strin
   return build(params, style, input);
 }
 
-Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptStyle& style, std::string_view input) const {
+Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptStyle& style,
+                                          std::string_view input) const {
   PromptResult r;
   r.style = style.name;
 
@@ -194,8 +204,10 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
     if (!trim(input).empty() && input.find('\n') == std::string_view::npos &&
         std::filesystem::is_regular_file(std::filesystem::path(std::string(trim(input))), ec))
       kind = "caption";
-    else if (ascii && input.find(',') != std::string_view::npos) kind = "tags";
-    else kind = "request";
+    else if (ascii && input.find(',') != std::string_view::npos)
+      kind = "tags";
+    else
+      kind = "request";
   }
   auto is_style_quality = [&](const std::string& name) {
     for (auto& q : style.quality)
@@ -205,7 +217,8 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
   std::vector<Item> items;
   std::vector<std::string> negative_tags;
   if (kind == "request") {
-    if (trim(input).empty()) return invalid_argument("empty request: give a request (青い髪の女の子), tags or a caption file");
+    if (trim(input).empty())
+      return invalid_argument("empty request: give a request (青い髪の女の子), tags or a caption file");
     TM_ASSIGN_OR_RETURN(const JaToTags* ja, matcher());
     JaToTagsOptions o;
     o.top = p.top;
@@ -220,7 +233,8 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
     } else {
       entries = split_trimmed(input, ",");
     }
-    if (entries.empty()) return invalid_argument("no tags given: give a request (青い髪の女の子), tags or a caption file");
+    if (entries.empty())
+      return invalid_argument("no tags given: give a request (青い髪の女の子), tags or a caption file");
     for (auto& e : entries) {
       if (is_weighted(e)) {
         items.push_back({e, "general", true, e});
@@ -228,10 +242,12 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
       }
       std::string name = normalize_tag_name(e);
       const TagInfo* info = db_->find(name);
-      if (info) name = info->name;
-      else if (!is_people_tag(name) && !is_rating_tag(name) && !is_style_quality(name)) r.unmatched.push_back(e);
-      items.push_back({name, group_of(name, info ? info->category : TagCategory::kGeneral, false), false,
-                       std::string(trim(e))});
+      if (info)
+        name = info->name;
+      else if (!is_people_tag(name) && !is_rating_tag(name) && !is_style_quality(name))
+        r.unmatched.push_back(e);
+      items.push_back(
+          {name, group_of(name, info ? info->category : TagCategory::kGeneral, false), false, std::string(trim(e))});
     }
   }
 
@@ -309,7 +325,8 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
   r.scheduler = p.scheduler.empty() ? style.scheduler : p.scheduler;
   r.steps = p.steps.value_or(style.steps);
   r.cfg = p.cfg.value_or(style.cfg);
-  if (r.steps < 1 || r.steps > 150) return invalid_argument("--steps " + std::to_string(r.steps) + ": must be 1 to 150");
+  if (r.steps < 1 || r.steps > 150)
+    return invalid_argument("--steps " + std::to_string(r.steps) + ": must be 1 to 150");
   if (!(r.cfg >= 0 && r.cfg <= 30)) return invalid_argument("--cfg " + number_text(r.cfg) + ": must be 0 to 30");
   return r;
 }

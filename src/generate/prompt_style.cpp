@@ -2,13 +2,12 @@
 // size selection.
 #include "tagmetry/prompt_style.h"
 
-#include <toml.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <sstream>
+#include <toml.hpp>
 
 #include "tagmetry/data_paths.h"
 #include "tagmetry/files.h"
@@ -61,7 +60,8 @@ struct StyleParser {
   PromptStyle style;
 
   Status error(const toml::value& v, const std::string& table, const std::string& key, const std::string& what) const {
-    return invalid_argument(source + ":" + std::to_string(v.location().line()) + ": [" + table + "] " + key + ": " + what);
+    return invalid_argument(source + ":" + std::to_string(v.location().line()) + ": [" + table + "] " + key + ": " +
+                            what);
   }
   Status get(const toml::value& v, const std::string& t, const std::string& k, std::string& out) const {
     if (!v.is_string()) return error(v, t, k, "expected a string");
@@ -80,11 +80,15 @@ struct StyleParser {
     out = static_cast<int>(x);
     return {};
   }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, double& out, double lo, double hi) const {
+  Status get(const toml::value& v, const std::string& t, const std::string& k, double& out, double lo,
+             double hi) const {
     double x;
-    if (v.is_floating()) x = v.as_floating();
-    else if (v.is_integer()) x = static_cast<double>(v.as_integer());
-    else return error(v, t, k, "expected a number");
+    if (v.is_floating())
+      x = v.as_floating();
+    else if (v.is_integer())
+      x = static_cast<double>(v.as_integer());
+    else
+      return error(v, t, k, "expected a number");
     if (!(x >= lo && x <= hi)) return error(v, t, k, "out of range");
     out = x;
     return {};
@@ -135,51 +139,64 @@ struct StyleParser {
       if (std::find(tables.begin(), tables.end(), k) == tables.end())
         return invalid_argument(source + ":" + std::to_string(v.location().line()) + ": [" + k +
                                 "]: unknown table (tables: " + join(tables, ", ") + ")");
-    TM_RETURN_IF_ERROR(table(root, "style", {
-        {"name", [&](auto& v, auto& k) { return get(v, "style", k, s.name); }},
-        {"description", [&](auto& v, auto& k) { return get(v, "style", k, s.description); }},
-        {"source", [&](auto& v, auto& k) { return get(v, "style", k, s.source); }},
-    }));
-    TM_RETURN_IF_ERROR(table(root, "prompt", {
-        {"order", [&](auto& v, auto& k) -> Status {
-           TM_RETURN_IF_ERROR(get(v, "prompt", k, s.order));
-           for (auto& g : s.order)
-             if (std::find(kPromptGroups.begin(), kPromptGroups.end(), g) == kPromptGroups.end())
-               return error(v, "prompt", k, "unknown group '" + g + "' (groups: " + join(kPromptGroups, ", ") + ")");
-           for (auto& g : kPromptGroups)
-             if (std::count(s.order.begin(), s.order.end(), g) != 1)
-               return error(v, "prompt", k, "must list the group '" + g + "' exactly once");
-           return {};
-         }},
-        {"quality", [&](auto& v, auto& k) { return get(v, "prompt", k, s.quality); }},
-        {"rating", [&](auto& v, auto& k) { return get(v, "prompt", k, s.rating); }},
-        {"underscores_to_spaces", [&](auto& v, auto& k) { return get(v, "prompt", k, s.underscores_to_spaces); }},
-        {"escape_parentheses", [&](auto& v, auto& k) { return get(v, "prompt", k, s.escape_parentheses); }},
-        {"negative", [&](auto& v, auto& k) { return get(v, "prompt", k, s.negative); }},
-    }));
+    TM_RETURN_IF_ERROR(table(root, "style",
+                             {
+                                 {"name", [&](auto& v, auto& k) { return get(v, "style", k, s.name); }},
+                                 {"description", [&](auto& v, auto& k) { return get(v, "style", k, s.description); }},
+                                 {"source", [&](auto& v, auto& k) { return get(v, "style", k, s.source); }},
+                             }));
+    TM_RETURN_IF_ERROR(table(
+        root, "prompt",
+        {
+            {"order",
+             [&](auto& v, auto& k) -> Status {
+               TM_RETURN_IF_ERROR(get(v, "prompt", k, s.order));
+               for (auto& g : s.order)
+                 if (std::find(kPromptGroups.begin(), kPromptGroups.end(), g) == kPromptGroups.end())
+                   return error(v, "prompt", k,
+                                "unknown group '" + g + "' (groups: " + join(kPromptGroups, ", ") + ")");
+               for (auto& g : kPromptGroups)
+                 if (std::count(s.order.begin(), s.order.end(), g) != 1)
+                   return error(v, "prompt", k, "must list the group '" + g + "' exactly once");
+               return {};
+             }},
+            {"quality", [&](auto& v, auto& k) { return get(v, "prompt", k, s.quality); }},
+            {"rating", [&](auto& v, auto& k) { return get(v, "prompt", k, s.rating); }},
+            {"underscores_to_spaces", [&](auto& v, auto& k) { return get(v, "prompt", k, s.underscores_to_spaces); }},
+            {"escape_parentheses", [&](auto& v, auto& k) { return get(v, "prompt", k, s.escape_parentheses); }},
+            {"negative", [&](auto& v, auto& k) { return get(v, "prompt", k, s.negative); }},
+        }));
     bool size_in_list = false;
     const toml::value* size_value = nullptr;
-    TM_RETURN_IF_ERROR(table(root, "generation", {
-        {"sampler", [&](auto& v, auto& k) { return get(v, "generation", k, s.sampler); }},
-        {"scheduler", [&](auto& v, auto& k) { return get(v, "generation", k, s.scheduler); }},
-        {"steps", [&](auto& v, auto& k) { return get(v, "generation", k, s.steps, 1, 150); }},
-        {"cfg", [&](auto& v, auto& k) { return get(v, "generation", k, s.cfg, 1.0, 30.0); }},
-        {"size", [&](auto& v, auto& k) { size_value = &v; return get_size(v, "generation", k, s.size); }},
-        {"sizes", [&](auto& v, auto& k) -> Status {
-           if (!v.is_array()) return error(v, "generation", k, "expected an array of sizes (\"832x1216\")");
-           s.sizes.clear();
-           for (auto& e : v.as_array()) {
-             ImageSize one;
-             TM_RETURN_IF_ERROR(get_size(e, "generation", k, one));
-             s.sizes.push_back(one);
-           }
-           return {};
-         }},
-    }));
+    TM_RETURN_IF_ERROR(table(root, "generation",
+                             {
+                                 {"sampler", [&](auto& v, auto& k) { return get(v, "generation", k, s.sampler); }},
+                                 {"scheduler", [&](auto& v, auto& k) { return get(v, "generation", k, s.scheduler); }},
+                                 {"steps", [&](auto& v, auto& k) { return get(v, "generation", k, s.steps, 1, 150); }},
+                                 {"cfg", [&](auto& v, auto& k) { return get(v, "generation", k, s.cfg, 1.0, 30.0); }},
+                                 {"size",
+                                  [&](auto& v, auto& k) {
+                                    size_value = &v;
+                                    return get_size(v, "generation", k, s.size);
+                                  }},
+                                 {"sizes",
+                                  [&](auto& v, auto& k) -> Status {
+                                    if (!v.is_array())
+                                      return error(v, "generation", k, "expected an array of sizes (\"832x1216\")");
+                                    s.sizes.clear();
+                                    for (auto& e : v.as_array()) {
+                                      ImageSize one;
+                                      TM_RETURN_IF_ERROR(get_size(e, "generation", k, one));
+                                      s.sizes.push_back(one);
+                                    }
+                                    return {};
+                                  }},
+                             }));
     for (auto& one : s.sizes) size_in_list = size_in_list || one == s.size;
     if (!s.sizes.empty() && !size_in_list)
       return size_value ? error(*size_value, "generation", "size", "not one of [generation] sizes")
-                        : invalid_argument(source + ": [generation] size: the default 1024x1024 is not one of sizes; set size");
+                        : invalid_argument(source +
+                                           ": [generation] size: the default 1024x1024 is not one of sizes; set size");
     return {};
   }
 };
@@ -205,8 +222,8 @@ Result<PromptStyle> parse_prompt_style(std::string_view toml_text, std::string_v
 }
 
 const std::vector<std::string>& prompt_style_names() {
-  static const std::vector<std::string> names = {"animagine-xl-3.1", "animagine-xl-4.0", "noobai-xl",
-                                                 "illustrious-xl",   "sd15",             "none"};
+  static const std::vector<std::string> names = {
+      "animagine-xl-3.1", "animagine-xl-4.0", "noobai-xl", "illustrious-xl", "sd15", "none"};
   return names;
 }
 
@@ -218,8 +235,7 @@ Result<PromptStyle> load_prompt_style(std::string_view name_or_path) {
   }
   auto& names = prompt_style_names();
   if (std::find(names.begin(), names.end(), name) == names.end())
-    return invalid_argument("unknown prompt style '" + name + "' (styles: " + join(names, ", ") +
-                            ", or a .toml file)");
+    return invalid_argument("unknown prompt style '" + name + "' (styles: " + join(names, ", ") + ", or a .toml file)");
   TM_ASSIGN_OR_RETURN(auto path, find_data_file("prompt/" + name + ".toml"));
   TM_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
   return parse_prompt_style(text, name + ".toml");

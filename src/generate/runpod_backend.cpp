@@ -19,7 +19,8 @@ class RunPodGenerator : public Generator {
     if (r.status == 401 || r.status == 403)
       return network_error(url + ": RunPod refused the API key (HTTP " + std::to_string(r.status) +
                            "); set RUNPOD_API_KEY to a key of the endpoint's account");
-    if (r.status == 404) return network_error(url + ": no such endpoint (HTTP 404); --url https://api.runpod.ai/v2/ENDPOINT_ID");
+    if (r.status == 404)
+      return network_error(url + ": no such endpoint (HTTP 404); --url https://api.runpod.ai/v2/ENDPOINT_ID");
     return network_error(url + ": HTTP " + std::to_string(r.status));
   }
 
@@ -69,7 +70,7 @@ class RunPodGenerator : public Generator {
       if (st == "FAILED" || st == "CANCELLED" || st == "TIMED_OUT") {
         if (st == "CANCELLED" && cancelled_sent) return std::vector<GeneratedImage>{};
         std::string err = status.contains("error") ? (status["error"].is_string() ? status["error"].get<std::string>()
-                                                                                   : status["error"].dump())
+                                                                                  : status["error"].dump())
                                                    : "";
         return model_error(url + ": job " + st + (err.empty() ? "" : ": " + err));
       }

@@ -2,8 +2,8 @@
 
 #include <netdb.h>
 #include <poll.h>
-#include <sys/time.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -55,7 +55,8 @@ Result<std::unique_ptr<WebSocket>> WebSocket::connect(const std::string& base, c
   std::string head = ws->buffer_.substr(0, end);
   ws->buffer_.erase(0, end + 4);
   if (head.rfind("HTTP/1.1 101", 0) != 0)
-    return network_error(base + path + ": the server did not switch to a web socket (" + head.substr(0, head.find('\r')) + ")");
+    return network_error(base + path + ": the server did not switch to a web socket (" +
+                         head.substr(0, head.find('\r')) + ")");
   return ws;
 }
 
@@ -98,10 +99,13 @@ Result<std::optional<std::string>> WebSocket::read_text(int timeout_ms) {
       size_t at = 2;
       bool complete = true;
       if (len == 126) {
-        if (buffer_.size() < 4) complete = false;
-        else len = (uint64_t(b(2)) << 8) | b(3), at = 4;
+        if (buffer_.size() < 4)
+          complete = false;
+        else
+          len = (uint64_t(b(2)) << 8) | b(3), at = 4;
       } else if (len == 127) {
-        if (buffer_.size() < 10) complete = false;
+        if (buffer_.size() < 10)
+          complete = false;
         else {
           len = 0;
           for (int i = 0; i < 8; ++i) len = (len << 8) | b(2 + i);

@@ -19,9 +19,8 @@ void register_generate_routes(State& s) {
       return send_error(res, 400, "bad_request", "body.text (a request or tags) is required");
     const std::string text = (*body)["text"].get<std::string>();
     PromptParams p;
-    static const std::vector<std::string> allowed = {"style",   "input",   "trigger",   "rating", "negative",
-                                                      "top",     "size",    "aspect",    "sampler", "scheduler",
-                                                      "steps",   "cfg"};
+    static const std::vector<std::string> allowed = {"style", "input",  "trigger", "rating",    "negative", "top",
+                                                     "size",  "aspect", "sampler", "scheduler", "steps",    "cfg"};
     json options = json::object();
     for (auto& [key, value] : body->items()) {
       if (key == "text" || key == "loras") continue;
@@ -43,8 +42,10 @@ void register_generate_routes(State& s) {
     }
     auto& names = prompt_style_names();
     if (std::find(names.begin(), names.end(), p.style) == names.end())
-      return send_status(res, invalid_argument("body.style: '" + p.style + "' is not a style (" + join(names, ", ") + ")"));
-    if (p.input == "caption") return send_error(res, 400, "bad_request", "body.input: caption files are read by the CLI only");
+      return send_status(res,
+                         invalid_argument("body.style: '" + p.style + "' is not a style (" + join(names, ", ") + ")"));
+    if (p.input == "caption")
+      return send_error(res, 400, "bad_request", "body.input: caption files are read by the CLI only");
     if (p.input == "auto") {  // never a file on the server's disk
       bool ascii = std::all_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x80; });
       p.input = ascii && text.find(',') != std::string::npos ? "tags" : "request";

@@ -135,8 +135,9 @@ TEST(A1111, BasicAuthFromTheOptionOrTheEnvironment) {
   auto refused = run(p);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().message(),
-            server.url() + "/sdapi/v1/txt2img: the server needs credentials (HTTP 401): pass --user NAME:PASS or set "
-                           "TAGMETRY_GENERATOR_AUTH (A1111 --api-auth)");
+            server.url() +
+                "/sdapi/v1/txt2img: the server needs credentials (HTTP 401): pass --user NAME:PASS or set "
+                "TAGMETRY_GENERATOR_AUTH (A1111 --api-auth)");
   p.user = "me:wrong";
   auto wrong = run(p);
   ASSERT_FALSE(wrong.ok());
@@ -186,7 +187,8 @@ TEST(A1111, ALaterFailingBatchIsReportedAndTheRestGoOn) {
   ASSERT_EQ(r.images.size(), 2u);
   EXPECT_EQ(r.images[0].png.filename(), "00001-1234.png");
   EXPECT_EQ(r.images[1].png.filename(), "00002-1236.png");
-  EXPECT_EQ(r.errors, std::vector<std::string>{"batch 2: " + server.url() + "/sdapi/v1/txt2img: HTTP 500: CUDA out of memory"});
+  EXPECT_EQ(r.errors,
+            std::vector<std::string>{"batch 2: " + server.url() + "/sdapi/v1/txt2img: HTTP 500: CUDA out of memory"});
 }
 
 TEST(A1111, GarbageAnswer) {
@@ -234,9 +236,9 @@ TEST(A1111, ProgressIsPolledFromASecondConnection) {
   testing::TempDir dir;
   std::vector<GeneratorProgress> seen;
   std::atomic<bool> cancel{false};
-  GenerateReport r = take(run_generate(params(server.url(), dir.path()), builder(), "1girl", [&](const GeneratorProgress& g) {
-    seen.push_back(g);
-  }, cancel));
+  GenerateReport r = take(run_generate(
+      params(server.url(), dir.path()), builder(), "1girl", [&](const GeneratorProgress& g) { seen.push_back(g); },
+      cancel));
   EXPECT_EQ(r.images.size(), 1u);
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen[0].step, 14);

@@ -61,7 +61,8 @@ TEST(ComfyUI, PostsTheBuiltInGraphPollsHistoryAndSavesTheImage) {
   testing::FakeComfy server;
   testing::TempDir dir;
   std::atomic<bool> cancel{false};
-  GenerateReport r = take(run_generate(params("comfyui", server.url(), dir.path()), builder(), "1girl, smile", {}, cancel));
+  GenerateReport r =
+      take(run_generate(params("comfyui", server.url(), dir.path()), builder(), "1girl, smile", {}, cancel));
   auto bodies = server.bodies("/prompt");
   ASSERT_EQ(bodies.size(), 1u);
   json body = json::parse(bodies[0]);
@@ -73,10 +74,10 @@ TEST(ComfyUI, PostsTheBuiltInGraphPollsHistoryAndSavesTheImage) {
   EXPECT_EQ(client_id.rfind("tagmetry-", 0), 0u);
   // This server has no web socket (404): Tagmetry falls back to polling /history.
   auto reqs = server.requests();
-  EXPECT_EQ(join(reqs, "\n"),
-            "GET /ws?clientId=" + client_id +
-                "\nPOST /prompt\nGET /history/5f1c2a3b-0000-4000-8000-000000000001\nGET "
-                "/history/5f1c2a3b-0000-4000-8000-000000000001\nGET /view?filename=Tagmetry_00001_.png&subfolder=&type=output");
+  EXPECT_EQ(join(reqs, "\n"), "GET /ws?clientId=" + client_id +
+                                  "\nPOST /prompt\nGET /history/5f1c2a3b-0000-4000-8000-000000000001\nGET "
+                                  "/history/5f1c2a3b-0000-4000-8000-000000000001\nGET "
+                                  "/view?filename=Tagmetry_00001_.png&subfolder=&type=output");
   ASSERT_EQ(r.images.size(), 1u);
   EXPECT_EQ(r.images[0].png.filename(), "00001-42.png");
   // ComfyUI writes no `parameters`; Tagmetry does, with the A1111 sampler names the prompt used.
@@ -92,8 +93,9 @@ TEST(ComfyUI, ProgressFromTheWebSocket) {
   testing::TempDir dir;
   std::atomic<bool> cancel{false};
   std::vector<std::pair<int, int>> steps;
-  GenerateReport r = take(run_generate(params("comfyui", server.url(), dir.path()), builder(), "1girl, smile",
-                                       [&](const GeneratorProgress& g) { steps.emplace_back(g.step, g.steps); }, cancel));
+  GenerateReport r = take(run_generate(
+      params("comfyui", server.url(), dir.path()), builder(), "1girl, smile",
+      [&](const GeneratorProgress& g) { steps.emplace_back(g.step, g.steps); }, cancel));
   // Only this prompt's progress (not the other prompt's), then `executing` with node null ends the wait.
   EXPECT_EQ(steps, (std::vector<std::pair<int, int>>{{14, 28}, {28, 28}}));
   json body = json::parse(server.bodies("/prompt")[0]);
@@ -115,9 +117,10 @@ TEST(ComfyUI, NodeErrorsNameTheNodeAndInput) {
   auto r = run_generate(p, builder(), "1girl", {}, cancel);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
-            server.url() + "/prompt: ComfyUI rejected the workflow: node 4 (CheckpointLoaderSimple): input 'ckpt_name': "
-                           "Value not in list (ckpt_name: 'missing.safetensors' not in "
-                           "['animagine-xl-4.0-opt.safetensors'])");
+            server.url() +
+                "/prompt: ComfyUI rejected the workflow: node 4 (CheckpointLoaderSimple): input 'ckpt_name': "
+                "Value not in list (ckpt_name: 'missing.safetensors' not in "
+                "['animagine-xl-4.0-opt.safetensors'])");
 }
 
 TEST(ComfyUI, UserWorkflowPlaceholders) {
@@ -138,7 +141,8 @@ TEST(ComfyUI, UserWorkflowPlaceholders) {
   json graph = json::parse(server.bodies("/prompt")[0])["prompt"];
   EXPECT_EQ(graph["1"]["inputs"]["ckpt_name"], "animagine-xl-4.0-opt.safetensors");
   EXPECT_EQ(graph["2"]["inputs"]["text"], std::string(kPositive) + ", extra");
-  EXPECT_EQ(graph["3"]["inputs"], json::parse(R"({"seed": 42, "steps": 28, "cfg": 5.0, "sampler_name": "dpmpp_2m", "scheduler": "karras"})"));
+  EXPECT_EQ(graph["3"]["inputs"],
+            json::parse(R"({"seed": 42, "steps": 28, "cfg": 5.0, "sampler_name": "dpmpp_2m", "scheduler": "karras"})"));
   EXPECT_EQ(graph["4"]["inputs"], json::parse(R"({"width": 832, "height": 1216, "batch_size": 1})"));
   EXPECT_EQ(r.images.size(), 1u);
 }
@@ -168,7 +172,8 @@ TEST(ComfyUI, CheckReadsObjectInfoInBothComboFormats) {
     EXPECT_EQ(join(c.inventory.checkpoints, "|"), "animagine-xl-4.0-opt.safetensors|noobaiXL_v11.safetensors");
     EXPECT_EQ(join(c.inventory.samplers, "|"), "euler|euler_ancestral");
     EXPECT_EQ(join(c.inventory.schedulers, "|"), "normal|karras");
-    EXPECT_EQ(c.problems, std::vector<std::string>{"unknown LoRA 'style' (closest: detail.safetensors, mychar.safetensors)"});
+    EXPECT_EQ(c.problems,
+              std::vector<std::string>{"unknown LoRA 'style' (closest: detail.safetensors, mychar.safetensors)"});
   }
 }
 
@@ -177,7 +182,8 @@ TEST(RunPod, RunsTheGraphAsAJobAndDecodesTheImage) {
   testing::TempDir dir;
   setenv("RUNPOD_API_KEY", "rp-key", 1);
   std::atomic<bool> cancel{false};
-  GenerateReport r = take(run_generate(params("runpod", server.url(), dir.path()), builder(), "1girl, smile", {}, cancel));
+  GenerateReport r =
+      take(run_generate(params("runpod", server.url(), dir.path()), builder(), "1girl, smile", {}, cancel));
   json body = json::parse(server.bodies("/run")[0]);
   json graph = expected_graph();
   graph["6"]["inputs"]["text"] = kPositive;
@@ -217,9 +223,10 @@ TEST(RunPod, FailedJobAndMissingKey) {
   setenv("RUNPOD_API_KEY", "other", 1);
   auto refused = run_generate(params("runpod", server.url(), dir.path()), builder(), "1girl", {}, cancel);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().message(), server.url() +
-                                            "/run: RunPod refused the API key (HTTP 401); set RUNPOD_API_KEY to a key of "
-                                            "the endpoint's account");
+  EXPECT_EQ(refused.status().message(),
+            server.url() +
+                "/run: RunPod refused the API key (HTTP 401); set RUNPOD_API_KEY to a key of "
+                "the endpoint's account");
   unsetenv("RUNPOD_API_KEY");
   auto missing = open_generator(params("runpod", server.url(), dir.path()));
   ASSERT_FALSE(missing.ok());

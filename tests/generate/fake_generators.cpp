@@ -151,9 +151,12 @@ FakeA1111::FakeA1111() {
       infotexts.push_back(body.value("prompt", "") + "\nSteps: 28, Sampler: Euler a, Seed: " +
                           std::to_string(seed + i) + ", Lora hashes: \"mychar: 0123456789ab\", Version: v1.10.1");
     }
-    json info = {{"prompt", body.value("prompt", "")},  {"all_seeds", seeds},
-                 {"seed", seed},                        {"index_of_first_image", return_grid && batch > 1 ? 1 : 0},
-                 {"sd_model_name", "animagineXL40_v4Opt"}, {"sd_model_hash", "6327eca98b"},
+    json info = {{"prompt", body.value("prompt", "")},
+                 {"all_seeds", seeds},
+                 {"seed", seed},
+                 {"index_of_first_image", return_grid && batch > 1 ? 1 : 0},
+                 {"sd_model_name", "animagineXL40_v4Opt"},
+                 {"sd_model_hash", "6327eca98b"},
                  {"infotexts", infotexts}};
     json out = {{"images", images}, {"parameters", body}, {"info", info.dump()}};
     res.set_content(out.dump(), "application/json");
@@ -178,11 +181,12 @@ FakeA1111::FakeA1111() {
     res.set_content("{}", "application/json");
   });
   srv.Get("/sdapi/v1/sd-models", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"([{"title":"animagine-xl-4.0-opt.safetensors [6327eca98b]","model_name":"animagine-xl-4.0-opt",)"
-                    R"("hash":"6327eca98b","sha256":"6327eca98b","filename":"/m/animagine-xl-4.0-opt.safetensors","config":null},)"
-                    R"({"title":"noobaiXL_v11.safetensors [ee5a2a0d0b]","model_name":"noobaiXL_v11","hash":"ee5a2a0d0b",)"
-                    R"("sha256":null,"filename":"/m/noobaiXL_v11.safetensors","config":null}])",
-                    "application/json");
+    res.set_content(
+        R"([{"title":"animagine-xl-4.0-opt.safetensors [6327eca98b]","model_name":"animagine-xl-4.0-opt",)"
+        R"("hash":"6327eca98b","sha256":"6327eca98b","filename":"/m/animagine-xl-4.0-opt.safetensors","config":null},)"
+        R"({"title":"noobaiXL_v11.safetensors [ee5a2a0d0b]","model_name":"noobaiXL_v11","hash":"ee5a2a0d0b",)"
+        R"("sha256":null,"filename":"/m/noobaiXL_v11.safetensors","config":null}])",
+        "application/json");
   });
   srv.Get("/sdapi/v1/loras", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"([{"name":"mychar_v2","alias":"mychar","path":"/l/mychar_v2.safetensors","metadata":{}},)"
@@ -190,13 +194,15 @@ FakeA1111::FakeA1111() {
                     "application/json");
   });
   srv.Get("/sdapi/v1/samplers", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"([{"name":"DPM++ 2M","aliases":["k_dpmpp_2m"],"options":{}},{"name":"Euler a","aliases":["k_euler_a"],"options":{}}])",
-                    "application/json");
+    res.set_content(
+        R"([{"name":"DPM++ 2M","aliases":["k_dpmpp_2m"],"options":{}},{"name":"Euler a","aliases":["k_euler_a"],"options":{}}])",
+        "application/json");
   });
   srv.Get("/sdapi/v1/schedulers", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"([{"name":"automatic","label":"Automatic","aliases":null,"default_rho":-1,"need_inner_model":false},)"
-                    R"({"name":"karras","label":"Karras","aliases":null,"default_rho":7.0,"need_inner_model":false}])",
-                    "application/json");
+    res.set_content(
+        R"([{"name":"automatic","label":"Automatic","aliases":null,"default_rho":-1,"need_inner_model":false},)"
+        R"({"name":"karras","label":"Karras","aliases":null,"default_rho":7.0,"need_inner_model":false}])",
+        "application/json");
   });
   start();
 }
@@ -265,22 +271,35 @@ void FakeComfy::connection(int fd) {
       std::lock_guard lock(mu_);
       ws_client_id = id;
     }
-    send_all(fd, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                 "Sec-WebSocket-Accept: x\r\n\r\n");
+    send_all(fd,
+             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Accept: x\r\n\r\n");
     const std::string pid = "5f1c2a3b-0000-4000-8000-000000000001";
-    send_all(fd, ws_frame(1, R"({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": ")" + id + "\"}}"));
+    send_all(fd,
+             ws_frame(1, R"({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}, "sid": ")" +
+                             id + "\"}}"));
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(20), [&] { return prompt_posted_ || stopping_; });
     lock.unlock();
     std::string preview = "\0\0\0\1\0\0\0\2" + tiny_png(2, 2, 9);  // PREVIEW_IMAGE, PNG
     send_all(fd, ws_frame(1, R"({"type": "execution_start", "data": {"prompt_id": ")" + pid + "\"}}"));
-    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 14, "max": 28, "prompt_id": "other", "node": "3"}})"));
-    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 14, "max": 28, "prompt_id": ")" + pid + R"(", "node": "3"}})"));
+    send_all(
+        fd,
+        ws_frame(1, R"({"type": "progress", "data": {"value": 14, "max": 28, "prompt_id": "other", "node": "3"}})"));
+    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 14, "max": 28, "prompt_id": ")" + pid +
+                                 R"(", "node": "3"}})"));
     send_all(fd, ws_frame(2, preview));
     send_all(fd, ws_frame(9, "hi"));
-    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 28, "max": 28, "prompt_id": ")" + pid + R"(", "node": "3"}})"));
-    send_all(fd, ws_frame(1, R"({"type": "executed", "data": {"node": "9", "display_node": "9", "output": {"images": [{"filename": "Tagmetry_00001_.png", "subfolder": "", "type": "output"}]}, "prompt_id": ")" + pid + "\"}}"));
-    send_all(fd, ws_frame(1, R"({"type": "executing", "data": {"node": null, "display_node": null, "prompt_id": ")" + pid + "\"}}"));
+    send_all(fd, ws_frame(1, R"({"type": "progress", "data": {"value": 28, "max": 28, "prompt_id": ")" + pid +
+                                 R"(", "node": "3"}})"));
+    send_all(
+        fd,
+        ws_frame(
+            1,
+            R"({"type": "executed", "data": {"node": "9", "display_node": "9", "output": {"images": [{"filename": "Tagmetry_00001_.png", "subfolder": "", "type": "output"}]}, "prompt_id": ")" +
+                pid + "\"}}"));
+    send_all(fd, ws_frame(1, R"({"type": "executing", "data": {"node": null, "display_node": null, "prompt_id": ")" +
+                                 pid + "\"}}"));
     // Wait for the client to go (it answers the ping with a pong first).
     pollfd p{fd, POLLIN, 0};
     while (::poll(&p, 1, 5000) > 0 && ::recv(fd, buf, sizeof buf, 0) > 0) {
@@ -346,7 +365,8 @@ FakeComfy::FakeComfy(bool websocket) {
       prompt_posted_ = true;
     }
     cv_.notify_all();
-    res.set_content(R"({"prompt_id":"5f1c2a3b-0000-4000-8000-000000000001","number":0,"node_errors":{}})", "application/json");
+    res.set_content(R"({"prompt_id":"5f1c2a3b-0000-4000-8000-000000000001","number":0,"node_errors":{}})",
+                    "application/json");
   });
   srv.Get(R"(/history/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard lock(mu_);
@@ -439,7 +459,8 @@ FakeRunPod::FakeRunPod() {
     }
     json out = {{"id", "sync-1234"}, {"status", final_status}, {"delayTime", 10}, {"executionTime", 900}};
     if (final_status == "COMPLETED")
-      out["output"]["images"] = json::array({json{{"filename", "ComfyUI_00001_.png"}, {"type", "base64"}, {"data", base64(png)}}});
+      out["output"]["images"] =
+          json::array({json{{"filename", "ComfyUI_00001_.png"}, {"type", "base64"}, {"data", base64(png)}}});
     else
       out["error"] = "workflow failed";
     res.set_content(out.dump(), "application/json");
@@ -452,8 +473,9 @@ FakeRunPod::FakeRunPod() {
     res.set_content(R"({"id":"sync-1234","status":"CANCELLED"})", "application/json");
   });
   srv.Get("/health", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"jobs":{"completed":1,"failed":0,"inProgress":0,"inQueue":0,"retried":0},"workers":{"idle":1,"running":0}})",
-                    "application/json");
+    res.set_content(
+        R"({"jobs":{"completed":1,"failed":0,"inProgress":0,"inQueue":0,"retried":0},"workers":{"idle":1,"running":0}})",
+        "application/json");
   });
   start();
 }

@@ -24,14 +24,14 @@ class FakeServer {
  public:
   virtual ~FakeServer();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(public_port_ ? public_port_ : port_); }
-  std::vector<std::string> requests() const;          // "POST /sdapi/v1/txt2img", in order
+  std::vector<std::string> requests() const;                       // "POST /sdapi/v1/txt2img", in order
   std::vector<std::string> bodies(const std::string& path) const;  // request bodies sent to `path`
-  std::vector<std::string> auth_headers() const;      // Authorization headers received
+  std::vector<std::string> auth_headers() const;                   // Authorization headers received
 
  protected:
   FakeServer();
   void start();
-  void record(const std::string& line, const std::string& auth);  // from the pre-routing handler
+  void record(const std::string& line, const std::string& auth);       // from the pre-routing handler
   void record_body(const std::string& path, const std::string& body);  // from the route (bodies are read then)
   std::unique_ptr<httplib::Server> server_;
   mutable std::mutex mu_;
@@ -50,15 +50,15 @@ class FakeServer {
 class FakeA1111 : public FakeServer {
  public:
   FakeA1111();
-  std::string basic_auth;         // "user:pass": other requests get 401 {"detail":"Incorrect username or password"}
-  bool return_grid = false;       // images[0] is a grid, index_of_first_image = 1
-  int fail_status = 0;            // txt2img answers this status with A1111's error JSON
+  std::string basic_auth;             // "user:pass": other requests get 401 {"detail":"Incorrect username or password"}
+  bool return_grid = false;           // images[0] is a grid, index_of_first_image = 1
+  int fail_status = 0;                // txt2img answers this status with A1111's error JSON
   int ok_batches_before_failure = 0;  // … after this many good answers
-  int failures_left = 1000;       // … this many times
-  bool garbage = false;           // txt2img answers HTML
-  bool drop = false;              // txt2img drops the connection mid-answer
-  bool no_api = false;            // every /sdapi route answers 404 (server started without --api)
-  bool wait_for_progress = false; // txt2img answers once /progress was polled
+  int failures_left = 1000;           // … this many times
+  bool garbage = false;               // txt2img answers HTML
+  bool drop = false;                  // txt2img drops the connection mid-answer
+  bool no_api = false;                // every /sdapi route answers 404 (server started without --api)
+  bool wait_for_progress = false;     // txt2img answers once /progress was polled
   std::atomic<bool>* cancel_on_txt2img = nullptr;  // set when txt2img arrives; answers after /interrupt
   int interrupts = 0;
   int progress_polls = 0;
@@ -75,8 +75,8 @@ class FakeComfy : public FakeServer {
  public:
   explicit FakeComfy(bool websocket = false);
   ~FakeComfy() override;
-  std::string ws_client_id;       // the clientId the web socket was opened with
-  bool reject = false;            // POST /prompt answers 400 with node_errors
+  std::string ws_client_id;  // the clientId the web socket was opened with
+  bool reject = false;       // POST /prompt answers 400 with node_errors
   int history_polls_before_done = 1;
   std::atomic<bool>* cancel_on_prompt = nullptr;
   bool combo_new_format = false;  // /object_info lists choices as ["COMBO", {"options": […]}]

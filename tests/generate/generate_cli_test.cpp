@@ -15,10 +15,10 @@ TEST(GenerateCli, JsonReportAndFiles) {
   testing::FakeA1111 server;
   server.basic_auth = "me:secret";
   testing::TempDir dir;
-  auto r = run_cli({"generate", "1girl, smile", "--backend", "a1111", "--url", server.url(), "--out",
-                    (dir / "gen").string(), "--style", "animagine-xl-4.0", "--lora", "mychar:0.8", "--seed", "7",
-                    "--count", "2", "--json"},
-                   {"TAGMETRY_GENERATOR_AUTH=me:secret"});
+  auto r =
+      run_cli({"generate", "1girl, smile", "--backend", "a1111", "--url", server.url(), "--out", (dir / "gen").string(),
+               "--style", "animagine-xl-4.0", "--lora", "mychar:0.8", "--seed", "7", "--count", "2", "--json"},
+              {"TAGMETRY_GENERATOR_AUTH=me:secret"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["images"].size(), 2u);
@@ -33,7 +33,8 @@ TEST(GenerateCli, JsonReportAndFiles) {
 
 TEST(GenerateCli, CheckSaysWhatIsWrong) {
   testing::FakeA1111 server;
-  auto r = run_cli({"generate", "--check", "--url", server.url(), "--checkpoint", "animagine-xl-3.1", "--lora", "mychar"});
+  auto r =
+      run_cli({"generate", "--check", "--url", server.url(), "--checkpoint", "animagine-xl-3.1", "--lora", "mychar"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("loras (2): mychar, detail\n"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("unknown checkpoint 'animagine-xl-3.1' (closest: animagine-xl-4.0-opt.safetensors [6327eca98b]"),

@@ -1,9 +1,10 @@
 // PNG text chunks and A1111's infotext format (processing.py create_infotext, infotext_utils.quote).
+#include "tagmetry/png_text.h"
+
 #include <gtest/gtest.h>
 
 #include "fake_generators.h"
 #include "tagmetry/image.h"
-#include "tagmetry/png_text.h"
 #include "test_support.h"
 
 namespace tagmetry {
@@ -18,7 +19,9 @@ TEST(PngText, LatinOneTextGoesIntoTEXtAfterIhdr) {
   EXPECT_EQ(take(png_text(out, "parameters")), "1girl, café\nSteps: 20");
   // Right after the 8-byte signature and the 25-byte IHDR chunk: length, "tEXt", keyword NUL Latin-1 text.
   EXPECT_EQ(out.substr(33 + 4, 4), "tEXt");
-  EXPECT_EQ(out.substr(33 + 8, 32), std::string("parameters\0" "1girl, caf\xE9\nSteps: 20", 32));
+  EXPECT_EQ(out.substr(33 + 8, 32), std::string("parameters\0"
+                                                "1girl, caf\xE9\nSteps: 20",
+                                                32));
   EXPECT_EQ(out.size(), png.size() + 12 + 32);
   // Still a PNG every decoder reads (CRC right).
   testing::TempDir dir;
@@ -72,7 +75,8 @@ TEST(Infotext, A1111Format) {
 }
 
 TEST(Infotext, ParsesTheParametersLine) {
-  auto kv = parse_infotext_parameters("p\nNegative prompt: n\nSteps: 28, Sampler: Euler a, Lora hashes: \"a: 1, b: 2\", Version: v1");
+  auto kv = parse_infotext_parameters(
+      "p\nNegative prompt: n\nSteps: 28, Sampler: Euler a, Lora hashes: \"a: 1, b: 2\", Version: v1");
   ASSERT_EQ(kv.size(), 4u);
   EXPECT_EQ(kv[2].first, "Lora hashes");
   EXPECT_EQ(kv[2].second, "a: 1, b: 2");

@@ -43,8 +43,8 @@ TEST(PromptBuilder, Animagine40OrdersLikeTheModelCard) {
 // Animagine XL 3.1: quality tags at the end as the official demo's "Standard v3.1" preset, no rating tag,
 // its negative prompt; an already escaped "\(persona 3\)" is not escaped twice.
 TEST(PromptBuilder, Animagine31QualitySuffixAndEscapes) {
-  PromptResult r = build("animagine-xl-3.1",
-                         "male focus, persona 3, yuuki makoto \\(persona 3\\), 1boy, black jacket, gun");
+  PromptResult r =
+      build("animagine-xl-3.1", "male focus, persona 3, yuuki makoto \\(persona 3\\), 1boy, black jacket, gun");
   EXPECT_EQ(r.positive,
             "1boy, yuuki makoto \\(persona 3\\), persona 3, male focus, black jacket, gun, masterpiece, best "
             "quality, very aesthetic, absurdres");
@@ -84,8 +84,7 @@ TEST(PromptBuilder, TriggerFirstLorasLastAndNoDuplicates) {
 
 TEST(PromptBuilder, KaomojiKeepUnderscoresAndBracketsAreEscaped) {
   PromptResult r = build("sd15", "1girl, ^_^, >_<, star_(sky), [abstract], (blue hair:1.2)");
-  EXPECT_EQ(r.positive,
-            "masterpiece, best quality, 1girl, ^_^, >_<, star \\(sky\\), \\[abstract\\], (blue hair:1.2)");
+  EXPECT_EQ(r.positive, "masterpiece, best quality, 1girl, ^_^, >_<, star \\(sky\\), \\[abstract\\], (blue hair:1.2)");
   EXPECT_EQ(r.caption(), "1girl, ^_^, >_<, star (sky), [abstract], (blue hair:1.2)");
 }
 

@@ -24,7 +24,8 @@ TEST(PromptCli, JsonHasTheIssuesKeysInOrder) {
 TEST(PromptCli, TextOutputIsA1111Style) {
   auto r = run_cli({"prompt", "1girl, smile", "--style", "none", "--steps", "12"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "1girl, smile\nSteps: 12, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Size: 1024x1024\n");
+  EXPECT_EQ(r.out,
+            "1girl, smile\nSteps: 12, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7, Size: 1024x1024\n");
 }
 
 TEST(PromptCli, UnknownStyleIsAUsageError) {

@@ -1,7 +1,8 @@
 // Prompt style TOML: the shipped styles load, and bad files give errors naming the file, line and key.
+#include "tagmetry/prompt_style.h"
+
 #include <gtest/gtest.h>
 
-#include "tagmetry/prompt_style.h"
 #include "tagmetry/strings.h"
 #include "test_support.h"
 

@@ -16,12 +16,16 @@ TEST(PromptRoute, BuildsThePromptLikeTheCli) {
   testing::RunningServer srv(dir.path(), params);
   int status = 0;
   json r = srv.post("/api/prompt",
-                    {{"text", "1girl, hatsune_miku, smile"}, {"style", "animagine-xl-4.0"}, {"trigger", "mychar"},
-                     {"loras", {"mychar:0.8"}}, {"aspect", "1:1"}},
+                    {{"text", "1girl, hatsune_miku, smile"},
+                     {"style", "animagine-xl-4.0"},
+                     {"trigger", "mychar"},
+                     {"loras", {"mychar:0.8"}},
+                     {"aspect", "1:1"}},
                     &status);
   ASSERT_EQ(status, 200) << r.dump();
-  EXPECT_EQ(r["positive"],
-            "mychar, 1girl, hatsune miku, safe, smile, masterpiece, high score, great score, absurdres, <lora:mychar:0.8>");
+  EXPECT_EQ(
+      r["positive"],
+      "mychar, 1girl, hatsune miku, safe, smile, masterpiece, high score, great score, absurdres, <lora:mychar:0.8>");
   EXPECT_EQ(r["width"], 1024);
   EXPECT_EQ(r["tags"], json({"mychar", "1girl", "hatsune_miku", "smile"}));
 

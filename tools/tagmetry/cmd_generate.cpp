@@ -69,8 +69,10 @@ int run_generate_command(const GenerateParams& p, const std::vector<std::string>
   GeneratorProgressFn progress;
   if (progress_on)
     progress = [](const GeneratorProgress& g) {
-      if (g.steps > 0) std::fprintf(stderr, "\rgenerate  step %d/%d  %3.0f%%  ", g.step, g.steps, g.fraction * 100);
-      else std::fprintf(stderr, "\rgenerate  waiting for the server…  ");
+      if (g.steps > 0)
+        std::fprintf(stderr, "\rgenerate  step %d/%d  %3.0f%%  ", g.step, g.steps, g.fraction * 100);
+      else
+        std::fprintf(stderr, "\rgenerate  waiting for the server…  ");
       std::fflush(stderr);
     };
   std::signal(SIGINT, on_sigint);
@@ -86,7 +88,8 @@ int run_generate_command(const GenerateParams& p, const std::vector<std::string>
   } else {
     for (auto& i : report->images) std::cout << i.png.string() << "\n";
     for (auto& e : report->errors) print_error(e);
-    if (report->interrupted) print_warning("interrupted: kept the " + std::to_string(report->images.size()) + " images received");
+    if (report->interrupted)
+      print_warning("interrupted: kept the " + std::to_string(report->images.size()) + " images received");
   }
   return report->errors.empty() && !report->interrupted ? kExitOk : kExitSomeFailed;
 }
@@ -96,12 +99,14 @@ RunFunction setup_generate(CLI::App& sub) {
   auto words = std::make_shared<std::vector<std::string>>();
   auto loras = std::make_shared<std::vector<std::string>>();
   auto bound = std::make_shared<BoundOptions<GenerateParams>>(sub, generate_options());
-  sub.add_option("--lora", *loras, "LoRA NAME[:WEIGHT] (repeatable): <lora:NAME:WEIGHT> for A1111, a LoraLoader for ComfyUI")
+  sub.add_option("--lora", *loras,
+                 "LoRA NAME[:WEIGHT] (repeatable): <lora:NAME:WEIGHT> for A1111, a LoraLoader for ComfyUI")
       ->allow_extra_args(false)
       ->group("Prompt");
   sub.add_option("text", *words, "Request (青い髪の女の子), tags (1girl, smile) or a caption file");
-  sub.footer("Example: tagmetry generate 青い髪の女の子 --style animagine-xl-4.0 --backend a1111 --url http://127.0.0.1:7860 "
-             "--out gen --lora mychar:0.8 --count 4");
+  sub.footer(
+      "Example: tagmetry generate 青い髪の女の子 --style animagine-xl-4.0 --backend a1111 --url http://127.0.0.1:7860 "
+      "--out gen --lora mychar:0.8 --count 4");
   return [params, words, loras, bound]() {
     Status s = bound->apply(*params);
     if (!s.ok()) {
@@ -115,7 +120,7 @@ RunFunction setup_generate(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("generate", "Generate images through AUTOMATIC1111 / Forge, ComfyUI or RunPod (PNG with parameters)", 63,
-                 setup_generate);
+TAGMETRY_COMMAND("generate", "Generate images through AUTOMATIC1111 / Forge, ComfyUI or RunPod (PNG with parameters)",
+                 63, setup_generate);
 
 }  // namespace tagmetry::cli

@@ -54,9 +54,13 @@ RunFunction setup_prompt(CLI::App& sub) {
   auto words = std::make_shared<std::vector<std::string>>();
   auto loras = std::make_shared<std::vector<std::string>>();
   auto bound = std::make_shared<BoundOptions<PromptParams>>(sub, prompt_options());
-  sub.add_option("--lora", *loras, "LoRA NAME[:WEIGHT] → <lora:NAME:WEIGHT> (repeatable)")->allow_extra_args(false)->group("Prompt");
-  sub.add_option("text", *words, "Request (青い髪の女の子), tags (1girl, smile) or a caption file (read from stdin when absent)");
-  sub.footer("Example: tagmetry prompt 青い髪の女の子 --style animagine-xl-3.1 --trigger mychar --lora mychar:0.8 --json");
+  sub.add_option("--lora", *loras, "LoRA NAME[:WEIGHT] → <lora:NAME:WEIGHT> (repeatable)")
+      ->allow_extra_args(false)
+      ->group("Prompt");
+  sub.add_option("text", *words,
+                 "Request (青い髪の女の子), tags (1girl, smile) or a caption file (read from stdin when absent)");
+  sub.footer(
+      "Example: tagmetry prompt 青い髪の女の子 --style animagine-xl-3.1 --trigger mychar --lora mychar:0.8 --json");
   return [params, words, loras, bound]() {
     Status s = bound->apply(*params);
     if (!s.ok()) {
