@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "tagmetry/files.h"
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/prompt.h"
 #include "tagmetry/status.h"
 
@@ -37,6 +37,8 @@ struct GenerateParams : PromptParams {
   bool no_progress = false;       // no progress line on stderr (shown only on a terminal anyway)
 };
 
+// `tagmetry generate` (include/tagmetry/operation.h).
+const Operation<GenerateParams>& generate_operation();
 const OptionSet<GenerateParams>& generate_options();
 
 // What one server call asks for (one batch).

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/prompt_style.h"
 #include "tagmetry/status.h"
 
@@ -47,8 +47,7 @@ struct PromptParams {
 };
 
 // Declares PromptParams' options (the CLI flags, the JSON parameters, docs/prompt.md's table) on the
-// OptionSet of PromptParams or of a params struct derived from it (GenerateParams). --lora is a list: the
-// CLI binds it itself until the options API has list fields.
+// OptionSet of PromptParams or of a params struct derived from it (GenerateParams).
 template <class P>
 void add_prompt_options(OptionSet<P>& s) {
   s.group("Prompt")
@@ -57,6 +56,7 @@ void add_prompt_options(OptionSet<P>& s) {
       .add("input", &P::input, "What the text is: a request (ja2tags), a tag list, a caption file, or auto",
            {"auto", "request", "tags", "caption"})
       .add("trigger", &P::trigger, "Trigger words written first (comma-separated)")
+      .add("lora", &P::loras, "LoRA NAME[:WEIGHT]: <lora:NAME:WEIGHT> for A1111, a LoraLoader node for ComfyUI")
       .add("rating", &P::rating,
            "Rating tag instead of the style's (safe, sensitive, nsfw, explicit; none: no rating tag)")
       .add("negative", &P::negative, "Negative prompt instead of the style's default")
@@ -74,7 +74,8 @@ void add_prompt_options(OptionSet<P>& s) {
       .add("mecab-dicdir", &P::mecab_dicdir, "MeCab IPAdic folder (default: the system's ipadic-utf8)", {},
            "TAGMETRY_MECAB_DICDIR");
 }
-// The options of `tagmetry prompt`: add_prompt_options plus --json.
+// `tagmetry prompt`: add_prompt_options plus --json (include/tagmetry/operation.h).
+const Operation<PromptParams>& prompt_operation();
 const OptionSet<PromptParams>& prompt_options();
 
 // One LoRA: `<lora:name:weight>` for A1111, a LoraLoader node for ComfyUI.

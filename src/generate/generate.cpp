@@ -15,8 +15,11 @@
 
 namespace tagmetry {
 
-const OptionSet<GenerateParams>& generate_options() {
-  static const OptionSet<GenerateParams> set = [] {
+const Operation<GenerateParams>& generate_operation() {
+  static const Operation<GenerateParams> op{
+      {"generate", "Generate images through AUTOMATIC1111 / Forge, ComfyUI or RunPod (PNG with parameters)", "",
+       "generate.md"},
+      [] {
     OptionSet<GenerateParams> s;
     s.group("Generator")
         .add("backend", &GenerateParams::backend, "Generator server kind", {"a1111", "comfyui", "runpod"})
@@ -24,7 +27,7 @@ const OptionSet<GenerateParams>& generate_options() {
              "Server URL (A1111 http://127.0.0.1:7860, ComfyUI http://127.0.0.1:8188, RunPod "
              "https://api.runpod.ai/v2/ENDPOINT)",
              {}, "TAGMETRY_GENERATOR_URL")
-        .add("user", &GenerateParams::user, "NAME:PASS for HTTP basic auth (A1111 --api-auth)", {},
+        .add("user", &GenerateParams::user, "NAME:PASS for HTTP basic auth (the pair A1111 was started with in api-auth)", {},
              "TAGMETRY_GENERATOR_AUTH")
         .add("checkpoint", &GenerateParams::checkpoint, "Checkpoint (A1111 title or name; ComfyUI file name)")
         .add("workflow", &GenerateParams::workflow, "ComfyUI / RunPod: API-format workflow file with {{placeholders}}")
@@ -43,9 +46,11 @@ const OptionSet<GenerateParams>& generate_options() {
              "Print one JSON object: prompt, images (file, caption, seed), interrupted, errors")
         .add("no-progress", &GenerateParams::no_progress, "Do not show progress on stderr (shown only on a terminal)");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<GenerateParams>& generate_options() { return generate_operation().options; }
 
 Result<std::unique_ptr<Generator>> open_generator(const GenerateParams& p) {
   if (p.url.empty()) return invalid_argument("--url is required (the generator server, e.g. http://127.0.0.1:7860)");

@@ -17,17 +17,20 @@
 
 namespace tagmetry {
 
-const OptionSet<PromptParams>& prompt_options() {
-  static const OptionSet<PromptParams> set = [] {
-    OptionSet<PromptParams> s;
-    add_prompt_options(s);
-    s.group("Output").add(
-        "json", &PromptParams::json,
-        "Print one JSON object: positive, negative, width, height, sampler, steps, cfg, tags, unmatched");
-    return s;
-  }();
-  return set;
+const Operation<PromptParams>& prompt_operation() {
+  static const Operation<PromptParams> op{
+      {"prompt", "Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …)", "", "prompt.md"}, [] {
+        OptionSet<PromptParams> s;
+        add_prompt_options(s);
+        s.group("Output").add(
+            "json", &PromptParams::json,
+            "Print one JSON object: positive, negative, width, height, sampler, steps, cfg, tags, unmatched");
+        return s;
+      }()};
+  return op;
 }
+
+const OptionSet<PromptParams>& prompt_options() { return prompt_operation().options; }
 
 namespace {
 

@@ -1,10 +1,12 @@
 // The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
+#include "tagmetry/generate.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/operation.h"
 #include "tagmetry/prepare.h"
+#include "tagmetry/prompt.h"
 #include "tagmetry/retag.h"
 #include "tagmetry/server.h"
 #include "tagmetry/tag_pipeline.h"
@@ -19,6 +21,8 @@ const std::vector<OperationDoc>& operation_docs() {
       kohya_caption_operation().doc(),
       kohya_export_operation().doc(),
       serve_operation().doc(),
+      prompt_operation().doc(),
+      generate_operation().doc(),
   };
   return docs;
 }

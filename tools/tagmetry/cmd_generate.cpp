@@ -97,30 +97,23 @@ int run_generate_command(const GenerateParams& p, const std::vector<std::string>
 RunFunction setup_generate(CLI::App& sub) {
   auto params = std::make_shared<GenerateParams>();
   auto words = std::make_shared<std::vector<std::string>>();
-  auto loras = std::make_shared<std::vector<std::string>>();
-  auto bound = std::make_shared<BoundOptions<GenerateParams>>(sub, generate_options());
-  sub.add_option("--lora", *loras,
-                 "LoRA NAME[:WEIGHT] (repeatable): <lora:NAME:WEIGHT> for A1111, a LoraLoader for ComfyUI")
-      ->allow_extra_args(false)
-      ->group("Prompt");
+  auto bound = std::make_shared<BoundOptions<GenerateParams>>(sub, generate_operation());
   sub.add_option("text", *words, "Request (青い髪の女の子), tags (1girl, smile) or a caption file");
   sub.footer(
       "Example: tagmetry generate 青い髪の女の子 --style animagine-xl-4.0 --backend a1111 --url http://127.0.0.1:7860 "
       "--out gen --lora mychar:0.8 --count 4");
-  return [params, words, loras, bound]() {
+  return [params, words, bound]() {
     Status s = bound->apply(*params);
     if (!s.ok()) {
       print_error(s);
       return kExitUsage;
     }
-    params->loras = *loras;
     return run_generate_command(*params, *words);
   };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("generate", "Generate images through AUTOMATIC1111 / Forge, ComfyUI or RunPod (PNG with parameters)",
-                 63, setup_generate);
+TAGMETRY_OPERATION_COMMAND(generate_operation(), 63, setup_generate);
 
 }  // namespace tagmetry::cli

@@ -52,29 +52,23 @@ int run_prompt(const PromptParams& p, const std::vector<std::string>& words) {
 RunFunction setup_prompt(CLI::App& sub) {
   auto params = std::make_shared<PromptParams>();
   auto words = std::make_shared<std::vector<std::string>>();
-  auto loras = std::make_shared<std::vector<std::string>>();
-  auto bound = std::make_shared<BoundOptions<PromptParams>>(sub, prompt_options());
-  sub.add_option("--lora", *loras, "LoRA NAME[:WEIGHT] → <lora:NAME:WEIGHT> (repeatable)")
-      ->allow_extra_args(false)
-      ->group("Prompt");
+  auto bound = std::make_shared<BoundOptions<PromptParams>>(sub, prompt_operation());
   sub.add_option("text", *words,
                  "Request (青い髪の女の子), tags (1girl, smile) or a caption file (read from stdin when absent)");
   sub.footer(
       "Example: tagmetry prompt 青い髪の女の子 --style animagine-xl-3.1 --trigger mychar --lora mychar:0.8 --json");
-  return [params, words, loras, bound]() {
+  return [params, words, bound]() {
     Status s = bound->apply(*params);
     if (!s.ok()) {
       print_error(s);
       return kExitUsage;
     }
-    params->loras = *loras;
     return run_prompt(*params, *words);
   };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("prompt", "Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …)", 62,
-                 setup_prompt);
+TAGMETRY_OPERATION_COMMAND(prompt_operation(), 62, setup_prompt);
 
 }  // namespace tagmetry::cli
