@@ -2,11 +2,13 @@
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
 #include "tagmetry/complete.h"
+#include "tagmetry/generate.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/operations.h"
 #include "tagmetry/prepare.h"
 #include "tagmetry/provenance.h"
+#include "tagmetry/prompt.h"
 #include "tagmetry/retag.h"
 #include "tagmetry/review.h"
 #include "tagmetry/server.h"
@@ -27,6 +29,8 @@ const std::vector<OperationDoc>& operation_docs() {
       kohya_export_operation().doc(),
       serve_operation().doc(),
       complete_operation().doc(),
+      prompt_operation().doc(),
+      generate_operation().doc(),
   };
   return docs;
 }

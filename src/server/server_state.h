@@ -124,6 +124,7 @@ void register_tag_routes(State& s);       // routes_tags.cpp: tags, vocab
 void register_analysis_routes(State& s);  // routes_analysis.cpp: stats, lint, preview, ja2tags, complete
 void register_job_routes(State& s);       // routes_jobs.cpp: models, tag jobs, SSE
 void register_review_routes(State& s);    // routes_review.cpp: review queue, decisions, provenance, thresholds
+void register_generate_routes(State& s);  // routes_generate.cpp: prompt
 
 // Looks up the image of an /api/image/ID/... route; sends 404 (saying when the image was removed from the
 // folder) and returns false when there is none.
