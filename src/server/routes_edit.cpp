@@ -267,8 +267,9 @@ void register_edit_routes(State& s) {
                                                 : "nothing to undo");
     std::vector<uint32_t> reverted = s.reload_captions(report.reverted);
     std::vector<uint32_t> changed = s.reload_captions(report.changed);
-    json body{{"operation", report.operation_id}, {"command", report.command}, {"reverted", reverted},
-              {"changed", changed}, {"changed_paths", report.changed}};
+    json body = to_json(report);  // and the image ids of those caption files
+    body["reverted_ids"] = reverted;
+    body["changed_ids"] = changed;
     if (report.refused) {
       return send_error(res, 409, "conflict",
                         std::to_string(report.changed.size()) + " caption(s) changed since operation #" +

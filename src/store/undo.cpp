@@ -1,10 +1,17 @@
 // tagmetry undo (and the web app's redo): revert one operation's caption writes, refusing to clobber
 // files changed by hand since.
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "tagmetry/caption_journal.h"
 
 namespace tagmetry {
+
+nlohmann::json to_json(const UndoReport& r) {
+  return {{"operation", r.operation_id}, {"command", r.command},     {"reverted", r.reverted},
+          {"changed", r.changed},        {"refused", r.refused},     {"nothing_reverted", r.nothing_reverted},
+          {"history_pruned", r.history_pruned}};
+}
 
 Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationRecord& target, const UndoOptions& options,
                                     const std::string& command, const std::string& args) {

@@ -51,9 +51,8 @@ struct UndoCommand {
     if (!report.ok()) return fail(report.status());
     const UndoReport& r = *report;
     if (json) {
-      nlohmann::json j{{"operation", r.operation_id}, {"command", r.command}, {"reverted", r.reverted},
-                       {"changed", r.changed},        {"refused", r.refused},  {"dry_run", dry_run},
-                       {"nothing_reverted", r.nothing_reverted}};
+      nlohmann::json j = to_json(r);
+      j["dry_run"] = dry_run;
       std::printf("%s\n", j.dump(2).c_str());
     }
     if (r.operation_id == 0) {

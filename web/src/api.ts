@@ -34,13 +34,18 @@ export interface History {
   can_redo: boolean;
 }
 
-// POST /api/undo and /api/redo (also the body of their 409 answer).
+// POST /api/undo and /api/redo (also the body of their 409 answer): the keys of `tagmetry undo --json`
+// (caption paths) and the image ids of those captions.
 export interface UndoResponse {
   operation: number;
-  command?: string;
-  reverted: number[];
-  changed: number[];
-  changed_paths?: string[];
+  command: string;
+  reverted: string[];
+  changed: string[];
+  refused: boolean;
+  nothing_reverted: boolean;
+  history_pruned: boolean;
+  reverted_ids: number[];
+  changed_ids: number[];
 }
 
 // A tag job: GET /api/jobs/{id}, GET /api/jobs/current (id null and state "none" when no job runs).

@@ -1,0 +1,87 @@
+// The server as a thin adapter: its answers are the library's reports with the CLI's JSON keys, and
+// stats and lint measure the captions the server holds in memory.
+#include <gtest/gtest.h>
+
+#include "server_fixture.h"
+#include "tagmetry/image.h"
+#include "tagmetry/image_encode.h"
+#include "test_support.h"
+
+namespace tagmetry::testing {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void write_png(const fs::path& path, int w, int h, uint8_t shade) {
+  RgbImage img;
+  img.width = w;
+  img.height = h;
+  img.pixels.assign(static_cast<size_t>(w) * h * 3, shade);
+  auto bytes = encode_image(img, EncodeOptions{});
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  write_all(path, *bytes);
+}
+
+class ServerReportsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root = tmp / "set";
+    fs::create_directories(root);
+    write_png(root / "a.png", 64, 64, 10);
+    write_png(root / "b.png", 64, 32, 20);
+    write_png(root / "c.png", 64, 64, 30);
+    write_all(root / "a.txt", "mychar, 1girl, solo, long_hair");
+    write_all(root / "b.txt", "mychar, 1girl, smile, smile");
+  }
+  std::unique_ptr<RunningServer> start() {
+    ServeParams p;
+    p.poll_seconds = 0;  // outside changes stay unseen: the index is what the server answers from
+    p.rescan_seconds = 0;
+    return std::make_unique<RunningServer>(root, p);
+  }
+  static json cli_json(const std::vector<std::string>& args) {
+    CommandResult r = run_cli(args);
+    json j = json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    return j;
+  }
+  TempDir tmp;
+  fs::path root;
+};
+
+TEST_F(ServerReportsTest, StatsAndLintAnswerWhatTheCliPrints) {
+  auto srv = start();
+  json api_stats = srv->get("/api/stats");
+  EXPECT_EQ(api_stats, cli_json({"stats", root.string(), "--json"}));
+  EXPECT_EQ(api_stats["captions"], 2);
+  json api_lint = srv->get("/api/lint?trigger=mychar");
+  json cli_lint = cli_json({"lint", root.string(), "--trigger", "mychar", "--json"});
+  ASSERT_FALSE(api_lint["findings"].empty());
+  for (auto& f : api_lint["findings"]) {
+    ASSERT_TRUE(f.contains("ids")) << f.dump();
+    if (f["rule"] == "missing-caption") EXPECT_EQ(f["ids"], json({2})) << f.dump();
+    f.erase("ids");  // the server's addition: the images of the files
+  }
+  EXPECT_EQ(api_lint, cli_lint);
+}
+
+TEST_F(ServerReportsTest, StatsAndLintMeasureTheCaptionsHeldInMemory) {
+  auto srv = start();
+  // Written behind the server's back: without polling its index still holds the old caption.
+  write_all(root / "a.txt", "mychar, unseen_tag, unseen_tag");
+  json stats = srv->get("/api/stats");
+  std::vector<std::string> tags;
+  for (auto& t : stats["tags"]) tags.push_back(t["tag"]);
+  EXPECT_EQ(tags, (std::vector<std::string>{"1girl", "mychar", "long_hair", "smile", "solo"})) << stats.dump();
+  json lint = srv->get("/api/lint?trigger=mychar");
+  size_t duplicates = 0;
+  for (auto& f : lint["findings"])
+    if (f["rule"] == "duplicate-tag") {
+      ++duplicates;
+      EXPECT_EQ(f["files"], json({"b.txt"})) << f.dump();
+    }
+  EXPECT_EQ(duplicates, 1u) << lint.dump();
+}
+
+}  // namespace
+}  // namespace tagmetry::testing
