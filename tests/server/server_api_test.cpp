@@ -246,7 +246,9 @@ TEST_F(ServerApiTest, BatchEditsTheTagLineOfFilteredImages) {
   r = srv->post("/api/batch", {{"ids", {4}}, {"op", {{"kind", "add"}, {"tags", {"y"}}}}}, &status);
   EXPECT_EQ(r["changed"], 0);
   ASSERT_EQ(r["skipped"].size(), 1u);
-  EXPECT_NE(r["skipped"][0]["reason"].get<std::string>().find("e.txt"), std::string::npos);
+  EXPECT_EQ(r["skipped"][0]["file"], "e.txt");  // the keys of `edit --json`
+  EXPECT_NE(r["skipped"][0]["error"].get<std::string>().find("e.txt"), std::string::npos);
+  EXPECT_EQ(r["skipped_ids"], json({4}));
   srv->post("/api/batch", {{"ids", {0}}, {"op", {{"kind", "explode"}}}}, &status);
   EXPECT_EQ(status, 400);
   srv->post("/api/batch", {{"ids", {0}}, {"op", {{"kind", "remove"}, {"tags", {"("}}, {"match", "regex"}}}}, &status);

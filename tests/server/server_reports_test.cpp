@@ -83,5 +83,32 @@ TEST_F(ServerReportsTest, StatsAndLintMeasureTheCaptionsHeldInMemory) {
   EXPECT_EQ(duplicates, 1u) << lint.dump();
 }
 
+// The batch edit runs the edit of `tagmetry edit` and answers its report: the CLI on a copy of the folder
+// prints the same JSON, less the server's ids.
+TEST_F(ServerReportsTest, BatchEditAnswersWhatEditPrints) {
+  const fs::path copy = tmp / "copy";
+  fs::copy(root, copy);
+  auto srv = start();
+  int status = 0;
+  json api = srv->post("/api/batch", {{"ids", {0, 1, 2}}, {"op", {{"kind", "remove"}, {"tags", {"s*"}}, {"match", "glob"}}}},
+                       &status);
+  ASSERT_EQ(status, 200) << api.dump();
+  EXPECT_EQ(api["ids"], json({0, 1}));
+  EXPECT_EQ(api["skipped_ids"], json::array());
+  EXPECT_TRUE(api["operation_id"].is_number_integer()) << api.dump();
+  EXPECT_EQ(api["changes"][1], json({{"file", "b.txt"}, {"before", "mychar, 1girl, smile, smile"}, {"after", "mychar, 1girl"}}));
+  EXPECT_EQ(read_all(root / "b.txt"), "mychar, 1girl");
+  json cli = cli_json({"edit", copy.string(), "remove", "--match", "glob", "s*", "--json"});
+  EXPECT_EQ(read_all(copy / "b.txt"), "mychar, 1girl");
+  for (const char* key : {"ids", "skipped_ids", "operation_id"}) api.erase(key);
+  // The server looked at the three images chosen; the CLI at the two caption files there are.
+  EXPECT_EQ(api["files"], 3);
+  EXPECT_EQ(cli["files"], 2);
+  EXPECT_EQ(api["unchanged"], 1);
+  EXPECT_EQ(cli["unchanged"], 0);
+  for (const char* key : {"files", "unchanged"}) api.erase(key), cli.erase(key);
+  EXPECT_EQ(api, cli);
+}
+
 }  // namespace
 }  // namespace tagmetry::testing

@@ -146,6 +146,22 @@ export interface BatchOp {
   match?: 'exact' | 'glob' | 'regex';
 }
 
+// POST /api/batch: the keys of `tagmetry edit --json`, and the image ids changed and skipped.
+export interface BatchResponse {
+  operation: string;
+  dry_run: boolean;
+  files: number;
+  changed: number;
+  unchanged: number;
+  tags_added: number;
+  tags_removed: number;
+  changes: { file: string; before: string; after: string }[];
+  skipped: { file: string; error: string }[];
+  ids: number[];
+  skipped_ids: number[];
+  operation_id: number | null;
+}
+
 export class ApiError extends Error {
   constructor(
     public status: number,
