@@ -72,15 +72,6 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   return p;
 }
 
-json report_json(const TagReport& r) {
-  json failures = json::array();
-  for (auto& [path, message] : r.failures) failures.push_back({{"path", path}, {"message", message}});
-  return {{"images", r.images},     {"tagged", r.tagged},   {"appended", r.appended},
-          {"overwritten", r.overwritten}, {"skipped_existing", r.skipped_existing},
-          {"failed", r.failed},     {"reused", r.reused},   {"failures", failures},
-          {"seconds", r.seconds},   {"model", r.model_name}, {"cancelled", r.cancelled}};
-}
-
 // The job of a /api/jobs/ID/... route; sends 404 and returns nullptr when there is none.
 auto job_of(State& s, const httplib::Request& req, httplib::Response& res) {
   auto id = parse_id(req.matches[1]);
@@ -132,7 +123,7 @@ void run_tag_job(State& s, Job& job, const TagParams& params) {
   auto report = run_tagging(s.root, *model, params, callbacks);
   s.refresh_scores();
   if (!report.ok()) return job.finish("failed", nullptr, report.status().message());
-  job.finish(report->cancelled ? "cancelled" : "done", report_json(*report), "");
+  job.finish(report->cancelled ? "cancelled" : "done", to_json(*report, params.mcut), "");
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ export interface UndoResponse {
 
 // A tag job: GET /api/jobs/{id}, GET /api/jobs/current (id null and state "none" when no job runs).
 export type JobState = 'none' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+// The keys of `tagmetry tag --json` (docs/tag.md).
 export interface JobReport {
   images: number;
   tagged: number;
@@ -58,10 +59,19 @@ export interface JobReport {
   skipped_existing: number;
   failed: number;
   reused: number;
-  failures: { path: string; message: string }[];
-  seconds: number;
-  model: string;
+  other_shards: number;
+  database: string;
+  model_name: string;
+  model: string; // the model file's path
+  failures: { path: string; error: string }[];
+  skipped: string[];
+  backups: string[];
   cancelled: boolean;
+  seconds: number;
+  device: string;
+  provider: string;
+  mcut: boolean;
+  thresholds: unknown;
 }
 export interface JobSummary {
   id: number | null;

@@ -234,7 +234,11 @@ export function JobDialog() {
 }
 
 function JobReportView({ report }: { report: JobReport }) {
-  const entries = Object.entries(report).filter(([, v]) => (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v));
+  const shown: (keyof JobReport)[] = ['images', 'tagged', 'appended', 'overwritten', 'skipped_existing', 'reused',
+    'failed', 'seconds', 'model_name', 'device', 'provider'];
+  const entries = shown
+    .map((k) => [k, report[k]] as const)
+    .filter(([, v]) => (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v));
   return (
     <dl class="report small">
       {entries.slice(0, 12).map(([k, v]) => (
