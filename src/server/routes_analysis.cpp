@@ -141,20 +141,9 @@ void register_analysis_routes(State& s) {
     s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
       std::string caption = kohya_caption_from_file_text(img.has_caption ? img.text : std::string(), params->enable_wildcard);
       json samples = json::array();
-      for (uint64_t seed : seeds) {
-        KohyaRandom rng(seed);  // one generator per seed, drawn through the epochs as in a training run
-        for (int epoch = 1; epoch <= epochs; ++epoch) {
-          KohyaTrainingState state;
-          state.epoch = epoch;
-          std::string processed = kohya_process_caption(*params, state, caption, rng);
-          auto positions = kohya_tag_token_positions(*tokenizer, processed, params->caption_separator,
-                                                     static_cast<size_t>(max_tokens));
-          json tags = json::array();
-          for (auto& p : positions) tags.push_back({{"tag", p.tag}, {"end_token", p.end_token}, {"cut", p.cut}});
-          samples.push_back({{"epoch", epoch}, {"seed", seed}, {"caption", processed},
-                             {"tokens", tokenizer->count(processed)}, {"tags", tags}});
-        }
-      }
+      for (auto& sample : kohya_sample_captions(*tokenizer, *params, KohyaTrainingState{}, caption, seeds, epochs,
+                                                static_cast<size_t>(max_tokens), /*tag_positions=*/true))
+        samples.push_back(to_json(sample));
       images.push_back({{"id", id}, {"path", img.path}, {"source", caption}, {"samples", samples}});
     });
     send_json(res, {{"max_token_length", max_tokens}, {"warnings", warnings}, {"images", images}});

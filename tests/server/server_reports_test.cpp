@@ -110,5 +110,36 @@ TEST_F(ServerReportsTest, BatchEditAnswersWhatEditPrints) {
   EXPECT_EQ(api, cli);
 }
 
+// The preview draws its samples with simulate's code: the first epoch of a seed is what `simulate` prints
+// for that seed.
+TEST_F(ServerReportsTest, PreviewSamplesAreSimulateSamples) {
+  auto srv = start();
+  int status = 0;
+  json settings{{"caption_prefix", ""},          {"caption_suffix", ""},
+                {"shuffle_caption", true},        {"keep_tokens", 1},
+                {"keep_tokens_separator", ""},    {"caption_separator", ","},
+                {"secondary_separator", ""},      {"enable_wildcard", false},
+                {"caption_dropout_rate", 0},      {"caption_dropout_every_n_epochs", 0},
+                {"caption_tag_dropout_rate", 0.3}, {"token_warmup_min", 1},
+                {"token_warmup_step", 0}};
+  json preview = srv->post("/api/preview", {{"ids", {0}}, {"epochs", 2}, {"seeds", {7, 8}}, {"settings", settings}}, &status);
+  ASSERT_EQ(status, 200) << preview.dump();
+  json samples = preview["images"][0]["samples"];
+  ASSERT_EQ(samples.size(), 4u);  // seed-major: (7, 1), (7, 2), (8, 1), (8, 2)
+  EXPECT_EQ(samples[2]["seed"], 8);
+  EXPECT_EQ(samples[2]["epoch"], 1);
+  json cli = cli_json({"simulate", "--caption", "mychar, 1girl, solo, long_hair", "--seed", "7", "--samples", "2",
+                       "--shuffle-caption", "--keep-tokens", "1", "--caption-tag-dropout-rate", "0.3", "--json"});
+  ASSERT_EQ(cli["samples"].size(), 2u) << cli.dump();
+  for (size_t i = 0; i < 2; ++i) {
+    json api = samples[2 * i];  // epoch 1 of seeds 7 and 8
+    EXPECT_FALSE(api["tags"].empty());
+    EXPECT_EQ(cli["samples"][i]["tags"], json::array());  // simulate names tag positions of cut samples only
+    api.erase("tags");
+    cli["samples"][i].erase("tags");
+    EXPECT_EQ(api, cli["samples"][i]);
+  }
+}
+
 }  // namespace
 }  // namespace tagmetry::testing
