@@ -38,6 +38,17 @@ struct ServeParams {
 // The declaration of every `serve` option.
 const OptionSet<ServeParams>& serve_options();
 
+struct TagParams;
+// The `tag` options a web page may set for the server's tag job (POST /api/jobs/tag): the model, how to
+// run it, what to do with existing captions, and tag selection. The rest (output files, shards,
+// databases, devices, the dataset's own settings) stays the server's.
+const OptionSet<TagParams>& tag_job_options();
+
+// The web API's JSON parameters as TypeScript, generated from the option declarations: the content of
+// web/src/generated/api_params.ts (`tagmetry api-types` prints it; a test fails when the committed file
+// differs).
+std::string web_api_typescript();
+
 class Server {
  public:
   // Scans `dataset_dir` and reads every caption (the in-memory index the API answers from), opens the

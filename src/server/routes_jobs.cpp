@@ -32,21 +32,10 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   p.recursive = serve.recursive;
   p.caption_extension = serve.caption_extension;
   p.db = serve.db;
-  // An allowlist: the model, how to run it, what to do with existing captions, and tag selection. The
-  // rest (output files, shards, databases, devices, the dataset's own settings) stays the server's.
-  static const std::vector<std::string> kJobOptions = {"model",  "model-dir", "model-type", "offline",
-                                                       "precision", "batch-size", "threads", "force",
-                                                       "append", "overwrite"};
-  static const OptionSet<TagParams> kSelection = [] {
-    OptionSet<TagParams> set;
-    add_selection_options(set);
-    return set;
-  }();
   for (auto& [key, value] : body.items()) {
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
-    bool allowed = std::find(kJobOptions.begin(), kJobOptions.end(), name) != kJobOptions.end() || kSelection.find(name);
-    if (!allowed && tag_options().find(name))
+    if (!tag_job_options().find(name) && tag_options().find(name))
       return invalid_argument(key + ": not settable from the web app (it belongs to the server or its dataset)");
   }
   TM_RETURN_IF_ERROR(apply_json_options(tag_options(), p, body, "tag job option"));

@@ -1,6 +1,12 @@
 // Client of the tagmetry serve JSON API (docs/serve-api.md). Every state-changing request carries the
 // session token (X-Tagmetry-Token); errors become ApiError with the server's code and message.
 
+import type { KohyaCaptionSettings, TagJobParams } from './generated/api_params';
+
+export type { KohyaCaptionSettings, TagJobParams };
+// POST /api/preview `settings`: the declared caption options and the preview's own token limit.
+export type PreviewSettings = KohyaCaptionSettings & { max_token_length?: 75 | 150 | 225 };
+
 export interface Session {
   token: string;
   root: string;
