@@ -161,6 +161,10 @@ struct UndoReport {
   bool history_pruned = false;        // operation_id 0 because the next operation's history was pruned
 };
 
+// One operation as JSON, as `undo --list --json` lists it and GET /api/history answers: {"id", "time",
+// "command", "args", "files", "undoes", "undone_by" (null when not), "pruned"}.
+nlohmann::json to_json(const OperationRecord& op);
+
 // The report as JSON, as `undo --json` prints it and POST /api/undo and /api/redo answer (docs/undo.md):
 // {"operation", "command", "reverted": [relpaths], "changed": [relpaths], "refused", "nothing_reverted",
 // "history_pruned"}.

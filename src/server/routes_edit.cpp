@@ -239,9 +239,11 @@ void register_edit_routes(State& s) {
         TM_ASSIGN_OR_RETURN(auto list, journal.operations());
         for (auto& op : list) {
           if (op.command != "undo" && !op.undone_by && op.files > 0) can_undo = true;
-          if (ops.size() < 50)
-            ops.push_back({{"id", op.id}, {"command", op.command}, {"time", op.time}, {"files", op.files},
-                           {"undone", op.undone_by.has_value()}});
+          if (ops.size() < 50) {
+            json o = to_json(op);  // the keys of `undo --list --json`, and whether it is undone
+            o["undone"] = op.undone_by.has_value();
+            ops.push_back(std::move(o));
+          }
         }
         TM_ASSIGN_OR_RETURN(auto redo, redo_candidate(journal));
         can_redo = redo.has_value();

@@ -7,6 +7,17 @@
 
 namespace tagmetry {
 
+nlohmann::json to_json(const OperationRecord& op) {
+  return {{"id", op.id},
+          {"time", op.time},
+          {"command", op.command},
+          {"args", op.args},
+          {"files", op.files},
+          {"undoes", op.undoes ? nlohmann::json(*op.undoes) : nlohmann::json()},
+          {"undone_by", op.undone_by ? nlohmann::json(*op.undone_by) : nlohmann::json()},
+          {"pruned", op.pruned}};
+}
+
 nlohmann::json to_json(const UndoReport& r) {
   return {{"operation", r.operation_id}, {"command", r.command},     {"reverted", r.reverted},
           {"changed", r.changed},        {"refused", r.refused},     {"nothing_reverted", r.nothing_reverted},

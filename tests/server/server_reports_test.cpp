@@ -141,5 +141,23 @@ TEST_F(ServerReportsTest, PreviewSamplesAreSimulateSamples) {
   }
 }
 
+// The history lists the operations as `undo --list --json` does (newest first), with `undone` added.
+TEST_F(ServerReportsTest, HistoryListsWhatUndoListPrints) {
+  auto srv = start();
+  int status = 0;
+  srv->post("/api/batch", {{"ids", {0}}, {"op", {{"kind", "add"}, {"tags", {"x"}}}}}, &status);
+  ASSERT_EQ(status, 200);
+  srv->post("/api/undo", json::object(), &status);
+  ASSERT_EQ(status, 200);
+  json history = srv->get("/api/history");
+  json cli = cli_json({"undo", root.string(), "--list", "--json"});
+  ASSERT_EQ(history["operations"].size(), 2u) << history.dump();
+  ASSERT_EQ(cli.size(), 2u) << cli.dump();
+  EXPECT_EQ(history["operations"][0]["undone"], false);  // the undo
+  EXPECT_EQ(history["operations"][1]["undone"], true);   // the batch edit it reverted
+  for (auto& op : history["operations"]) op.erase("undone");
+  EXPECT_EQ(history["operations"], cli);
+}
+
 }  // namespace
 }  // namespace tagmetry::testing

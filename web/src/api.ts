@@ -35,7 +35,18 @@ export interface Item {
 
 // GET /api/history
 export interface History {
-  operations: { id: number; command: string; time: number; files: number; undone: boolean }[];
+  // The keys of `tagmetry undo --list --json`, and whether the operation is undone.
+  operations: {
+    id: number;
+    time: number;
+    command: string;
+    args: string;
+    files: number;
+    undoes: number | null;
+    undone_by: number | null;
+    pruned: boolean;
+    undone: boolean;
+  }[];
   can_undo: boolean;
   can_redo: boolean;
 }
