@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tagmetry/operation.h"
 #include "tagmetry/status.h"
@@ -40,16 +41,11 @@ struct ServeParams {
 const Operation<ServeParams>& serve_operation();
 const OptionSet<ServeParams>& serve_options();
 
-struct TagParams;
-// The `tag` options a web page may set for the server's tag job (POST /api/jobs/tag): the model, how to
-// run it, what to do with existing captions, and tag selection. The rest (output files, shards,
-// databases, devices, the dataset's own settings) stays the server's.
-const OptionSet<TagParams>& tag_job_options();
-
-// The web API's JSON parameters as TypeScript, generated from the option declarations: the content of
-// web/src/generated/api_params.ts (`tagmetry api-types` prints it; a test fails when the committed file
-// differs).
-std::string web_api_typescript();
+// The `tag` options (kebab-case names) a web page may set for the server's tag job (POST /api/jobs/tag):
+// the model, how to run it, what to do with existing captions, and tag selection. The rest (output files,
+// shards, databases, devices, the dataset's own settings) stays the server's. web/src/api.ts names the
+// same list (TagJobParams; tests/server/api_types_test.cpp compares them).
+const std::vector<std::string>& tag_job_option_names();
 
 class Server {
  public:

@@ -9,6 +9,22 @@
 #include "tagmetry/model_registry.h"
 #include "tagmetry/tag_pipeline.h"
 
+namespace tagmetry {
+
+const std::vector<std::string>& tag_job_option_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out = {"model",      "model-dir", "model-type", "offline", "precision",
+                                    "batch-size", "threads",   "force",      "append",  "overwrite"};
+    OptionSet<TagParams> selection;
+    add_selection_options(selection);
+    for (auto& o : selection.options()) out.push_back(o.info.name);
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace tagmetry
+
 namespace tagmetry::server {
 namespace fs = std::filesystem;
 
@@ -35,7 +51,8 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   for (auto& [key, value] : body.items()) {
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
-    if (!tag_job_options().find(name) && tag_options().find(name))
+    const auto& allowed = tag_job_option_names();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end() && tag_options().find(name))
       return invalid_argument(key + ": not settable from the web app (it belongs to the server or its dataset)");
   }
   TM_RETURN_IF_ERROR(apply_json_options(tag_options(), p, body, "tag job option"));

@@ -1,37 +1,51 @@
-// The front end's request types are generated from the option declarations: the committed
-// web/src/generated/api_params.ts must be what `tagmetry api-types` prints (the web_typecheck test then
-// checks the front end against it), and the server takes exactly the options the types name.
+// The front end types its requests with the types generated from the operation declarations
+// (web/src/generated/operations.ts, checked by tests/cli/operations_test.cpp); the tag job's share of
+// the `tag` options is named in web/src/api.ts and must be the list the server accepts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <regex>
+
 #include "tagmetry/server.h"
+#include "tagmetry/strings.h"
 #include "tagmetry/tag_pipeline.h"
 #include "test_support.h"
 
 namespace tagmetry {
 namespace {
 
-TEST(ApiTypes, CommittedFileIsTheGeneratorOutput) {
-  auto r = testing::run_cli({"api-types"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, web_api_typescript());
-  EXPECT_EQ(testing::read_all(testing::test_source_path("../web/src/generated/api_params.ts")), r.out)
-      << "web/src/generated/api_params.ts is out of date: regenerate with "
-         "`build/bin/tagmetry api-types > web/src/generated/api_params.ts`";
+// The members of `export type NAME = | 'a' | 'b' ...;` in TypeScript source.
+std::vector<std::string> union_members(const std::string& ts, const std::string& name) {
+  const std::string open = "export type " + name + " =";
+  size_t a = ts.find(open);
+  if (a == std::string::npos) return {"(" + name + " not found)"};
+  size_t b = ts.find(';', a);
+  std::string body = ts.substr(a + open.size(), b - a - open.size());
+  std::vector<std::string> out;
+  std::regex literal("'([^']*)'");
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), literal); it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[1]);
+  return out;
 }
 
-TEST(ApiTypes, DeclarationsBecomeTypedOptionalMembers) {
-  const std::string ts = web_api_typescript();
-  EXPECT_NE(ts.find("export interface TagJobParams {"), std::string::npos) << ts;
-  EXPECT_NE(ts.find("  general_threshold?: number | null;\n"), std::string::npos) << ts;
-  EXPECT_NE(ts.find("  overwrite?: boolean;\n"), std::string::npos) << ts;
-  EXPECT_NE(ts.find("  precision?: 'fp32' | "), std::string::npos) << ts;
-  EXPECT_NE(ts.find("export interface KohyaCaptionSettings {"), std::string::npos) << ts;
-  EXPECT_NE(ts.find("  keep_tokens?: number;\n"), std::string::npos) << ts;
-  // Options the server keeps to itself are not offered to the page.
-  EXPECT_EQ(ts.find("  shard?:"), std::string::npos) << ts;
-  EXPECT_EQ(ts.find("  db?:"), std::string::npos) << ts;
-  // Every member is an option the tag job accepts.
-  for (auto& o : tag_job_options().options()) EXPECT_NE(tag_options().find(o.info.name), nullptr) << o.info.name;
+TEST(ApiTypes, TagJobOptionsOfTheFrontEndAreTheServers) {
+  std::vector<std::string> web =
+      union_members(testing::read_all(testing::test_source_path("../web/src/api.ts")), "TagJobOption");
+  std::vector<std::string> server;
+  for (auto& n : tag_job_option_names()) server.push_back(replace_all(n, "-", "_"));
+  std::sort(web.begin(), web.end());
+  std::sort(server.begin(), server.end());
+  EXPECT_EQ(web, server) << "web/src/api.ts TagJobOption and tag_job_option_names() (src/server/routes_jobs.cpp) differ";
+  // Each is an option of the `tag` operation, so TagParams (generated) has it.
+  for (auto& n : tag_job_option_names()) EXPECT_NE(tag_options().find(n), nullptr) << n;
+}
+
+TEST(ApiTypes, TheFrontEndUsesTheGeneratedParameterTypes) {
+  const std::string api = testing::read_all(testing::test_source_path("../web/src/api.ts"));
+  EXPECT_NE(api.find("import type { SimulateParams, TagParams } from './generated/operations';"), std::string::npos);
+  const std::string generated = testing::read_all(testing::test_source_path("../web/src/generated/operations.ts"));
+  EXPECT_NE(generated.find("export interface TagParams {"), std::string::npos);
+  EXPECT_NE(generated.find("export interface SimulateParams {"), std::string::npos);
 }
 
 }  // namespace

@@ -1,11 +1,40 @@
 // Client of the tagmetry serve JSON API (docs/serve-api.md). Every state-changing request carries the
 // session token (X-Tagmetry-Token); errors become ApiError with the server's code and message.
 
-import type { KohyaCaptionSettings, TagJobParams } from './generated/api_params';
+import type { SimulateParams, TagParams } from './generated/operations';
 
-export type { KohyaCaptionSettings, TagJobParams };
-// POST /api/preview `settings`: the declared caption options and the preview's own token limit.
-export type PreviewSettings = KohyaCaptionSettings & { max_token_length?: 75 | 150 | 225 };
+// The `tag` options the server's tag job takes (POST /api/jobs/tag): the server keeps the rest (files,
+// shards, databases, devices). Must name the server's tag_job_option_names() (include/tagmetry/server.h);
+// tests/server/api_types_test.cpp compares the two lists.
+export type TagJobOption =
+  | 'model'
+  | 'model_dir'
+  | 'model_type'
+  | 'offline'
+  | 'precision'
+  | 'batch_size'
+  | 'threads'
+  | 'force'
+  | 'append'
+  | 'overwrite'
+  | 'threshold'
+  | 'general_threshold'
+  | 'character_threshold'
+  | 'mcut'
+  | 'max_tags'
+  | 'undesired_tags'
+  | 'always_first_tags'
+  | 'character_tags_first'
+  | 'remove_underscore'
+  | 'rating'
+  | 'order'
+  | 'character_tag_expand'
+  | 'tag_replacement'
+  | 'caption_separator';
+export type TagJobParams = Pick<TagParams, TagJobOption>;
+// POST /api/preview `settings`: kohya's caption options as `simulate` declares them, and the preview's own
+// token limit.
+export type PreviewSettings = SimulateParams & { max_token_length?: 75 | 150 | 225 };
 
 export interface Session {
   token: string;
