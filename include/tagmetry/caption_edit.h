@@ -9,8 +9,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -99,6 +101,34 @@ struct EditOperation {
 
 const char* edit_kind_name(EditOperation::Kind kind);
 
+// An EditOperation checked once and ready to apply to many tag lists (patterns compiled): the edit that
+// `tagmetry edit` (run_edit) and the web app's batch edit both run. Copyable; apply() is thread-safe.
+class PreparedEdit {
+ public:
+  // Checks `op`: add, remove and move-first need at least one tag; replace needs OLD and NEW; each tag
+  // added, and a non-empty NEW, must be a single tag (check_tag); patterns must compile; sort_by is alpha,
+  // frequency or confidence. Tags and patterns are trimmed. Errors (kInvalidArgument) name the tag or
+  // pattern.
+  static Result<PreparedEdit> create(const EditOperation& op);
+
+  const EditOperation& operation() const { return op_; }
+  // The tag list after the edit. kSort here sorts by byte order after op.keep leading tags (none when
+  // keep < 0): sorting by frequency or confidence needs the whole dataset (run_edit does it); kToUtf8
+  // leaves tags as they are.
+  std::vector<std::string> apply(const std::vector<std::string>& tags) const;
+
+ private:
+  EditOperation op_;  // tags trimmed
+  std::vector<TagMatcher> matchers_;
+};
+
+// Tags of `after` missing from `before` (added) and of `before` missing from `after` (removed): how
+// EditReport counts tags_added and tags_removed (the distinct tags of a file's edited lines).
+struct TagDelta {
+  size_t added = 0, removed = 0;
+};
+TagDelta tag_delta(const std::set<std::string>& before, const std::set<std::string>& after);
+
 struct EditParams {
   bool dry_run = false;
   bool recursive = false;
@@ -115,12 +145,19 @@ struct CaptionChange {
 };
 
 struct EditReport {
+  std::string operation;  // edit_kind_name() of the operation
+  bool dry_run = false;
   size_t files = 0;      // caption files looked at
   size_t changed = 0;    // files whose tag line changed (written unless dry_run)
   size_t tags_added = 0, tags_removed = 0;
   std::vector<CaptionChange> changes;
   std::vector<std::pair<std::string, std::string>> skipped;  // file, reason (not UTF-8, unreadable, write failed)
 };
+
+// The report as JSON, as `edit --json` prints it and POST /api/batch answers (docs/edit.md): {"operation",
+// "dry_run", "files", "changed", "unchanged", "tags_added", "tags_removed", "changes": [{"file",
+// "before", "after"}], "skipped": [{"file", "error"}]}.
+nlohmann::json to_json(const EditReport& report);
 
 // Applies `op` to every caption file paired with an image under `root` (files ending in "_jp" +
 // extension are never touched) as one journaled operation "edit", holding the dataset lock (not taken

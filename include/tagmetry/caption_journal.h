@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -161,6 +162,15 @@ struct UndoReport {
   bool refused = false;               // nothing was written because of `changed`
   bool history_pruned = false;        // operation_id 0 because the next operation's history was pruned
 };
+
+// One operation as JSON, as `undo --list --json` lists it and GET /api/history answers: {"id", "time",
+// "command", "args", "files", "undoes", "undone_by" (null when not), "pruned"}.
+nlohmann::json to_json(const OperationRecord& op);
+
+// The report as JSON, as `undo --json` prints it and POST /api/undo and /api/redo answer (docs/undo.md):
+// {"operation", "command", "reverted": [relpaths], "changed": [relpaths], "refused", "nothing_reverted",
+// "history_pruned"}.
+nlohmann::json to_json(const UndoReport& report);
 
 // Reverts the newest operation that is not an undo and was not undone yet. When any of its files was
 // changed since Tagmetry wrote it, nothing is written and `refused` is set (unless skip_changed).

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,14 @@ class TagDatabase;
 
 // What one pass over a dataset folder reads: every image with its caption's first line (the tag line
 // kohya reads without enable_wildcard), its tags, CLIP token count, and the image's stored size.
+// A caption as a caller already holds it in memory (the web app's index), so load_corpus need not read
+// the file again.
+struct HeldCaption {
+  bool exists = false;   // the caption file exists
+  std::string caption;   // its relative path ('/' separators) when it exists
+  std::string text;      // its text as read_text_file gives it (BOM removed, LF line ends)
+};
+
 struct CorpusOptions {
   bool recursive = false;
   std::string caption_extension = ".txt";
@@ -29,6 +39,11 @@ struct CorpusOptions {
   // When set and load_corpus is given no tokenizer: called once the folder is listed, before any
   // caption is read, for the tokenizer to use (may return null). Lets a caller load it meanwhile.
   std::function<const ClipTokenizer*()> tokenizer_source;
+  // When set: asked for each listed image (its relative path) for the caption the caller holds; nullopt
+  // reads the file as usual (an image the caller does not know, a caption it could not read). Called
+  // from several threads at once. Image headers, orphan and other-extension captions still come from
+  // the folder.
+  std::function<std::optional<HeldCaption>(const std::string& image_relpath)> caption_source;
 };
 
 struct CorpusItem {
@@ -119,7 +134,10 @@ struct DatasetStats {
 // Computes the figures from a loaded corpus. `tags_db` (may be null) gives categories.
 DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& params, const TagDatabase* tags_db);
 
-// JSON text of the stats (stable keys; "images", "captions", "tags": [{"tag","count","category"}…]).
+// The stats as JSON, as `stats --json` prints them and GET /api/stats answers (stable keys; "images",
+// "captions", "tags": [{"tag","count","category"}…]; docs/stats.md).
+nlohmann::json to_json(const DatasetStats& stats);
+// to_json(stats) as text (invalid UTF-8 replaced).
 std::string stats_to_json(const DatasetStats& stats, int indent = 2);
 
 struct LintFinding;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,5 +74,10 @@ class JaToTags {
 
 // "blue_hair, smile" style prompt text of the result's tags.
 std::string format_prompt(const std::vector<JaTagMatch>& tags);
+
+// The result as JSON, as `ja2tags --json` prints it and POST /api/ja2tags answers (docs/ja2tags.md), keys
+// in this order: {"tags": [{"tag","score","category","from"}…], "unmatched": […], "negative": […] (only
+// when there are negated tags)}.
+nlohmann::ordered_json to_json(const JaToTagsResult& result);
 
 }  // namespace tagmetry

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <random>
 #include <string>
 #include <string_view>
@@ -119,6 +120,30 @@ struct ProcessedTagTokens {
 std::vector<ProcessedTagTokens> kohya_tag_token_positions(const ClipTokenizer& tokenizer,
                                                           std::string_view processed_caption,
                                                           std::string_view separator, size_t limit);
+
+// One processed caption: what kohya's trainer feeds the text encoder for `seed` at `epoch`.
+struct KohyaCaptionSample {
+  int epoch = 1;
+  uint64_t seed = 0;
+  std::string caption;                   // after process_caption
+  size_t tokens = 0;                     // its CLIP tokens
+  bool truncated = false;                // tokens > the limit
+  std::vector<ProcessedTagTokens> tags;  // every tag's position when asked for; else only when truncated
+};
+
+// The samples `tagmetry simulate` prints and the web app's preview shows: for each seed, one generator
+// (KohyaRandom(seed)) drawn through `epochs` epochs from first.epoch on, as a training run draws (epochs
+// 1: one draw per seed at first.epoch). Seed-major order. `tag_positions`: fill every sample's tags (else
+// only the tags of truncated samples, to name the cut ones; fewer tokenizer calls).
+std::vector<KohyaCaptionSample> kohya_sample_captions(const ClipTokenizer& tokenizer, const KohyaCaptionParams& params,
+                                                      const KohyaTrainingState& first, std::string_view caption,
+                                                      const std::vector<uint64_t>& seeds, int epochs, size_t limit,
+                                                      bool tag_positions,
+                                                      const std::vector<KohyaReplacement>& replacements = {});
+
+// A sample as JSON, in `simulate --json` and POST /api/preview (docs/simulate.md): {"epoch", "seed",
+// "caption", "tokens", "truncated", "cut_tags": [tags], "tags": [{"tag", "end_token", "cut"}]}.
+nlohmann::json to_json(const KohyaCaptionSample& sample);
 
 // Runs kohya_process_caption `samples` times with seeds seed, seed+1, … and measures, per tag, how
 // often it is cut at `max_token_length` tokens (75, 150 or 225).

@@ -8,6 +8,7 @@
 // unreadable-image, image-too-small, duplicate-image.
 
 #include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,10 @@ const std::vector<std::string>& lint_rules();
 Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const LintParams& params,
                                               const ClipTokenizer* tokenizer, const TagDatabase* tags_db);
 
-// {"findings": [{"rule","severity","message","files"}…]}
+// {"findings": [{"rule","severity","message","files"}…]}, as `lint --json` prints it and GET /api/lint
+// answers (the server adds each finding's image "ids").
+nlohmann::json to_json(const std::vector<LintFinding>& findings);
+// to_json(findings) as text (invalid UTF-8 replaced).
 std::string lint_to_json(const std::vector<LintFinding>& findings, int indent = 2);
 
 // True when a finding has severity error.

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tagmetry/operation.h"
 #include "tagmetry/status.h"
@@ -39,6 +40,12 @@ struct ServeParams {
 // The operation's declaration (name, summary, options; include/tagmetry/operation.h).
 const Operation<ServeParams>& serve_operation();
 const OptionSet<ServeParams>& serve_options();
+
+// The `tag` options (kebab-case names) a web page may set for the server's tag job (POST /api/jobs/tag):
+// the model, how to run it, what to do with existing captions, and tag selection. The rest (output files,
+// shards, databases, devices, the dataset's own settings) stays the server's. web/src/api.ts names the
+// same list (TagJobParams; tests/server/api_types_test.cpp compares them).
+const std::vector<std::string>& tag_job_option_names();
 
 class Server {
  public:

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,18 @@ struct TagCallbacks {
 // unreadable caption) is recorded in the report and the run continues; a model problem is an error.
 Result<TagReport> run_tagging(const std::filesystem::path& dataset_dir, const ModelFolder& model,
                               const TagParams& params, const TagCallbacks& callbacks = {});
+
+// The report as JSON, as `tag --json` prints it and the web app's tag job reports it (docs/tag.md):
+// {"images", "tagged", "appended", "overwritten", "skipped_existing", "failed", "reused", "other_shards",
+// "database", "model_name", "model" (its path), "failures": [{"path", "error"}], "skipped", "backups",
+// "cancelled", "seconds", "device", "provider", "mcut", "thresholds"}. `mcut`: the run chose thresholds
+// per image (TagParams::mcut).
+nlohmann::json to_json(const TagReport& report, bool mcut);
+
+// {"general": G, "character": C}: the thresholds applied; with `mcut`, where each image gets its own,
+// their range over the run: {"general": {"min", "max"}, "character": {"min", "max"}} (null while no image
+// was selected for). In the --json summaries of tag and retag.
+nlohmann::json thresholds_json(bool mcut, const Thresholds& fixed, const ThresholdRange& used);
 
 }  // namespace tagmetry
 

@@ -61,15 +61,6 @@ bool is_jp_caption(const fs::path& caption, const std::string& ext) {
   return name.size() > suffix.size() && to_lower_ascii(name.substr(name.size() - suffix.size())) == to_lower_ascii(suffix);
 }
 
-Result<std::vector<TagMatcher>> matchers_for(const std::vector<std::string>& patterns, MatchMode mode) {
-  std::vector<TagMatcher> out;
-  for (const auto& p : patterns) {
-    TM_ASSIGN_OR_RETURN(TagMatcher m, TagMatcher::create(p, mode));
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
 std::string joined_text(const CaptionFile& c) { return join(c.lines, "\n"); }
 
 // Model scores by image relpath, then by tag (normalised: "long hair" and "long_hair" are one tag), from
@@ -121,26 +112,7 @@ std::vector<std::string> sort_by_confidence(const std::vector<std::string>& tags
 Result<EditReport> run_edit(const fs::path& root, const EditOperation& op, const EditParams& params) {
   using Kind = EditOperation::Kind;
   // Validate the operation before touching anything.
-  std::vector<TagMatcher> matchers;
-  if (op.kind == Kind::kRemove || op.kind == Kind::kMoveFirst || op.kind == Kind::kReplace) {
-    std::vector<std::string> patterns = op.tags;
-    if (op.kind == Kind::kReplace) {
-      if (op.tags.size() != 2) return invalid_argument("replace needs OLD and NEW");
-      patterns = {op.tags[0]};
-    }
-    TM_ASSIGN_OR_RETURN(matchers, matchers_for(patterns, op.match));
-  }
-  std::vector<std::string> add;
-  for (const auto& t : op.tags) {
-    std::string tag(trim(t));
-    if (op.kind == Kind::kAdd && (tag.empty() || tag.find(',') != std::string::npos))
-      return invalid_argument("add: '" + t + "' is not a single tag (empty or contains a comma)");
-    add.push_back(tag);
-  }
-  if ((op.kind == Kind::kAdd || op.kind == Kind::kRemove || op.kind == Kind::kMoveFirst) && op.tags.empty())
-    return invalid_argument(std::string(edit_kind_name(op.kind)) + " needs at least one tag");
-  if (op.kind == Kind::kSort && op.sort_by != "alpha" && op.sort_by != "frequency" && op.sort_by != "confidence")
-    return invalid_argument("sort --by: '" + op.sort_by + "' is not one of alpha, frequency, confidence");
+  TM_ASSIGN_OR_RETURN(const PreparedEdit prepared, PreparedEdit::create(op));
 
   // The lock first, so no other run writes between our reads and our writes.
   std::optional<JournaledDataset> opened;
@@ -160,6 +132,8 @@ Result<EditReport> run_edit(const fs::path& root, const EditOperation& op, const
   }
 
   EditReport report;
+  report.operation = edit_kind_name(op.kind);
+  report.dry_run = params.dry_run;
   struct Entry {
     const DatasetItem* item;
     std::string rel;
@@ -210,11 +184,6 @@ Result<EditReport> run_edit(const fs::path& root, const EditOperation& op, const
 
   auto edit_line = [&](const std::vector<std::string>& before, const Entry& e) {
     switch (op.kind) {
-      case Kind::kAdd: return add_tags(before, add, op.position, op.index);
-      case Kind::kRemove: return remove_tags(before, matchers);
-      case Kind::kReplace: return replace_tags(before, matchers[0], op.tags[1]);
-      case Kind::kMoveFirst: return move_first(before, matchers);
-      case Kind::kDedupe: return dedupe_tags(before);
       case Kind::kSort: {
         // The leading keep_tokens tags (the trigger) stay where they are.
         size_t keep = op.keep >= 0 ? static_cast<size_t>(op.keep) : (!trigger.empty() && !before.empty() && before[0] == trigger);
@@ -230,9 +199,8 @@ Result<EditReport> run_edit(const fs::path& root, const EditOperation& op, const
         head.insert(head.end(), tail.begin(), tail.end());
         return head;
       }
-      case Kind::kToUtf8: break;
+      default: return prepared.apply(before);
     }
-    return before;
   };
 
   std::vector<CaptionWrite> writes;
@@ -270,8 +238,9 @@ Result<EditReport> run_edit(const fs::path& root, const EditOperation& op, const
         a.insert(edited.begin(), edited.end());
         if (edited != before) after.lines[i] = format_tags(edited);
       }
-      for (const auto& t : a) added += b.count(t) ? 0 : 1;
-      for (const auto& t : b) removed += a.count(t) ? 0 : 1;
+      const TagDelta delta = tag_delta(b, a);
+      added = delta.added;
+      removed = delta.removed;
       w.after = after.bytes();
       if (w.after == w.before) continue;
       change.before = joined_text(e.caption);

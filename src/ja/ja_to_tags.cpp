@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "ja_tables.h"
 #include "tagmetry/data_paths.h"
@@ -538,6 +539,20 @@ std::string format_prompt(const std::vector<JaTagMatch>& tags) {
   std::vector<std::string> names;
   for (auto& t : tags) names.push_back(t.tag);
   return join(names, ", ");
+}
+
+nlohmann::ordered_json to_json(const JaToTagsResult& result) {
+  auto list = [](const std::vector<JaTagMatch>& tags) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (auto& m : tags)
+      out.push_back({{"tag", m.tag}, {"score", m.score}, {"category", tag_category_name(m.category)}, {"from", m.from}});
+    return out;
+  };
+  nlohmann::ordered_json out;
+  out["tags"] = list(result.tags);
+  out["unmatched"] = result.unmatched;
+  if (!result.negative.empty()) out["negative"] = list(result.negative);
+  return out;
 }
 
 }  // namespace tagmetry

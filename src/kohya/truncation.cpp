@@ -2,6 +2,7 @@
 // cut at max_token_length removes it over many random draws of process_caption.
 #include <algorithm>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "tagmetry/clip_tokenizer.h"
@@ -84,6 +85,41 @@ TruncationReport kohya_truncation_risk(const ClipTokenizer& tokenizer, const Koh
     }
   }
   return report;
+}
+
+std::vector<KohyaCaptionSample> kohya_sample_captions(const ClipTokenizer& tokenizer, const KohyaCaptionParams& params,
+                                                      const KohyaTrainingState& first, std::string_view caption,
+                                                      const std::vector<uint64_t>& seeds, int epochs, size_t limit,
+                                                      bool tag_positions,
+                                                      const std::vector<KohyaReplacement>& replacements) {
+  std::vector<KohyaCaptionSample> out;
+  for (uint64_t seed : seeds) {
+    KohyaRandom rng(seed);  // one generator per seed, drawn through the epochs as in a training run
+    for (int e = 0; e < epochs; ++e) {
+      KohyaTrainingState state = first;
+      state.epoch = first.epoch + e;
+      KohyaCaptionSample s;
+      s.epoch = state.epoch;
+      s.seed = seed;
+      s.caption = kohya_process_caption(params, state, caption, rng, replacements);
+      s.tokens = tokenizer.count(s.caption);
+      s.truncated = s.tokens > limit;
+      if (tag_positions || s.truncated)
+        s.tags = kohya_tag_token_positions(tokenizer, s.caption, params.caption_separator, limit);
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+nlohmann::json to_json(const KohyaCaptionSample& s) {
+  nlohmann::json cut = nlohmann::json::array(), tags = nlohmann::json::array();
+  for (auto& t : s.tags) {
+    tags.push_back({{"tag", t.tag}, {"end_token", t.end_token}, {"cut", t.cut}});
+    if (t.cut) cut.push_back(t.tag);
+  }
+  return {{"epoch", s.epoch},         {"seed", s.seed},       {"caption", s.caption}, {"tokens", s.tokens},
+          {"truncated", s.truncated}, {"cut_tags", cut},      {"tags", tags}};
 }
 
 }  // namespace tagmetry

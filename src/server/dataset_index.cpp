@@ -205,6 +205,18 @@ int64_t DatasetIndex::find_caption(const std::string& caption_relpath) const {
   return it == by_caption_.end() ? -1 : static_cast<int64_t>(it->second);
 }
 
+std::optional<HeldCaption> DatasetIndex::held_caption(const std::string& image_relpath) const {
+  std::shared_lock lock(mutex_);
+  auto it = by_path_.find(image_relpath);
+  if (it == by_path_.end()) return std::nullopt;
+  const Entry& e = entries_[it->second];
+  if (e.removed || !e.error.empty()) return std::nullopt;
+  HeldCaption held;
+  held.exists = e.exists;
+  if (e.exists) held.caption = e.caption_path, held.text = e.text;
+  return held;
+}
+
 int64_t DatasetIndex::find(const std::string& relpath) const {
   std::shared_lock lock(mutex_);
   auto it = by_path_.find(relpath);

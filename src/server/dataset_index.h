@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tagmetry/dataset.h"
+#include "tagmetry/dataset_stats.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry::server {
@@ -77,6 +78,9 @@ class DatasetIndex {
   // The id of an image relpath, or of a caption relpath; -1 when none.
   int64_t find(const std::string& relpath) const;
   int64_t find_caption(const std::string& caption_relpath) const;
+  // The caption of an image as the index holds it, for stats and lint (CorpusOptions::caption_source);
+  // nullopt when the image is not in the index (or was removed) or its caption could not be read.
+  std::optional<HeldCaption> held_caption(const std::string& image_relpath) const;
 
   // Ids matching the filter, in dataset order.
   std::vector<uint32_t> match(const TagFilter& filter) const;

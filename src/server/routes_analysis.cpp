@@ -19,10 +19,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The corpus stats and lint measure: captions from the in-memory index, image headers and the folder's
+// other files from disk.
 Result<DatasetCorpus> corpus_of(State& s) {
   CorpusOptions options;
   options.recursive = s.params.recursive;
   options.caption_extension = s.params.caption_extension;
+  const DatasetIndex& index = *s.index;
+  options.caption_source = [&index](const std::string& image_relpath) { return index.held_caption(image_relpath); };
   return load_corpus(s.root, options, s.clip_tokenizer());
 }
 
@@ -72,10 +76,7 @@ void register_analysis_routes(State& s) {
         if (t.find(' ') != std::string::npos) t = tag_key(t), spaced = true;
       if (spaced) item.tag_ids.clear();
     }
-    DatasetStats stats = compute_stats(*corpus, StatsParams{}, s.tag_database());
-    json j = json::parse(stats_to_json(stats, -1), nullptr, false);
-    if (j.is_discarded()) return send_error(res, 500, "internal", "stats JSON did not parse");
-    send_json(res, j);
+    send_json(res, to_json(compute_stats(*corpus, StatsParams{}, s.tag_database())));
   });
 
   http.Get("/api/lint", [&s](const httplib::Request& req, httplib::Response& res) {
@@ -91,18 +92,17 @@ void register_analysis_routes(State& s) {
     }
     auto findings = lint_dataset(*corpus, params, s.clip_tokenizer(), s.tag_database());
     if (!findings.ok()) return send_status(res, findings.status());
-    json list = json::array();
-    for (auto& f : *findings) {
-      json fid = json::array();
-      for (auto& file : f.files) {
+    json body = to_json(*findings);
+    for (size_t i = 0; i < findings->size(); ++i) {  // and the image ids of each finding's files
+      json ids = json::array();
+      for (auto& file : (*findings)[i].files) {
         int64_t id = s.index->find(file);
         if (id < 0) id = s.index->find_caption(file);
-        if (id >= 0) fid.push_back(id);
+        if (id >= 0) ids.push_back(id);
       }
-      list.push_back({{"rule", f.rule}, {"severity", lint_severity_name(f.severity)}, {"message", f.message},
-                      {"files", f.files}, {"ids", fid}});
+      body["findings"][i]["ids"] = ids;
     }
-    send_json(res, {{"findings", list}});
+    send_json(res, body);
   });
 
   http.Post("/api/preview", [&s](const httplib::Request& req, httplib::Response& res) {
@@ -142,20 +142,9 @@ void register_analysis_routes(State& s) {
     s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
       std::string caption = kohya_caption_from_file_text(img.has_caption ? img.text : std::string(), params->enable_wildcard);
       json samples = json::array();
-      for (uint64_t seed : seeds) {
-        KohyaRandom rng(seed);  // one generator per seed, drawn through the epochs as in a training run
-        for (int epoch = 1; epoch <= epochs; ++epoch) {
-          KohyaTrainingState state;
-          state.epoch = epoch;
-          std::string processed = kohya_process_caption(*params, state, caption, rng);
-          auto positions = kohya_tag_token_positions(*tokenizer, processed, params->caption_separator,
-                                                     static_cast<size_t>(max_tokens));
-          json tags = json::array();
-          for (auto& p : positions) tags.push_back({{"tag", p.tag}, {"end_token", p.end_token}, {"cut", p.cut}});
-          samples.push_back({{"epoch", epoch}, {"seed", seed}, {"caption", processed},
-                             {"tokens", tokenizer->count(processed)}, {"tags", tags}});
-        }
-      }
+      for (auto& sample : kohya_sample_captions(*tokenizer, *params, KohyaTrainingState{}, caption, seeds, epochs,
+                                                static_cast<size_t>(max_tokens), /*tag_positions=*/true))
+        samples.push_back(to_json(sample));
       images.push_back({{"id", id}, {"path", img.path}, {"source", caption}, {"samples", samples}});
     });
     send_json(res, {{"max_token_length", max_tokens}, {"warnings", warnings}, {"images", images}});
@@ -173,18 +162,11 @@ void register_analysis_routes(State& s) {
     options.min_count = body->value("min_count", 0);
     auto result = converter->convert((*body)["text"].get<std::string>(), options);
     if (!result.ok()) return send_status(res, result.status());
-    auto list = [](const std::vector<JaTagMatch>& tags) {
-      json out = json::array();
-      for (auto& t : tags)
-        out.push_back({{"tag", t.tag}, {"score", t.score}, {"category", tag_category_name(t.category)},
-                       {"count", t.count}, {"from", t.from}, {"people", t.people}});
-      return out;
-    };
-    send_json(res, {{"tags", list(result->tags)},
-                    {"negative", list(result->negative)},
-                    {"unmatched", result->unmatched},
-                    {"prompt", format_prompt(result->tags)},
-                    {"negative_prompt", format_prompt(result->negative)}});
+    json out = to_json(*result);
+    // and each tag's post count, which the page shows
+    for (size_t i = 0; i < result->tags.size(); ++i) out["tags"][i]["count"] = result->tags[i].count;
+    for (size_t i = 0; i < result->negative.size(); ++i) out["negative"][i]["count"] = result->negative[i].count;
+    send_json(res, out);
   });
 
   // tagmetry complete (docs/complete.md): {"tags": "1girl, blue hair", "options": {"seed": 1, ...}} ->

@@ -29,61 +29,39 @@ std::string in_file_layout(std::string text, const std::optional<std::string>& c
   return out;
 }
 
-// The new display text of a caption after applying `op` to its tag line; nullopt when the op does not
-// apply (no caption to remove from).
-Result<std::optional<std::string>> edit_tag_line(const std::string& text, bool exists, const json& op) {
+// The batch edit of a request body's `op` ({"kind": "add", "tags": [...], "position", "index", "match"}),
+// checked as `tagmetry edit` checks it. Kinds: add, remove, replace, move_first.
+Result<PreparedEdit> edit_from_json(const json& op) {
   if (op.contains("kind") && !op["kind"].is_string()) return invalid_argument("op.kind must be a string");
   if (op.contains("position") && !op["position"].is_string()) return invalid_argument("op.position must be a string");
   if (op.contains("match") && !op["match"].is_string()) return invalid_argument("op.match must be a string");
-  std::string kind = op.value("kind", "");
-  std::vector<std::string> tags_arg;
+  EditOperation edit;
+  const std::string kind = op.value("kind", "");
+  if (kind == "add") edit.kind = EditOperation::Kind::kAdd;
+  else if (kind == "remove") edit.kind = EditOperation::Kind::kRemove;
+  else if (kind == "replace") edit.kind = EditOperation::Kind::kReplace;
+  else if (kind == "move_first") edit.kind = EditOperation::Kind::kMoveFirst;
+  else return invalid_argument("op.kind must be add, remove, replace or move_first");
   if (op.contains("tags")) {
     if (!op["tags"].is_array()) return invalid_argument("op.tags must be an array of strings");
     for (auto& t : op["tags"]) {
       if (!t.is_string()) return invalid_argument("op.tags must be an array of strings");
-      tags_arg.push_back(std::string(trim(t.get<std::string>())));
+      edit.tags.push_back(t.get<std::string>());
     }
   }
-  TM_ASSIGN_OR_RETURN(MatchMode mode, parse_match_mode(op.value("match", "exact")));
-  CaptionText caption = parse_caption_text(text);
-  std::vector<std::string> tags = caption.tags();
-  std::vector<std::string> out;
-  if (kind == "add") {
-    std::string pos = op.value("position", "first");
-    AddPosition position = pos == "last" ? AddPosition::kLast : pos == "index" ? AddPosition::kIndex : AddPosition::kFirst;
-    if (pos != "first" && pos != "last" && pos != "index")
-      return invalid_argument("op.position must be first, last or index");
-    size_t index = 0;
-    if (op.contains("index")) {
-      if (!op["index"].is_number_unsigned()) return invalid_argument("op.index must be a whole number >= 0");
-      index = op["index"].get<size_t>();
-    }
-    std::vector<std::string> add;
-    for (auto& t : tags_arg) {
-      TM_RETURN_IF_ERROR(check_tag(t));  // "x, y" is two tags, not one
-      add.push_back(t);
-    }
-    out = add_tags(tags, add, position, index);
-  } else if (kind == "remove" || kind == "move_first") {
-    if (!exists) return std::optional<std::string>();
-    std::vector<TagMatcher> matchers;
-    for (auto& t : tags_arg) {
-      TM_ASSIGN_OR_RETURN(TagMatcher m, TagMatcher::create(t, mode));
-      matchers.push_back(std::move(m));
-    }
-    out = kind == "remove" ? remove_tags(tags, matchers) : move_first(tags, matchers);
-  } else if (kind == "replace") {
-    if (tags_arg.size() != 2) return invalid_argument("op.tags must be [OLD, NEW] for replace");
-    if (!tags_arg[1].empty()) TM_RETURN_IF_ERROR(check_tag(tags_arg[1]));
-    if (!exists) return std::optional<std::string>();
-    TM_ASSIGN_OR_RETURN(TagMatcher m, TagMatcher::create(tags_arg[0], mode));
-    out = replace_tags(tags, m, tags_arg[1]);
-  } else {
-    return invalid_argument("op.kind must be add, remove, replace or move_first");
+  if (edit.kind == EditOperation::Kind::kReplace && edit.tags.size() != 2)
+    return invalid_argument("op.tags must be [OLD, NEW] for replace");
+  TM_ASSIGN_OR_RETURN(edit.match, parse_match_mode(op.value("match", "exact")));
+  const std::string position = op.value("position", "first");
+  if (position == "first") edit.position = AddPosition::kFirst;
+  else if (position == "last") edit.position = AddPosition::kLast;
+  else if (position == "index") edit.position = AddPosition::kIndex;
+  else return invalid_argument("op.position must be first, last or index");
+  if (op.contains("index")) {
+    if (!op["index"].is_number_unsigned()) return invalid_argument("op.index must be a whole number >= 0");
+    edit.index = op["index"].get<size_t>();
   }
-  if (caption.lines.empty()) caption.lines.push_back("");
-  caption.lines[0] = format_tags(out);
-  return std::optional<std::string>(caption.text());
+  return PreparedEdit::create(edit);
 }
 
 }  // namespace
@@ -172,12 +150,26 @@ void register_edit_routes(State& s) {
       return send_error(res, 400, "bad_request", "body.ids or body.filter is required");
     }
     // Validate the op once (bad patterns are a 400 before anything is written).
-    auto check = edit_tag_line("", true, op);
-    if (!check.ok()) return send_status(res, check.status());
+    auto edit = edit_from_json(op);
+    if (!edit.ok()) return send_status(res, edit.status());
 
     std::vector<IndexedImage> images;
-    s.index->visit(ids, [&](uint32_t, const IndexedImage& img) { images.push_back(img); });
-    json skipped = json::array();
+    std::vector<uint32_t> image_ids;
+    s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
+      images.push_back(img);
+      image_ids.push_back(id);
+    });
+    EditReport report;
+    report.operation = edit_kind_name(edit->operation().kind);
+    report.files = images.size();
+    json skipped_ids = json::array();
+    auto skip = [&](const std::string& file, const std::string& why, uint32_t id) {
+      report.skipped.emplace_back(file, why);
+      skipped_ids.push_back(id);
+    };
+    std::vector<uint32_t> write_ids;  // the image of each write
+    std::vector<CaptionChange> changes;
+    std::vector<TagDelta> deltas;
     int64_t operation = 0;
     std::vector<CaptionWrite> written;
     auto results = s.write_captions(
@@ -188,21 +180,32 @@ void register_edit_routes(State& s) {
             const IndexedImage& img = images[k];
             auto current = read_caption_if_exists(s.root / img.caption_path);
             if (!current.ok()) {
-              skipped.push_back({{"id", ids[k]}, {"reason", current.status().message()}});
+              skip(img.caption_path, current.status().message(), image_ids[k]);
               continue;
             }
             if (*current && !is_valid_utf8(**current)) {
-              skipped.push_back({{"id", ids[k]}, {"reason", img.caption_path + ": not valid UTF-8; not edited"}});
+              skip(img.caption_path, img.caption_path + ": not valid UTF-8; not edited", image_ids[k]);
               continue;
             }
+            // Only the tag line (the first line) changes. Removing from, replacing in or reordering a
+            // missing caption does nothing; adding creates it.
+            if (!*current && edit->operation().kind != EditOperation::Kind::kAdd) continue;
             std::string text = *current ? parse_caption_text(**current).text() : std::string();
-            TM_ASSIGN_OR_RETURN(auto edited, edit_tag_line(text, current->has_value(), op));
-            if (!edited || (*current && *edited == text)) continue;
+            CaptionText caption = parse_caption_text(text);
+            const std::vector<std::string> before = caption.tags();
+            const std::vector<std::string> after = edit->apply(before);
+            if (caption.lines.empty()) caption.lines.push_back("");
+            caption.lines[0] = format_tags(after);
+            std::string edited = caption.text();
+            if (*current && edited == text) continue;
             CaptionWrite w;
             w.relpath = img.caption_path;
             w.before = *current;
-            w.after = in_file_layout(*edited, *current);
+            w.after = in_file_layout(edited, *current);
             writes.push_back(std::move(w));
+            write_ids.push_back(image_ids[k]);
+            changes.push_back({img.caption_path, text, edited});
+            deltas.push_back(tag_delta({before.begin(), before.end()}, {after.begin(), after.end()}));
           }
           return writes;
         },
@@ -210,14 +213,22 @@ void register_edit_routes(State& s) {
     if (!results.ok()) return send_status(res, results.status());
     std::vector<std::string> changed_paths;
     for (size_t i = 0; i < results->size(); ++i) {
-      if ((*results)[i].ok()) changed_paths.push_back(written[i].relpath);
-      else skipped.push_back({{"path", written[i].relpath}, {"reason", (*results)[i].message()}});
+      if (!(*results)[i].ok()) {
+        skip(written[i].relpath, (*results)[i].message(), write_ids[i]);
+        continue;
+      }
+      changed_paths.push_back(written[i].relpath);
+      ++report.changed;
+      report.tags_added += deltas[i].added;
+      report.tags_removed += deltas[i].removed;
+      report.changes.push_back(std::move(changes[i]));
     }
     std::vector<uint32_t> changed = s.reload_captions(changed_paths);
-    send_json(res, {{"changed", changed.size()},
-                    {"ids", changed},
-                    {"operation", operation == 0 ? json() : json(operation)},
-                    {"skipped", skipped}});
+    json out = to_json(report);  // the keys of `edit --json`, and the server's ids
+    out["ids"] = changed;
+    out["skipped_ids"] = skipped_ids;
+    out["operation_id"] = operation == 0 ? json() : json(operation);
+    send_json(res, out);
   });
 
   http.Get("/api/history", [&s](const httplib::Request&, httplib::Response& res) {
@@ -228,9 +239,11 @@ void register_edit_routes(State& s) {
         TM_ASSIGN_OR_RETURN(auto list, journal.operations());
         for (auto& op : list) {
           if (op.command != "undo" && !op.undone_by && op.files > 0) can_undo = true;
-          if (ops.size() < 50)
-            ops.push_back({{"id", op.id}, {"command", op.command}, {"time", op.time}, {"files", op.files},
-                           {"undone", op.undone_by.has_value()}});
+          if (ops.size() < 50) {
+            json o = to_json(op);  // the keys of `undo --list --json`, and whether it is undone
+            o["undone"] = op.undone_by.has_value();
+            ops.push_back(std::move(o));
+          }
         }
         TM_ASSIGN_OR_RETURN(auto redo, redo_candidate(journal));
         can_redo = redo.has_value();
@@ -267,8 +280,9 @@ void register_edit_routes(State& s) {
                                                 : "nothing to undo");
     std::vector<uint32_t> reverted = s.reload_captions(report.reverted);
     std::vector<uint32_t> changed = s.reload_captions(report.changed);
-    json body{{"operation", report.operation_id}, {"command", report.command}, {"reverted", reverted},
-              {"changed", changed}, {"changed_paths", report.changed}};
+    json body = to_json(report);  // and the image ids of those caption files
+    body["reverted_ids"] = reverted;
+    body["changed_ids"] = changed;
     if (report.refused) {
       return send_error(res, 409, "conflict",
                         std::to_string(report.changed.size()) + " caption(s) changed since operation #" +

@@ -9,6 +9,22 @@
 #include "tagmetry/model_registry.h"
 #include "tagmetry/tag_pipeline.h"
 
+namespace tagmetry {
+
+const std::vector<std::string>& tag_job_option_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out = {"model",      "model-dir", "model-type", "offline", "precision",
+                                    "batch-size", "threads",   "force",      "append",  "overwrite"};
+    OptionSet<TagParams> selection;
+    add_selection_options(selection);
+    for (auto& o : selection.options()) out.push_back(o.info.name);
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace tagmetry
+
 namespace tagmetry::server {
 namespace fs = std::filesystem;
 
@@ -32,21 +48,11 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   p.recursive = serve.recursive;
   p.caption_extension = serve.caption_extension;
   p.db = serve.db;
-  // An allowlist: the model, how to run it, what to do with existing captions, and tag selection. The
-  // rest (output files, shards, databases, devices, the dataset's own settings) stays the server's.
-  static const std::vector<std::string> kJobOptions = {"model",  "model-dir", "model-type", "offline",
-                                                       "precision", "batch-size", "threads", "force",
-                                                       "append", "overwrite"};
-  static const OptionSet<TagParams> kSelection = [] {
-    OptionSet<TagParams> set;
-    add_selection_options(set);
-    return set;
-  }();
   for (auto& [key, value] : body.items()) {
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
-    bool allowed = std::find(kJobOptions.begin(), kJobOptions.end(), name) != kJobOptions.end() || kSelection.find(name);
-    if (!allowed && tag_options().find(name))
+    const auto& allowed = tag_job_option_names();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end() && tag_options().find(name))
       return invalid_argument(key + ": not settable from the web app (it belongs to the server or its dataset)");
   }
   TM_RETURN_IF_ERROR(apply_json_options(tag_options(), p, body, "tag job option"));
@@ -70,15 +76,6 @@ Result<TagParams> tag_params_from_json(const json& body, const ServeParams& serv
   }
   p.command_line = "tagmetry serve (tag job)";
   return p;
-}
-
-json report_json(const TagReport& r) {
-  json failures = json::array();
-  for (auto& [path, message] : r.failures) failures.push_back({{"path", path}, {"message", message}});
-  return {{"images", r.images},     {"tagged", r.tagged},   {"appended", r.appended},
-          {"overwritten", r.overwritten}, {"skipped_existing", r.skipped_existing},
-          {"failed", r.failed},     {"reused", r.reused},   {"failures", failures},
-          {"seconds", r.seconds},   {"model", r.model_name}, {"cancelled", r.cancelled}};
 }
 
 // The job of a /api/jobs/ID/... route; sends 404 and returns nullptr when there is none.
@@ -132,7 +129,7 @@ void run_tag_job(State& s, Job& job, const TagParams& params) {
   auto report = run_tagging(s.root, *model, params, callbacks);
   s.refresh_scores();
   if (!report.ok()) return job.finish("failed", nullptr, report.status().message());
-  job.finish(report->cancelled ? "cancelled" : "done", report_json(*report), "");
+  job.finish(report->cancelled ? "cancelled" : "done", to_json(*report, params.mcut), "");
 }
 
 }  // namespace

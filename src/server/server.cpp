@@ -186,25 +186,25 @@ Result<std::shared_ptr<DatasetLock>> Server::State::dataset_lock() {
 Result<std::vector<Status>> Server::State::write_captions(
     const std::string& command, const std::function<Result<std::vector<CaptionWrite>>()>& build,
     std::vector<CaptionWrite>* written, int64_t* operation_id) {
-  std::lock_guard guard(write_mutex);
-  TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());  // the server's own lock, shared with its tag job
-  TM_ASSIGN_OR_RETURN(JournaledDataset opened, open_journaled_dataset(root, db_path, /*create=*/true,
-                                                                     /*exclusive=*/false, /*lock=*/false));
-  CaptionJournal& journal = opened.journal();
-  TM_ASSIGN_OR_RETURN(std::vector<CaptionWrite> writes, build());
   std::vector<Status> results;
-  if (!writes.empty()) {
-    journal.begin_operation(command, "tagmetry serve");
-    TM_ASSIGN_OR_RETURN(results, journal.apply(writes));
-  }
-  if (operation_id) *operation_id = journal.operation_id();
-  std::vector<std::string> paths;
-  for (auto& w : writes) paths.push_back(w.relpath);
-  reload_captions(paths);
-  if (written) *written = std::move(writes);
+  TM_RETURN_IF_ERROR(with_journal([&](CaptionJournal& journal) -> Status {
+    TM_ASSIGN_OR_RETURN(std::vector<CaptionWrite> writes, build());
+    if (!writes.empty()) {
+      journal.begin_operation(command, "tagmetry serve");
+      TM_ASSIGN_OR_RETURN(results, journal.apply(writes));
+    }
+    if (operation_id) *operation_id = journal.operation_id();
+    std::vector<std::string> paths;
+    for (auto& w : writes) paths.push_back(w.relpath);
+    reload_captions(paths);
+    if (written) *written = std::move(writes);
+    return {};
+  }));
   return results;
 }
 
+// The one way the server opens the dataset for writing: its shared dataset lock, then
+// open_journaled_dataset (database, journal) without a second lock.
 Status Server::State::with_journal(const std::function<Status(CaptionJournal&)>& fn) {
   std::lock_guard guard(write_mutex);
   TM_ASSIGN_OR_RETURN(auto lock, dataset_lock());  // the server's own lock, shared with its tag job

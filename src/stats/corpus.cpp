@@ -258,7 +258,40 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
         const std::string& folder = ds.folders[d.folder];
         c.image = std::move(ds.images[i].relpath);
         c.has_caption = d.has_caption;
-        if (d.has_caption) {
+        // The tag line, line count, tags and tokens of a caption's text.
+        auto take_text = [&](std::string_view t) {
+          size_t nl = t.find('\n');
+          c.tag_line = std::string(trim(t.substr(0, nl)));
+          for (size_t pos = 0; pos <= t.size();) {
+            size_t e = t.find('\n', pos);
+            if (e == std::string_view::npos) e = t.size();
+            if (!trim(t.substr(pos, e - pos)).empty()) ++c.lines;
+            pos = e + 1;
+          }
+          const bool joined = split_tags(c.tag_line, options.separator, c.tags);
+          c.tag_ids.resize(c.tags.size());
+          for (size_t k = 0; k < c.tags.size(); ++k) c.tag_ids[k] = interner.intern(c.tags[k]);
+          if (tokenizer) {
+            // Tags joined by ", " (the usual layout): the sum of the tags' cached counts.
+            bool by_tags = joined && !c.tags.empty();
+            size_t total = 0;
+            for (size_t k = 0; by_tags && k < c.tags.size(); ++k) {
+              size_t n = 0;
+              by_tags = interner.tokens(c.tag_ids[k], k + 1 < c.tags.size(), *tokenizer, n);
+              total += n;
+            }
+            c.tokens = by_tags ? total : counter.count(c.tag_line);
+          }
+        };
+        std::optional<HeldCaption> held;
+        if (options.caption_source) held = options.caption_source(c.image);
+        if (held) {
+          c.has_caption = held->exists;
+          if (held->exists) {
+            c.caption = held->caption;
+            take_text(held->text);
+          }
+        } else if (d.has_caption) {
           // Opened without following a link: a link's relative path is relative_generic's (resolved).
           const bool by_name = dir >= 0 && !d.caption_name.empty();
           int fd = by_name ? ::openat(dir, d.caption_name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
@@ -282,30 +315,7 @@ Result<DatasetCorpus> load_corpus(const fs::path& root, const CorpusOptions& opt
             if (read.ok()) text = std::move(read).value(), t = text;
             else c.caption_error = read.status().message();
           }
-          if (c.caption_error.empty()) {
-            size_t nl = t.find('\n');
-            c.tag_line = std::string(trim(t.substr(0, nl)));
-            for (size_t pos = 0; pos <= t.size();) {
-              size_t e = t.find('\n', pos);
-              if (e == std::string_view::npos) e = t.size();
-              if (!trim(t.substr(pos, e - pos)).empty()) ++c.lines;
-              pos = e + 1;
-            }
-            const bool joined = split_tags(c.tag_line, options.separator, c.tags);
-            c.tag_ids.resize(c.tags.size());
-            for (size_t k = 0; k < c.tags.size(); ++k) c.tag_ids[k] = interner.intern(c.tags[k]);
-            if (tokenizer) {
-              // Tags joined by ", " (the usual layout): the sum of the tags' cached counts.
-              bool by_tags = joined && !c.tags.empty();
-              size_t total = 0;
-              for (size_t k = 0; by_tags && k < c.tags.size(); ++k) {
-                size_t n = 0;
-                by_tags = interner.tokens(c.tag_ids[k], k + 1 < c.tags.size(), *tokenizer, n);
-                total += n;
-              }
-              c.tokens = by_tags ? total : counter.count(c.tag_line);
-            }
-          }
+          if (c.caption_error.empty()) take_text(t);
         }
         // One open per image: its header, and its size (the header read tells it for files under 4 KiB,
         // fstat otherwise).

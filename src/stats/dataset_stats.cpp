@@ -262,7 +262,7 @@ nlohmann::json bins_json(const std::vector<HistogramBin>& bins, const char* key)
 
 }  // namespace
 
-std::string stats_to_json(const DatasetStats& st, int indent) {
+nlohmann::json to_json(const DatasetStats& st) {
   nlohmann::json j;
   j["images"] = st.images;
   j["captions"] = st.captions;
@@ -285,7 +285,11 @@ std::string stats_to_json(const DatasetStats& st, int indent) {
   j["rare_tags"] = {{"count", st.rare_tag_count}, {"tags", st.rare_tags}};
   j["image_short_side"] = dist_json(st.short_side);
   j["image_sizes"] = bins_json(st.sizes, "size");
-  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
+}
+
+std::string stats_to_json(const DatasetStats& st, int indent) {
+  return to_json(st).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace tagmetry

@@ -574,13 +574,17 @@ bool lint_has_errors(const std::vector<LintFinding>& findings) {
   return false;
 }
 
-std::string lint_to_json(const std::vector<LintFinding>& findings, int indent) {
+nlohmann::json to_json(const std::vector<LintFinding>& findings) {
   nlohmann::json a = nlohmann::json::array();
   for (auto& f : findings)
     a.push_back({{"rule", f.rule}, {"severity", lint_severity_name(f.severity)}, {"message", f.message}, {"files", f.files}});
   nlohmann::json j;
   j["findings"] = a;
-  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j;
+}
+
+std::string lint_to_json(const std::vector<LintFinding>& findings, int indent) {
+  return to_json(findings).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace tagmetry

@@ -1,11 +1,29 @@
 // tagmetry undo (and the web app's redo): revert one operation's caption writes, refusing to clobber
 // files changed by hand since.
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/review_decisions.h"
 
 namespace tagmetry {
+
+nlohmann::json to_json(const OperationRecord& op) {
+  return {{"id", op.id},
+          {"time", op.time},
+          {"command", op.command},
+          {"args", op.args},
+          {"files", op.files},
+          {"undoes", op.undoes ? nlohmann::json(*op.undoes) : nlohmann::json()},
+          {"undone_by", op.undone_by ? nlohmann::json(*op.undone_by) : nlohmann::json()},
+          {"pruned", op.pruned}};
+}
+
+nlohmann::json to_json(const UndoReport& r) {
+  return {{"operation", r.operation_id}, {"command", r.command},     {"reverted", r.reverted},
+          {"changed", r.changed},        {"refused", r.refused},     {"nothing_reverted", r.nothing_reverted},
+          {"history_pruned", r.history_pruned}};
+}
 
 Result<UndoReport> revert_operation(CaptionJournal& journal, const OperationRecord& target, const UndoOptions& options,
                                     const std::string& command, const std::string& args) {

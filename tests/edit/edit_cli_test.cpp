@@ -109,6 +109,11 @@ TEST(EditCli, UsageErrors) {
   EXPECT_EQ(r.exit_code, 2);
   r = run_cli({"edit", dir.path().string(), "add", "a,b"});
   EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "tagmetry: add: 'a,b' holds a comma: give each tag separately\n");
+  // A replacement holding a comma would be read back as two tags (the web app's batch edit refused it too).
+  r = run_cli({"edit", dir.path().string(), "replace", "x", "a, b"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "tagmetry: replace: 'a, b' holds a comma: give each tag separately\n");
   EXPECT_EQ(read_all(dir / "a.txt"), "x");
 }
 

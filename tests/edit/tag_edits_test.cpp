@@ -60,3 +60,46 @@ TEST(TagEdits, RemoveReplaceMoveDedupeSort) {
 
 }  // namespace
 }  // namespace tagmetry
+
+namespace tagmetry {
+namespace {
+
+Result<PreparedEdit> prepared(EditOperation::Kind kind, std::vector<std::string> tags, MatchMode mode = MatchMode::kExact) {
+  EditOperation op;
+  op.kind = kind;
+  op.tags = std::move(tags);
+  op.match = mode;
+  return PreparedEdit::create(op);
+}
+
+// The one edit `tagmetry edit` and the web app's batch edit run: checked once, then applied.
+TEST(PreparedEdit, ChecksTheOperationOnceAndAppliesIt) {
+  using K = EditOperation::Kind;
+  const std::vector<std::string> tags{"1girl", "long_hair", "smile"};
+  auto add = prepared(K::kAdd, {" trigger "});
+  ASSERT_TRUE(add.ok()) << add.status().message();
+  EXPECT_EQ(add->apply(tags), (std::vector<std::string>{"trigger", "1girl", "long_hair", "smile"}));
+  auto remove = prepared(K::kRemove, {"*_hair"}, MatchMode::kGlob);
+  ASSERT_TRUE(remove.ok());
+  EXPECT_EQ(remove->apply(tags), (std::vector<std::string>{"1girl", "smile"}));
+  auto replace = prepared(K::kReplace, {"smile", ""});
+  ASSERT_TRUE(replace.ok());
+  EXPECT_EQ(replace->apply(tags), (std::vector<std::string>{"1girl", "long_hair"}));
+  auto first = prepared(K::kMoveFirst, {"smile"});
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->apply(tags), (std::vector<std::string>{"smile", "1girl", "long_hair"}));
+
+  EXPECT_EQ(prepared(K::kAdd, {"a, b"}).status().message(), "add: 'a, b' holds a comma: give each tag separately");
+  EXPECT_EQ(prepared(K::kReplace, {"smile", "a, b"}).status().message(),
+            "replace: 'a, b' holds a comma: give each tag separately");
+  EXPECT_EQ(prepared(K::kReplace, {"smile"}).status().message(), "replace needs OLD and NEW");
+  EXPECT_EQ(prepared(K::kRemove, {}).status().message(), "remove needs at least one tag");
+  EXPECT_FALSE(prepared(K::kRemove, {"("}, MatchMode::kRegex).ok());
+
+  const TagDelta d = tag_delta({"a", "b", "c"}, {"b", "c", "d", "e"});
+  EXPECT_EQ(d.added, 2u);
+  EXPECT_EQ(d.removed, 1u);
+}
+
+}  // namespace
+}  // namespace tagmetry

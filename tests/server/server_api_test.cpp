@@ -246,7 +246,9 @@ TEST_F(ServerApiTest, BatchEditsTheTagLineOfFilteredImages) {
   r = srv->post("/api/batch", {{"ids", {4}}, {"op", {{"kind", "add"}, {"tags", {"y"}}}}}, &status);
   EXPECT_EQ(r["changed"], 0);
   ASSERT_EQ(r["skipped"].size(), 1u);
-  EXPECT_NE(r["skipped"][0]["reason"].get<std::string>().find("e.txt"), std::string::npos);
+  EXPECT_EQ(r["skipped"][0]["file"], "e.txt");  // the keys of `edit --json`
+  EXPECT_NE(r["skipped"][0]["error"].get<std::string>().find("e.txt"), std::string::npos);
+  EXPECT_EQ(r["skipped_ids"], json({4}));
   srv->post("/api/batch", {{"ids", {0}}, {"op", {{"kind", "explode"}}}}, &status);
   EXPECT_EQ(status, 400);
   srv->post("/api/batch", {{"ids", {0}}, {"op", {{"kind", "remove"}, {"tags", {"("}}, {"match", "regex"}}}}, &status);
@@ -269,7 +271,10 @@ TEST_F(ServerApiTest, UndoAndRedoGoThroughTheJournal) {
 
   json u = srv->post("/api/undo", json::object(), &status);
   ASSERT_EQ(status, 200) << u.dump();
-  EXPECT_EQ(u["reverted"], json({0, 1}));
+  EXPECT_EQ(u["reverted"], json({"a.txt", "b.txt"}));  // the keys of `undo --json`
+  EXPECT_EQ(u["reverted_ids"], json({0, 1}));
+  EXPECT_EQ(u["operation"], h["operations"][0]["id"]);
+  EXPECT_EQ(u["refused"], false);
   EXPECT_EQ(read_all(root / "a.txt"), "edited");
   EXPECT_EQ(read_all(root / "b.txt"), "1girl, long hair, smile\nA smiling girl.");
   srv->post("/api/undo", json::object(), &status);
@@ -299,7 +304,9 @@ TEST_F(ServerApiTest, UndoRefusesToClobberAFileChangedSince) {
   write_all(root / "a.txt", "hand edit");
   json r = srv->post("/api/undo", json::object(), &status);
   EXPECT_EQ(status, 409);
-  EXPECT_EQ(r["changed"], json({0}));
+  EXPECT_EQ(r["changed"], json({"a.txt"}));
+  EXPECT_EQ(r["changed_ids"], json({0}));
+  EXPECT_EQ(r["refused"], true);
   EXPECT_EQ(read_all(root / "a.txt"), "hand edit");
 }
 
@@ -427,8 +434,15 @@ TEST_F(ServerApiTest, StatsLintPreviewAndJapanese) {
 
   json jt = srv->post("/api/ja2tags", {{"text", "青い髪の女の子"}}, &status);
   ASSERT_EQ(status, 200) << jt.dump();
-  EXPECT_EQ(jt["prompt"], "1girl, blue_hair");
+  EXPECT_EQ(jt["tags"][0]["tag"], "1girl");
+  EXPECT_EQ(jt["tags"][1]["tag"], "blue_hair");
   EXPECT_EQ(jt["tags"][1]["from"], json({"青い", "髪"}));
+  EXPECT_GT(jt["tags"][1]["count"].get<int64_t>(), 100000);  // the server's addition: post counts
+  // The keys of `ja2tags --json`.
+  CommandResult cli = run_cli({"ja2tags", "--json", "青い髪の女の子"});
+  json cli_json = json::parse(cli.out, nullptr, false);
+  for (auto& t : jt["tags"]) t.erase("count");
+  EXPECT_EQ(jt, cli_json) << cli.out << cli.err;
 }
 
 TEST_F(ServerApiTest, RepliesAreNotCompressed) {

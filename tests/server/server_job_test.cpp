@@ -43,8 +43,10 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   copy_images(kImages, cli);
   std::string model_dir = (known_answer_models() / "wd").string();
 
-  auto ref = run_cli({"tag", cli.string(), "--model-dir", model_dir, "--general-threshold", "0.5"});
+  auto ref = run_cli({"tag", cli.string(), "--model-dir", model_dir, "--general-threshold", "0.5", "--json"});
   ASSERT_EQ(ref.exit_code, 1) << ref.err;  // truncated.png fails, the rest are tagged
+  json ref_report = json::parse(ref.out, nullptr, false);
+  ASSERT_FALSE(ref_report.is_discarded()) << ref.out;
 
   RunningServer srv(web, with_models(known_answer_models()));
   int status = 0;
@@ -71,6 +73,14 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   EXPECT_EQ(done["state"], "done");
   EXPECT_EQ(done["report"]["tagged"], 3);
   EXPECT_EQ(done["report"]["failed"], 1);
+  // The report of `tag --json`: the same keys, and the same figures but for the folder, time and paths.
+  json report = done["report"];
+  ASSERT_EQ(report["failures"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["failures"][0]["path"], "truncated.png");
+  EXPECT_FALSE(report["failures"][0]["error"].get<std::string>().empty()) << report.dump();
+  for (json* j : {&report, &ref_report})
+    for (const char* varies : {"seconds", "database"}) j->erase(varies);
+  EXPECT_EQ(report, ref_report);
   for (auto& name : {"red_448x224", "blue_300x500", "grey"}) {
     std::string expected = read_all(cli / (std::string(name) + ".txt"));
     EXPECT_EQ(read_all(web / (std::string(name) + ".txt")), expected) << name;

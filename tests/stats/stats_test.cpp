@@ -126,6 +126,44 @@ TEST(DatasetStats, RatingsAndTokenShare) {
   EXPECT_DOUBLE_EQ(st.over_75_share, 0.5);
 }
 
+// The web app's server measures the captions it holds in memory: caption_source answers for the images
+// it knows (a caption, or none) and load_corpus reads the files of the others.
+TEST(DatasetStats, CaptionsFromCallerSourceInsteadOfFiles) {
+  TempDir dir;
+  write_png(dir / "a.png", 8, 8, 1);
+  write_png(dir / "b.png", 8, 8, 2);
+  write_png(dir / "c.png", 8, 8, 3);
+  write_png(dir / "d.png", 8, 8, 4);
+  write_all(dir / "a.txt", "on, disk");
+  write_all(dir / "b.txt", "also_on_disk");
+  write_all(dir / "c.txt", "read, from, the_file");
+  CorpusOptions options;
+  options.caption_source = [](const std::string& image) -> std::optional<HeldCaption> {
+    if (image == "a.png") return HeldCaption{true, "a.txt", "held, in_memory\nsecond line"};
+    if (image == "b.png") return HeldCaption{false, "", ""};  // removed since, as far as the caller knows
+    if (image == "d.png") return HeldCaption{true, "d.txt", "written_since"};
+    return std::nullopt;
+  };
+  auto corpus = load_corpus(dir.path(), options, nullptr);
+  ASSERT_TRUE(corpus.ok()) << corpus.status().message();
+  ASSERT_EQ(corpus->items.size(), 4u);
+  EXPECT_EQ(corpus->items[0].tags, (std::vector<std::string>{"held", "in_memory"}));
+  EXPECT_EQ(corpus->items[0].caption, "a.txt");
+  EXPECT_EQ(corpus->items[0].lines, 2u);
+  EXPECT_FALSE(corpus->items[1].has_caption);
+  EXPECT_EQ(corpus->items[1].caption, "");
+  EXPECT_EQ(corpus->items[2].tags, (std::vector<std::string>{"read", "from", "the_file"}));
+  EXPECT_TRUE(corpus->items[3].has_caption);
+  EXPECT_EQ(corpus->items[3].tags, (std::vector<std::string>{"written_since"}));
+  EXPECT_EQ(corpus->items[3].width, 8);  // image headers still come from the folder
+  DatasetStats st = compute_stats(*corpus, {}, nullptr);
+  EXPECT_EQ(st.captions, 3u);
+  EXPECT_EQ(st.unique_tags, 6u);
+  nlohmann::json j = to_json(st);
+  EXPECT_EQ(j["captions"], 3);
+  EXPECT_EQ(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace), stats_to_json(st));
+}
+
 TEST(StatsCli, JsonHasImagesCaptionsAndTagsMostFrequentFirst) {
   TempDir dir;
   make_fixture(dir);

@@ -89,15 +89,7 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
   }
   const EditReport& r = *report;
   if (cli.json) {
-    nlohmann::json j{{"operation", edit_kind_name(op.kind)}, {"dry_run", cli.dry_run}, {"files", r.files},
-                     {"changed", r.changed}, {"unchanged", r.files - r.changed - r.skipped.size()},
-                     {"tags_added", r.tags_added}, {"tags_removed", r.tags_removed}};
-    nlohmann::json changes = nlohmann::json::array(), skipped = nlohmann::json::array();
-    for (const auto& c : r.changes) changes.push_back({{"file", c.file}, {"before", c.before}, {"after", c.after}});
-    for (const auto& [file, why] : r.skipped) skipped.push_back({{"file", file}, {"error", why}});
-    j["changes"] = changes;
-    j["skipped"] = skipped;
-    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     if (cli.dry_run)
       for (const auto& c : r.changes) std::fputs(format_change_diff(c).c_str(), stdout);

@@ -56,10 +56,6 @@ const OptionSet<Ja2TagsParams>& ja2tags_options() {
   return set;
 }
 
-nlohmann::ordered_json match_json(const JaTagMatch& m) {
-  return {{"tag", m.tag}, {"score", m.score}, {"category", tag_category_name(m.category)}, {"from", m.from}};
-}
-
 int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
   std::string text = join(words, " ");
   if (words.empty()) {
@@ -148,14 +144,7 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
   }
 
   if (p.json) {
-    nlohmann::ordered_json out;
-    out["tags"] = nlohmann::ordered_json::array();
-    for (auto& m : result->tags) out["tags"].push_back(match_json(m));
-    out["unmatched"] = result->unmatched;
-    if (!result->negative.empty()) {
-      out["negative"] = nlohmann::ordered_json::array();
-      for (auto& m : result->negative) out["negative"].push_back(match_json(m));
-    }
+    nlohmann::ordered_json out = to_json(*result);
     if (p.complete > 0) {
       out["suggested"] = nlohmann::ordered_json::array();
       for (auto& s : suggested) out["suggested"].push_back({{"tag", s.tag}, {"score", std::round(s.score * 100) / 100}});

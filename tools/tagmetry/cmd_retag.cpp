@@ -8,9 +8,9 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
-#include "thresholds_json.h"
 #include "tagmetry/progress.h"
 #include "tagmetry/retag.h"
+#include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry::cli {
 namespace {

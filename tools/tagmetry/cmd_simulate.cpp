@@ -72,29 +72,19 @@ std::string percent(double f) {
   return buf;
 }
 
-nlohmann::json sample_json(const ClipTokenizer& tok, const std::string& caption, const KohyaCaptionParams& p,
-                           int seed, size_t limit) {
-  nlohmann::json j{{"seed", seed}, {"caption", caption}};
-  const size_t n = tok.count(caption);
-  j["tokens"] = n;
-  j["truncated"] = n > limit;
-  nlohmann::json cut = nlohmann::json::array();
-  if (n > limit)
-    for (auto& t : kohya_tag_token_positions(tok, caption, p.caption_separator, limit))
-      if (t.cut) cut.push_back(t.tag);
-  j["cut_tags"] = cut;
-  return j;
+// Seeds seed, seed+1, … for `samples` samples.
+std::vector<uint64_t> sample_seeds(const SimulateParams& s) {
+  std::vector<uint64_t> seeds;
+  for (int i = 0; i < s.samples; ++i) seeds.push_back(static_cast<uint64_t>(s.seed) + static_cast<uint64_t>(i));
+  return seeds;
 }
 
 int run_caption(const SimulateParams& s, const KohyaCaptionParams& p, const std::vector<KohyaReplacement>& rep,
                 const ClipTokenizer& tok) {
   const KohyaTrainingState state{s.epoch, s.step, s.max_train_steps};
   const size_t limit = static_cast<size_t>(s.max_token_length);
-  std::vector<std::string> outputs;
-  for (int i = 0; i < s.samples; ++i) {
-    KohyaRandom rng(static_cast<uint64_t>(s.seed) + static_cast<uint64_t>(i));
-    outputs.push_back(kohya_process_caption(p, state, s.caption, rng, rep));
-  }
+  const std::vector<KohyaCaptionSample> samples =
+      kohya_sample_captions(tok, p, state, s.caption, sample_seeds(s), 1, limit, false, rep);
   TruncationReport report;
   if (s.truncation_risk || s.json)
     report = kohya_truncation_risk(tok, p, state, s.caption, static_cast<size_t>(std::max(s.samples, 1)),
@@ -103,7 +93,7 @@ int run_caption(const SimulateParams& s, const KohyaCaptionParams& p, const std:
     nlohmann::json j;
     j["max_token_length"] = s.max_token_length;
     j["samples"] = nlohmann::json::array();
-    for (int i = 0; i < s.samples; ++i) j["samples"].push_back(sample_json(tok, outputs[i], p, s.seed + i, limit));
+    for (auto& sample : samples) j["samples"].push_back(to_json(sample));
     nlohmann::json risk = nlohmann::json::array();
     for (auto& t : report.tags) risk.push_back({{"tag", t.tag}, {"present", t.present}, {"cut", t.cut}});
     j["truncation_risk"] = risk;
@@ -121,7 +111,7 @@ int run_caption(const SimulateParams& s, const KohyaCaptionParams& p, const std:
       std::printf("%s  %s  %s\n", percent(t.cut).c_str(), percent(t.present).c_str(), t.tag.c_str());
     return kExitOk;
   }
-  for (auto& o : outputs) std::printf("%s\n", o.c_str());
+  for (auto& sample : samples) std::printf("%s\n", sample.caption.c_str());
   return kExitOk;
 }
 
@@ -145,6 +135,7 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
   }
   const KohyaTrainingState state{s.epoch, s.step, s.max_train_steps};
   const size_t limit = static_cast<size_t>(s.max_token_length);
+  const std::vector<uint64_t> seeds = sample_seeds(s);
   nlohmann::json images = nlohmann::json::array();
   int failures = 0;
   for (size_t si = 0; si < subsets.size(); ++si) {
@@ -164,11 +155,9 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
       without += !item.has_caption_file;
       nlohmann::json ji{{"image", item.image.string()}, {"subset", si}, {"has_caption_file", item.has_caption_file}};
       nlohmann::json samples = nlohmann::json::array();
-      for (int i = 0; i < s.samples; ++i) {
-        KohyaRandom rng(static_cast<uint64_t>(s.seed) + static_cast<uint64_t>(i));
-        std::string out = kohya_process_caption(sub.caption, state, item.caption, rng, rep);
-        if (s.json) samples.push_back(sample_json(tok, out, sub.caption, s.seed + i, limit));
-        else std::printf("%s\t%s\n", item.image.string().c_str(), out.c_str());
+      for (auto& sample : kohya_sample_captions(tok, sub.caption, state, item.caption, seeds, 1, limit, false, rep)) {
+        if (s.json) samples.push_back(to_json(sample));
+        else std::printf("%s\t%s\n", item.image.string().c_str(), sample.caption.c_str());
       }
       ji["samples"] = samples;
       images.push_back(ji);

@@ -8,7 +8,6 @@
 #include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
-#include "thresholds_json.h"
 #include "tagmetry/progress.h"
 #include "tagmetry/tag_pipeline.h"
 
@@ -92,28 +91,7 @@ struct TagCommand {
 
   void print_report(const TagReport& r) const {
     if (json) {
-      nlohmann::json failures = nlohmann::json::array();
-      for (auto& [path, msg] : r.failures) failures.push_back({{"path", path}, {"error", msg}});
-      nlohmann::json out{{"images", r.images},
-                         {"tagged", r.tagged},
-                         {"appended", r.appended},
-                         {"overwritten", r.overwritten},
-                         {"skipped_existing", r.skipped_existing},
-                         {"failed", r.failed},
-                         {"reused", r.reused},
-                         {"other_shards", r.other_shards},
-                         {"database", r.db_path},
-                         {"model_name", r.model_name},
-                         {"failures", failures},
-                         {"skipped", r.skipped},
-                         {"backups", r.backups},
-                         {"cancelled", r.cancelled},
-                         {"seconds", r.seconds},
-                         {"model", r.model_path},
-                         {"device", r.device},
-                         {"provider", r.placement},
-                         {"mcut", params.mcut},
-                         {"thresholds", thresholds_json(params.mcut, r.thresholds, r.thresholds_used)}};
+      nlohmann::json out = to_json(r, params.mcut);
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }

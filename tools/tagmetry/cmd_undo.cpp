@@ -51,9 +51,8 @@ struct UndoCommand {
     if (!report.ok()) return fail(report.status());
     const UndoReport& r = *report;
     if (json) {
-      nlohmann::json j{{"operation", r.operation_id}, {"command", r.command}, {"reverted", r.reverted},
-                       {"changed", r.changed},        {"refused", r.refused},  {"dry_run", dry_run},
-                       {"nothing_reverted", r.nothing_reverted}};
+      nlohmann::json j = to_json(r);
+      j["dry_run"] = dry_run;
       std::printf("%s\n", j.dump(2).c_str());
     }
     if (r.operation_id == 0) {
@@ -120,13 +119,7 @@ struct UndoCommand {
     if (!ops.ok()) return fail(ops.status());
     if (json) {
       nlohmann::json arr = nlohmann::json::array();
-      for (auto& op : *ops) {
-        nlohmann::json o{{"id", op.id}, {"time", op.time}, {"command", op.command}, {"args", op.args}, {"files", op.files}};
-        o["undoes"] = op.undoes ? nlohmann::json(*op.undoes) : nlohmann::json();
-        o["undone_by"] = op.undone_by ? nlohmann::json(*op.undone_by) : nlohmann::json();
-        o["pruned"] = op.pruned;
-        arr.push_back(o);
-      }
+      for (auto& op : *ops) arr.push_back(to_json(op));
       std::printf("%s\n", arr.dump(2).c_str());
       return kExitOk;
     }

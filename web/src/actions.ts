@@ -64,10 +64,10 @@ export async function undoRedo(which: 'undo' | 'redo') {
     toast(`${which === 'undo' ? 'Undid' : 'Redid'} ${what}: ${n} file${n === 1 ? '' : 's'}`);
     afterChange();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 409 && !e.body?.changed) {
+    if (e instanceof ApiError && e.status === 409 && !e.body?.changed_ids) {
       toast(`Cannot ${which}: ${e.message}`, 'error');
     } else if (e instanceof ApiError && e.status === 409) {
-      const ids: number[] = e.body?.changed ?? [];
+      const ids: number[] = e.body?.changed_ids ?? [];
       toast(
         `Cannot ${which}: ${ids.length || 'some'} caption${ids.length === 1 ? ' was' : 's were'} changed since. Nothing was written.`,
         'error',

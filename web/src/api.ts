@@ -1,6 +1,41 @@
 // Client of the tagmetry serve JSON API (docs/serve-api.md). Every state-changing request carries the
 // session token (X-Tagmetry-Token); errors become ApiError with the server's code and message.
 
+import type { SimulateParams, TagParams } from './generated/operations';
+
+// The `tag` options the server's tag job takes (POST /api/jobs/tag): the server keeps the rest (files,
+// shards, databases, devices). Must name the server's tag_job_option_names() (include/tagmetry/server.h);
+// tests/server/api_types_test.cpp compares the two lists.
+export type TagJobOption =
+  | 'model'
+  | 'model_dir'
+  | 'model_type'
+  | 'offline'
+  | 'precision'
+  | 'batch_size'
+  | 'threads'
+  | 'force'
+  | 'append'
+  | 'overwrite'
+  | 'threshold'
+  | 'general_threshold'
+  | 'character_threshold'
+  | 'mcut'
+  | 'max_tags'
+  | 'undesired_tags'
+  | 'always_first_tags'
+  | 'character_tags_first'
+  | 'remove_underscore'
+  | 'rating'
+  | 'order'
+  | 'character_tag_expand'
+  | 'tag_replacement'
+  | 'caption_separator';
+export type TagJobParams = Pick<TagParams, TagJobOption>;
+// POST /api/preview `settings`: kohya's caption options as `simulate` declares them, and the preview's own
+// token limit.
+export type PreviewSettings = SimulateParams & { max_token_length?: 75 | 150 | 225 };
+
 export interface Session {
   token: string;
   root: string;
@@ -29,22 +64,39 @@ export interface Item {
 
 // GET /api/history
 export interface History {
-  operations: { id: number; command: string; time: number; files: number; undone: boolean }[];
+  // The keys of `tagmetry undo --list --json`, and whether the operation is undone.
+  operations: {
+    id: number;
+    time: number;
+    command: string;
+    args: string;
+    files: number;
+    undoes: number | null;
+    undone_by: number | null;
+    pruned: boolean;
+    undone: boolean;
+  }[];
   can_undo: boolean;
   can_redo: boolean;
 }
 
-// POST /api/undo and /api/redo (also the body of their 409 answer).
+// POST /api/undo and /api/redo (also the body of their 409 answer): the keys of `tagmetry undo --json`
+// (caption paths) and the image ids of those captions.
 export interface UndoResponse {
   operation: number;
-  command?: string;
-  reverted: number[];
-  changed: number[];
-  changed_paths?: string[];
+  command: string;
+  reverted: string[];
+  changed: string[];
+  refused: boolean;
+  nothing_reverted: boolean;
+  history_pruned: boolean;
+  reverted_ids: number[];
+  changed_ids: number[];
 }
 
 // A tag job: GET /api/jobs/{id}, GET /api/jobs/current (id null and state "none" when no job runs).
 export type JobState = 'none' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
+// The keys of `tagmetry tag --json` (docs/tag.md).
 export interface JobReport {
   images: number;
   tagged: number;
@@ -53,10 +105,19 @@ export interface JobReport {
   skipped_existing: number;
   failed: number;
   reused: number;
-  failures: { path: string; message: string }[];
-  seconds: number;
-  model: string;
+  other_shards: number;
+  database: string;
+  model_name: string;
+  model: string; // the model file's path
+  failures: { path: string; error: string }[];
+  skipped: string[];
+  backups: string[];
   cancelled: boolean;
+  seconds: number;
+  device: string;
+  provider: string;
+  mcut: boolean;
+  thresholds: unknown;
 }
 export interface JobSummary {
   id: number | null;
@@ -139,6 +200,22 @@ export interface BatchOp {
   position?: 'first' | 'last' | 'index';
   index?: number;
   match?: 'exact' | 'glob' | 'regex';
+}
+
+// POST /api/batch: the keys of `tagmetry edit --json`, and the image ids changed and skipped.
+export interface BatchResponse {
+  operation: string;
+  dry_run: boolean;
+  files: number;
+  changed: number;
+  unchanged: number;
+  tags_added: number;
+  tags_removed: number;
+  changes: { file: string; before: string; after: string }[];
+  skipped: { file: string; error: string }[];
+  ids: number[];
+  skipped_ids: number[];
+  operation_id: number | null;
 }
 
 export class ApiError extends Error {

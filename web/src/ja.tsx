@@ -11,11 +11,11 @@ interface JaTag {
   count: number;
   from: string[];
 }
+// The keys of `tagmetry ja2tags --json`, plus each tag's post count.
 interface JaResult {
   tags: JaTag[];
-  negative?: JaTag[];
-  unmatched?: string[];
-  prompt?: string;
+  unmatched: string[];
+  negative?: JaTag[]; // only when the request negates something
 }
 
 export function JaPage() {

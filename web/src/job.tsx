@@ -3,7 +3,7 @@
 // dialog can be closed while the job runs (editing goes on); reopened or after a reload it re-attaches to
 // the running job (GET /api/jobs/current; the event stream replays from the start).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, get, post } from './api';
+import { ApiError, JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, TagJobParams, get, post } from './api';
 import { afterChange, refreshHistory, refreshJob } from './actions';
 import { errorText, gallery, state, update } from './store';
 
@@ -29,7 +29,7 @@ export function JobDialog() {
   const [general, setGeneral] = useState('');
   const [character, setCharacter] = useState('');
   const [mode, setMode] = useState<'skip' | 'append' | 'overwrite'>('skip');
-  const [precision, setPrecision] = useState<'fp32' | 'fp16' | 'int8'>('fp32');
+  const [precision, setPrecision] = useState<NonNullable<TagJobParams['precision']>>('fp32');
   const [notes, setNotes] = useState<string[]>([]);
   const [job, setJob] = useState<number | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -99,7 +99,7 @@ export function JobDialog() {
 
   const start = async () => {
     setErr('');
-    const body: Record<string, unknown> = {};
+    const body: TagJobParams = {};
     if (source === 'name') body.model = model;
     else body.model_dir = modelDir;
     if (general) body.general_threshold = Number(general);
@@ -234,7 +234,11 @@ export function JobDialog() {
 }
 
 function JobReportView({ report }: { report: JobReport }) {
-  const entries = Object.entries(report).filter(([, v]) => (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v));
+  const shown: (keyof JobReport)[] = ['images', 'tagged', 'appended', 'overwritten', 'skipped_existing', 'reused',
+    'failed', 'seconds', 'model_name', 'device', 'provider'];
+  const entries = shown
+    .map((k) => [k, report[k]] as const)
+    .filter(([, v]) => (typeof v === 'number' && v !== 0) || (typeof v === 'string' && v));
   return (
     <dl class="report small">
       {entries.slice(0, 12).map(([k, v]) => (

@@ -1,14 +1,17 @@
 // Preview page: what kohya-ss sd-scripts will feed the text encoder for chosen images, per epoch and
 // seed (shuffle, keep_tokens, dropout, wildcards), with token counts and where the 75-token cut falls.
 import { useState } from 'preact/hooks';
-import { Item, get, post, thumbUrl } from './api';
+import { Item, PreviewSettings, get, post, thumbUrl } from './api';
 import { errorText, useStore } from './store';
 
+// A sample of `tagmetry simulate --json` (docs/simulate.md).
 interface Sample {
   epoch: number;
   seed: number;
   caption: string;
   tokens: number;
+  truncated: boolean;
+  cut_tags: string[];
   tags: { tag: string; end_token: number; cut: boolean }[];
 }
 interface PreviewResult {
@@ -16,7 +19,21 @@ interface PreviewResult {
   images: { id: number; path: string; samples: Sample[] }[];
 }
 
-const DEFAULTS = {
+type Settings = Required<
+  Pick<
+    PreviewSettings,
+    | 'shuffle_caption'
+    | 'keep_tokens'
+    | 'caption_tag_dropout_rate'
+    | 'caption_dropout_rate'
+    | 'caption_dropout_every_n_epochs'
+    | 'enable_wildcard'
+    | 'keep_tokens_separator'
+    | 'secondary_separator'
+    | 'max_token_length'
+  >
+>;
+const DEFAULTS: Settings = {
   shuffle_caption: true,
   keep_tokens: 1,
   caption_tag_dropout_rate: 0,
@@ -27,7 +44,6 @@ const DEFAULTS = {
   secondary_separator: '',
   max_token_length: 75,
 };
-type Settings = typeof DEFAULTS;
 
 function parseIds(text: string): number[] {
   return text.split(/[\s,]+/).filter((x) => /^\d+$/.test(x)).map(Number);
@@ -86,7 +102,11 @@ export function PreviewPage() {
     try {
       const images = await resolveImages(ids);
       setNote(images.note);
-      const body: any = { ids: images.ids, epochs, seeds: parseIds(seeds) };
+      const body: { ids: number[]; epochs: number; seeds: number[]; config?: string; settings?: PreviewSettings } = {
+        ids: images.ids,
+        epochs,
+        seeds: parseIds(seeds),
+      };
       if (source === 'config') body.config = config;
       if (source === 'custom') body.settings = settings;
       setResult(await post<PreviewResult>('/api/preview', body));
@@ -166,7 +186,7 @@ export function PreviewPage() {
             <label>
               max_token_length
               <select aria-label="max_token_length" value={settings.max_token_length}
-                onChange={(e) => setSettings({ ...settings, max_token_length: Number((e.target as HTMLSelectElement).value) })}>
+                onChange={(e) => setSettings({ ...settings, max_token_length: Number((e.target as HTMLSelectElement).value) as 75 | 150 | 225 })}>
                 <option value={75}>75</option>
                 <option value={150}>150</option>
                 <option value={225}>225</option>

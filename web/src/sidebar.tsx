@@ -2,7 +2,7 @@
 // tag or its Japanese), click to cycle a tag through AND / OR / NOT filters, and batch edits of the
 // selected (or all filtered) images.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { BatchOp, Filter, TagCount, filterIsEmpty, filterQuery, get, post, tagKey } from './api';
+import { BatchOp, BatchResponse, Filter, TagCount, filterIsEmpty, filterQuery, get, post, tagKey } from './api';
 import { afterChange, refreshHistory } from './actions';
 import { errorText, gallery, state, toast, update, useStore } from './store';
 import { TagInput } from './tag_input';
@@ -169,10 +169,10 @@ function BatchPanel() {
     const target = n > 0 ? { ids: [...s.selection] } : { filter: s.filter };
     setBusy(true);
     try {
-      const r = await post<{ changed: number; skipped?: { id: number; reason: string }[] }>('/api/batch', { ...target, op });
-      const skipped = r.skipped?.length ?? 0;
+      const r = await post<BatchResponse>('/api/batch', { ...target, op });
+      const skipped = r.skipped.length;
       toast(`Batch ${kind}: ${r.changed} caption${r.changed === 1 ? '' : 's'} changed${skipped ? `, ${skipped} skipped` : ''}`,
-        skipped ? 'error' : 'info', r.skipped?.map((x) => x.id));
+        skipped ? 'error' : 'info', r.skipped_ids);
       afterChange();
       refreshHistory();
     } catch (e) {
