@@ -20,7 +20,8 @@ namespace tagmetry {
 // Settings of `buckets` (and of the step count `preflight` reports). The bucket settings act as kohya's
 // command-line arguments: a dataset_config.toml overrides them per dataset.
 struct KohyaBucketsParams {
-  std::string config;                // dataset_config.toml ("" = DIR/dataset_config.toml when present)
+  std::string config;                // dataset_config.toml ("" = the script's --dataset_config, or DIR/dataset_config.toml)
+  std::string train_script;          // train.sh whose --flags override the options below ("" = DIR/train.sh when present)
   std::string resolution = "512";    // kohya --resolution "W" or "W,H"
   bool no_bucket = false;            // kohya's enable_bucket = false (kohya's own default; see docs)
   int min_bucket_reso = 256;
@@ -37,6 +38,13 @@ struct KohyaBucketsParams {
 };
 
 const OptionSet<KohyaBucketsParams>& kohya_buckets_options();
+
+// Reads the training command (params.train_script, or DIR/train.sh when present) and applies its
+// --flags to `params` as kohya's command-line values: --resolution, --enable_bucket (absent: buckets off,
+// kohya's default), bucket sizes, --train_batch_size, --max_train_epochs, --max_train_steps,
+// --gradient_accumulation_steps, --dataset_config, --reg_data_dir. Returns the script's text ("" = none).
+// Errors: an unreadable script, one with no *.py command, a flag value that is not a number.
+Result<std::string> apply_kohya_train_script(const std::filesystem::path& dir, KohyaBucketsParams& params);
 
 // One image as kohya registers it.
 struct KohyaTrainImage {

@@ -15,7 +15,8 @@ const OptionSet<KohyaBucketsParams>& kohya_buckets_options() {
     using P = KohyaBucketsParams;
     OptionSet<P> s;
     s.group("Dataset");
-    s.add("config", &P::config, "kohya dataset_config.toml (default: DIR/dataset_config.toml when present); its values override the options below per dataset");
+    s.add("config", &P::config, "kohya dataset_config.toml (default: the script's --dataset_config, or DIR/dataset_config.toml when present); its values override the options below per dataset");
+    s.add("train-script", &P::train_script, "The training command (train.sh): its --flags act as kohya's command line over the options below (default: DIR/train.sh when present)");
     s.add("num-repeats", &P::num_repeats, "Repeats of a plain image folder (kohya folders \"N_name\" carry their own)");
     s.add("reg-data-dir", &P::reg_data_dir, "kohya --reg_data_dir: regularisation images in \"N_class\" subfolders");
     s.group("Buckets");

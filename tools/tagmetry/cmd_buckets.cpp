@@ -49,16 +49,18 @@ RunFunction setup_buckets(CLI::App& sub) {
   sub.add_flag("--images", *list, "List every image with its bucket, resized size, cut and scale")->group("Output");
   return [dir, json, list, bound]() {
     if (*json) start_json_run();
+    auto done = [&](int code) { return *json ? finish_json_run(code) : code; };
     KohyaBucketsParams p;
-    if (Status s = bound->apply(p); !s.ok()) return print_error(s), finish_json_run(kExitUsage);
+    if (Status s = bound->apply(p); !s.ok()) return print_error(s), done(kExitUsage);
+    if (auto script = apply_kohya_train_script(*dir, p); !script.ok()) return print_error(script.status()), done(kExitUsage);
     auto set = kohya_training_set(*dir, p);
-    if (!set.ok()) return print_error(set.status()), finish_json_run(kExitUsage);
-    const KohyaBucketsReport r = simulate_kohya_buckets(*set, p, *dir);
+    if (!set.ok()) return print_error(set.status()), done(kExitUsage);
+    const KohyaBucketsReport r = simulate_kohya_buckets(*set, p, std::filesystem::absolute(*dir));
     for (auto& w : r.warnings) print_warning(w);
     for (auto& s : r.skipped) print_error(s);
     if (*json) std::cout << r.to_json() << "\n";
     else print_text(r, set->datasets.size(), *list);
-    return finish_json_run(r.skipped.empty() ? kExitOk : kExitSomeFailed);
+    return done(r.skipped.empty() ? kExitOk : kExitSomeFailed);
   };
 }
 
