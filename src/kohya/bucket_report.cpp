@@ -35,7 +35,7 @@ namespace {
 std::string relative_name(const fs::path& file, const fs::path& root) {
   if (!root.empty()) {
     std::error_code ec;
-    fs::path rel = file.lexically_relative(root);
+    fs::path rel = fs::absolute(file, ec).lexically_relative(fs::absolute(root, ec));
     if (!rel.empty() && rel.native().rfind("..", 0) != 0) return rel.generic_string();
   }
   return file.generic_string();

@@ -345,7 +345,7 @@ Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const Kohya
       if (bytes->rfind("\xEF\xBB\xBF", 0) == 0)
         findings.add("byte-order-mark", "warning",
                      "caption files that start with a byte-order mark: kohya keeps it glued to the first tag",
-                     "save without BOM (tagmetry edit rewrites captions without it)", cap_name);
+                     "save the file as UTF-8 without a BOM", cap_name);
       std::string text = replace_all(*bytes, "\r\n", "\n");
       if (text.find('\r') != std::string::npos) {
         findings.add("line-breaks", "warning",
