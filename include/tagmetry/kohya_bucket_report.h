@@ -124,4 +124,10 @@ KohyaStepCount kohya_step_count(long long batches, const KohyaBucketsParams& par
 KohyaBucketsReport simulate_kohya_buckets(const KohyaTrainingSet& set, const KohyaBucketsParams& params,
                                           const std::filesystem::path& root = {}, unsigned threads = 0);
 
+// A self-contained HTML page: the bucket histogram and every image (linked relative to `html_dir`,
+// found under `image_root`) with the part kohya's centred crop cuts away shaded; sorted by the
+// fraction cut, re-sortable by upscale or name.
+std::string kohya_buckets_html(const KohyaBucketsReport& report, const std::filesystem::path& image_root,
+                               const std::filesystem::path& html_dir);
+
 }  // namespace tagmetry

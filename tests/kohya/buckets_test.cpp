@@ -340,6 +340,21 @@ TEST(KohyaBucketsCli, JsonReport) {
   EXPECT_EQ(j["steps_per_epoch"], 4);
 }
 
+TEST(KohyaBucketsCli, HtmlShadesTheCut) {
+  TempDir tmp;
+  fs::create_directories(tmp / "ds");
+  write_all(tmp / "ds/a b.png", png_header(3072, 3000));
+  auto r = run_cli({"buckets", (tmp / "ds").string(), "--html", (tmp / "report.html").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = testing::read_all(tmp / "report.html");
+  // Linked relative to the page; the kept box of 3072x3000 → resized 524x512, kept [6, 518): left
+  // 6 / 524 = 1.145%, width 512 / 524 = 97.710%; cut 1 - 512 / 524 = 2.29%.
+  EXPECT_NE(html.find("src=\"ds/a%20b.png\""), std::string::npos);
+  EXPECT_NE(html.find("left:1.145%;top:0.000%;width:97.710%;height:100.000%"), std::string::npos);
+  EXPECT_NE(html.find("cut 2.3%"), std::string::npos);
+  EXPECT_NE(html.find("title=\"512x512: 1 images, count 1, 1 batches\""), std::string::npos);
+}
+
 TEST(KohyaBucketsCli, TextReportAndErrors) {
   TempDir tmp;
   write_all(tmp / "a.png", png_header(1920, 1080));
