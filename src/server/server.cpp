@@ -344,6 +344,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   register_edit_routes(s);
   register_tag_routes(s);
   register_analysis_routes(s);
+  register_bucket_routes(s);
   register_job_routes(s);
   http.Get(".*", [&s](const httplib::Request& req, httplib::Response& res) { serve_static(s, req, res); });
   auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
