@@ -17,7 +17,8 @@
 
 namespace tagmetry {
 
-struct KohyaPreflightParams {
+// The bucket and step settings (KohyaBucketsParams: config, train script, resolution, …) and its own.
+struct KohyaPreflightParams : KohyaBucketsParams {
   std::string trigger;       // "" = the first word of the first training subset's class_tokens
   std::optional<int> max_token_length;  // 75 / 150 / 225; unset = the script's, else 75
 };
@@ -73,10 +74,9 @@ struct KohyaPreflightReport {
 const std::vector<std::string>& kohya_preflight_rules();
 
 // Runs every check on DIR (a dataset folder, a kohya train_data_dir or an `export kohya` folder).
-// `buckets` names the config and the training script (see apply_kohya_train_script: the script's
-// flags override its values) and gives the values neither sets. Errors (exit 2): unreadable config or
-// script, settings kohya rejects, no images.
-Result<KohyaPreflightReport> kohya_preflight(const std::filesystem::path& dir, const KohyaPreflightParams& params,
-                                             const KohyaBucketsParams& buckets = {});
+// `params` names the config and the training script (see apply_kohya_train_script: the script's flags
+// override the bucket and step values) and gives the values neither sets. Errors (exit 2): unreadable
+// config or script, settings kohya rejects, no images.
+Result<KohyaPreflightReport> kohya_preflight(const std::filesystem::path& dir, const KohyaPreflightParams& params = {});
 
 }  // namespace tagmetry

@@ -28,6 +28,7 @@ const OptionSet<KohyaPreflightParams>& kohya_preflight_options() {
     s.group("Set-up");
     s.add("trigger", &P::trigger, "Trigger word (default: the first word of the training folder's class tokens)");
     s.add("max-token-length", &P::max_token_length, "kohya --max_token_length (75, 150, 225; default: the script's, else 75)");
+    add_kohya_buckets_options(s);
     return s;
   }();
   return set;
@@ -166,8 +167,7 @@ fs::path resolve_against(const std::string& p, const fs::path& base) {
 
 }  // namespace
 
-Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const KohyaPreflightParams& params,
-                                             const KohyaBucketsParams& buckets_in) {
+Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const KohyaPreflightParams& params) {
   KohyaPreflightReport report;
   Findings findings;
   std::error_code ec;
@@ -178,7 +178,7 @@ Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const Kohya
   };
 
   // The training command: what kohya receives besides the config.
-  KohyaBucketsParams b = buckets_in;
+  KohyaBucketsParams b = params;
   TM_ASSIGN_OR_RETURN(std::string script_text, apply_kohya_train_script(dir, b));
   const KohyaTrainScript script = parse_kohya_train_script(script_text);
   if (!script_text.empty()) report.train_script = b.train_script.empty() ? (dir / "train.sh").string() : b.train_script;

@@ -12,26 +12,8 @@ namespace fs = std::filesystem;
 
 const OptionSet<KohyaBucketsParams>& kohya_buckets_options() {
   static const OptionSet<KohyaBucketsParams> set = [] {
-    using P = KohyaBucketsParams;
-    OptionSet<P> s;
-    s.group("Dataset");
-    s.add("config", &P::config, "kohya dataset_config.toml (default: the script's --dataset_config, or DIR/dataset_config.toml when present); its values override the options below per dataset");
-    s.add("train-script", &P::train_script, "The training command (train.sh): its --flags act as kohya's command line over the options below (default: DIR/train.sh when present)");
-    s.add("num-repeats", &P::num_repeats, "Repeats of a plain image folder (kohya folders \"N_name\" carry their own)");
-    s.add("reg-data-dir", &P::reg_data_dir, "kohya --reg_data_dir: regularisation images in \"N_class\" subfolders");
-    s.group("Buckets");
-    s.add("resolution", &P::resolution, "Training resolution \"W\" or \"W,H\" (kohya --resolution)");
-    s.add("no-bucket", &P::no_bucket, "No aspect-ratio buckets (kohya without --enable_bucket): every image resized to cover the resolution and centre-cropped");
-    s.add("min-bucket-reso", &P::min_bucket_reso, "Smallest bucket side (rounded down to --bucket-reso-steps)");
-    s.add("max-bucket-reso", &P::max_bucket_reso, "Largest bucket side (rounded up to --bucket-reso-steps)");
-    s.add("bucket-reso-steps", &P::bucket_reso_steps, "Bucket sides are multiples of this");
-    s.add("bucket-no-upscale", &P::bucket_no_upscale, "Buckets from each image's own size, never upscaled (min/max ignored)");
-    s.group("Steps");
-    s.add("batch-size", &P::batch_size, "kohya --train_batch_size");
-    s.add("epochs", &P::epochs, "kohya --max_train_epochs (overrides --max-train-steps)");
-    s.add("max-train-steps", &P::max_train_steps, "kohya --max_train_steps");
-    s.add("gradient-accumulation-steps", &P::gradient_accumulation_steps, "kohya --gradient_accumulation_steps");
-    s.add("num-processes", &P::num_processes, "accelerate processes (GPUs) sharing each epoch");
+    OptionSet<KohyaBucketsParams> s;
+    add_kohya_buckets_options(s);
     return s;
   }();
   return set;

@@ -31,17 +31,14 @@ RunFunction setup_preflight(CLI::App& sub) {
   auto all = std::make_shared<bool>(false);
   sub.add_option("DIR", *dir, "Dataset folder, kohya train_data_dir or `export kohya` folder")->required();
   auto bound = std::make_shared<BoundOptions<KohyaPreflightParams>>(sub, kohya_preflight_options());
-  auto steps = std::make_shared<BoundOptions<KohyaBucketsParams>>(sub, kohya_buckets_options());
   sub.add_flag("--json", *json, "JSON output")->group("Output");
   sub.add_flag("--all-files", *all, "List every file of a finding (default: the first 5)")->group("Output");
-  return [dir, json, all, bound, steps]() {
+  return [dir, json, all, bound]() {
     if (*json) start_json_run();
     auto done = [&](int code) { return *json ? finish_json_run(code) : code; };
     KohyaPreflightParams p;
-    KohyaBucketsParams b;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), done(kExitUsage);
-    if (Status s = steps->apply(b); !s.ok()) return print_error(s), done(kExitUsage);
-    auto r = kohya_preflight(*dir, p, b);
+    auto r = kohya_preflight(*dir, p);
     if (!r.ok()) return print_error(r.status()), done(kExitUsage);
     if (*json) std::cout << r->to_json() << "\n";
     else print_text(*r, *all ? SIZE_MAX : 5);
