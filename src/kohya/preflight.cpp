@@ -220,6 +220,13 @@ Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const Kohya
                  "aspect-ratio buckets are off (kohya's default without --enable_bucket or enable_bucket = true): every "
                  "image is resized to cover " + b.resolution + " and its overflow cut away",
                  "add enable_bucket = true to [general] (or --enable_bucket to the command)", "");
+  else if (script_text.empty() && !keys.empty() &&
+           std::any_of(keys.begin(), keys.end(), [](auto& k) { return !k.count("enable_bucket"); }))
+    findings.add("bucketing-off", "warning",
+                 "the config does not set enable_bucket and no training command was given: kohya buckets only "
+                 "with --enable_bucket on its command line (this check assumed it)",
+                 "add enable_bucket = true to [general], or pass --train-script train.sh",
+                 fs::path(b.config).filename().string());
 
   // Caption settings per subset: config keys, else the command line, else kohya's defaults.
   std::vector<CaptionSettings> caps(set.subsets.size());

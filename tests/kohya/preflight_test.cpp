@@ -189,6 +189,28 @@ TEST(KohyaPreflight, NamesEveryPlantedProblem) {
   EXPECT_EQ(files("weight-syntax"), V{"a/notrig.txt"});
   EXPECT_EQ(files("token-length"), V{"a/long.txt"});
   EXPECT_TRUE(r->has_findings());
+  EXPECT_EQ(find(*r, "bucketing-off"), nullptr);  // the config sets enable_bucket
+}
+
+TEST(KohyaPreflight, BucketingOffWithoutEnableBucket) {
+  TempDir tmp;
+  fs::create_directories(tmp / "a");
+  write_all(tmp / "a/1.png", png_header(768, 512));
+  write_all(tmp / "a/1.txt", "sks, 1girl");
+  write_all(tmp / "dataset_config.toml", "[[datasets]]\n  [[datasets.subsets]]\n  image_dir = '" + (tmp / "a").string() +
+                                             "'\n  caption_extension = '.txt'\n");
+  // No command given: kohya's buckets depend on --enable_bucket there.
+  auto r = kohya_preflight(tmp.path(), {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_NE(find(*r, "bucketing-off"), nullptr);
+  EXPECT_NE(find(*r, "bucketing-off")->message.find("does not set enable_bucket"), std::string::npos);
+  // A train.sh without --enable_bucket: buckets are off, every image is centre-cropped to 512x512.
+  write_all(tmp / "train.sh", "accelerate launch train_network.py --dataset_config dataset_config.toml --resolution 512\n");
+  r = kohya_preflight(tmp.path(), {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_NE(find(*r, "bucketing-off"), nullptr);
+  EXPECT_NE(find(*r, "bucketing-off")->message.find("buckets are off"), std::string::npos);
+  EXPECT_EQ(r->train_script, (tmp / "train.sh").string());
 }
 
 TEST(KohyaPreflight, CliExitCodesAndJson) {
