@@ -36,7 +36,7 @@ const OptionSet<KohyaPreflightParams>& kohya_preflight_options() {
 
 const std::vector<std::string>& kohya_preflight_rules() {
   static const std::vector<std::string> rules = {
-      "config-key",        "config-dataset",  "bucketing-off",       "caption-extension", "empty-caption",
+      "config-key",        "config-dataset",  "bucketing-off",       "bucket-reso-steps",       "caption-extension", "empty-caption",
       "non-utf8",          "byte-order-mark", "line-breaks",         "multiline-no-wildcard", "missing-caption",
       "underscore-caption", "extension-case", "exif-orientation",    "image-size",        "trigger-missing",
       "trigger-unprotected", "weighted-captions", "weight-syntax",   "token-length",      "steps"};
@@ -227,6 +227,19 @@ Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const Kohya
                  "with --enable_bucket on its command line (this check assumed it)",
                  "add enable_bucket = true to [general], or pass --train-script train.sh",
                  fs::path(b.config).filename().string());
+
+  // The training script's verify_bucket_reso_steps: 64 for train_network.py (SD 1/2), 32 for SDXL, SD3, FLUX.
+  const int steps_multiple = script.script == "train_network.py" ? 64
+                             : (script.script.find("sdxl") != std::string::npos || script.script.find("sd3") != std::string::npos ||
+                                script.script.find("flux") != std::string::npos)
+                                 ? 32
+                                 : 0;
+  for (auto& ds : set.datasets)
+    if (steps_multiple > 0 && ds.buckets.enable_bucket && ds.buckets.bucket_reso_steps % steps_multiple != 0)
+      findings.add("bucket-reso-steps", "error",
+                   "bucket_reso_steps " + std::to_string(ds.buckets.bucket_reso_steps) + " is not a multiple of " +
+                       std::to_string(steps_multiple) + ": " + script.script + " stops (verify_bucket_reso_steps)",
+                   "bucket_reso_steps = " + std::to_string(steps_multiple), "");
 
   // Caption settings per subset: config keys, else the command line, else kohya's defaults.
   std::vector<CaptionSettings> caps(set.subsets.size());

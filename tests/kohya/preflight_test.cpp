@@ -211,6 +211,21 @@ TEST(KohyaPreflight, BucketingOffWithoutEnableBucket) {
   ASSERT_NE(find(*r, "bucketing-off"), nullptr);
   EXPECT_NE(find(*r, "bucketing-off")->message.find("buckets are off"), std::string::npos);
   EXPECT_EQ(r->train_script, (tmp / "train.sh").string());
+  EXPECT_EQ(find(*r, "bucket-reso-steps"), nullptr);
+  // Buckets on with steps 32: SDXL accepts them, train_network.py (SD 1/2) stops on them.
+  write_all(tmp / "train.sh", "accelerate launch train_network.py --dataset_config dataset_config.toml --enable_bucket "
+                              "--bucket_reso_steps 32\n");
+  r = kohya_preflight(tmp.path(), {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(find(*r, "bucketing-off"), nullptr);
+  ASSERT_NE(find(*r, "bucket-reso-steps"), nullptr);
+  EXPECT_EQ(find(*r, "bucket-reso-steps")->message,
+            "bucket_reso_steps 32 is not a multiple of 64: train_network.py stops (verify_bucket_reso_steps)");
+  write_all(tmp / "train.sh", "accelerate launch sdxl_train_network.py --dataset_config dataset_config.toml "
+                              "--enable_bucket --bucket_reso_steps 32\n");
+  r = kohya_preflight(tmp.path(), {});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(find(*r, "bucket-reso-steps"), nullptr);
 }
 
 TEST(KohyaPreflight, CliExitCodesAndJson) {

@@ -34,9 +34,10 @@ function Crop({ im }: { im: BucketImage }) {
   const [rw, rh] = im.resized;
   const [l, t, r, b] = im.crop_ltrb;
   return (
-    <div style={{ position: 'relative', width: '200px', aspectRatio: `${rw}/${rh}`, overflow: 'hidden', background: '#8884' }}>
+    <div style={{ position: 'relative', width: '160px', aspectRatio: `${rw}/${rh}`, overflow: 'hidden', background: '#8884' }}>
+      {/* 128 px thumbnails: the gallery's 256 px ones stay fetched once each */}
       {im.id !== null && (
-        <img src={thumbUrl(im.id, 256)} alt="" loading="lazy"
+        <img src={thumbUrl(im.id, 128)} alt="" loading="lazy"
           style={{ position: 'absolute', inset: 0, width: '100%', height: '100%', imageOrientation: 'none' }} />
       )}
       <div data-testid="crop-box" style={{
@@ -86,7 +87,8 @@ export function BucketsPage() {
           <Histogram label="Images per bucket (with repeats)"
             bins={report.buckets.map((b) => ({ label: `${b.resolution[0]}x${b.resolution[1]}`, count: b.count }))} />
           <p>
-            The shaded part is what kohya cuts away. Sort:{' '}
+            The shaded part is what kohya cuts away (thumbnails show EXIF-rotated photos upright; kohya trains
+            them as stored: see <code>tagmetry preflight</code>). Sort:{' '}
             <select value={sort} onChange={(e) => setSort((e.target as HTMLSelectElement).value as SortKey)}>
               <option value="cut">most cut</option>
               <option value="scale">most upscaled</option>
@@ -95,7 +97,7 @@ export function BucketsPage() {
           </p>
           <div style={{ display: 'flex', flexWrap: 'wrap', gap: '12px' }}>
             {images.map((im) => (
-              <figure key={im.file} style={{ width: '200px', margin: 0, fontSize: '12px' }}>
+              <figure key={im.file} style={{ width: '160px', margin: 0, fontSize: '12px' }}>
                 <a href={im.id !== null ? `#/image/${im.id}` : undefined}><Crop im={im} /></a>
                 <figcaption>
                   {im.file}<br />
