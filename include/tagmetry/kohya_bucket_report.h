@@ -37,6 +37,9 @@ struct KohyaBucketsParams {
   int max_train_steps = 1600;        // kohya's default
   int gradient_accumulation_steps = 1;
   int num_processes = 1;             // accelerate's processes (GPUs)
+  // Output of `tagmetry buckets` (declared by kohya_buckets_options only; the server refuses html).
+  bool images = false;               // list every image in the text output
+  std::string html;                  // also write the HTML page here
 };
 
 // Declares the options of KohyaBucketsParams on the option set of P (KohyaBucketsParams or a params

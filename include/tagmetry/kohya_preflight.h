@@ -21,6 +21,7 @@ namespace tagmetry {
 struct KohyaPreflightParams : KohyaBucketsParams {
   std::string trigger;       // "" = the first word of the first training subset's class_tokens
   std::optional<int> max_token_length;  // 75 / 150 / 225; unset = the script's, else 75
+  bool all_files = false;    // text output: every file of a finding (default: the first 5)
 };
 
 const OptionSet<KohyaPreflightParams>& kohya_preflight_options();

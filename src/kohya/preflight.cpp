@@ -29,6 +29,8 @@ const OptionSet<KohyaPreflightParams>& kohya_preflight_options() {
     s.add("trigger", &P::trigger, "Trigger word (default: the first word of the training folder's class tokens)");
     s.add("max-token-length", &P::max_token_length, "kohya --max_token_length (75, 150, 225; default: the script's, else 75)");
     add_kohya_buckets_options(s);
+    s.group("Output");
+    s.add("all-files", &P::all_files, "List every file of a finding (default: the first 5)");
     return s;
   }();
   return set;

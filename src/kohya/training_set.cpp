@@ -12,8 +12,12 @@ namespace fs = std::filesystem;
 
 const OptionSet<KohyaBucketsParams>& kohya_buckets_options() {
   static const OptionSet<KohyaBucketsParams> set = [] {
-    OptionSet<KohyaBucketsParams> s;
+    using P = KohyaBucketsParams;
+    OptionSet<P> s;
     add_kohya_buckets_options(s);
+    s.group("Output");
+    s.add("images", &P::images, "List every image with its bucket, resized size, cut and scale");
+    s.add("html", &P::html, "Also write an HTML page: bucket histogram, every image with the cut-away part shaded");
     return s;
   }();
   return set;

@@ -16,8 +16,9 @@ void register_bucket_routes(State& s) {
     for (auto& [key, value] : req.params) query[key] = value;
     if (Status st = apply_json_options(kohya_buckets_options(), params, query, "query"); !st.ok())
       return send_status(res, st);
-    if (!params.config.empty() || !params.train_script.empty() || !params.reg_data_dir.empty())
-      return send_error(res, 400, "bad_request", "config, train_script and reg_data_dir are read from the dataset folder");
+    if (!params.config.empty() || !params.train_script.empty() || !params.reg_data_dir.empty() || !params.html.empty())
+      return send_error(res, 400, "bad_request",
+                        "config, train_script and reg_data_dir are read from the dataset folder; html is the CLI's");
     if (auto script = apply_kohya_train_script(s.root, params); !script.ok()) return send_status(res, script.status());
     auto set = kohya_training_set(s.root, params);
     if (!set.ok()) return send_status(res, set.status());

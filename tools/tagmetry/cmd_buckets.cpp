@@ -41,17 +41,13 @@ void print_text(const KohyaBucketsReport& r, size_t datasets, bool list_images) 
 RunFunction setup_buckets(CLI::App& sub) {
   auto dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  auto list = std::make_shared<bool>(false);
-  auto html = std::make_shared<std::string>();
+
   sub.add_option("DIR", *dir,
                  "Image folder, kohya train_data_dir (N_name subfolders) or export folder (with dataset_config.toml)")
       ->required();
   auto bound = std::make_shared<BoundOptions<KohyaBucketsParams>>(sub, kohya_buckets_options());
   sub.add_flag("--json", *json, "JSON output")->group("Output");
-  sub.add_flag("--images", *list, "List every image with its bucket, resized size, cut and scale")->group("Output");
-  sub.add_option("--html", *html, "Also write an HTML page: bucket histogram, every image with the cut-away part shaded")
-      ->group("Output");
-  return [dir, json, list, html, bound]() {
+  return [dir, json, bound]() {
     if (*json) start_json_run();
     auto done = [&](int code) { return *json ? finish_json_run(code) : code; };
     KohyaBucketsParams p;
@@ -62,14 +58,14 @@ RunFunction setup_buckets(CLI::App& sub) {
     const KohyaBucketsReport r = simulate_kohya_buckets(*set, p, std::filesystem::absolute(*dir));
     for (auto& w : r.warnings) print_warning(w);
     for (auto& s : r.skipped) print_error(s);
-    if (!html->empty()) {
-      const std::filesystem::path out(*html);
+    if (!p.html.empty()) {
+      const std::filesystem::path out(p.html);
       if (Status s = write_file_atomic(out, kohya_buckets_html(r, *dir, out.parent_path().empty() ? "." : out.parent_path()));
           !s.ok())
         return print_error(s), done(kExitUsage);
     }
     if (*json) std::cout << r.to_json() << "\n";
-    else print_text(r, set->datasets.size(), *list);
+    else print_text(r, set->datasets.size(), p.images);
     return done(r.skipped.empty() ? kExitOk : kExitSomeFailed);
   };
 }

@@ -28,12 +28,10 @@ void print_text(const KohyaPreflightReport& r, size_t max_files) {
 RunFunction setup_preflight(CLI::App& sub) {
   auto dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  auto all = std::make_shared<bool>(false);
   sub.add_option("DIR", *dir, "Dataset folder, kohya train_data_dir or `export kohya` folder")->required();
   auto bound = std::make_shared<BoundOptions<KohyaPreflightParams>>(sub, kohya_preflight_options());
   sub.add_flag("--json", *json, "JSON output")->group("Output");
-  sub.add_flag("--all-files", *all, "List every file of a finding (default: the first 5)")->group("Output");
-  return [dir, json, all, bound]() {
+  return [dir, json, bound]() {
     if (*json) start_json_run();
     auto done = [&](int code) { return *json ? finish_json_run(code) : code; };
     KohyaPreflightParams p;
@@ -41,7 +39,7 @@ RunFunction setup_preflight(CLI::App& sub) {
     auto r = kohya_preflight(*dir, p);
     if (!r.ok()) return print_error(r.status()), done(kExitUsage);
     if (*json) std::cout << r->to_json() << "\n";
-    else print_text(*r, *all ? SIZE_MAX : 5);
+    else print_text(*r, p.all_files ? SIZE_MAX : 5);
     return done(r->has_findings() ? kExitSomeFailed : kExitOk);
   };
 }
