@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -43,6 +43,8 @@ struct KohyaCaptionParams {
 };
 
 // The option declarations of KohyaCaptionParams (group "Caption processing (kohya)").
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<KohyaCaptionParams>& kohya_caption_operation();
 const OptionSet<KohyaCaptionParams>& kohya_caption_options();
 
 // Where training is: kohya sets current_epoch 1-based during training (epoch 1 is the first).

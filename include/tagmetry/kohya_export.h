@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -38,6 +38,8 @@ struct KohyaExportParams {
   std::string policy;
 };
 
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<KohyaExportParams>& kohya_export_operation();
 const OptionSet<KohyaExportParams>& kohya_export_options();
 
 // The training settings of a preset (what train.sh passes).

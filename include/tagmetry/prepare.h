@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "tagmetry/image.h"
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/resample.h"
 #include "tagmetry/status.h"
 
@@ -40,6 +40,8 @@ struct PrepareParams {
 };
 
 // The single declaration of prepare's options (CLI flags, server JSON, docs).
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<PrepareParams>& prepare_operation();
 const OptionSet<PrepareParams>& prepare_options();
 
 // Checks ranges and choices; errors are usage errors naming the option.

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 #include "tagmetry/tag_selection.h"
 
@@ -28,6 +28,8 @@ struct RetagParams : SelectionParams {
 };
 
 // The declaration of every `retag` option: the selection options of `tag` plus the ones above.
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<RetagParams>& retag_operation();
 const OptionSet<RetagParams>& retag_options();
 
 struct RetagReport {

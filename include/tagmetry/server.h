@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -36,6 +36,8 @@ struct ServeParams {
 };
 
 // The declaration of every `serve` option.
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<ServeParams>& serve_operation();
 const OptionSet<ServeParams>& serve_options();
 
 class Server {

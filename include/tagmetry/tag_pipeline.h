@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 #include "tagmetry/tag_selection.h"
 #include "tagmetry/tagger_spec.h"
@@ -52,6 +52,8 @@ struct RunShape {
 RunShape run_shape(const TagParams& params, unsigned cores);
 
 // The declaration of every `tag` option (CLI flags, server JSON, docs come from it).
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<TagParams>& tag_operation();
 const OptionSet<TagParams>& tag_options();
 
 enum class ItemOutcome { kTagged, kAppended, kOverwritten, kSkippedExisting, kFailed };

@@ -23,8 +23,8 @@
 namespace tagmetry {
 namespace fs = std::filesystem;
 
-const OptionSet<KohyaExportParams>& kohya_export_options() {
-  static const OptionSet<KohyaExportParams> set = [] {
+const Operation<KohyaExportParams>& kohya_export_operation() {
+  static const Operation<KohyaExportParams> op{{"export kohya", "Export a dataset for training (kohya: folders, dataset_config.toml, train.sh)", "", "export.md"}, [] {
     using P = KohyaExportParams;
     OptionSet<P> s;
     s.group("kohya export");
@@ -46,9 +46,11 @@ const OptionSet<KohyaExportParams>& kohya_export_options() {
           "Caption policy (preset name or TOML file) whose kohya settings go into dataset_config.toml "
           "(default: the one `tagmetry policy apply` recorded)");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<KohyaExportParams>& kohya_export_options() { return kohya_export_operation().options; }
 
 Result<KohyaPreset> kohya_preset(const std::string& name) {
   KohyaPreset p;

@@ -208,8 +208,8 @@ std::string kohya_process_caption(const KohyaCaptionParams& p, const KohyaTraini
   return caption;
 }
 
-const OptionSet<KohyaCaptionParams>& kohya_caption_options() {
-  static const OptionSet<KohyaCaptionParams> set = [] {
+const Operation<KohyaCaptionParams>& kohya_caption_operation() {
+  static const Operation<KohyaCaptionParams> op{{"simulate", "Show what kohya's trainer feeds the text encoder (shuffle, dropout, wildcards, 75-token cut)", "POST /api/preview", ""}, [] {
     using P = KohyaCaptionParams;
     OptionSet<P> s;
     s.group("Caption processing (kohya)");
@@ -231,8 +231,10 @@ const OptionSet<KohyaCaptionParams>& kohya_caption_options() {
     s.add("token-warmup-step", &P::token_warmup_step,
           "Step at which all tags are used (< 1: fraction of --max-train-steps; 0: no warmup)");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<KohyaCaptionParams>& kohya_caption_options() { return kohya_caption_operation().options; }
 
 }  // namespace tagmetry

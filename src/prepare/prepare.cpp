@@ -25,8 +25,8 @@
 namespace tagmetry {
 namespace fs = std::filesystem;
 
-const OptionSet<PrepareParams>& prepare_options() {
-  static const OptionSet<PrepareParams> set = [] {
+const Operation<PrepareParams>& prepare_operation() {
+  static const Operation<PrepareParams> op{{"prepare", "Normalise raw images into a training folder (crop/pad/fit, Lanczos, PNG) with a manifest", "", "prepare.md"}, [] {
     OptionSet<PrepareParams> s;
     s.group("Output")
         .add("size", &PrepareParams::size, "Side of the square output (crop, pad) or longest side (fit), pixels")
@@ -50,9 +50,11 @@ const OptionSet<PrepareParams>& prepare_options() {
         .group("Performance")
         .add("threads", &PrepareParams::threads, "Worker threads (0 = all cores)", {}, "TAGMETRY_THREADS");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<PrepareParams>& prepare_options() { return prepare_operation().options; }
 
 Status validate(const PrepareParams& p) {
   if (p.size < 1 || p.size > 16384) return invalid_argument("--size: must be between 1 and 16384");

@@ -19,8 +19,8 @@ namespace tagmetry {
 namespace fs = std::filesystem;
 using namespace server;
 
-const OptionSet<ServeParams>& serve_options() {
-  static const OptionSet<ServeParams> set = [] {
+const Operation<ServeParams>& serve_operation() {
+  static const Operation<ServeParams> op{{"serve", "Local web app: gallery, tag editor, filters, stats, kohya preview, ja → tags", "", "serve.md"}, [] {
     OptionSet<ServeParams> s;
     s.group("Server")
         .add("host", &ServeParams::host, "Address to listen on (anything but loopback exposes your dataset: a warning is printed)")
@@ -38,9 +38,11 @@ const OptionSet<ServeParams>& serve_options() {
         .add("tags-db", &ServeParams::tags_db, "Danbooru tag list for autocomplete (default: the shipped one)")
         .add("model-dir", &ServeParams::model_dir, "Folder of model folders the web app's tag job may use (models by name come from the cache)");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<ServeParams>& serve_options() { return serve_operation().options; }
 
 namespace {
 

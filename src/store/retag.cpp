@@ -18,8 +18,8 @@
 namespace tagmetry {
 namespace fs = std::filesystem;
 
-const OptionSet<RetagParams>& retag_options() {
-  static const OptionSet<RetagParams> set = [] {
+const Operation<RetagParams>& retag_operation() {
+  static const Operation<RetagParams> op{{"retag", "Re-derive captions from stored scores with new thresholds/options (no model run)", "", "tag.md"}, [] {
     OptionSet<RetagParams> s;
     s.group("Scores")
         .add("model", &RetagParams::model, "Model whose stored scores to use: name or sha256 prefix (default: the one used last on this folder)")
@@ -34,9 +34,11 @@ const OptionSet<RetagParams>& retag_options() {
         .add("threads", &RetagParams::threads, "Threads deriving captions (0 = all cores)", {},
              "TAGMETRY_THREADS");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<RetagParams>& retag_options() { return retag_operation().options; }
 
 namespace {
 

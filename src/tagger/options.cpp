@@ -4,8 +4,8 @@
 
 namespace tagmetry {
 
-const OptionSet<TagParams>& tag_options() {
-  static const OptionSet<TagParams> set = [] {
+const Operation<TagParams>& tag_operation() {
+  static const Operation<TagParams> op{{"tag", "Tag images with a WD14 / WD v3 / JoyTag model and write kohya-compatible captions", "POST /api/jobs/tag", "tag.md"}, [] {
     OptionSet<TagParams> s;
     s.group("Model")
         .add("model", &TagParams::model, "Model name from `tagmetry models list` (downloaded and cached)", {}, "TAGMETRY_MODEL")
@@ -32,9 +32,11 @@ const OptionSet<TagParams>& tag_options() {
         .add("caption-extension", &TagParams::caption_extension, "Caption file extension")
         .add("output-jsonl", &TagParams::output_jsonl, "Also write one JSON line per image (path, size, tags, probabilities)");
     return s;
-  }();
-  return set;
+  }()};
+  return op;
 }
+
+const OptionSet<TagParams>& tag_options() { return tag_operation().options; }
 
 RunShape run_shape(const TagParams& params, unsigned cores) {
   cores = std::max(1u, cores);

@@ -63,5 +63,55 @@ TEST(Options, EnvironmentAndMarkdown) {
   EXPECT_NE(md.find("| `--mcut` | off | MCut |"), std::string::npos) << md;
 }
 
+struct ListParams {
+  std::string dir;
+  std::vector<std::string> lora;
+  double weight = 0.8;
+  int steps = 28;
+};
+
+OptionSet<ListParams> list_options() {
+  OptionSet<ListParams> s;
+  s.positional("dir", &ListParams::dir, "Dataset folder")
+      .add("lora", &ListParams::lora, "LoRA NAME[:WEIGHT]")
+      .add("weight", &ListParams::weight, "Weight")
+      .range(-2, 2)
+      .add("steps", &ListParams::steps, "Steps")
+      .range(1, std::nullopt);
+  return s;
+}
+
+TEST(Options, ListsAppendAndClear) {
+  auto s = list_options();
+  ListParams p;
+  ASSERT_TRUE(s.set(p, "lora", "a:0.5").ok());
+  ASSERT_TRUE(s.set(p, "lora", "b").ok());
+  EXPECT_EQ(p.lora, (std::vector<std::string>{"a:0.5", "b"}));
+  ASSERT_TRUE(s.set_list(p, "lora", {"c"}).ok());
+  EXPECT_EQ(p.lora, (std::vector<std::string>{"c"}));
+  ASSERT_TRUE(s.set(p, "lora", "").ok());
+  EXPECT_TRUE(p.lora.empty());
+  EXPECT_EQ(s.set_list(p, "weight", {"1", "2"}).message(), "--weight: takes one value, not a list");
+  ASSERT_TRUE(s.set_list(p, "weight", {"1.5"}).ok());
+  EXPECT_DOUBLE_EQ(p.weight, 1.5);
+}
+
+TEST(Options, RangesAreCheckedAndDocumented) {
+  auto s = list_options();
+  ListParams p;
+  EXPECT_EQ(s.set(p, "weight", "2.5").message(), "--weight: '2.5' is not between -2 and 2");
+  EXPECT_EQ(s.set(p, "steps", "0").message(), "--steps: '0' is not at least 1");
+  EXPECT_DOUBLE_EQ(p.weight, 0.8);
+  EXPECT_EQ(p.steps, 28);
+  ASSERT_TRUE(s.set(p, "weight", "-2").ok());  // inclusive
+  std::string md = s.markdown();
+  EXPECT_NE(md.find("| `--weight` | `0.8` | Weight [-2 to 2] |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `--steps` | `28` | Steps [at least 1] |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `--lora` |  | LoRA NAME[:WEIGHT] (repeatable) |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("`--dir`"), std::string::npos) << "positional arguments are not flags: " << md;
+  EXPECT_TRUE(s.find("dir")->info.positional);
+  EXPECT_TRUE(s.find("dir")->info.required);
+}
+
 }  // namespace
 }  // namespace tagmetry

@@ -6,14 +6,19 @@
 #include <CLI/CLI.hpp>
 #include <deque>
 #include <string>
+#include <vector>
 
-#include "tagmetry/options.h"
+#include "tagmetry/operation.h"
 
 namespace tagmetry::cli {
 
 template <class P>
 class BoundOptions {
  public:
+  // Binds an operation: its summary becomes the command's description, its options the flags.
+  BoundOptions(CLI::App& app, const Operation<P>& op) : BoundOptions(app, op.options) {
+    if (app.get_description().empty()) app.description(op.info.summary);
+  }
   BoundOptions(CLI::App& app, const OptionSet<P>& set) : set_(set) {
     P defaults{};
     for (auto& o : set.options()) {
@@ -23,7 +28,13 @@ class BoundOptions {
       std::string help = o.info.help;
       if (!o.info.env.empty()) help += " [env: " + o.info.env + "]";
       CLI::Option* opt;
-      if (o.info.type == OptionType::kFlag) {
+      const bool list = o.info.type == OptionType::kStringList;
+      if (o.info.positional) {
+        opt = list ? app.add_option(o.info.name, slot.list, o.info.help) : app.add_option(o.info.name, slot.text, o.info.help);
+        if (o.info.required) opt->required();
+      } else if (list) {
+        opt = app.add_option(flag, slot.list, help)->allow_extra_args(false)->type_name("TEXT");
+      } else if (o.info.type == OptionType::kFlag) {
         opt = app.add_flag(flag, slot.flag, help);
       } else {
         opt = app.add_option(flag, slot.text, help);
@@ -53,6 +64,10 @@ class BoundOptions {
     TM_RETURN_IF_ERROR(set_.apply_env(params));
     for (auto& slot : slots_) {
       if (slot.cli->count() == 0) continue;
+      if (slot.option->info.type == OptionType::kStringList) {
+        TM_RETURN_IF_ERROR(set_.set_list(params, slot.option->info.name, slot.list));
+        continue;
+      }
       const std::string text = slot.option->info.type == OptionType::kFlag ? (slot.flag ? "true" : "false") : slot.text;
       TM_RETURN_IF_ERROR(set_.set(params, slot.option->info.name, text));
     }
@@ -64,6 +79,7 @@ class BoundOptions {
     const typename OptionSet<P>::Option* option = nullptr;
     CLI::Option* cli = nullptr;
     std::string text;
+    std::vector<std::string> list;
     bool flag = false;
   };
   const OptionSet<P>& set_;

@@ -1,49 +1,57 @@
-// tagmetry options COMMAND: prints the option table of a command as Markdown, generated from the same
-// declaration the CLI flags come from (docs/*.md embed it; tests/cli checks they are in sync).
+// tagmetry options COMMAND: prints a command's option table as Markdown, generated from the operation's
+// declaration in the library — the same declaration the CLI flags, the HTTP parameters and the front end's
+// types come from. `--json` prints every declaration; `--typescript` the front end's parameter types
+// (web/src/generated/operations.ts). tests/cli/operations_test.cpp checks docs/, --help and web/ against them.
 #include <cstdio>
-#include <functional>
-#include <map>
 
 #include "cli_output.h"
 #include "command.h"
-#include "tagmetry/kohya_caption.h"
-#include "tagmetry/kohya_export.h"
-#include "tagmetry/prepare.h"
-#include "tagmetry/retag.h"
-#include "tagmetry/server.h"
-#include "tagmetry/tag_pipeline.h"
+#include "tagmetry/operation.h"
+#include "tagmetry/strings.h"
 
 namespace tagmetry::cli {
 namespace {
 
-const std::map<std::string, std::function<std::string()>>& tables() {
-  static const std::map<std::string, std::function<std::string()>> t{
-      {"tag", [] { return tag_options().markdown(); }},
-      {"retag", [] { return retag_options().markdown(); }},
-      {"prepare", [] { return prepare_options().markdown(); }},
-      {"serve", [] { return serve_options().markdown(); }},
-      {"simulate", [] { return kohya_caption_options().markdown(); }},
-      {"export", [] { return kohya_export_options().markdown(); }},
-  };
-  return t;
-}
+struct OptionsCommand {
+  std::vector<std::string> name;  // "tag", or "models pull" as two words
+  bool json = false;
+  bool typescript = false;
 
-RunFunction setup(CLI::App& app) {
-  auto name = std::make_shared<std::string>();
-  app.add_option("command", *name, "Command whose options to print")->required();
-  return [name] {
-    auto it = tables().find(*name);
-    if (it == tables().end()) {
-      print_error("no option table for '" + *name + "'");
+  int run() const {
+    if (json) {
+      std::fputs(operations_json().c_str(), stdout);
+      return kExitOk;
+    }
+    if (typescript) {
+      std::fputs(operations_typescript().c_str(), stdout);
+      return kExitOk;
+    }
+    std::string joined = join(name, " ");
+    if (joined.empty()) {
+      print_error("name a command (`tagmetry options tag`), or pass --json or --typescript");
       return kExitUsage;
     }
-    std::fputs(it->second().c_str(), stdout);
+    const OperationDoc* op = find_operation_doc(joined);
+    if (!op) {
+      print_error("no option table for '" + joined + "'");
+      return kExitUsage;
+    }
+    std::fputs(op->table.c_str(), stdout);
     return kExitOk;
-  };
+  }
+};
+
+RunFunction setup(CLI::App& app) {
+  auto cmd = std::make_shared<OptionsCommand>();
+  app.add_option("command", cmd->name, "Command whose options to print");
+  app.add_flag("--json", cmd->json, "Print every operation's declaration as JSON");
+  app.add_flag("--typescript", cmd->typescript, "Print the web front end's parameter types (TypeScript)");
+  return [cmd] { return cmd->run(); };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("options", "Print a command's options as a Markdown table (for docs)", 200, setup);
+TAGMETRY_COMMAND("options", "Print a command's options as a Markdown table (for docs); --json: all declarations", 200,
+                 setup);
 
 }  // namespace tagmetry::cli

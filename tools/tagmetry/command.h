@@ -39,3 +39,9 @@ struct CommandRegistration {
 #define TAGMETRY_COMMAND(name, description, order, setup)                          \
   static ::tagmetry::cli::CommandRegistration TAGMETRY_COMMAND_CONCAT(kCommand_, __LINE__)( \
       ::tagmetry::cli::CommandSpec{name, description, setup, order})
+
+// Registers the subcommand of a library operation (include/tagmetry/operation.h): its name and --help line
+// come from the declaration. TAGMETRY_OPERATION_COMMAND(retag_operation(), 11, setup);
+#define TAGMETRY_OPERATION_COMMAND(operation, order, setup)                                         \
+  static ::tagmetry::cli::CommandRegistration TAGMETRY_COMMAND_CONCAT(kCommand_, __LINE__)( \
+      ::tagmetry::cli::CommandSpec{(operation).info.name, (operation).info.summary, setup, order})

@@ -1,0 +1,32 @@
+// The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
+// command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
+// docs page and HTTP fields against the declaration.
+#include "tagmetry/kohya_caption.h"
+#include "tagmetry/kohya_export.h"
+#include "tagmetry/operation.h"
+#include "tagmetry/prepare.h"
+#include "tagmetry/retag.h"
+#include "tagmetry/server.h"
+#include "tagmetry/tag_pipeline.h"
+
+namespace tagmetry {
+
+const std::vector<OperationDoc>& operation_docs() {
+  static const std::vector<OperationDoc> docs{
+      prepare_operation().doc(),
+      tag_operation().doc(),
+      retag_operation().doc(),
+      kohya_caption_operation().doc(),
+      kohya_export_operation().doc(),
+      serve_operation().doc(),
+  };
+  return docs;
+}
+
+const OperationDoc* find_operation_doc(std::string_view name) {
+  for (auto& d : operation_docs())
+    if (d.info.name == name) return &d;
+  return nullptr;
+}
+
+}  // namespace tagmetry
