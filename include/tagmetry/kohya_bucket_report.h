@@ -14,6 +14,7 @@
 
 #include "tagmetry/kohya_buckets.h"
 #include "tagmetry/kohya_config.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/options.h"
 #include "tagmetry/status.h"
 
@@ -47,29 +48,31 @@ struct KohyaBucketsParams {
 template <class P>
 void add_kohya_buckets_options(OptionSet<P>& s);
 
-const OptionSet<KohyaBucketsParams>& kohya_buckets_options();
+// `tagmetry buckets` (and GET /api/buckets) declared once (include/tagmetry/operation.h).
+const Operation<KohyaBucketsParams>& kohya_buckets_operation();
+const OptionSet<KohyaBucketsParams>& kohya_buckets_options();  // kohya_buckets_operation().options
 
 template <class P>
 void add_kohya_buckets_options(OptionSet<P>& s) {
   using B = KohyaBucketsParams;
   auto f = [](auto B::*member) { return static_cast<std::remove_reference_t<decltype(std::declval<B>().*member)> P::*>(member); };
   s.group("Dataset");
-  s.add("config", f(&B::config), "kohya dataset_config.toml (default: the script's --dataset_config, or DIR/dataset_config.toml when present); its values override the options below per dataset");
-  s.add("train-script", f(&B::train_script), "The training command (train.sh): its --flags act as kohya's command line over the options below (default: DIR/train.sh when present)");
+  s.add("config", f(&B::config), "kohya dataset_config.toml (default: the script's dataset_config, or DIR/dataset_config.toml when present); its values override the options below per dataset");
+  s.add("train-script", f(&B::train_script), "The training command (train.sh): its flags act as kohya's command line over the options below (default: DIR/train.sh when present)");
   s.add("num-repeats", f(&B::num_repeats), "Repeats of a plain image folder (kohya folders \"N_name\" carry their own)");
-  s.add("reg-data-dir", f(&B::reg_data_dir), "kohya --reg_data_dir: regularisation images in \"N_class\" subfolders");
+  s.add("reg-data-dir", f(&B::reg_data_dir), "kohya reg_data_dir: regularisation images in \"N_class\" subfolders");
   s.group("Buckets");
   s.add("resolution", f(&B::resolution), "Training resolution \"W\" or \"W,H\" (kohya --resolution)");
-  s.add("no-bucket", f(&B::no_bucket), "No aspect-ratio buckets (kohya without --enable_bucket): every image resized to cover the resolution and centre-cropped");
+  s.add("no-bucket", f(&B::no_bucket), "No aspect-ratio buckets (kohya without enable_bucket): every image resized to cover the resolution and centre-cropped");
   s.add("min-bucket-reso", f(&B::min_bucket_reso), "Smallest bucket side (rounded down to --bucket-reso-steps)");
   s.add("max-bucket-reso", f(&B::max_bucket_reso), "Largest bucket side (rounded up to --bucket-reso-steps)");
   s.add("bucket-reso-steps", f(&B::bucket_reso_steps), "Bucket sides are multiples of this");
   s.add("bucket-no-upscale", f(&B::bucket_no_upscale), "Buckets from each image's own size, never upscaled (min/max ignored)");
   s.group("Steps");
-  s.add("batch-size", f(&B::batch_size), "kohya --train_batch_size");
-  s.add("epochs", f(&B::epochs), "kohya --max_train_epochs (overrides --max-train-steps)");
-  s.add("max-train-steps", f(&B::max_train_steps), "kohya --max_train_steps");
-  s.add("gradient-accumulation-steps", f(&B::gradient_accumulation_steps), "kohya --gradient_accumulation_steps");
+  s.add("batch-size", f(&B::batch_size), "kohya train_batch_size");
+  s.add("epochs", f(&B::epochs), "kohya max_train_epochs (overrides --max-train-steps)");
+  s.add("max-train-steps", f(&B::max_train_steps), "kohya max_train_steps");
+  s.add("gradient-accumulation-steps", f(&B::gradient_accumulation_steps), "kohya gradient_accumulation_steps");
   s.add("num-processes", f(&B::num_processes), "accelerate processes (GPUs) sharing each epoch");
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tagmetry/kohya_bucket_report.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/options.h"
 #include "tagmetry/status.h"
 
@@ -24,7 +25,9 @@ struct KohyaPreflightParams : KohyaBucketsParams {
   bool all_files = false;    // text output: every file of a finding (default: the first 5)
 };
 
-const OptionSet<KohyaPreflightParams>& kohya_preflight_options();
+// `tagmetry preflight` declared once (include/tagmetry/operation.h).
+const Operation<KohyaPreflightParams>& kohya_preflight_operation();
+const OptionSet<KohyaPreflightParams>& kohya_preflight_options();  // kohya_preflight_operation().options
 
 // One problem of config_util.ConfigSanitizer's schema (voluptuous), e.g.
 // where "[[datasets]] #1 subsets #2", key "is_reg", message "extra keys not allowed".

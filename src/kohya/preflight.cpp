@@ -21,20 +21,27 @@
 namespace tagmetry {
 namespace fs = std::filesystem;
 
-const OptionSet<KohyaPreflightParams>& kohya_preflight_options() {
-  static const OptionSet<KohyaPreflightParams> set = [] {
-    using P = KohyaPreflightParams;
-    OptionSet<P> s;
-    s.group("Set-up");
-    s.add("trigger", &P::trigger, "Trigger word (default: the first word of the training folder's class tokens)");
-    s.add("max-token-length", &P::max_token_length, "kohya --max_token_length (75, 150, 225; default: the script's, else 75)");
-    add_kohya_buckets_options(s);
-    s.group("Output");
-    s.add("all-files", &P::all_files, "List every file of a finding (default: the first 5)");
-    return s;
-  }();
-  return set;
+const Operation<KohyaPreflightParams>& kohya_preflight_operation() {
+  static const Operation<KohyaPreflightParams> op{
+      {"preflight",
+       "Check a kohya training set-up before training: config keys, captions kohya misreads, rotated images, "
+       "trigger, steps",
+       "", "preflight.md"},
+      [] {
+        using P = KohyaPreflightParams;
+        OptionSet<P> s;
+        s.group("Set-up");
+        s.add("trigger", &P::trigger, "Trigger word (default: the first word of the training folder's class tokens)");
+        s.add("max-token-length", &P::max_token_length, "kohya max_token_length (75, 150, 225; default: the script's, else 75)");
+        add_kohya_buckets_options(s);
+        s.group("Output");
+        s.add("all-files", &P::all_files, "List every file of a finding (default: the first 5)");
+        return s;
+      }()};
+  return op;
 }
+
+const OptionSet<KohyaPreflightParams>& kohya_preflight_options() { return kohya_preflight_operation().options; }
 
 const std::vector<std::string>& kohya_preflight_rules() {
   static const std::vector<std::string> rules = {

@@ -10,18 +10,23 @@
 namespace tagmetry {
 namespace fs = std::filesystem;
 
-const OptionSet<KohyaBucketsParams>& kohya_buckets_options() {
-  static const OptionSet<KohyaBucketsParams> set = [] {
-    using P = KohyaBucketsParams;
-    OptionSet<P> s;
-    add_kohya_buckets_options(s);
-    s.group("Output");
-    s.add("images", &P::images, "List every image with its bucket, resized size, cut and scale");
-    s.add("html", &P::html, "Also write an HTML page: bucket histogram, every image with the cut-away part shaded");
-    return s;
-  }();
-  return set;
+const Operation<KohyaBucketsParams>& kohya_buckets_operation() {
+  static const Operation<KohyaBucketsParams> op{
+      {"buckets", "Show kohya's aspect-ratio buckets, resize and crop of every image, and the step count",
+       "GET /api/buckets", "buckets.md"},
+      [] {
+        using P = KohyaBucketsParams;
+        OptionSet<P> s;
+        add_kohya_buckets_options(s);
+        s.group("Output");
+        s.add("images", &P::images, "List every image with its bucket, resized size, cut and scale");
+        s.add("html", &P::html, "Also write an HTML page: bucket histogram, every image with the cut-away part shaded");
+        return s;
+      }()};
+  return op;
 }
+
+const OptionSet<KohyaBucketsParams>& kohya_buckets_options() { return kohya_buckets_operation().options; }
 
 namespace {
 

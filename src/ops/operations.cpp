@@ -1,8 +1,10 @@
 // The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
+#include "tagmetry/kohya_bucket_report.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
+#include "tagmetry/kohya_preflight.h"
 #include "tagmetry/operation.h"
 #include "tagmetry/prepare.h"
 #include "tagmetry/retag.h"
@@ -18,6 +20,8 @@ const std::vector<OperationDoc>& operation_docs() {
       retag_operation().doc(),
       kohya_caption_operation().doc(),
       kohya_export_operation().doc(),
+      kohya_buckets_operation().doc(),
+      kohya_preflight_operation().doc(),
       serve_operation().doc(),
   };
   return docs;

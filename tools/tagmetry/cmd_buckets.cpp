@@ -45,7 +45,7 @@ RunFunction setup_buckets(CLI::App& sub) {
   sub.add_option("DIR", *dir,
                  "Image folder, kohya train_data_dir (N_name subfolders) or export folder (with dataset_config.toml)")
       ->required();
-  auto bound = std::make_shared<BoundOptions<KohyaBucketsParams>>(sub, kohya_buckets_options());
+  auto bound = std::make_shared<BoundOptions<KohyaBucketsParams>>(sub, kohya_buckets_operation().options);
   sub.add_flag("--json", *json, "JSON output")->group("Output");
   return [dir, json, bound]() {
     if (*json) start_json_run();
@@ -72,6 +72,5 @@ RunFunction setup_buckets(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("buckets", "Show kohya's aspect-ratio buckets, resize and crop of every image, and the step count", 74,
-                 setup_buckets);
+TAGMETRY_OPERATION_COMMAND(kohya_buckets_operation(), 74, setup_buckets);
 }  // namespace tagmetry::cli

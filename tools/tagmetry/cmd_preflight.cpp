@@ -29,7 +29,7 @@ RunFunction setup_preflight(CLI::App& sub) {
   auto dir = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   sub.add_option("DIR", *dir, "Dataset folder, kohya train_data_dir or `export kohya` folder")->required();
-  auto bound = std::make_shared<BoundOptions<KohyaPreflightParams>>(sub, kohya_preflight_options());
+  auto bound = std::make_shared<BoundOptions<KohyaPreflightParams>>(sub, kohya_preflight_operation().options);
   sub.add_flag("--json", *json, "JSON output")->group("Output");
   return [dir, json, bound]() {
     if (*json) start_json_run();
@@ -46,6 +46,5 @@ RunFunction setup_preflight(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("preflight", "Check a kohya training set-up before training: config keys, captions kohya misreads, rotated images, trigger, steps", 75,
-                 setup_preflight);
+TAGMETRY_OPERATION_COMMAND(kohya_preflight_operation(), 75, setup_preflight);
 }  // namespace tagmetry::cli
