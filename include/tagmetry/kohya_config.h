@@ -4,6 +4,8 @@
 // listing a subset's images with the captions kohya would load.
 
 #include <filesystem>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,16 @@ struct KohyaSubset {
   size_t dataset_index = 0;
 };
 
+// A [[datasets]] entry's own settings (dataset → [general] fallbacks); unset ones fall back to the
+// command line in kohya (and to kohya's defaults after that).
+struct KohyaDatasetSettings {
+  std::optional<std::pair<int, int>> resolution;  // `resolution = 512` or `[768, 512]`
+  std::optional<int> batch_size, min_bucket_reso, max_bucket_reso, bucket_reso_steps;
+  std::optional<bool> enable_bucket, bucket_no_upscale;
+};
+
 struct KohyaDatasetConfig {
+  std::vector<KohyaDatasetSettings> datasets;  // one per [[datasets]], in file order
   std::vector<KohyaSubset> subsets;      // all datasets' subsets, in file order
   std::vector<std::string> warnings;     // e.g. keys sd-scripts' schema rejects, fine-tuning subsets skipped
 };

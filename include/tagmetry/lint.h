@@ -5,7 +5,7 @@
 // Rules (in report order): missing-caption, orphan-caption, unreadable-caption, empty-caption,
 // duplicate-tag, empty-tag, weight-syntax, escaped-parenthesis, multiline-no-wildcard, caption-too-long, trigger-missing, trigger-not-first, trigger-many-tokens,
 // trigger-common-word, unknown-tag, mixed-underscores, caption-extension, shared-caption,
-// unreadable-image, image-too-small, duplicate-image.
+// unreadable-image, image-too-small, bucket-crop, bucket-upscale, bucket-single, duplicate-image.
 
 #include <filesystem>
 #include <nlohmann/json_fwd.hpp>
@@ -34,6 +34,8 @@ struct LintFinding {
 struct LintParams {
   std::string trigger;            // "" skips the trigger rules
   int resolution = 512;           // training resolution; images with w*h < resolution² are flagged; 0 = off
+  double max_bucket_cut = 0.25;   // bucket-crop above this fraction of the resized image cut away
+  double max_upscale = 1.5;       // bucket-upscale above this resize factor
   std::string config;             // dataset_config.toml path ("" = none)
   std::string caption_extension = ".txt";
   int max_tokens = 75;            // caption-too-long limit (kohya's default max_token_length)

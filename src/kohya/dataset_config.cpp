@@ -88,6 +88,36 @@ void check_keys(const Table& t, const std::vector<std::string>& allowed, const s
   }
 }
 
+template <class T>
+Status get_optional(const Fallbacks& f, const std::string& key, std::optional<T>& out) {
+  if (!f.find(key)) return {};
+  T v{};
+  TM_RETURN_IF_ERROR(get(f, key, v));
+  out = v;
+  return {};
+}
+
+Status read_dataset_settings(const Fallbacks& f, KohyaDatasetSettings& d) {
+  if (auto* v = f.find("resolution")) {
+    if (v->is_integer()) {
+      d.resolution = std::make_pair(static_cast<int>(v->as_integer()), static_cast<int>(v->as_integer()));
+    } else if (v->is_array() && v->as_array().size() == 2 && v->as_array()[0].is_integer() &&
+               v->as_array()[1].is_integer()) {
+      d.resolution = std::make_pair(static_cast<int>(v->as_array()[0].as_integer()),
+                                    static_cast<int>(v->as_array()[1].as_integer()));
+    } else {
+      return invalid_argument("resolution: expected an integer or [width, height]");
+    }
+  }
+  TM_RETURN_IF_ERROR(get_optional(f, "batch_size", d.batch_size));
+  TM_RETURN_IF_ERROR(get_optional(f, "min_bucket_reso", d.min_bucket_reso));
+  TM_RETURN_IF_ERROR(get_optional(f, "max_bucket_reso", d.max_bucket_reso));
+  TM_RETURN_IF_ERROR(get_optional(f, "bucket_reso_steps", d.bucket_reso_steps));
+  TM_RETURN_IF_ERROR(get_optional(f, "enable_bucket", d.enable_bucket));
+  TM_RETURN_IF_ERROR(get_optional(f, "bucket_no_upscale", d.bucket_no_upscale));
+  return {};
+}
+
 Status read_subset(const Fallbacks& f, KohyaSubset& s) {
   std::string dir;
   TM_RETURN_IF_ERROR(get(f, "image_dir", dir));
@@ -139,6 +169,10 @@ Result<KohyaDatasetConfig> read_kohya_dataset_config(const fs::path& toml_path) 
   for (auto& dataset : datasets.as_array()) {
     const std::string where = "[[datasets]] #" + std::to_string(di + 1);
     check_keys(dataset, kohya_dataset_keys(), where, config.warnings);
+    KohyaDatasetSettings settings;
+    if (Status st = read_dataset_settings(Fallbacks{{&dataset, &general}}, settings); !st.ok())
+      return st.with_context(toml_path.string() + ": " + where);
+    config.datasets.push_back(settings);
     if (!dataset.contains("subsets")) {
       config.warnings.push_back(where + ": no subsets");
       ++di;

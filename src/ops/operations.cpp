@@ -3,8 +3,10 @@
 // docs page and HTTP fields against the declaration.
 #include "tagmetry/complete.h"
 #include "tagmetry/generate.h"
+#include "tagmetry/kohya_bucket_report.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
+#include "tagmetry/kohya_preflight.h"
 #include "tagmetry/operations.h"
 #include "tagmetry/prepare.h"
 #include "tagmetry/provenance.h"
@@ -27,6 +29,8 @@ const std::vector<OperationDoc>& operation_docs() {
       provenance_operation().doc(),
       kohya_caption_operation().doc(),
       kohya_export_operation().doc(),
+      kohya_buckets_operation().doc(),
+      kohya_preflight_operation().doc(),
       serve_operation().doc(),
       complete_operation().doc(),
       prompt_operation().doc(),

@@ -346,6 +346,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   register_edit_routes(s);
   register_tag_routes(s);
   register_analysis_routes(s);
+  register_bucket_routes(s);
   register_job_routes(s);
   register_review_routes(s);
   register_generate_routes(s);

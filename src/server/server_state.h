@@ -122,6 +122,7 @@ void register_gallery_routes(State& s);   // routes_gallery.cpp: images, image, 
 void register_edit_routes(State& s);      // routes_edit.cpp: caption PUT, batch, history, undo, redo, changes
 void register_tag_routes(State& s);       // routes_tags.cpp: tags, vocab
 void register_analysis_routes(State& s);  // routes_analysis.cpp: stats, lint, preview, ja2tags, complete
+void register_bucket_routes(State& s);    // routes_buckets.cpp: kohya buckets
 void register_job_routes(State& s);       // routes_jobs.cpp: models, tag jobs, SSE
 void register_review_routes(State& s);    // routes_review.cpp: review queue, decisions, provenance, thresholds
 void register_generate_routes(State& s);  // routes_generate.cpp: prompt

@@ -1,5 +1,6 @@
 // Dataset lint rules over a loaded corpus (see lint.h for the rule list).
 #include "tagmetry/lint.h"
+#include "lint_buckets.h"
 #include "parallel.h"
 #include "read_all.h"
 
@@ -46,7 +47,7 @@ const std::vector<std::string>& lint_rules() {
       "empty-tag",       "weight-syntax",       "escaped-parenthesis", "multiline-no-wildcard",
       "caption-too-long", "trigger-missing",    "trigger-not-first",  "trigger-many-tokens", "trigger-common-word",
       "unknown-tag",     "mixed-underscores",   "caption-extension",  "shared-caption",    "unreadable-image",
-      "image-too-small", "duplicate-image"};
+      "image-too-small", "bucket-crop", "bucket-upscale", "bucket-single", "duplicate-image"};
   return rules;
 }
 
@@ -489,6 +490,7 @@ Result<std::vector<LintFinding>> lint_dataset(const DatasetCorpus& corpus, const
             std::to_string(params.resolution) + "x" + std::to_string(params.resolution) + " (smallest: " + smallest +
             "); kohya upscales them, which trains blur",
         small);
+  stats_internal::lint_bucket_rules(corpus, params, out);
   // Duplicates: only files whose byte size collides are read, in parallel, once each. Files up to
   // 64 KiB are compared by their whole content, larger ones by SHA-256.
   // The hash of each image's first block (from load_corpus) rules out most of them unread: a file whose

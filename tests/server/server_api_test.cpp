@@ -556,5 +556,21 @@ TEST(ServerCreate, ErrorsForAMissingFolder) {
   EXPECT_NE(s.status().message().find("/nonexistent/folder"), std::string::npos);
 }
 
+TEST_F(ServerApiTest, BucketsWithGalleryIds) {
+  // a.png 600x300 (ar 2) at 512: nearest buckets 704x320 (ar 2.2, error .2) and 640x384 (1.667) →
+  // 704x320; 2 < 2.2 → scale 704 / 600, resized (704, int(352.5) = 352), 16 rows cut top and bottom.
+  json b = srv->get("/api/buckets?resolution=512");
+  ASSERT_EQ(b["images"].size(), 5u) << b.dump();
+  EXPECT_EQ(b["images"][0]["file"], "a.png");
+  EXPECT_EQ(b["images"][0]["id"], 0);
+  EXPECT_EQ(b["images"][0]["bucket"], json({704, 320}));
+  EXPECT_EQ(b["images"][0]["crop_ltrb"], json({0, 16, 704, 336}));
+  int status = 0;
+  json bad = srv->get("/api/buckets?resolution=abc", &status);
+  EXPECT_EQ(status, 400) << bad.dump();
+  srv->get("/api/buckets?nope=1", &status);
+  EXPECT_EQ(status, 400);
+}
+
 }  // namespace
 }  // namespace tagmetry::testing

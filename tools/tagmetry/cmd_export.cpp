@@ -8,6 +8,8 @@
 #include "cli_output.h"
 #include "command.h"
 #include "tagmetry/kohya_export.h"
+#include "tagmetry/kohya_preflight.h"
+#include "tagmetry/strings.h"
 
 namespace tagmetry::cli {
 namespace {
@@ -36,6 +38,14 @@ RunFunction setup_export(CLI::App& sub) {
       print_error(r.status());
       return exit_code_for(r.status());
     }
+    // What kohya will make of what was written (docs/preflight.md).
+    KohyaPreflightParams pre;
+    pre.trigger = p.trigger;
+    auto check = kohya_preflight(r->out, pre);
+    std::vector<std::string> rules;
+    if (check.ok())
+      for (auto& f : check->findings)
+        if (f.severity != "info") rules.push_back(f.rule);
     if (*json) {
       nlohmann::json j{{"out", r->out.string()},       {"images", r->images},       {"captions", r->captions},
                        {"reg_images", r->reg_images},  {"hard_links", r->hard_links}, {"copies", r->copies},
@@ -43,6 +53,10 @@ RunFunction setup_export(CLI::App& sub) {
                        {"a1111_prompt", r->a1111_prompt}, {"warnings", r->warnings},
                        {"skipped", r->skipped},        {"triggers_added", r->triggers_added},
                        {"policy", r->policy}};
+      if (check.ok())
+        j["preflight"] = {{"clean", rules.empty()}, {"rules", rules}, {"max_train_steps", check->steps.max_train_steps}};
+      else
+        j["preflight"] = {{"error", check.status().message()}};
       std::cout << j.dump(2) << "\n";
     } else {
       for (auto& w : r->warnings) print_warning(w);
@@ -55,6 +69,14 @@ RunFunction setup_export(CLI::App& sub) {
                   r->images, r->captions, r->reg_images, r->out.string().c_str(), r->repeats, r->total_steps);
       std::printf("train: sh %s/train.sh\n", r->out.string().c_str());
       std::printf("A1111: %s\n", r->a1111_prompt.c_str());
+      if (!check.ok())
+        std::printf("preflight: %s\n", check.status().message().c_str());
+      else if (rules.empty())
+        std::printf("preflight: clean; kohya will run %lld steps (%lld epochs)\n", check->steps.max_train_steps,
+                    check->steps.epochs);
+      else
+        std::printf("preflight: %zu finding(s) (%s); see: tagmetry preflight %s\n", rules.size(),
+                    join(rules, ", ").c_str(), r->out.string().c_str());
     }
     // Warnings alone are a success; skipped images are items that failed.
     return r->skipped.empty() ? kExitOk : kExitSomeFailed;

@@ -431,6 +431,13 @@ try {
     await page.keyboard.press('Escape');
   });
 
+  await check('buckets page: histogram and crop boxes (#17)', async () => {
+    await page.getByRole('link', { name: 'Buckets' }).click();
+    await page.getByRole('img', { name: 'Images per bucket (with repeats)' }).waitFor();
+    await until(async () => (await page.getByTestId('crop-box').count()) > 0, 'crop boxes drawn');
+    await shot('buckets', true);
+  });
+
   await check('stats page: charts and lint findings', async () => {
     await page.getByRole('link', { name: 'Stats' }).click();
     await page.getByRole('img', { name: 'Tag frequencies' }).waitFor();

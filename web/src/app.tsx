@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { filterIsEmpty } from './api';
 import { loadSession, refreshHistory, refreshJob, startChangePoll, undo, undoRedo } from './actions';
+import { BucketsPage } from './buckets';
 import { Editor } from './editor';
 import { Gallery } from './gallery';
 import { JaPage } from './ja';
@@ -13,13 +14,13 @@ import { Sidebar, setTagMode } from './sidebar';
 import { StatsPage } from './stats';
 import { errorText, gallery, state, update, useStore } from './store';
 
-type Page = 'gallery' | 'stats' | 'preview' | 'ja' | 'review';
+type Page = 'gallery' | 'stats' | 'buckets' | 'preview' | 'ja' | 'review';
 
 function parseHash(): { page: Page; image: number | null } {
   const h = location.hash.replace(/^#\/?/, '');
   const [page, arg] = h.split('/');
   if (page === 'image' && arg !== undefined && /^\d+$/.test(arg)) return { page: 'gallery', image: Number(arg) };
-  if (page === 'stats' || page === 'preview' || page === 'ja' || page === 'review') return { page, image: null };
+  if (page === 'stats' || page === 'buckets' || page === 'preview' || page === 'ja' || page === 'review') return { page, image: null };
   return { page: 'gallery', image: null };
 }
 
@@ -116,6 +117,7 @@ export function App() {
         <nav class="pages" aria-label="Pages">
           {link('gallery', 'Gallery')}
           {link('stats', 'Stats')}
+          {link('buckets', 'Buckets')}
           {link('preview', 'Preview')}
           {link('ja', 'Japanese → tags')}
           {link('review', 'Review')}
@@ -145,6 +147,7 @@ export function App() {
         </div>
       )}
       {page === 'stats' && <StatsPage />}
+      {page === 'buckets' && <BucketsPage />}
       {page === 'preview' && <PreviewPage />}
       {page === 'ja' && <JaPage />}
       {page === 'review' && <ReviewPage />}
