@@ -1,6 +1,7 @@
 // The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
+#include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
 #include "tagmetry/operation.h"
@@ -16,7 +17,8 @@ const std::vector<OperationDoc>& operation_docs() {
       prepare_operation().doc(),
       tag_operation().doc(),
       retag_operation().doc(),
-      kohya_caption_operation().doc(),
+      simulate_operation().doc(),
+      tokens_operation().doc(),
       kohya_export_operation().doc(),
       serve_operation().doc(),
   };
