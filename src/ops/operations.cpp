@@ -1,6 +1,7 @@
 // The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
+#include "tagmetry/caption_edit.h"
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/kohya_export.h"
@@ -8,6 +9,7 @@
 #include "tagmetry/prepare.h"
 #include "tagmetry/retag.h"
 #include "tagmetry/server.h"
+#include "tagmetry/store_operations.h"
 #include "tagmetry/tag_pipeline.h"
 
 namespace tagmetry {
@@ -17,6 +19,9 @@ const std::vector<OperationDoc>& operation_docs() {
       prepare_operation().doc(),
       tag_operation().doc(),
       retag_operation().doc(),
+      merge_operation().doc(),
+      undo_operation().doc(),
+      edit_operation().doc(),
       simulate_operation().doc(),
       tokens_operation().doc(),
       kohya_export_operation().doc(),
