@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -137,6 +138,15 @@ struct EditParams {
   std::string db;                // database file; empty = DATASET/.tagmetry/tagmetry.db
   std::string command_line;      // recorded in the journal
 };
+
+// `tagmetry edit DIR <operation>`: the run's settings plus the dataset and how TAG arguments match.
+// The operation itself (add/remove/…, its TAG arguments and flags) is an EditOperation.
+struct EditCommandParams : EditParams {
+  std::string dir;
+  std::string match = "exact";  // parse_match_mode
+};
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<EditCommandParams>& edit_operation();
 
 struct CaptionChange {
   std::string file;    // relative to the dataset root

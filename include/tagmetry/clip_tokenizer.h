@@ -17,12 +17,17 @@
 #include <string_view>
 #include <vector>
 
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
 
 // kohya's token budget per 77-token chunk: 75 tokens plus BOS and EOS.
 inline constexpr int kClipChunkTokens = 75;
+// kohya's --max_token_length: one, two or three chunks (75, 150 or 225 tokens).
+inline constexpr bool is_kohya_max_token_length(int n) {
+  return n == kClipChunkTokens || n == 2 * kClipChunkTokens || n == 3 * kClipChunkTokens;
+}
 inline constexpr int kClipBosId = 49406;  // <|startoftext|>
 inline constexpr int kClipEosId = 49407;  // <|endoftext|>
 inline constexpr int kClipVocabSize = 49408;
@@ -72,5 +77,13 @@ struct ClipChunking {
   std::vector<size_t> chunk_starts;  // index of the first token of each chunk used (0, 75, 150)
 };
 ClipChunking clip_chunking(size_t total_tokens, int max_token_length);
+
+// `tagmetry tokens TEXT`: CLIP token count of a text, a caption file or stdin ("-").
+struct TokensParams {
+  std::string text;
+  int max_token_length = kClipChunkTokens;  // kohya's --max_token_length (is_kohya_max_token_length)
+};
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<TokensParams>& tokens_operation();
 
 }  // namespace tagmetry

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
@@ -43,9 +44,8 @@ struct KohyaCaptionParams {
   Status validate() const;
 };
 
-// The option declarations of KohyaCaptionParams (group "Caption processing (kohya)").
-// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
-const Operation<KohyaCaptionParams>& kohya_caption_operation();
+// The option declarations of KohyaCaptionParams (group "Caption processing (kohya)"): a subset's
+// settings, as `simulate` flags and the web preview's `settings`.
 const OptionSet<KohyaCaptionParams>& kohya_caption_options();
 
 // Where training is: kohya sets current_epoch 1-based during training (epoch 1 is the first).
@@ -61,6 +61,32 @@ struct KohyaReplacement {
   std::string from;
   std::vector<std::string> to;
 };
+
+// `tagmetry simulate`: one caption (`caption`) or a dataset (`config`, or the folder `dir`) through
+// kohya's caption processing, `samples` times. The caption options given apply over each subset's.
+struct SimulateParams : KohyaCaptionParams {
+  std::string dir;  // dataset folder (captions read as kohya reads them)
+  std::string caption;
+  std::string config;  // dataset_config.toml
+  std::string caption_extension = ".txt";
+  std::vector<std::string> replace;  // FROM=TO textual-inversion replacements
+  int samples = 1;
+  int seed = 0;
+  int epoch = 1;
+  int step = 0;
+  int max_train_steps = 0;
+  int max_token_length = kClipChunkTokens;
+  bool truncation_risk = false;
+
+  // Errors for a max_token_length kohya rejects, samples < 1, neither or both of caption and dataset,
+  // and the caption options' own errors.
+  Status validate() const;
+  // The `replace` specs parsed (FROM=TO; an empty FROM replaces the whole caption with one of a|b).
+  Result<std::vector<KohyaReplacement>> replacements() const;
+};
+
+// The operation's declaration (name, summary, options; include/tagmetry/operation.h).
+const Operation<SimulateParams>& simulate_operation();
 
 // Python-`random`-like draws on a seeded std::mt19937_64. Not thread-safe (one per thread).
 class KohyaRandom {

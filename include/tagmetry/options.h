@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -74,6 +75,14 @@ class OptionSet {
     add(std::move(name), field, std::move(help));
     options_.back().info.positional = true;
     options_.back().info.required = required;
+    return *this;
+  }
+  // Declares every option of `base`, an OptionSet of a base class of P (struct SimulateParams :
+  // KohyaCaptionParams), with its group, help, range and environment variable.
+  template <class B>
+  OptionSet& include(const OptionSet<B>& base) {
+    static_assert(std::is_base_of_v<B, P>, "include() takes the options of a base class");
+    for (auto& o : base.options()) options_.push_back(Option{o.info, std::visit([](auto m) -> Field { return m; }, o.field)});
     return *this;
   }
   // Restricts the numeric option declared last to [lo, hi] (inclusive).

@@ -270,4 +270,29 @@ Result<EditReport> run_edit(const fs::path& root, const EditOperation& op, const
   return report;
 }
 
+const Operation<EditCommandParams>& edit_operation() {
+  static const Operation<EditCommandParams> op{
+      {"edit", "Batch-edit caption tags: add (trigger tag), remove, replace, move-first, dedupe, sort, to-utf8", "",
+       "edit.md"},
+      [] {
+        using P = EditCommandParams;
+        OptionSet<P> s;
+        s.positional("dir", &P::dir, "Dataset folder (images with caption files beside them)");
+        s.add("match", &P::match,
+              "How TAG arguments match tags: exact, glob (*, ? = one character, [abc]), regex (ECMAScript, must "
+              "match the whole tag)",
+              {"exact", "glob", "regex"});
+        s.add("dry-run", &P::dry_run, "Print a diff of each changed tag line and the summary; write nothing");
+        s.add("recursive", &P::recursive, "Also edit captions in subfolders (folders starting with . are skipped)");
+        s.add("caption-extension", &P::caption_extension, "Caption file extension (kohya's caption_extension)");
+        s.add("first-line-only", &P::first_line_only,
+              "Edit only the first (tag) line of multi-line captions; default: every line");
+        s.add("db", &P::db,
+              "Database file holding the journal and the scores that sort by confidence reads (default: "
+              "DIR/.tagmetry/tagmetry.db)");
+        return s;
+      }()};
+  return op;
+}
+
 }  // namespace tagmetry

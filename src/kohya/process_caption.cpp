@@ -208,8 +208,8 @@ std::string kohya_process_caption(const KohyaCaptionParams& p, const KohyaTraini
   return caption;
 }
 
-const Operation<KohyaCaptionParams>& kohya_caption_operation() {
-  static const Operation<KohyaCaptionParams> op{{"simulate", "Show what kohya's trainer feeds the text encoder (shuffle, dropout, wildcards, 75-token cut)", "POST /api/preview", ""}, [] {
+const OptionSet<KohyaCaptionParams>& kohya_caption_options() {
+  static const OptionSet<KohyaCaptionParams> set = [] {
     using P = KohyaCaptionParams;
     OptionSet<P> s;
     s.group("Caption processing (kohya)");
@@ -231,10 +231,60 @@ const Operation<KohyaCaptionParams>& kohya_caption_operation() {
     s.add("token-warmup-step", &P::token_warmup_step,
           "Step at which all tags are used (< 1: fraction of --max-train-steps; 0: no warmup)");
     return s;
-  }()};
+  }();
+  return set;
+}
+
+const Operation<SimulateParams>& simulate_operation() {
+  static const Operation<SimulateParams> op{
+      {"simulate", "Show what kohya's trainer feeds the text encoder (shuffle, dropout, wildcards, 75-token cut)",
+       "POST /api/preview", "simulate.md"},
+      [] {
+        using P = SimulateParams;
+        OptionSet<P> s;
+        s.positional("dir", &P::dir, "Dataset folder (captions read as kohya reads them)", false);
+        s.add("replace", &P::replace,
+              "Textual-inversion replacement FROM=TO; FROM empty: whole caption, TO may be a|b");
+        s.group("Input");
+        s.add("caption", &P::caption, "Caption text to process (instead of a dataset)");
+        s.add("config", &P::config, "kohya dataset_config.toml: simulate every image of its subsets");
+        s.add("caption-extension", &P::caption_extension,
+              "Caption extension for a DIR without --config (default: .txt, or .caption when only those exist)");
+        s.group("Training state");
+        s.add("epoch", &P::epoch, "Current epoch (kohya counts from 1 while training)");
+        s.add("step", &P::step, "Current global step (token warmup)");
+        s.add("max-train-steps", &P::max_train_steps, "Total steps (a fractional --token-warmup-step is relative to it)");
+        s.add("max-token-length", &P::max_token_length, "kohya's max_token_length: 75, 150 or 225");
+        s.group("Output");
+        s.add("samples", &P::samples, "Processed captions per input (seeds seed, seed+1, ...)");
+        s.add("seed", &P::seed, "First random seed");
+        s.add("truncation-risk", &P::truncation_risk, "Print, per tag, how often it is cut at --max-token-length");
+        s.include(kohya_caption_options());
+        return s;
+      }()};
   return op;
 }
 
-const OptionSet<KohyaCaptionParams>& kohya_caption_options() { return kohya_caption_operation().options; }
+Status SimulateParams::validate() const {
+  TM_RETURN_IF_ERROR(KohyaCaptionParams::validate());
+  if (!is_kohya_max_token_length(max_token_length))
+    return invalid_argument("--max-token-length must be 75, 150 or 225");
+  if (samples < 1) return invalid_argument("--samples must be at least 1");
+  if (caption.empty() == (dir.empty() && config.empty()))
+    return invalid_argument("give either --caption TEXT, or a dataset (--config dataset_config.toml or DIR)");
+  return {};
+}
+
+Result<std::vector<KohyaReplacement>> SimulateParams::replacements() const {
+  std::vector<KohyaReplacement> out;
+  for (auto& spec : replace) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos) return invalid_argument("--replace '" + spec + "': expected FROM=TO");
+    KohyaReplacement r{spec.substr(0, eq), split(spec.substr(eq + 1), "|")};
+    if (!r.from.empty()) r.to = {spec.substr(eq + 1)};
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 }  // namespace tagmetry

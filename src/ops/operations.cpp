@@ -1,6 +1,8 @@
 // The list of every operation the library declares, in the order `tagmetry --help` shows them. A new
 // command adds its `xxx_operation().doc()` here; tests/cli/operations_test.cpp then checks its CLI flags,
 // docs page and HTTP fields against the declaration.
+#include "tagmetry/caption_edit.h"
+#include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/complete.h"
 #include "tagmetry/generate.h"
 #include "tagmetry/kohya_bucket_report.h"
@@ -14,6 +16,7 @@
 #include "tagmetry/retag.h"
 #include "tagmetry/review.h"
 #include "tagmetry/server.h"
+#include "tagmetry/store_operations.h"
 #include "tagmetry/tag_pipeline.h"
 #include "tagmetry/tag_thresholds.h"
 
@@ -27,7 +30,11 @@ const std::vector<OperationDoc>& operation_docs() {
       review_operation().doc(),
       thresholds_operation().doc(),
       provenance_operation().doc(),
-      kohya_caption_operation().doc(),
+      merge_operation().doc(),
+      undo_operation().doc(),
+      edit_operation().doc(),
+      simulate_operation().doc(),
+      tokens_operation().doc(),
       kohya_export_operation().doc(),
       kohya_buckets_operation().doc(),
       kohya_preflight_operation().doc(),

@@ -125,10 +125,10 @@ void register_analysis_routes(State& s) {
       }
       if (seeds.empty() || seeds.size() > 10) return send_error(res, 400, "bad_request", "give 1..10 seeds");
     }
-    int max_tokens = 75;
+    int max_tokens = kClipChunkTokens;
     if (body->contains("settings") && (*body)["settings"].contains("max_token_length")) {
       max_tokens = (*body)["settings"]["max_token_length"].get<int>();
-      if (max_tokens != 75 && max_tokens != 150 && max_tokens != 225)
+      if (!is_kohya_max_token_length(max_tokens))
         return send_error(res, 400, "bad_request", "max_token_length must be 75, 150 or 225");
     }
     std::vector<uint32_t> ids;

@@ -13,34 +13,7 @@
 namespace tagmetry::cli {
 namespace {
 
-struct EditCliParams {
-  std::string match = "exact";
-  bool dry_run = false;
-  bool json = false;
-  bool recursive = false;
-  std::string caption_extension = ".txt";
-  bool first_line_only = false;
-  std::string db;
-};
-
-const OptionSet<EditCliParams>& edit_cli_options() {
-  static const OptionSet<EditCliParams> set = [] {
-    OptionSet<EditCliParams> s;
-    s.add("match", &EditCliParams::match, "How TAG arguments match tags", {"exact", "glob", "regex"})
-        .add("dry-run", &EditCliParams::dry_run, "Print a diff of what would change; write nothing")
-        .add("json", &EditCliParams::json, "Print the summary (and changes) as JSON")
-        .add("recursive", &EditCliParams::recursive, "Also edit captions in subfolders")
-        .add("caption-extension", &EditCliParams::caption_extension, "Caption file extension (kohya's caption_extension)")
-        .add("first-line-only", &EditCliParams::first_line_only,
-             "Edit only the first (tag) line of multi-line captions; default: every line")
-        .add("db", &EditCliParams::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)");
-    return s;
-  }();
-  return set;
-}
-
 struct EditState {
-  std::string dir;
   EditOperation op;
   std::vector<std::string> args;
   bool first = false, last = false;
@@ -49,13 +22,13 @@ struct EditState {
   int keep = -1;
 };
 
-int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
-  EditCliParams cli;
-  if (Status s = bound.apply(cli); !s.ok()) {
+int run(EditState& st, bool json, const BoundOptions<EditCommandParams>& bound) {
+  EditCommandParams params;
+  if (Status s = bound.apply(params); !s.ok()) {
     print_error(s);
     return kExitUsage;
   }
-  auto mode = parse_match_mode(cli.match);
+  auto mode = parse_match_mode(params.match);
   if (!mode.ok()) {
     print_error(mode.status());
     return kExitUsage;
@@ -74,28 +47,23 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
     op.position = AddPosition::kIndex;
     op.index = static_cast<size_t>(st.position);
   }
-  EditParams params;
-  params.dry_run = cli.dry_run;
-  params.recursive = cli.recursive;
   params.caption_extension =
-      resolve_caption_extension(st.dir, cli.recursive, cli.caption_extension, bound.given("caption-extension"));
-  params.first_line_only = cli.first_line_only;
-  params.db = cli.db;
+      resolve_caption_extension(params.dir, params.recursive, params.caption_extension, bound.given("caption-extension"));
   params.command_line = command_line("tagmetry edit");
-  auto report = run_edit(st.dir, op, params);
+  auto report = run_edit(params.dir, op, params);
   if (!report.ok()) {
     print_error(report.status());
     return exit_code_for(report.status());
   }
   const EditReport& r = *report;
-  if (cli.json) {
+  if (json) {
     std::cout << to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
-    if (cli.dry_run)
+    if (params.dry_run)
       for (const auto& c : r.changes) std::fputs(format_change_diff(c).c_str(), stdout);
     for (const auto& [file, why] : r.skipped) print_error("skipped " + why);
     std::printf("%s: %zu of %zu caption files %s (%zu tags added, %zu removed)%s\n", edit_kind_name(op.kind), r.changed,
-                r.files, cli.dry_run ? "would change" : "changed", r.tags_added, r.tags_removed,
+                r.files, params.dry_run ? "would change" : "changed", r.tags_added, r.tags_removed,
                 r.skipped.empty() ? "" : (", " + std::to_string(r.skipped.size()) + " skipped").c_str());
   }
   return r.skipped.empty() ? kExitOk : kExitSomeFailed;
@@ -103,8 +71,9 @@ int run(EditState& st, const BoundOptions<EditCliParams>& bound) {
 
 RunFunction setup_edit(CLI::App& sub) {
   auto st = std::make_shared<EditState>();
-  sub.add_option("DIR", st->dir, "Dataset folder (images with caption files beside them)")->required();
-  auto bound = std::make_shared<BoundOptions<EditCliParams>>(sub, edit_cli_options());
+  auto json = std::make_shared<bool>(false);
+  auto bound = std::make_shared<BoundOptions<EditCommandParams>>(sub, edit_operation());
+  sub.add_flag("--json", *json, "Print the summary (and changes) as JSON");
   sub.require_subcommand(1);
   auto op = [&sub, st](const char* name, const char* help, EditOperation::Kind kind) {
     CLI::App* c = sub.add_subcommand(name, help);
@@ -134,12 +103,11 @@ RunFunction setup_edit(CLI::App& sub) {
       ->check(CLI::NonNegativeNumber);
   op("to-utf8", "Convert Shift-JIS and UTF-16 captions to UTF-8 (journaled: undo reverts it)",
      EditOperation::Kind::kToUtf8);
-  return [st, bound]() { return run(*st, *bound); };
+  return [st, json, bound]() { return run(*st, *json, *bound); };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("edit", "Batch-edit caption tags: add (trigger tag), remove, replace, move-first, dedupe, sort, to-utf8", 30,
-                 setup_edit);
+TAGMETRY_OPERATION_COMMAND(edit_operation(), 30, setup_edit);
 
 }  // namespace tagmetry::cli

@@ -2,17 +2,17 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/store.h"
+#include "tagmetry/store_operations.h"
 
 namespace tagmetry::cli {
 namespace {
 
-struct MergeCommand {
-  std::string out;
-  std::vector<std::string> inputs;
+struct MergeCommand : MergeParams {
   bool json = false;
 
   int run() {
@@ -67,14 +67,20 @@ struct MergeCommand {
 
 RunFunction setup(CLI::App& app) {
   auto cmd = std::make_shared<MergeCommand>();
-  app.add_option("out", cmd->out, "Output database (created, or merged into when it exists)")->required();
-  app.add_option("inputs", cmd->inputs, "Shard databases to join")->required()->check(CLI::ExistingFile);
+  auto bound = std::make_shared<BoundOptions<MergeParams>>(app, merge_operation());
+  app.get_option("inputs")->check(CLI::ExistingFile);
   app.add_flag("--json", cmd->json, "Print a JSON summary on stdout");
-  return [cmd] { return cmd->run(); };
+  return [cmd, bound] {
+    if (Status s = bound->apply(*cmd); !s.ok()) {
+      print_error(s);
+      return kExitUsage;
+    }
+    return cmd->run();
+  };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("merge", "Join shard databases (tag --shard i/N) into one", 12, setup);
+TAGMETRY_OPERATION_COMMAND(merge_operation(), 12, setup);
 
 }  // namespace tagmetry::cli

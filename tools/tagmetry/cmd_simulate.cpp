@@ -17,55 +17,6 @@
 namespace tagmetry::cli {
 namespace {
 
-struct SimulateParams {
-  std::string caption;
-  std::string config;
-  std::string caption_extension = ".txt";
-  int samples = 1;
-  int seed = 0;
-  int epoch = 1;
-  int step = 0;
-  int max_train_steps = 0;
-  int max_token_length = 75;
-  bool truncation_risk = false;
-  bool json = false;
-};
-
-const OptionSet<SimulateParams>& simulate_options() {
-  static const OptionSet<SimulateParams> set = [] {
-    using P = SimulateParams;
-    OptionSet<P> s;
-    s.group("Input");
-    s.add("caption", &P::caption, "Caption text to process (instead of a dataset)");
-    s.add("config", &P::config, "kohya dataset_config.toml: simulate every image of its subsets");
-    s.add("caption-extension", &P::caption_extension, "Caption extension for a DIR without --config (default: .txt, or .caption when only those exist)");
-    s.group("Training state");
-    s.add("epoch", &P::epoch, "Current epoch (kohya counts from 1 while training)");
-    s.add("step", &P::step, "Current global step (token warmup)");
-    s.add("max-train-steps", &P::max_train_steps, "Total steps (a fractional --token-warmup-step is relative to it)");
-    s.add("max-token-length", &P::max_token_length, "kohya's --max_token_length: 75, 150 or 225");
-    s.group("Output");
-    s.add("samples", &P::samples, "Processed captions per input (seeds seed, seed+1, ...)");
-    s.add("seed", &P::seed, "First random seed");
-    s.add("truncation-risk", &P::truncation_risk, "Print, per tag, how often it is cut at --max-token-length");
-    s.add("json", &P::json, "JSON output");
-    return s;
-  }();
-  return set;
-}
-
-Result<std::vector<KohyaReplacement>> parse_replacements(const std::vector<std::string>& specs) {
-  std::vector<KohyaReplacement> out;
-  for (auto& spec : specs) {
-    size_t eq = spec.find('=');
-    if (eq == std::string::npos) return invalid_argument("--replace '" + spec + "': expected FROM=TO");
-    KohyaReplacement r{spec.substr(0, eq), split(spec.substr(eq + 1), "|")};
-    if (!r.from.empty()) r.to = {spec.substr(eq + 1)};
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
 std::string percent(double f) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%5.1f%%", f * 100.0);
@@ -79,17 +30,18 @@ std::vector<uint64_t> sample_seeds(const SimulateParams& s) {
   return seeds;
 }
 
-int run_caption(const SimulateParams& s, const KohyaCaptionParams& p, const std::vector<KohyaReplacement>& rep,
+int run_caption(const SimulateParams& s, bool json, const std::vector<KohyaReplacement>& rep,
                 const ClipTokenizer& tok) {
+  const KohyaCaptionParams& p = s;
   const KohyaTrainingState state{s.epoch, s.step, s.max_train_steps};
   const size_t limit = static_cast<size_t>(s.max_token_length);
   const std::vector<KohyaCaptionSample> samples =
       kohya_sample_captions(tok, p, state, s.caption, sample_seeds(s), 1, limit, false, rep);
   TruncationReport report;
-  if (s.truncation_risk || s.json)
+  if (s.truncation_risk || json)
     report = kohya_truncation_risk(tok, p, state, s.caption, static_cast<size_t>(std::max(s.samples, 1)),
                                    static_cast<uint64_t>(s.seed), s.max_token_length, rep);
-  if (s.json) {
+  if (json) {
     nlohmann::json j;
     j["max_token_length"] = s.max_token_length;
     j["samples"] = nlohmann::json::array();
@@ -115,7 +67,7 @@ int run_caption(const SimulateParams& s, const KohyaCaptionParams& p, const std:
   return kExitOk;
 }
 
-int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOptions<KohyaCaptionParams>& bound,
+int run_dataset(const SimulateParams& s, bool json, const BoundOptions<SimulateParams>& bound,
                 const std::vector<KohyaReplacement>& rep, const ClipTokenizer& tok) {
   std::vector<KohyaSubset> subsets;
   std::vector<std::string> warnings;
@@ -129,7 +81,7 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
     warnings = config->warnings;
   } else {
     KohyaSubset sub;
-    sub.image_dir = dir;
+    sub.image_dir = s.dir;
     sub.caption_extension = s.caption_extension;
     subsets.push_back(sub);
   }
@@ -140,10 +92,13 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
   int failures = 0;
   for (size_t si = 0; si < subsets.size(); ++si) {
     KohyaSubset& sub = subsets[si];
-    if (Status st = bound.apply(sub.caption); !st.ok()) {  // flags given on the command line win
+    SimulateParams merged = s;  // caption flags given on the command line win over the subset's
+    static_cast<KohyaCaptionParams&>(merged) = sub.caption;
+    if (Status st = bound.apply(merged); !st.ok()) {
       print_error(st);
       return kExitUsage;
     }
+    sub.caption = merged;
     auto items = kohya_subset_images(sub, &warnings);
     if (!items.ok()) {
       warnings.push_back(items.status().message());
@@ -156,7 +111,7 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
       nlohmann::json ji{{"image", item.image.string()}, {"subset", si}, {"has_caption_file", item.has_caption_file}};
       nlohmann::json samples = nlohmann::json::array();
       for (auto& sample : kohya_sample_captions(tok, sub.caption, state, item.caption, seeds, 1, limit, false, rep)) {
-        if (s.json) samples.push_back(to_json(sample));
+        if (json) samples.push_back(to_json(sample));
         else std::printf("%s\t%s\n", item.image.string().c_str(), sample.caption.c_str());
       }
       ji["samples"] = samples;
@@ -167,7 +122,7 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
                          std::to_string(items->size()) + " images have no " + sub.caption_extension +
                          " caption (kohya uses class_tokens '" + sub.class_tokens + "')");
   }
-  if (s.json) {
+  if (json) {
     std::cout << nlohmann::json{{"images", images}, {"warnings", warnings}}.dump(
                      2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
@@ -178,25 +133,15 @@ int run_dataset(const SimulateParams& s, const std::string& dir, const BoundOpti
 }
 
 RunFunction setup_simulate(CLI::App& sub) {
-  auto dir = std::make_shared<std::string>();
-  auto replace = std::make_shared<std::vector<std::string>>();
-  sub.add_option("dir", *dir, "Dataset folder (captions read as kohya reads them)")->check(CLI::ExistingDirectory);
-  sub.add_option("--replace", *replace,
-                 "Textual-inversion replacement FROM=TO (repeatable); FROM empty: whole caption, TO may be a|b");
-  auto bound = std::make_shared<BoundOptions<SimulateParams>>(sub, simulate_options());
-  auto caption_bound = std::make_shared<BoundOptions<KohyaCaptionParams>>(sub, kohya_caption_options());
-  return [dir, replace, bound, caption_bound]() {
+  auto json = std::make_shared<bool>(false);
+  auto bound = std::make_shared<BoundOptions<SimulateParams>>(sub, simulate_operation());
+  sub.get_option("dir")->check(CLI::ExistingDirectory);
+  sub.add_flag("--json", *json, "JSON output")->group("Output");
+  return [json, bound]() {
     SimulateParams s;
-    KohyaCaptionParams p;
     Status st = bound->apply(s);
-    if (st.ok()) st = caption_bound->apply(p);
-    if (st.ok()) st = p.validate();
-    if (st.ok() && s.max_token_length != 75 && s.max_token_length != 150 && s.max_token_length != 225)
-      st = invalid_argument("--max-token-length must be 75, 150 or 225");
-    if (st.ok() && s.samples < 1) st = invalid_argument("--samples must be at least 1");
-    if (st.ok() && s.caption.empty() == (dir->empty() && s.config.empty()))
-      st = invalid_argument("give either --caption TEXT, or a dataset (--config dataset_config.toml or DIR)");
-    auto rep = parse_replacements(*replace);
+    if (st.ok()) st = s.validate();
+    auto rep = s.replacements();
     if (st.ok() && !rep.ok()) st = rep.status();
     if (!st.ok()) {
       print_error(st);
@@ -207,16 +152,15 @@ RunFunction setup_simulate(CLI::App& sub) {
       print_error(tok.status());
       return exit_code_for(tok.status());
     }
-    if (!s.caption.empty()) return run_caption(s, p, *rep, *tok);
+    if (!s.caption.empty()) return run_caption(s, *json, *rep, *tok);
     if (s.config.empty())
-      s.caption_extension = resolve_caption_extension(*dir, false, s.caption_extension, bound->given("caption-extension"));
-    return run_dataset(s, *dir, *caption_bound, *rep, *tok);
+      s.caption_extension = resolve_caption_extension(s.dir, false, s.caption_extension, bound->given("caption-extension"));
+    return run_dataset(s, *json, *bound, *rep, *tok);
   };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("simulate", "Show what kohya's trainer feeds the text encoder (shuffle, dropout, wildcards, 75-token cut)",
-                 40, setup_simulate);
+TAGMETRY_OPERATION_COMMAND(simulate_operation(), 40, setup_simulate);
 
 }  // namespace tagmetry::cli

@@ -17,22 +17,6 @@
 namespace tagmetry::cli {
 namespace {
 
-struct TokensParams {
-  int max_token_length = 75;
-  bool json = false;
-};
-
-const OptionSet<TokensParams>& tokens_options() {
-  static const OptionSet<TokensParams> set = [] {
-    OptionSet<TokensParams> s;
-    s.add("max-token-length", &TokensParams::max_token_length,
-          "kohya's --max_token_length: 75, 150 or 225 tokens (chunks of 75); tokens beyond are cut");
-    s.add("json", &TokensParams::json, "Print ids, tokens and chunk boundaries as JSON");
-    return s;
-  }();
-  return set;
-}
-
 // The JSON of one text: count, ids, tokens, chunks and what is cut.
 nlohmann::json text_json(const ClipTokenizer& tok, const std::string& text, int max_token_length) {
   std::vector<int> ids = tok.encode(text);
@@ -72,20 +56,20 @@ Result<std::string> input_text(const std::string& arg) {
 }
 
 RunFunction setup_tokens(CLI::App& sub) {
-  auto text = std::make_shared<std::string>();
-  sub.add_option("text", *text, "Text to tokenize (a caption), a caption FILE, or - for stdin")->required();
-  auto bound = std::make_shared<BoundOptions<TokensParams>>(sub, tokens_options());
-  return [text, bound]() {
+  auto json = std::make_shared<bool>(false);
+  auto bound = std::make_shared<BoundOptions<TokensParams>>(sub, tokens_operation());
+  sub.add_flag("--json", *json, "Print ids, tokens and chunk boundaries as JSON");
+  return [json, bound]() {
     TokensParams p;
     if (Status s = bound->apply(p); !s.ok()) {
       print_error(s);
       return kExitUsage;
     }
-    if (p.max_token_length != 75 && p.max_token_length != 150 && p.max_token_length != 225) {
+    if (!is_kohya_max_token_length(p.max_token_length)) {
       print_error("--max-token-length must be 75, 150 or 225 (kohya's choices)");
       return kExitUsage;
     }
-    auto input = input_text(*text);
+    auto input = input_text(p.text);
     if (!input.ok()) {
       print_error(input.status());
       return kExitUsage;
@@ -100,7 +84,7 @@ RunFunction setup_tokens(CLI::App& sub) {
       print_error(tok.status());
       return exit_code_for(tok.status());
     }
-    if (!p.json) {
+    if (!*json) {
       if (lines.size() == 1) std::printf("%zu\n", tok->count(lines[0]));
       else
         for (size_t i = 0; i < lines.size(); ++i) std::printf("line %zu: %zu\n", i + 1, tok->count(lines[i]));
@@ -120,7 +104,6 @@ RunFunction setup_tokens(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("tokens", "Count CLIP tokens of a caption (SD1.x/SDXL text encoder) and show 75-token chunks", 41,
-                 setup_tokens);
+TAGMETRY_OPERATION_COMMAND(tokens_operation(), 41, setup_tokens);
 
 }  // namespace tagmetry::cli

@@ -8,10 +8,12 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 
+#include "cli_options.h"
 #include "cli_output.h"
 #include "command.h"
 #include "tagmetry/caption_journal.h"
 #include "tagmetry/store.h"
+#include "tagmetry/store_operations.h"
 
 namespace tagmetry::cli {
 namespace {
@@ -25,11 +27,8 @@ std::string local_time(int64_t t) {
   return buf;
 }
 
-struct UndoCommand {
-  std::string dir;
-  std::string db;
-  bool list = false, json = false, skip_changed = false, dry_run = false;
-  std::optional<size_t> prune;
+struct UndoCommand : UndoParams {
+  bool json = false;
 
   int run() {
     namespace fs = std::filesystem;
@@ -94,7 +93,7 @@ struct UndoCommand {
   }
 
   int run_prune(CaptionJournal& journal) {
-    auto r = journal.prune(*prune);
+    auto r = journal.prune(static_cast<size_t>(*prune));
     if (!r.ok()) return fail(r.status());
     if (json) {
       nlohmann::json j{{"kept_operations", *prune},     {"operations_pruned", r->operations_pruned},
@@ -104,7 +103,7 @@ struct UndoCommand {
       return kExitOk;
     }
     if (r->operations_pruned == 0 && r->rows_deleted == 0) {
-      std::printf("nothing to prune: the journal holds at most %zu operation(s)\n", *prune);
+      std::printf("nothing to prune: the journal holds at most %zu operation(s)\n", static_cast<size_t>(*prune));
       return kExitOk;
     }
     std::printf("pruned the history of %lld operation(s): %lld journal row(s) deleted, %lld kept (the last write "
@@ -138,23 +137,21 @@ struct UndoCommand {
 
 RunFunction setup(CLI::App& app) {
   auto cmd = std::make_shared<UndoCommand>();
-  app.add_option("dir", cmd->dir, "Dataset folder")->required()->check(CLI::ExistingDirectory);
-  app.add_flag("--list", cmd->list, "Show the journal of operations (newest first) instead of undoing");
-  app.add_flag("--skip-changed", cmd->skip_changed, "Revert the other files when some were changed by hand since");
-  app.add_flag("--dry-run", cmd->dry_run, "Show what would be reverted, write nothing");
-  app.add_option("--prune", cmd->prune,
-                 "Drop the undo history of all but the newest N operations and compact the database "
-                 "(what retag needs is kept)")
-      ->excludes("--list")
-      ->excludes("--dry-run")
-      ->excludes("--skip-changed");
-  app.add_option("--db", cmd->db, "Database file (default: DIR/.tagmetry/tagmetry.db)");
+  auto bound = std::make_shared<BoundOptions<UndoParams>>(app, undo_operation());
+  app.get_option("dir")->check(CLI::ExistingDirectory);
+  app.get_option("--prune")->excludes("--list")->excludes("--dry-run")->excludes("--skip-changed");
   app.add_flag("--json", cmd->json, "Print JSON on stdout");
-  return [cmd] { return cmd->run(); };
+  return [cmd, bound] {
+    if (Status s = bound->apply(*cmd); !s.ok()) {
+      print_error(s);
+      return kExitUsage;
+    }
+    return cmd->run();
+  };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("undo", "Revert the caption writes of the last tag/retag/edit/policy/ja run (--list shows the journal)", 13, setup);
+TAGMETRY_OPERATION_COMMAND(undo_operation(), 13, setup);
 
 }  // namespace tagmetry::cli

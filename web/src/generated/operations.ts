@@ -71,6 +71,28 @@ export interface TagParams {
 
 /** Show what kohya's trainer feeds the text encoder (shuffle, dropout, wildcards, 75-token cut) (POST /api/preview) */
 export interface SimulateParams {
+  /** Textual-inversion replacement FROM=TO; FROM empty: whole caption, TO may be a|b */
+  replace?: string[];
+  /** Caption text to process (instead of a dataset) */
+  caption?: string;
+  /** kohya dataset_config.toml: simulate every image of its subsets */
+  config?: string;
+  /** Caption extension for a DIR without --config (default: .txt, or .caption when only those exist) (default: .txt) */
+  caption_extension?: string;
+  /** Current epoch (kohya counts from 1 while training) (default: 1) */
+  epoch?: number;
+  /** Current global step (token warmup) (default: 0) */
+  step?: number;
+  /** Total steps (a fractional --token-warmup-step is relative to it) (default: 0) */
+  max_train_steps?: number;
+  /** kohya's max_token_length: 75, 150 or 225 (default: 75) */
+  max_token_length?: number;
+  /** Processed captions per input (seeds seed, seed+1, ...) (default: 1) */
+  samples?: number;
+  /** First random seed (default: 0) */
+  seed?: number;
+  /** Print, per tag, how often it is cut at --max-token-length (default: false) */
+  truncation_risk?: boolean;
   /** Shuffle the tags after the kept ones (default: false) */
   shuffle_caption?: boolean;
   /** Number of leading tags kept in place (ignored with --keep-tokens-separator) (default: 0) */
