@@ -64,10 +64,14 @@ class OptionSet {
   // Declares an option. `choices` restricts string values. Returns *this for chaining.
   OptionSet& add(std::string name, Field field, std::string help, std::vector<std::string> choices = {},
                  std::string env = {}) {
-    Option o{OptionInfo{std::move(name), type_of(field), std::move(help), std::move(env), std::move(choices),
-                        group_},
-             field};
-    options_.push_back(std::move(o));
+    OptionInfo info;
+    info.name = std::move(name);
+    info.type = type_of(field);
+    info.help = std::move(help);
+    info.env = std::move(env);
+    info.choices = std::move(choices);
+    info.group = group_;
+    options_.push_back(Option{std::move(info), field});
     return *this;
   }
   // Declares a positional argument (`tagmetry retag DIR`): a string, or a list for `FILE...`.
