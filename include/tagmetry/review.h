@@ -33,6 +33,10 @@ struct ReviewParams {
   std::optional<double> general_threshold;    // default: the model's
   std::optional<double> character_threshold;  // default: the model's
   std::string thresholds;               // per-tag thresholds as for `retag --thresholds` ("learned", a CSV)
+  // Decisions (the CLI's; the web app posts them one by one): accept or reject `tag` on these images
+  // (paths relative to the dataset), or revert the last review decision.
+  std::vector<std::string> accept, reject;
+  bool undo = false;
 };
 
 // The operation's declaration (name, summary, options; include/tagmetry/operation.h).

@@ -40,6 +40,10 @@ const Operation<ReviewParams>& review_operation() {
     s.group("Files")
         .add("recursive", &ReviewParams::recursive, "Include images in subfolders")
         .add("caption-extension", &ReviewParams::caption_extension, "Caption file extension");
+    s.group("Decisions")
+        .add("accept", &ReviewParams::accept, "Accept the --tag on this image (path relative to DIR)")
+        .add("reject", &ReviewParams::reject, "Reject the --tag on this image (path relative to DIR)")
+        .add("undo", &ReviewParams::undo, "Revert the last review decision");
     return s;
   }()};
   return op;

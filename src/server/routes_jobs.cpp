@@ -17,7 +17,10 @@ const std::vector<std::string>& tag_job_option_names() {
                                     "batch-size", "threads",   "force",      "append",  "overwrite"};
     OptionSet<TagParams> selection;
     add_selection_options(selection);
-    for (auto& o : selection.options()) out.push_back(o.info.name);
+    // --thresholds names a file: a web page must not make the server read one (learned thresholds are the
+    // dataset's own; a CSV belongs on the command line).
+    for (auto& o : selection.options())
+      if (o.info.name != "thresholds") out.push_back(o.info.name);
     return out;
   }();
   return names;

@@ -77,7 +77,7 @@ TEST(Operations, EveryDocPageEmbedsTheGeneratedTable) {
 
 TEST(Operations, EveryDeclaredOptionIsACliFlagAndNoFlagIsUndeclared) {
   // Flags about how a command prints, not what it does, are the CLI's own.
-  const std::set<std::string> presentation{"help", "json", "quiet", "progress", "no-progress"};
+  const std::set<std::string> presentation{"help", "json", "csv", "html", "quiet", "progress", "no-progress"};
   // Commands whose CLI still declares flags of its own (issue #20: to be emptied).
   const std::set<std::string> not_yet_declared{};
   const json ops = declarations()["operations"];  // a copy: the temporary would not outlive the loop
@@ -90,8 +90,9 @@ TEST(Operations, EveryDeclaredOptionIsACliFlagAndNoFlagIsUndeclared) {
     auto r = testing::run_cli(args);
     ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
     std::set<std::string> flags;
-    std::regex flag_re("(^|[\\s,])--([a-z][a-z0-9-]*)");
-    for (std::sregex_iterator it(r.out.begin(), r.out.end(), flag_re), end; it != end; ++it) flags.insert((*it)[2]);
+    // Flags as --help lists them: at the start of a line ("  -h,--help", "  --json"), not in help texts.
+    std::regex flag_re("(^|\\n) +(-[a-zA-Z],)?--([a-z][a-z0-9-]*)");
+    for (std::sregex_iterator it(r.out.begin(), r.out.end(), flag_re), end; it != end; ++it) flags.insert((*it)[3]);
     for (auto& o : op["options"]) {
       if (o["positional"]) continue;
       EXPECT_TRUE(flags.count(o["name"].get<std::string>())) << name << ": declared --" << o["name"] << " is not a flag";

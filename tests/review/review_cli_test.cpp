@@ -116,8 +116,9 @@ TEST(ReviewCli, StatsListsLearnedThresholdsDifferingMostAndThresholdsCsvRoundTri
   testing::make_synthetic_dataset(dir, s);
   auto plain = testing::run_cli({"stats", dir.string(), "--no-image-sizes"});
   EXPECT_EQ(plain.out.find("learned thresholds"), std::string::npos) << plain.out;  // no decisions yet
-  auto r = testing::run_cli({"review", dir.string(), "--tag", "glasses", "--accept", "img3.png", "img4.png", "img5.png",
-                             "--reject", "img0.png", "img1.png", "img2.png"});
+  auto r = testing::run_cli({"review", dir.string(), "--tag", "glasses", "--accept", "img3.png", "--accept", "img4.png",
+                             "--accept", "img5.png", "--reject", "img0.png", "--reject", "img1.png", "--reject",
+                             "img2.png"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto st = testing::run_cli({"stats", dir.string(), "--no-image-sizes"});
   EXPECT_NE(st.out.find("learned thresholds (tagmetry thresholds; differing most from the global):\n"

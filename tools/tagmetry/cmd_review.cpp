@@ -15,8 +15,7 @@ namespace {
 
 struct ReviewCommand {
   std::string dir;
-  bool json = false, undo = false;
-  std::vector<std::string> accept, reject;
+  bool json = false;
   ReviewParams params;
   std::unique_ptr<BoundOptions<ReviewParams>> bound;
 
@@ -27,7 +26,7 @@ struct ReviewCommand {
 
   int run() {
     if (Status s = bound->apply(params); !s.ok()) return fail(s);
-    if (undo || !accept.empty() || !reject.empty()) return decide();
+    if (params.undo || !params.accept.empty() || !params.reject.empty()) return decide();
     auto queue = build_review_queue(dir, params);
     if (!queue.ok()) return fail(queue.status());
     if (json) {
@@ -39,6 +38,9 @@ struct ReviewCommand {
   }
 
   int decide() {
+    const bool undo = params.undo;
+    const std::vector<std::string>& accept = params.accept;
+    const std::vector<std::string>& reject = params.reject;
     if (undo && (!accept.empty() || !reject.empty()))
       return fail(invalid_argument("--undo cannot be combined with --accept or --reject"));
     if (!undo && params.tag.empty()) return fail(invalid_argument("--accept and --reject need --tag TAG"));
@@ -100,9 +102,6 @@ RunFunction setup(CLI::App& app) {
   auto cmd = std::make_shared<ReviewCommand>();
   app.add_option("dir", cmd->dir, "Dataset folder tagged before with `tagmetry tag`")->required()->check(CLI::ExistingDirectory);
   app.add_flag("--json", cmd->json, "Print JSON on stdout");
-  app.add_option("--accept", cmd->accept, "Accept --tag on these images (paths relative to DIR)")->group("Decisions");
-  app.add_option("--reject", cmd->reject, "Reject --tag on these images (paths relative to DIR)")->group("Decisions");
-  app.add_flag("--undo", cmd->undo, "Revert the last review decision")->group("Decisions");
   cmd->bound = std::make_unique<BoundOptions<ReviewParams>>(app, review_options());
   return [cmd] { return cmd->run(); };
 }

@@ -22,6 +22,8 @@ export type TagJobOption =
   | 'character_threshold'
   | 'mcut'
   | 'max_tags'
+  | 'max_color_tags'
+  | 'pose_expression_floor'
   | 'undesired_tags'
   | 'always_first_tags'
   | 'character_tags_first'

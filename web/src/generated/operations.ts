@@ -35,10 +35,16 @@ export interface TagParams {
   general_threshold?: number | null;
   /** Threshold for character tags (default: --threshold or the model's) */
   character_threshold?: number | null;
+  /** Per-tag thresholds: 'learned' (from this folder's review decisions) or a CSV file of tag,threshold lines */
+  thresholds?: string;
   /** Automatic thresholds by Maximum Cut (general and character separately; character >= 0.15) (default: false) */
   mcut?: boolean;
   /** Keep at most N general+character tags, highest probability first (0 = no limit) (default: 0) */
   max_tags?: number;
+  /** Keep at most N hair/eye colour tags, the most likely first (0 = no limit) (default: 0) */
+  max_color_tags?: number;
+  /** When no pose or expression tag passes its threshold, keep the most likely one scoring at least this (0 = off) (default: 0) */
+  pose_expression_floor?: number;
   /** Comma-separated tags never written */
   undesired_tags?: string;
   /** Comma-separated tags put first, in the order given, when present */
@@ -119,6 +125,44 @@ export interface SimulateParams {
   token_warmup_min?: number;
   /** Step at which all tags are used (< 1: fraction of --max-train-steps; 0: no warmup) (default: 0) */
   token_warmup_step?: number;
+}
+
+/** Show kohya's aspect-ratio buckets, resize and crop of every image, and the step count (GET /api/buckets) */
+export interface BucketsParams {
+  /** kohya dataset_config.toml (default: the script's dataset_config, or DIR/dataset_config.toml when present); its values override the options below per dataset */
+  config?: string;
+  /** The training command (train.sh): its flags act as kohya's command line over the options below (default: DIR/train.sh when present) */
+  train_script?: string;
+  /** Repeats of a plain image folder (kohya folders "N_name" carry their own) (default: 1) */
+  num_repeats?: number;
+  /** kohya reg_data_dir: regularisation images in "N_class" subfolders */
+  reg_data_dir?: string;
+  /** Training resolution "W" or "W,H" (kohya --resolution) (default: 512) */
+  resolution?: string;
+  /** No aspect-ratio buckets (kohya without enable_bucket): every image resized to cover the resolution and centre-cropped (default: false) */
+  no_bucket?: boolean;
+  /** Smallest bucket side (rounded down to --bucket-reso-steps) (default: 256) */
+  min_bucket_reso?: number;
+  /** Largest bucket side (rounded up to --bucket-reso-steps) (default: 1024) */
+  max_bucket_reso?: number;
+  /** Bucket sides are multiples of this (default: 64) */
+  bucket_reso_steps?: number;
+  /** Buckets from each image's own size, never upscaled (min/max ignored) (default: false) */
+  bucket_no_upscale?: boolean;
+  /** kohya train_batch_size (default: 1) */
+  batch_size?: number;
+  /** kohya max_train_epochs (overrides --max-train-steps) */
+  epochs?: number | null;
+  /** kohya max_train_steps (default: 1600) */
+  max_train_steps?: number;
+  /** kohya gradient_accumulation_steps (default: 1) */
+  gradient_accumulation_steps?: number;
+  /** accelerate processes (GPUs) sharing each epoch (default: 1) */
+  num_processes?: number;
+  /** List every image with its bucket, resized size, cut and scale (default: false) */
+  images?: boolean;
+  /** Also write an HTML page: bucket histogram, every image with the cut-away part shaded */
+  html?: string;
 }
 
 /** Extend a tag list with a tag language model (Dart v2), offline (POST /api/complete) */
