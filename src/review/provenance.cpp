@@ -149,6 +149,8 @@ Result<CaptionProvenance> caption_provenance(const Store& store, const CaptionJo
     std::unordered_map<std::string, ImageRecord> known;
     TM_ASSIGN_OR_RETURN(auto stored, stored_image(store, rel));
     if (stored) known.emplace(rel, *stored);
+    std::error_code ec;
+    if (!fs::is_regular_file(image, ec)) return not_found(rel + ": the image is no longer in the folder");
     TM_ASSIGN_OR_RETURN(sha, content_hash(image, rel, known, nullptr));
   }
   if (model) {
