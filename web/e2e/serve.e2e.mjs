@@ -192,6 +192,7 @@ try {
     await until(async () => (await cell('beach_day.png').textContent()).includes('from_script'), 'the outside change in the gallery', 8000);
     await editor.getByText('This caption was changed elsewhere').waitFor();
     await editor.getByRole('button', { name: 'Save caption' }).click();
+    await editor.getByText('Both versions as text').click();
     await editor.getByLabel('Caption on disk').waitFor();
     expectEq(await editor.getByLabel('Caption on disk').inputValue(), outside, 'their version');
     expectEq(await editor.getByLabel('Your caption').inputValue(), '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, upper_body', 'your version');
