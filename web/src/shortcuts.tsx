@@ -17,8 +17,14 @@ export function focusAddTag() {
     input.focus();
     return;
   }
+  if (state.editorId !== null) {
+    addTagWanted = true;  // the editor is loading: its field is not there yet
+    return;
+  }
+  const index = Math.max(0, Math.min(state.current, gallery.total - 1));
+  if (!gallery.get(index)) return;
   addTagWanted = true;
-  if (state.editorId === null) openAt(Math.max(0, Math.min(state.current, gallery.total - 1)));
+  openAt(index);
 }
 
 // Called by the editor once its Add tag field is on screen: focuses it when focusAddTag asked for it.
