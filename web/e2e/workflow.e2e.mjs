@@ -147,6 +147,7 @@ try {
     await dialog.waitFor();
     const table = JSON.parse(fs.readFileSync(path.join(repo, 'web/src/keys.json'), 'utf8'));
     expectEq(await dialog.locator('tr[data-key-id]').count(), table.length, 'one row per key binding');
+    if (env.shots) await page.screenshot({ path: path.join(env.shots, 'workflow-keys.png') });
     for (let i = 0; i < 6; i++) {
       await page.keyboard.press(i % 2 ? 'Shift+Tab' : 'Tab');
       const inside = await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]'));
@@ -170,6 +171,7 @@ try {
     const rows = await diff.locator('li[data-change]').evaluateAll((els) => els.map((e) => `${e.querySelector('.diff-tag').textContent}:${e.dataset.change}`));
     expectEq(rows.sort().join(' '), 'cloud:removed-mine from_script:added-theirs sky:removed-theirs', 'diff rows');
     expectEq(caption('a_beach.png'), outside, 'nothing written by the refused save');
+    if (env.shots) await page.screenshot({ path: path.join(env.shots, 'workflow-conflict.png') });
     await editor.getByRole('button', { name: 'Merge and edit' }).click();
     await editor.getByRole('button', { name: 'Save caption' }).click();
     await until(() => caption('a_beach.png') === 'mychar, 1girl, solo, long_hair, outdoors, blue_eyes, my_own_tagx, hatsune_miku, from_script\n',
@@ -199,6 +201,7 @@ try {
     await dialog.getByRole('button', { name: 'Keep existing' }).click();
     await dialog.getByRole('button', { name: 'Start tagging' }).click();
     await until(async () => (await dialog.getByLabel('Job state').textContent()) === 'done', 'job done', 30000);
+    if (env.shots) await page.screenshot({ path: path.join(env.shots, 'workflow-job.png') });
     for (const name of ['e_blue.png', 'f_green.png']) {
       const c = caption(name);
       if (!c || !c.startsWith('mychar, ')) throw new Error(`${name}: ${JSON.stringify(c)}`);
