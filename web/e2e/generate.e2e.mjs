@@ -102,22 +102,22 @@ await t.check('without a generator: prompts only, and how to connect one', async
 await t.check('with a generator: its lists, the preview in a style, LoRAs by keyboard', async () => {
   await page.goto(server.base + '#/generate');
   await page.getByText('Generator: a1111 at').waitFor();
-  const checkpoint = page.getByLabel('Checkpoint');
+  const checkpoint = page.getByLabel('Checkpoint', { exact: true });
   await until(async () => (await checkpoint.locator('option').count()) === 3, 'the checkpoint list');
   await checkpoint.selectOption('noobaiXL_v11.safetensors [ee5a2a0d0b]');
-  await page.getByLabel('Style').selectOption('animagine-xl-4.0');
+  await page.getByLabel('Style', { exact: true }).selectOption('animagine-xl-4.0');
   await page.fill('#gen-text', '1girl, smile');
   await page.getByRole('button', { name: 'Add LoRA' }).focus();
   await page.keyboard.press('Enter');
-  await page.getByLabel('LoRA 1 name').fill('mychar');
+  await page.getByLabel('LoRA 1 name', { exact: true }).fill('mychar');
   await until(async () => (await text('[data-testid=gen-positive]')) ===
     '1girl, safe, smile, masterpiece, high score, great score, absurdres, <lora:mychar:0.8>', 'the styled preview');
   expectEq(await text('[data-testid=gen-settings]'), '832x1216, Euler a, 28 steps, CFG 5', 'settings');
 });
 
 await t.check('generate: progress, images with their seeds, files on disk', async () => {
-  await page.getByLabel('Seed').fill('1234');
-  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Seed', { exact: true }).fill('1234');
+  await page.getByLabel('Batch size', { exact: true }).fill('2');
   await page.getByRole('button', { name: 'Generate', exact: true }).focus();
   await page.keyboard.press('Enter');
   await until(async () => (await page.locator('[data-testid=gen-seed]').count()) === 2, 'two images');
@@ -136,7 +136,7 @@ await t.check('generate: progress, images with their seeds, files on disk', asyn
 
 await t.check('interrupt keeps the image received so far', async () => {
   fake.hold = true;
-  await page.getByLabel('Seed').fill('77');
+  await page.getByLabel('Seed', { exact: true }).fill('77');
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
   const interrupt = page.getByRole('button', { name: 'Interrupt' });
   await interrupt.waitFor();

@@ -220,13 +220,13 @@ export function GeneratePage() {
           onInput={(e) => setText(val(e))} />
         <div class="gen-row">
           <label>Style{' '}
-            <select value={style} onChange={(e) => setStyle(val(e))}>
+            <select aria-label="Style" value={style} onChange={(e) => setStyle(val(e))}>
               {(info?.styles ?? ['none']).map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
-          <label>Trigger <input size={12} value={trigger} onInput={(e) => setTrigger(val(e))} /></label>
+          <label>Trigger <input aria-label="Trigger" size={12} value={trigger} onInput={(e) => setTrigger(val(e))} /></label>
           <label>Aspect{' '}
-            <select value={aspect} onChange={(e) => setAspect(val(e))}>
+            <select aria-label="Aspect" value={aspect} onChange={(e) => setAspect(val(e))}>
               {ASPECTS.map((a) => <option key={a} value={a}>{a || "style's"}</option>)}
             </select>
           </label>
@@ -272,33 +272,33 @@ export function GeneratePage() {
         <div class="gen-row">
           {inventory && (
             <label>Checkpoint{' '}
-              <select value={checkpoint} onChange={(e) => setCheckpoint(val(e))}>
+              <select aria-label="Checkpoint" value={checkpoint} onChange={(e) => setCheckpoint(val(e))}>
                 <option value="">loaded one</option>
                 {inventory.checkpoints.map((n) => <option key={n} value={n}>{n}</option>)}
               </select>
             </label>
           )}
           <label>Sampler{' '}
-            <select value={sampler} onChange={(e) => setSampler(val(e))}>
+            <select aria-label="Sampler" value={sampler} onChange={(e) => setSampler(val(e))}>
               <option value="">style's</option>
               {(inventory?.samplers ?? []).map((n) => <option key={n} value={n}>{n}</option>)}
             </select>
           </label>
           {(inventory?.schedulers.length ?? 0) > 0 && (
             <label>Scheduler{' '}
-              <select value={scheduler} onChange={(e) => setScheduler(val(e))}>
+              <select aria-label="Scheduler" value={scheduler} onChange={(e) => setScheduler(val(e))}>
                 <option value="">style's</option>
                 {inventory!.schedulers.map((n) => <option key={n} value={n}>{n}</option>)}
               </select>
             </label>
           )}
-          <label>Steps <input type="number" min="1" max="150" size={4} value={steps} placeholder="style" onInput={(e) => setSteps(val(e))} /></label>
-          <label>CFG <input type="number" min="0" max="30" step="0.5" size={4} value={cfg} placeholder="style" onInput={(e) => setCfg(val(e))} /></label>
+          <label>Steps <input aria-label="Steps" type="number" min="1" max="150" size={4} value={steps} placeholder="style" onInput={(e) => setSteps(val(e))} /></label>
+          <label>CFG <input aria-label="CFG" type="number" min="0" max="30" step="0.5" size={4} value={cfg} placeholder="style" onInput={(e) => setCfg(val(e))} /></label>
         </div>
         <div class="gen-row">
-          <label>Seed <input size={11} value={seed} placeholder="random" inputMode="numeric" onInput={(e) => setSeed(val(e))} /></label>
-          <label>Batches <input type="number" min="1" max="100" size={3} value={count} onInput={(e) => setCount(val(e))} /></label>
-          <label>Batch size <input type="number" min="1" max="16" size={3} value={batch} onInput={(e) => setBatch(val(e))} /></label>
+          <label>Seed <input aria-label="Seed" size={11} value={seed} placeholder="random" inputMode="numeric" onInput={(e) => setSeed(val(e))} /></label>
+          <label>Batches <input aria-label="Batches" type="number" min="1" max="100" size={3} value={count} onInput={(e) => setCount(val(e))} /></label>
+          <label>Batch size <input aria-label="Batch size" type="number" min="1" max="16" size={3} value={batch} onInput={(e) => setBatch(val(e))} /></label>
           {job === null ? (
             <button type="button" class="primary" disabled={!canGenerate} onClick={generate}
               title={info?.configured ? 'Generate with the settings above' : 'No generator: start serve with --generator URL'}>
