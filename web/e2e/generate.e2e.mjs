@@ -132,6 +132,7 @@ await t.check('generate: progress, images with their seeds, files on disk', asyn
     throw new Error('no parameters chunk with the seed');
   const img = page.locator('.gen-image img').first();
   await until(async () => img.evaluate((el) => el.complete && el.naturalWidth === 64), 'the image to load');
+  if (env.shots) await page.screenshot({ path: path.join(env.shots, 'generate.png'), fullPage: true });
 });
 
 await t.check('interrupt keeps the image received so far', async () => {
@@ -157,6 +158,7 @@ await t.check('390 px wide: nothing wider than the screen', async () => {
   await page.locator('[data-testid=gen-positive]').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) throw new Error(`the page is ${overflow} px wider than the screen`);
+  if (env.shots) await page.screenshot({ path: path.join(env.shots, 'generate-390.png'), fullPage: true });
 });
 
 if (watch.errors.length) t.fail('console errors:\n' + watch.errors.join('\n'));
