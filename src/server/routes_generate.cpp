@@ -116,12 +116,17 @@ json image_json(const SavedImage& img, int batch, int index) {
   std::string name = img.png.filename().string();
   std::string caption;
   if (auto text = read_text_file(img.caption); text.ok()) caption = std::string(trim(*text));
-  return {{"name", name},
-          {"url", "/api/generate/images/" + name},
-          {"seed", img.seed},
-          {"batch", batch},
-          {"index", index},
-          {"caption", caption}};
+  json j{{"name", name},
+         {"url", "/api/generate/images/" + name},
+         {"seed", img.seed},
+         {"batch", batch},
+         {"index", index},
+         {"caption", caption}};
+  if (img.batch_size > 1) {  // ComfyUI / RunPod: the seed is the batch's; this image sat at batch_pos
+    j["batch_size"] = img.batch_size;
+    j["batch_pos"] = img.batch_pos;
+  }
+  return j;
 }
 
 void run_generation(State& s, Job& job, GenerateParams p, std::string text) {

@@ -254,6 +254,19 @@ TEST(GenerateRoutes, ComfyUiThroughTheServer) {
   ASSERT_EQ(end["report"]["images"].size(), 1u);
   EXPECT_EQ(end["report"]["images"][0]["name"], "00001-42.png");
   EXPECT_EQ(json::parse(comfy.bodies("/prompt")[0])["prompt"]["3"]["inputs"]["seed"], 42);
+  EXPECT_FALSE(end["report"]["images"][0].contains("batch_pos"));  // a batch of one: the seed alone
+  // A batch of two shares the seed; each image says where it sat.
+  started = srv.post("/api/generate",
+                     {{"text", "1girl"}, {"seed", 43}, {"batch_size", 2}, {"checkpoint", "animagine-xl-4.0-opt.safetensors"}},
+                     &status);
+  ASSERT_EQ(status, 200) << started.dump();
+  end = wait_for(srv, started["job"]);
+  ASSERT_EQ(end["state"], "done") << end.dump();
+  ASSERT_EQ(end["report"]["images"].size(), 2u);
+  EXPECT_EQ(end["report"]["images"][1]["name"], "00003-43.png");
+  EXPECT_EQ(end["report"]["images"][1]["seed"], 43);
+  EXPECT_EQ(end["report"]["images"][1]["batch_size"], 2);
+  EXPECT_EQ(end["report"]["images"][1]["batch_pos"], 1);
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ interface Image {
   batch: number;
   index: number;
   caption: string;
+  batch_size?: number; // ComfyUI / RunPod: the seed is the batch's; reproduce with the same batch size
+  batch_pos?: number;
 }
 interface Lora {
   name: string;
@@ -324,7 +326,8 @@ export function GeneratePage() {
               <figure key={im.name} class="gen-image">
                 <a href={im.url} target="_blank" rel="noopener"><img src={im.url} alt={im.caption} loading="lazy" /></a>
                 <figcaption>
-                  <span data-testid="gen-seed">seed {im.seed}</span>{' '}
+                  <span data-testid="gen-seed">seed {im.seed}</span>
+                  {im.batch_size ? <span class="muted" title="ComfyUI draws a batch's noise from one seed: use the same seed and batch size to get this image again"> (#{(im.batch_pos ?? 0) + 1} of a batch of {im.batch_size})</span> : null}{' '}
                   <a href={im.url} target="_blank" rel="noopener">open</a>{' '}
                   <button type="button" onClick={() => copyCaption(im)} title={im.caption}>Use as caption</button>{' '}
                   <button type="button" onClick={() => setSeed(String(im.seed))} title="Put this seed in the Seed box">Reuse seed</button>
