@@ -286,6 +286,9 @@ void register_generate_routes(State& s) {
       if (!std::regex_match(seed, number) || std::stoll(seed) < -1)
         return send_status(res, invalid_argument("body.seed '" + p.seed + "': expected a whole number (-1: random)"));
     }
+    if (p.backend != "a1111" && p.workflow.empty() && trim(p.checkpoint).empty())
+      return send_status(res, invalid_argument("body.checkpoint: the built-in ComfyUI graph needs a checkpoint (one of "
+                                               "GET /api/generator/inventory's checkpoints)"));
     if (auto running = s.generate_jobs.current())
       return send_error(res, 409, "conflict",
                         "a generation is already running (job " + std::to_string(running->id()) + ")");

@@ -246,6 +246,12 @@ TEST(GenerateRoutes, ComfyUiThroughTheServer) {
   testing::RunningServer srv(dir.path(), with_generator("comfyui=" + comfy.url(), dir / "out"));
   EXPECT_EQ(srv.get("/api/generator")["backend"], "comfyui");
   int status = 0;
+  json none = srv.post("/api/generate", {{"text", "1girl"}}, &status);  // ComfyUI has no "loaded one"
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(none["error"]["message"],
+            "body.checkpoint: the built-in ComfyUI graph needs a checkpoint (one of GET /api/generator/inventory's "
+            "checkpoints)");
+  EXPECT_TRUE(comfy.bodies("/prompt").empty());
   json started = srv.post(
       "/api/generate", {{"text", "1girl"}, {"seed", 42}, {"checkpoint", "animagine-xl-4.0-opt.safetensors"}}, &status);
   ASSERT_EQ(status, 200) << started.dump();

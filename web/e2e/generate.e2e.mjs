@@ -138,7 +138,8 @@ await t.check('generate: progress, images with their seeds, files on disk', asyn
 await t.check('interrupt keeps the image received so far', async () => {
   fake.hold = true;
   await page.getByLabel('Seed', { exact: true }).fill('77');
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await page.locator('#gen-text').focus();
+  await page.keyboard.press('Control+Enter');
   const interrupt = page.getByRole('button', { name: 'Interrupt' });
   await interrupt.waitFor();
   await until(() => fake.bodies.length === 2, 'the second txt2img');

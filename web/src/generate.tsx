@@ -12,6 +12,7 @@ interface GeneratorInfo {
   configured: boolean;
   backend?: string;
   url?: string;
+  workflow?: boolean;
   how?: string;
   styles: string[];
   completion: { available: boolean; model?: string; reason?: string };
@@ -90,7 +91,13 @@ export function GeneratePage() {
         setInfo(g);
         if (g.job !== null) follow(g.job);
         if (g.configured)
-          get<Inventory>('/api/generator/inventory').then(setInventory).catch((e) => setInventoryError(errorText(e)));
+          get<Inventory>('/api/generator/inventory')
+            .then((inv) => {
+              setInventory(inv);
+              // ComfyUI's built-in graph loads the checkpoint it is given: there is no "loaded one".
+              if (g.backend !== 'a1111' && !g.workflow && inv.checkpoints.length) setCheckpoint(inv.checkpoints[0]);
+            })
+            .catch((e) => setInventoryError(errorText(e)));
       })
       .catch((e) => setInventoryError(errorText(e)));
     return () => events.current?.close();
@@ -219,7 +226,14 @@ export function GeneratePage() {
       <section class="gen-request">
         <label for="gen-text">Request (Japanese or tags)</label>
         <textarea id="gen-text" rows={3} value={text} placeholder="青い髪の女の子が桜の下で笑っている / 1girl, blue hair, cherry blossoms"
-          onInput={(e) => setText(val(e))} />
+          onInput={(e) => setText(val(e))}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canGenerate) {
+              e.preventDefault();
+              generate();
+            }
+          }} />
+        {info?.configured && <p class="muted gen-small">Ctrl+Enter generates.</p>}
         <div class="gen-row">
           <label>Style{' '}
             <select aria-label="Style" value={style} onChange={(e) => setStyle(val(e))}>
@@ -275,7 +289,7 @@ export function GeneratePage() {
           {inventory && (
             <label>Checkpoint{' '}
               <select aria-label="Checkpoint" value={checkpoint} onChange={(e) => setCheckpoint(val(e))}>
-                <option value="">loaded one</option>
+                {info?.backend === 'a1111' || info?.workflow ? <option value="">{info?.workflow ? "workflow's" : 'loaded one'}</option> : null}
                 {inventory.checkpoints.map((n) => <option key={n} value={n}>{n}</option>)}
               </select>
             </label>
