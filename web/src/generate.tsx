@@ -286,7 +286,13 @@ export function GeneratePage() {
 
       <section class="gen-settings">
         <div class="gen-row">
-          {inventory && (
+          {info?.configured && (!inventory || !inventory.checkpoints.length) && (
+            <label title="This generator does not list its checkpoints (RunPod): type the file name">Checkpoint{' '}
+              <input aria-label="Checkpoint" size={24} value={checkpoint} placeholder="model.safetensors"
+                onInput={(e) => setCheckpoint(val(e))} />
+            </label>
+          )}
+          {inventory && inventory.checkpoints.length > 0 && (
             <label>Checkpoint{' '}
               <select aria-label="Checkpoint" value={checkpoint} onChange={(e) => setCheckpoint(val(e))}>
                 {info?.backend === 'a1111' || info?.workflow ? <option value="">{info?.workflow ? "workflow's" : 'loaded one'}</option> : null}
