@@ -25,8 +25,8 @@ void send_error(httplib::Response& res, int http_status, std::string_view code, 
                 const json& extra = json::object());
 // The HTTP status and the JSON error code for a library error code, decided by the code alone:
 // not_found 404, invalid_argument/corrupt 400 "bad_request", already_exists 409 "conflict", busy (another
-// process holds the dataset) 409 "busy", cancelled 409, unsupported/model 422 "unsupported", else 500
-// "internal".
+// process holds the dataset) 409 "busy", cancelled 409, unsupported/model 422 "unsupported", network (a
+// server Tagmetry contacts: the generator, the Hub) 502 "bad_gateway", else 500 "internal".
 struct HttpError {
   int status = 500;
   const char* code = "internal";

@@ -139,6 +139,27 @@ void run_tag_job(State& s, Job& job, const TagParams& params) {
 
 }  // namespace
 
+void stream_job_events(State& s, std::shared_ptr<Job> job, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  auto cursor = std::make_shared<size_t>(0);
+  res.set_chunked_content_provider("text/event-stream", [&s, job, cursor](size_t, httplib::DataSink& sink) {
+    bool ended = false;
+    auto events = job->events_from(*cursor, 1000, &ended);
+    if (events.empty() && !ended) {
+      // Keep-alive comment, so a closed browser tab is noticed (the write fails) and the thread freed.
+      static const char kPing[] = ": ping\n\n";
+      if (!sink.write(kPing, sizeof(kPing) - 1)) return false;
+    }
+    for (auto& e : events) {
+      std::string chunk = "event: " + e.name + "\ndata: " + e.data + "\n\n";
+      if (!sink.write(chunk.data(), chunk.size())) return false;
+      ++*cursor;
+    }
+    if (ended || s.stopping) sink.done();
+    return true;
+  });
+}
+
 void register_job_routes(State& s) {
   auto& http = s.http;
 
@@ -198,24 +219,7 @@ void register_job_routes(State& s) {
   http.Get(R"(/api/jobs/(\d+)/events)", [&s](const httplib::Request& req, httplib::Response& res) {
     auto job = job_of(s, req, res);
     if (!job) return;
-    res.set_header("Cache-Control", "no-store");
-    auto cursor = std::make_shared<size_t>(0);
-    res.set_chunked_content_provider("text/event-stream", [&s, job, cursor](size_t, httplib::DataSink& sink) {
-      bool ended = false;
-      auto events = job->events_from(*cursor, 1000, &ended);
-      if (events.empty() && !ended) {
-        // Keep-alive comment, so a closed browser tab is noticed (the write fails) and the thread freed.
-        static const char kPing[] = ": ping\n\n";
-        if (!sink.write(kPing, sizeof(kPing) - 1)) return false;
-      }
-      for (auto& e : events) {
-        std::string chunk = "event: " + e.name + "\ndata: " + e.data + "\n\n";
-        if (!sink.write(chunk.data(), chunk.size())) return false;
-        ++*cursor;
-      }
-      if (ended || s.stopping) sink.done();
-      return true;
-    });
+    stream_job_events(s, job, res);
   });
 }
 

@@ -5,6 +5,7 @@ import { loadSession, refreshHistory, refreshJob, startChangePoll, undo, undoRed
 import { BucketsPage } from './buckets';
 import { Editor } from './editor';
 import { Gallery } from './gallery';
+import { GeneratePage } from './generate';
 import { JaPage } from './ja';
 import { JobDialog } from './job';
 import { JobIndicator } from './job_indicator';
@@ -16,13 +17,13 @@ import { Sidebar, setTagMode } from './sidebar';
 import { StatsPage } from './stats';
 import { errorText, gallery, state, update, useStore } from './store';
 
-type Page = 'gallery' | 'stats' | 'buckets' | 'preview' | 'ja' | 'review';
+type Page = 'gallery' | 'stats' | 'buckets' | 'preview' | 'ja' | 'review' | 'generate';
 
 function parseHash(): { page: Page; image: number | null } {
   const h = location.hash.replace(/^#\/?/, '');
   const [page, arg] = h.split('/');
   if (page === 'image' && arg !== undefined && /^\d+$/.test(arg)) return { page: 'gallery', image: Number(arg) };
-  if (page === 'stats' || page === 'buckets' || page === 'preview' || page === 'ja' || page === 'review') return { page, image: null };
+  if (page === 'stats' || page === 'buckets' || page === 'preview' || page === 'ja' || page === 'review' || page === 'generate') return { page, image: null };
   return { page: 'gallery', image: null };
 }
 
@@ -123,6 +124,7 @@ export function App() {
           {link('preview', 'Preview')}
           {link('ja', 'Japanese → tags')}
           {link('review', 'Review')}
+          {link('generate', 'Generate')}
         </nav>
         <span class="grow" />
         <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶<span class="wide-only"> Undo</span></button>
@@ -148,6 +150,7 @@ export function App() {
       )}
       {page === 'stats' && <StatsPage />}
       {page === 'buckets' && <BucketsPage />}
+      {page === 'generate' && <GeneratePage />}
       {page === 'preview' && <PreviewPage />}
       {page === 'ja' && <JaPage />}
       {page === 'review' && <ReviewPage />}
