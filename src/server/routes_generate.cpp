@@ -1,13 +1,21 @@
 // The Generate page's routes: POST /api/prompt (a request or tags → a prompt in a model's style,
 // tagmetry/prompt.h), and the generator fixed at start (--generator): what it offers, generations as
-// background jobs (progress, interrupt), and the images they saved. Only style names, prompt options and
-// the batch settings come from the browser: no file paths, no other address to contact.
+// background jobs (progress, interrupt), the images they saved, and "add to dataset" (a saved image and its
+// caption copied into the served folder). Only style names, prompt options, the batch settings and saved
+// image names come from the browser: no file paths, no other address to contact.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <regex>
 
 #include "http_util.h"
 #include "server_state.h"
 #include "tagmetry/complete.h"
+#include "tagmetry/dataset.h"
+#include "tagmetry/files.h"
 #include "tagmetry/generate.h"
 #include "tagmetry/prompt.h"
 #include "tagmetry/strings.h"
@@ -176,6 +184,51 @@ void run_generation(State& s, Job& job, GenerateParams p, std::string text) {
   job.finish(job.cancel ? "cancelled" : "done", out, "");
 }
 
+// The name of a saved image (NNNNN-SEED.png, as run_generate names them), or false.
+bool is_generated_png(const std::string& name) {
+  static const std::regex pattern("[0-9]{5}-[0-9]{1,20}\\.png");
+  return std::regex_match(name, pattern);
+}
+
+// Whether no file of the dataset's top folder uses `stem`: no image with any extension Tagmetry reads,
+// no caption, and no entry of the index (an image removed from the folder keeps its caption's name).
+bool stem_is_free(State& s, const std::string& stem) {
+  std::error_code ec;
+  for (const std::string& ext : image_extensions()) {
+    if (fs::exists(fs::symlink_status(s.root / (stem + ext), ec))) return false;
+    std::string upper = ext;
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    if (fs::exists(fs::symlink_status(s.root / (stem + upper), ec))) return false;
+  }
+  const std::string caption = stem + s.index->caption_extension();
+  return !fs::exists(fs::symlink_status(s.root / caption, ec)) && s.index->find_caption(caption) < 0 &&
+         s.index->find(stem + ".png") < 0;
+}
+
+// Copies `bytes` to ROOT/STEM.png under the first free stem (`base`, then base-2, base-3, …), never over an
+// existing file: a temporary file written atomically, then hard-linked to its name (link refuses an
+// existing name, so a file that appeared in between is never replaced). Returns the stem used.
+Result<std::string> copy_into_dataset(State& s, const std::string& base, const std::string& bytes) {
+  for (int k = 1; k < 10000; ++k) {
+    std::string stem = k == 1 ? base : base + "-" + std::to_string(k);
+    if (!stem_is_free(s, stem)) continue;
+    fs::path target = s.root / (stem + ".png");
+    fs::path tmp = s.root / (stem + ".png.tmp-tagmetry-add-" + std::to_string(::getpid()));
+    TM_RETURN_IF_ERROR(write_file_atomic(tmp, bytes));
+    int err = ::link(tmp.c_str(), target.c_str()) == 0 ? 0 : errno;
+    if (err == EPERM || err == ENOTSUP || err == EXDEV) {  // no hard links here: rename (the name was free a
+      std::error_code ec;                                  // moment ago, and this process writes one at a time)
+      if (fs::exists(fs::symlink_status(target, ec))) err = EEXIST;
+      else err = ::rename(tmp.c_str(), target.c_str()) == 0 ? 0 : errno;
+    }
+    ::unlink(tmp.c_str());
+    if (err == EEXIST) continue;  // taken since the check: the next name
+    if (err != 0) return io_error(target.string() + ": cannot write (" + std::strerror(err) + ")");
+    return stem;
+  }
+  return already_exists(base + ".png: no free name in " + s.root.string());
+}
+
 // The generation job of a /api/generate/jobs/ID/... route; sends 404 and returns nullptr when there is none.
 std::shared_ptr<Job> generation_of(State& s, const httplib::Request& req, httplib::Response& res) {
   auto id = parse_id(req.matches[1]);
@@ -325,6 +378,58 @@ void register_generate_routes(State& s) {
                res.set_header("Cache-Control", "no-store");
                res.set_content(*bytes, content_type_for(file));
              });
+
+  // Adds a saved image to the served dataset: the PNG copied into the top folder under a free name (its own,
+  // else NAME-2, NAME-3, …), its caption (the tags it was generated from) written through the journal as one
+  // operation "serve:generate" (POST /api/undo removes the caption again; the image stays), and the index
+  // updated so the gallery lists it. 400 for a name that is not a saved image's, 404 for one not saved.
+  s.http.Post(R"(/api/generate/images/(.+)/add)", [&s](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    if (!is_generated_png(name))
+      return send_error(res, 400, "bad_request", "'" + name + "' is not the name of a generated image (NNNNN-SEED.png)");
+    const fs::path png = s.generate_out / name;
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::symlink_status(png, ec)))
+      return send_error(res, 404, "not_found", "no generated image " + name);
+    auto bytes = read_file(png);
+    if (!bytes.ok()) return send_error(res, 404, "not_found", "no generated image " + name + ": " + bytes.status().message());
+    std::string caption;
+    fs::path caption_file = fs::path(png).replace_extension(".txt");
+    if (fs::exists(caption_file, ec)) {
+      auto text = read_text_file(caption_file);
+      if (!text.ok()) return send_status(res, text.status());
+      caption = std::string(trim(*text));
+    }
+    std::string stem;
+    int64_t operation = 0;
+    auto results = s.write_captions(
+        "serve:generate",
+        [&]() -> Result<std::vector<CaptionWrite>> {
+          TM_ASSIGN_OR_RETURN(stem, copy_into_dataset(s, fs::path(name).stem().string(), *bytes));
+          if (caption.empty()) return std::vector<CaptionWrite>();
+          CaptionWrite w;
+          w.relpath = stem + s.index->caption_extension();
+          w.after = caption + "\n";
+          return std::vector<CaptionWrite>{w};
+        },
+        nullptr, &operation);
+    if (!results.ok()) return send_status(res, results.status());
+    for (auto& r : *results) {
+      if (r.ok()) continue;
+      fs::remove(s.root / (stem + ".png"), ec);  // no image without the caption it was added with
+      return send_status(res, r);
+    }
+    const std::string relpath = stem + ".png";
+    s.index->sync_images(0);
+    int64_t id = s.index->find(relpath);
+    if (id >= 0) s.index->reload(static_cast<size_t>(id));
+    send_json(res, {{"name", name},
+                    {"path", relpath},
+                    {"caption_path", stem + s.index->caption_extension()},
+                    {"caption", caption},
+                    {"id", id >= 0 ? json(id) : json()},
+                    {"operation", operation == 0 || caption.empty() ? json() : json(operation)}});
+  });
 }
 
 }  // namespace tagmetry::server
