@@ -2,7 +2,8 @@
 // stand-in AUTOMATIC1111 (/sdapi/v1/*) written here: without a generator the page builds prompts and says
 // how to connect one; with one it lists the checkpoints, previews the prompt, generates with progress,
 // shows the images with their seeds (saved on disk with their parameters), interrupts a running
-// generation, and stays usable by keyboard and at 390 px wide.
+// generation, builds the prompt from edited tag chips, adds an image to the dataset (file, caption, gallery),
+// and stays usable by keyboard and at 390 px wide.
 //
 //   node web/e2e/generate.e2e.mjs --tagmetry build/bin/tagmetry --python /usr/bin/python3 [--web-root DIR]
 //
@@ -150,6 +151,44 @@ await t.check('interrupt keeps the image received so far', async () => {
   await page.getByRole('button', { name: 'Generate', exact: true }).waitFor();
   expectEq(await text('[data-testid=gen-seed]'), 'seed 77', 'the kept image first');
   fake.hold = false;
+});
+
+await t.check('tag chips: remove one, add one; the preview and the generation follow', async () => {
+  const chips = async () => (await page.locator('.gen-tags .chip-text').allTextContents()).join('|');
+  await until(async () => (await chips()) === '1girl|smile', "the request's tags as chips");
+  await page.getByRole('button', { name: 'Remove prompt tag smile' }).click();
+  const tail = 'masterpiece, high score, great score, absurdres, <lora:mychar:0.8>';
+  await until(async () => (await text('[data-testid=gen-positive]')) === '1girl, safe, ' + tail, 'the preview without smile');
+  await page.getByLabel('Add prompt tag', { exact: true }).fill('open mouth');
+  await page.keyboard.press('Shift+Enter');
+  await until(async () => (await chips()) === '1girl|open mouth', 'the added chip');
+  await until(async () => (await text('[data-testid=gen-positive]')) === '1girl, safe, open mouth, ' + tail, 'the preview with it');
+  await page.getByLabel('Seed', { exact: true }).fill('500');
+  await page.getByLabel('Batch size', { exact: true }).fill('1');
+  const sent = fake.bodies.length;
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await until(async () => (await text('[data-testid=gen-seed]')) === 'seed 500', 'the image of the edited prompt');
+  expectEq(fake.bodies.length, sent + 1, 'txt2img calls');
+  expectEq(fake.bodies[sent].prompt, '1girl, safe, open mouth, ' + tail, 'the prompt sent');
+  await page.getByRole('button', { name: 'Reset tags' }).click();
+  await until(async () => (await chips()) === '1girl|smile', "the request's tags again");
+  await until(async () => (await text('[data-testid=gen-positive]')) === '1girl, safe, smile, ' + tail, 'the preview again');
+});
+
+await t.check('add to dataset: the file and its caption in the folder, the gallery lists it', async () => {
+  const out = path.join(ds, '.tagmetry', 'generated');
+  await page.getByRole('button', { name: 'Add 00001-1234.png to the dataset' }).click();
+  await page.locator('[data-testid=gen-added]').waitFor();
+  expectEq(await text('[data-testid=gen-added]'), 'in the dataset as 00001-1234.png', 'the mark');
+  expectEq(fs.readFileSync(path.join(ds, '00001-1234.png')).equals(fs.readFileSync(path.join(out, '00001-1234.png'))), true,
+    'the same bytes');
+  expectEq(fs.readFileSync(path.join(ds, '00001-1234.txt'), 'utf8'), '1girl, smile\n', 'the caption file');
+  const list = await page.evaluate(async () => (await fetch('/api/images?limit=100')).json());
+  expectEq(list.items.map((i) => `${i.path}: ${i.caption}`).sort().join(' | '), '00001-1234.png: 1girl, smile | a.png: 1girl, red',
+    'the index');
+  await page.getByRole('link', { name: 'Gallery' }).click();
+  const cell = page.getByRole('gridcell', { name: '00001-1234.png', exact: true });
+  await until(async () => (await cell.count()) === 1 && (await cell.textContent()).includes('1girl, smile'), 'the gallery cell', 8000);
 });
 
 await t.check('390 px wide: nothing wider than the screen', async () => {

@@ -1,11 +1,15 @@
-// Generate page (#/generate): a request (Japanese or tags) → the prompt in a model's style (POST /api/prompt,
-// previewed live) → images from the generator the server was started with (serve --generator): checkpoint,
+// Generate page (#/generate): a request (Japanese or tags) → its tags as chips that can be removed and
+// added (the prompt is then built from the chips, as a tag list) → the prompt in a model's style (POST
+// /api/prompt, previewed live) → images from the generator the server was started with (serve --generator): checkpoint,
 // sampler and LoRA names come from it (GET /api/generator/inventory); a generation runs as a server job
 // with progress events and Interrupt, and each image is saved as NNNNN-SEED.png with its parameters and
-// a caption (docs/generate.md). Without a generator the page still builds prompts and says how to connect one.
+// a caption (docs/generate.md); "Add to dataset" copies one into the served folder with its caption
+// (POST /api/generate/images/NAME/add). Without a generator the page still builds prompts and says how to
+// connect one.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, post } from './api';
+import { get, post, tagKey } from './api';
 import { effectiveTrigger, errorText, toast } from './store';
+import { TagInput } from './tag_input';
 import './generate.css';
 
 interface GeneratorInfo {
@@ -46,6 +50,10 @@ interface Image {
   batch_size?: number; // ComfyUI / RunPod: the seed is the batch's; reproduce with the same batch size
   batch_pos?: number;
 }
+interface Added {
+  path: string; // the image's path in the dataset
+  caption: string;
+}
 interface Lora {
   name: string;
   weight: string;
@@ -77,6 +85,11 @@ export function GeneratePage() {
   const [count, setCount] = useState('1');
   const [batch, setBatch] = useState('1');
   const [prompt, setPrompt] = useState<Prompt | null>(null);
+  // The tags the prompt is built from: the request's (as /api/prompt found them) until a chip is removed
+  // or added; from then on the chips alone, sent as a tag list, until the request changes.
+  const [chips, setChips] = useState<string[]>([]);
+  const [chipsEdited, setChipsEdited] = useState(false);
+  const [added, setAdded] = useState<Record<string, Added>>({});
   const [promptError, setPromptError] = useState('');
   const [completing, setCompleting] = useState(false);
   const [job, setJob] = useState<number | null>(null);
@@ -103,9 +116,10 @@ export function GeneratePage() {
     return () => events.current?.close();
   }, []);
 
-  // The prompt options both routes take (names as in `tagmetry prompt`).
+  // The prompt options both routes take (names as in `tagmetry prompt`): the request, or the edited chips
+  // as a tag list.
   const options = () => {
-    const o: Record<string, unknown> = { text, style, trigger };
+    const o: Record<string, unknown> = chipsEdited ? { text: chips.join(', '), input: 'tags', style, trigger } : { text, style, trigger };
     const l = loras.filter((x) => x.name.trim()).map((x) => (x.weight.trim() ? `${x.name.trim()}:${x.weight.trim()}` : x.name.trim()));
     if (l.length) o.loras = l;
     if (aspect) o.aspect = aspect;
@@ -117,10 +131,12 @@ export function GeneratePage() {
   };
 
   // Live preview, a moment after the last keystroke.
+  const chipKey = chipsEdited ? chips.join(', ') : null;
   useEffect(() => {
-    if (!text.trim()) {
+    if (!text.trim() || chipKey === '') {
       setPrompt(null);
       setPromptError('');
+      if (!text.trim()) setChips([]);
       return;
     }
     const t = setTimeout(() => {
@@ -128,11 +144,23 @@ export function GeneratePage() {
         .then((p) => {
           setPrompt(p);
           setPromptError('');
+          // The trigger words are written first by the Trigger box, not by a chip.
+          const triggers = new Set(trigger.split(',').map((w) => tagKey(w)).filter(Boolean));
+          if (chipKey === null) setChips(p.tags.filter((g) => !triggers.has(tagKey(g))));
         })
         .catch((e) => setPromptError(errorText(e)));
     }, 250);
     return () => clearTimeout(t);
-  }, [text, style, trigger, loras, aspect, sampler, scheduler, steps, cfg]);
+  }, [text, chipKey, style, trigger, loras, aspect, sampler, scheduler, steps, cfg]);
+
+  const editChips = (next: string[]) => {
+    setChips(next);
+    setChipsEdited(true);
+  };
+  const addChips = (tags: string[]) => {
+    const have = new Set(chips.map(tagKey));
+    editChips([...chips, ...tags.filter((g) => !have.has(tagKey(g)) && have.add(tagKey(g)))]);
+  };
 
   function follow(id: number) {
     setJob(id);
@@ -204,11 +232,21 @@ export function GeneratePage() {
     }
   }
 
+  async function addToDataset(im: Image) {
+    try {
+      const r = await post<Added>(`/api/generate/images/${encodeURIComponent(im.name)}/add`);
+      setAdded((a) => ({ ...a, [im.name]: r }));
+      toast(`Added to the dataset as ${r.path}`);
+    } catch (e) {
+      toast(errorText(e));
+    }
+  }
+
   const copyCaption = (im: Image) =>
     navigator.clipboard?.writeText(im.caption).then(() => toast('Caption copied'), () => toast(im.caption));
 
   const completion = info?.completion;
-  const canGenerate = !!info?.configured && job === null && !!text.trim() && !promptError;
+  const canGenerate = !!info?.configured && job === null && !!text.trim() && !promptError && chipKey !== '';
   return (
     <main class="page generate-page">
       <h2>Generate</h2>
@@ -226,7 +264,10 @@ export function GeneratePage() {
       <section class="gen-request">
         <label for="gen-text">Request (Japanese or tags)</label>
         <textarea id="gen-text" rows={3} value={text} placeholder="青い髪の女の子が桜の下で笑っている / 1girl, blue hair, cherry blossoms"
-          onInput={(e) => setText(val(e))}
+          onInput={(e) => {
+            setText(val(e));
+            setChipsEdited(false); // a new request: its own tags again
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && canGenerate) {
               e.preventDefault();
@@ -268,9 +309,32 @@ export function GeneratePage() {
         </fieldset>
       </section>
 
+      {text.trim() && (
+        <section class="gen-tags" aria-label="Prompt tags">
+          <ul class="chips" aria-label="Tags of the prompt">
+            {chips.map((g, i) => (
+              <li class="chip" key={g}>
+                <span class="chip-text">{g}</span>
+                <button type="button" class="chip-x" aria-label={`Remove prompt tag ${g}`} title="Leave this tag out of the prompt"
+                  onClick={() => editChips(chips.filter((_, j) => j !== i))}>×</button>
+              </li>
+            ))}
+          </ul>
+          <div class="gen-row">
+            <TagInput label="Add prompt tag" placeholder="add a tag" onAdd={addChips} />
+            {chipsEdited && (
+              <button type="button" onClick={() => setChipsEdited(false)} title="Go back to the tags found in the request">
+                Reset tags
+              </button>
+            )}
+          </div>
+          {chipsEdited && <p class="muted gen-small">The prompt is built from these tags (the request's negations are no longer applied).</p>}
+        </section>
+      )}
+
       <section class="gen-preview" aria-live="polite" aria-label="Prompt preview">
         {promptError && <p class="error">{promptError}</p>}
-        {!prompt && !promptError && <p class="muted">Type a request to see the prompt.</p>}
+        {!prompt && !promptError && <p class="muted">{chipKey === '' ? 'No tags: add one, or reset to the request’s tags.' : 'Type a request to see the prompt.'}</p>}
         {prompt && (
           <dl>
             <dt>Positive</dt><dd data-testid="gen-positive">{prompt.positive}</dd>
@@ -350,7 +414,13 @@ export function GeneratePage() {
                   {im.batch_size ? <span class="muted" title="ComfyUI draws a batch's noise from one seed: use the same seed and batch size to get this image again"> (#{(im.batch_pos ?? 0) + 1} of a batch of {im.batch_size})</span> : null}{' '}
                   <a href={im.url} target="_blank" rel="noopener">open</a>{' '}
                   <button type="button" onClick={() => copyCaption(im)} title={im.caption}>Use as caption</button>{' '}
-                  <button type="button" onClick={() => setSeed(String(im.seed))} title="Put this seed in the Seed box">Reuse seed</button>
+                  <button type="button" onClick={() => setSeed(String(im.seed))} title="Put this seed in the Seed box">Reuse seed</button>{' '}
+                  {added[im.name] ? (
+                    <span class="gen-added" data-testid="gen-added" title={added[im.name].caption}>in the dataset as {added[im.name].path}</span>
+                  ) : (
+                    <button type="button" onClick={() => addToDataset(im)} aria-label={`Add ${im.name} to the dataset`}
+                      title="Copy this image and its caption into the dataset folder (undo removes the caption)">Add to dataset</button>
+                  )}
                 </figcaption>
               </figure>
             ))}
