@@ -216,10 +216,14 @@ Result<std::string> copy_into_dataset(State& s, const std::string& base, const s
     fs::path tmp = s.root / (stem + ".png.tmp-tagmetry-add-" + std::to_string(::getpid()));
     TM_RETURN_IF_ERROR(write_file_atomic(tmp, bytes));
     int err = ::link(tmp.c_str(), target.c_str()) == 0 ? 0 : errno;
-    if (err == EPERM || err == ENOTSUP || err == EXDEV) {  // no hard links here: rename (the name was free a
-      std::error_code ec;                                  // moment ago, and this process writes one at a time)
-      if (fs::exists(fs::symlink_status(target, ec))) err = EEXIST;
-      else err = ::rename(tmp.c_str(), target.c_str()) == 0 ? 0 : errno;
+    if (err == EPERM || err == ENOTSUP || err == EXDEV) {
+      // No hard links on this file system: rename (the name was free a moment ago, and this process adds
+      // one image at a time, under the write lock).
+      std::error_code ec;
+      if (fs::exists(fs::symlink_status(target, ec)))
+        err = EEXIST;
+      else
+        err = ::rename(tmp.c_str(), target.c_str()) == 0 ? 0 : errno;
     }
     ::unlink(tmp.c_str());
     if (err == EEXIST) continue;  // taken since the check: the next name
@@ -386,13 +390,15 @@ void register_generate_routes(State& s) {
   s.http.Post(R"(/api/generate/images/(.+)/add)", [&s](const httplib::Request& req, httplib::Response& res) {
     const std::string name = req.matches[1];
     if (!is_generated_png(name))
-      return send_error(res, 400, "bad_request", "'" + name + "' is not the name of a generated image (NNNNN-SEED.png)");
+      return send_error(res, 400, "bad_request",
+                        "'" + name + "' is not the name of a generated image (NNNNN-SEED.png)");
     const fs::path png = s.generate_out / name;
     std::error_code ec;
     if (!fs::is_regular_file(fs::symlink_status(png, ec)))
       return send_error(res, 404, "not_found", "no generated image " + name);
     auto bytes = read_file(png);
-    if (!bytes.ok()) return send_error(res, 404, "not_found", "no generated image " + name + ": " + bytes.status().message());
+    if (!bytes.ok())
+      return send_error(res, 404, "not_found", "no generated image " + name + ": " + bytes.status().message());
     std::string caption;
     fs::path caption_file = fs::path(png).replace_extension(".txt");
     if (fs::exists(caption_file, ec)) {

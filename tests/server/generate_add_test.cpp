@@ -28,9 +28,8 @@ class GenerateAddTest : public ::testing::Test {
     p.generate_out = out.string();
     srv = std::make_unique<testing::RunningServer>(ds, p);
     int status = 0;
-    json started =
-        srv->post("/api/generate", {{"text", "1girl, smile"}, {"style", "none"}, {"seed", "1234"}, {"batch_size", 2}},
-                  &status);
+    json started = srv->post(
+        "/api/generate", {{"text", "1girl, smile"}, {"style", "none"}, {"seed", "1234"}, {"batch_size", 2}}, &status);
     ASSERT_EQ(status, 200) << started.dump();
     const std::string job = "/api/generate/jobs/" + std::to_string(started["job"].get<int>());
     json j;
@@ -97,7 +96,7 @@ TEST_F(GenerateAddTest, CopiesTheImageAndWritesItsCaptionThroughTheJournal) {
 
 TEST_F(GenerateAddTest, NeverOverwritesAFileOfTheDataset) {
   testing::write_all(ds / "00002-1235.txt", "my own caption\n");  // a caption whose image is elsewhere
-  testing::write_all(ds / "00001-1234.jpg", "a photo");            // an image with the same stem
+  testing::write_all(ds / "00001-1234.jpg", "a photo");           // an image with the same stem
   int status = 0;
   json r = add("00002-1235.png", &status);
   ASSERT_EQ(status, 200) << r.dump();
