@@ -220,11 +220,12 @@ export function GeneratePage() {
   }
 
   async function complete() {
-    const tags = prompt?.tags?.length ? prompt.tags.join(', ') : text;
+    const tags = chipsEdited ? chips.join(', ') : prompt?.tags?.length ? prompt.tags.join(', ') : text;
     setCompleting(true);
     try {
       const r = await post<{ tags: (string | { tag: string })[] }>('/api/complete', { tags, options: { offline: true } });
       setText(r.tags.map((t) => (typeof t === 'string' ? t : t.tag)).join(', '));
+      setChipsEdited(false); // the completed list is the new request
     } catch (e) {
       setPromptError(errorText(e));
     } finally {
