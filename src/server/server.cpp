@@ -170,6 +170,11 @@ const JaToTags* Server::State::ja_to_tags() {
   return vocab.ja2tags.get();
 }
 
+std::shared_ptr<const Server::State::LintByImage> Server::State::cached_lint() {
+  std::lock_guard lock(lint_cache_mutex);
+  return lint_cache;
+}
+
 const ClipTokenizer* Server::State::clip_tokenizer() {
   return load_once(clip_once, vocab.clip, vocab.clip_status, [] { return ClipTokenizer::load_default(); });
 }

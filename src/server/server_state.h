@@ -110,6 +110,17 @@ struct Server::State {
   std::vector<uint32_t> reload_captions(const std::vector<std::string>& caption_relpaths);
 
   server::TagJobs jobs;
+
+  // Lint findings per image, for the gallery's badges and its lint order: the rules that name each image
+  // (or its caption), from the newest lint run over the index. lint_mutex: one run at a time.
+  struct LintByImage {
+    uint64_t generation = 0;  // the index generation it was computed at
+    std::unordered_map<uint32_t, std::vector<std::string>> rules;
+  };
+  std::mutex lint_mutex, lint_cache_mutex;
+  std::shared_ptr<const LintByImage> lint_cache;
+  // The newest result (null before the first run; may be older than the index).
+  std::shared_ptr<const LintByImage> cached_lint();
 };
 
 }  // namespace tagmetry
@@ -126,6 +137,10 @@ void register_bucket_routes(State& s);    // routes_buckets.cpp: kohya buckets
 void register_job_routes(State& s);       // routes_jobs.cpp: models, tag jobs, SSE
 void register_review_routes(State& s);    // routes_review.cpp: review queue, decisions, provenance, thresholds
 void register_generate_routes(State& s);  // routes_generate.cpp: prompt
+
+// Lints the dataset (routes_analysis.cpp, as GET /api/lint with its defaults) unless the cached result is of
+// the index's current generation; stores and returns the result.
+Result<std::shared_ptr<const State::LintByImage>> lint_by_image(State& s);
 
 // Looks up the image of an /api/image/ID/... route; sends 404 (saying when the image was removed from the
 // folder) and returns false when there is none.

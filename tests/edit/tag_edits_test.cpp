@@ -85,6 +85,12 @@ TEST(PreparedEdit, ChecksTheOperationOnceAndAppliesIt) {
   auto replace = prepared(K::kReplace, {"smile", ""});
   ASSERT_TRUE(replace.ok());
   EXPECT_EQ(replace->apply(tags), (std::vector<std::string>{"1girl", "long_hair"}));
+  // One tag replaced by several, at its place; a replacement already present is not repeated.
+  auto several = prepared(K::kReplace, {"long_hair", "very_long_hair", "smile", "braid"});
+  ASSERT_TRUE(several.ok()) << several.status().message();
+  EXPECT_EQ(several->apply(tags), (std::vector<std::string>{"1girl", "very_long_hair", "smile", "braid"}));
+  EXPECT_EQ(prepared(K::kReplace, {"smile", "ok", "a, b"}).status().message(),
+            "replace: 'a, b' holds a comma: give each tag separately");
   auto first = prepared(K::kMoveFirst, {"smile"});
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->apply(tags), (std::vector<std::string>{"smile", "1girl", "long_hair"}));

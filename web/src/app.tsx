@@ -7,6 +7,7 @@ import { Editor } from './editor';
 import { Gallery } from './gallery';
 import { JaPage } from './ja';
 import { JobDialog } from './job';
+import { GallerySort } from './gallery_tools';
 import { PreviewPage } from './preview';
 import { ReviewPage } from './review';
 import { Settings } from './settings';
@@ -192,6 +193,7 @@ function FilterBar() {
       {f.any.map((t) => chip(t, 'or'))}
       {f.none.map((t) => chip(t, 'not'))}
       <span class="grow" />
+      <GallerySort />
       <input
         type="search"
         aria-label="Search captions"
