@@ -39,7 +39,7 @@ export function badgesOf(item: Item): Badge[] {
     out.push({ kind: 'corrupt', label: 'corrupt', title: broken ?? 'the image cannot be decoded' });
   if (!item.has_caption) out.push({ kind: 'nocap', label: 'no caption', title: 'no caption file' });
   if (item.error) out.push({ kind: 'corrupt', label: 'unreadable caption', title: item.error });
-  const findings = lint.filter((r) => !CORRUPT_RULES.includes(r) && r !== 'caption-missing');
+  const findings = lint.filter((r) => !CORRUPT_RULES.includes(r) && r !== 'missing-caption' && r !== 'unreadable-caption');
   if (findings.length) out.push({ kind: 'lint', label: `lint ${findings.length}`, title: 'Lint: ' + findings.join(', ') });
   if (hasUnsavedEdits(item.id)) out.push({ kind: 'unsaved', label: 'unsaved', title: 'unsaved edits in the editor' });
   return out;
