@@ -16,20 +16,6 @@ namespace {
 
 constexpr size_t kMaxCaptionBytes = 1u << 20;
 
-// Writes `text` (LF lines) in the layout of the file it replaces: its BOM, CRLF line ends and final
-// newline are kept.
-std::string in_file_layout(std::string text, const std::optional<std::string>& current) {
-  if (!current) return text;
-  std::string out;
-  bool bom = current->rfind("\xEF\xBB\xBF", 0) == 0;
-  bool crlf = current->find("\r\n") != std::string::npos;
-  bool final_newline = !current->empty() && current->back() == '\n';
-  if (final_newline && !text.empty() && text.back() != '\n') text += '\n';
-  if (bom) out = "\xEF\xBB\xBF";
-  out += crlf ? replace_all(text, "\n", "\r\n") : text;
-  return out;
-}
-
 // The batch edit of a request body's `op` ({"kind": "add", "tags": [...], "position", "index", "match"}),
 // checked as `tagmetry edit` checks it. Kinds: add, remove, replace, move_first.
 Result<PreparedEdit> edit_from_json(const json& op) {
@@ -66,6 +52,18 @@ Result<PreparedEdit> edit_from_json(const json& op) {
 }
 
 }  // namespace
+
+std::string in_file_layout(std::string text, const std::optional<std::string>& current) {
+  if (!current) return text;
+  std::string out;
+  bool bom = current->rfind("\xEF\xBB\xBF", 0) == 0;
+  bool crlf = current->find("\r\n") != std::string::npos;
+  bool final_newline = !current->empty() && current->back() == '\n';
+  if (final_newline && !text.empty() && text.back() != '\n') text += '\n';
+  if (bom) out = "\xEF\xBB\xBF";
+  out += crlf ? replace_all(text, "\n", "\r\n") : text;
+  return out;
+}
 
 void register_edit_routes(State& s) {
   auto& http = s.http;

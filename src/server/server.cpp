@@ -355,6 +355,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   register_job_routes(s);
   register_review_routes(s);
   register_generate_routes(s);
+  register_duplicate_routes(s);
   http.Get(".*", [&s](const httplib::Request& req, httplib::Response& res) { serve_static(s, req, res); });
   auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
     send_error(res, 404, "not_found", "no API route " + req.method + " " + req.path);

@@ -137,6 +137,11 @@ void register_bucket_routes(State& s);    // routes_buckets.cpp: kohya buckets
 void register_job_routes(State& s);       // routes_jobs.cpp: models, tag jobs, SSE
 void register_review_routes(State& s);    // routes_review.cpp: review queue, decisions, provenance, thresholds
 void register_generate_routes(State& s);  // routes_generate.cpp: prompt
+void register_duplicate_routes(State& s);  // routes_duplicates.cpp: near duplicates, set aside, merge captions
+
+// Writes `text` (LF lines) in the layout of the file it replaces: its BOM, CRLF line ends and final
+// newline are kept (routes_edit.cpp).
+std::string in_file_layout(std::string text, const std::optional<std::string>& current);
 
 // Lints the dataset (routes_analysis.cpp, as GET /api/lint with its defaults) unless the cached result is of
 // the index's current generation; stores and returns the result.

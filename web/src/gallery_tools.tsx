@@ -5,6 +5,7 @@ import { Item, get, imageUrl } from './api';
 import { brokenReason } from './image_errors';
 import { hasUnsavedEdits } from './editor';
 import { gallery, update, useStore } from './store';
+import { DuplicatesDialog } from './duplicates';
 import './gallery_tools.css';
 
 export type GallerySortKey = 'name' | 'tags' | 'edited' | 'lint';
@@ -67,10 +68,15 @@ export function refreshLintBadges(delay = 1500) {
 
 export function GallerySort() {
   const s = useStore();
+  const [dups, setDups] = useState(false);
   useEffect(() => {
-    refreshLintBadges(800);
+    // Large datasets lint for seconds: wait longer after a change.
+    refreshLintBadges((s.session?.images ?? 0) > 20000 ? 10000 : 800);
   }, [s.tagsVersion]);
   return (
+    <>
+    <button onClick={() => setDups(true)} title="Near-duplicate images side by side">Duplicates…</button>
+    {dups && <DuplicatesDialog onClose={() => setDups(false)} />}
     <select aria-label="Sort images" value={gallery.sort} onChange={(e) => {
       gallery.setSort((e.target as HTMLSelectElement).value as GallerySortKey);
       update({ current: 0 });
@@ -80,6 +86,7 @@ export function GallerySort() {
       <option value="lint">most lint findings</option>
       <option value="edited">last edited</option>
     </select>
+    </>
   );
 }
 
