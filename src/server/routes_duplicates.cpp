@@ -2,6 +2,9 @@
 // distance and colour rules, the same keep-the-plainest-name order), setting one aside (moved into
 // DATASET/.tagmetry/set-aside/, never deleted), and merging captions (the union of tags, journaled).
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <unordered_map>
 

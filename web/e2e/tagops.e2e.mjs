@@ -2,7 +2,8 @@
 // rename / replace by several / delete a tag everywhere with a preview (files and before / after lines,
 // nothing written), applied as one journal operation that one Undo reverts (checked byte for byte on
 // disk); the gallery's file names, sizes and badges (no caption, lint, corrupt), its sort orders, the
-// large view (V, zoom, Escape), and the grid's ARIA attributes (position, selection, cursor).
+// large view (V, zoom, Escape), the grid's ARIA attributes (position, selection, cursor), and the
+// near-duplicates dialog (merge captions through the journal, set one aside: moved, not deleted).
 //
 //   node web/e2e/tagops.e2e.mjs --tagmetry build/bin/tagmetry --python /usr/bin/python3 [--web-root DIR]
 //
@@ -26,6 +27,8 @@ const ITEMS = [
   { name: 'd_blank.png', ...scene([90, 90, 90]) },
   { name: 'e_broken.png', corrupt: true, caption: 'broken_file' },
   { name: 'f_sea.png', ...scene([60, 120, 200]), caption: '2girls, long_hair, beach' },
+  // A smaller copy of f_sea.png: a near duplicate.
+  { name: 'g_sea_copy.png', ...scene([60, 120, 200]), size: 512, caption: '2girls, ocean' },
 ];
 makeFixtureFolder(env.python, ds, ITEMS);
 const captionOf = (image) => path.join(ds, image.replace(/\.\w+$/, '.txt'));
@@ -205,6 +208,31 @@ try {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     expectOriginal('after Escape');
+  });
+
+  await check('near-duplicates side by side: merge captions (one Undo step), set the copy aside', async () => {
+    await page.getByRole('button', { name: 'Duplicates…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Near-duplicates' });
+    const pair = dialog.getByRole('group', { name: 'f_sea.png and g_sea_copy.png' });
+    await pair.waitFor({ timeout: 30000 });
+    expectEq(await dialog.locator('.dup-pair').count(), 1, 'one pair');
+    const captions = await pair.locator('.dup-caption').allTextContents();
+    expectEq(captions.join(' | '), '2girls, long_hair, beach | 2girls, ocean', 'both captions shown');
+    await pair.getByRole('button', { name: 'Merge captions into f_sea.png' }).click();
+    await until(() => read('f_sea.png') === '2girls, long_hair, beach, ocean', 'f_sea.txt merged');
+    expectEq((await history()).operations[0].command, 'serve:merge', 'journaled');
+    await dialog.getByRole('group', { name: 'f_sea.png and g_sea_copy.png' })
+      .getByRole('button', { name: 'Keep left, set aside g_sea_copy.png' }).click();
+    const aside = path.join(ds, '.tagmetry', 'set-aside');
+    await until(() => fs.existsSync(path.join(aside, 'g_sea_copy.png')), 'the copy moved to .tagmetry/set-aside/');
+    expectEq(fs.readFileSync(path.join(aside, 'g_sea_copy.txt'), 'utf8'), '2girls, ocean', 'its caption moved with it');
+    expectEq(fs.existsSync(path.join(ds, 'g_sea_copy.png')), false, 'gone from the dataset');
+    await until(async () => (await dialog.textContent()).includes('No near-duplicates.'), 'no pair left');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await until(async () => !(await cellNames()).includes('g_sea_copy.png'), 'the gallery no longer lists it');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await until(() => read('f_sea.png') === original['f_sea.png'], 'merge undone');
   });
 
   if (watch.errors.length) t.fail('console errors:\n' + watch.errors.join('\n'));

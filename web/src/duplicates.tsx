@@ -55,7 +55,13 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
     const opener = document.activeElement as HTMLElement | null;
     box.current?.focus();
     load();
-    return () => opener?.focus();
+    // Esc closes even when the focus fell to the page (a button disabled while it worked).
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', onKey);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      opener?.focus();
+    };
   }, []);
 
   const act = async (what: () => Promise<string>) => {
@@ -86,12 +92,7 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
   return (
     <div class="modal-back" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <section class="modal dups" role="dialog" aria-modal="true" aria-label="Near-duplicates" tabIndex={-1} ref={box}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.stopPropagation();
-            onClose();
-          }
-        }}>
+>
         <h2>Near-duplicates</h2>
         <p class="muted small">
           Found as <code>tagmetry prepare --dedupe</code> finds them (dHash distance ≤ 4, similar colours); the plainest
