@@ -36,8 +36,8 @@ Result<PreparedEdit> edit_from_json(const json& op) {
       edit.tags.push_back(t.get<std::string>());
     }
   }
-  if (edit.kind == EditOperation::Kind::kReplace && edit.tags.size() != 2)
-    return invalid_argument("op.tags must be [OLD, NEW] for replace");
+  if (edit.kind == EditOperation::Kind::kReplace && edit.tags.size() < 2)
+    return invalid_argument("op.tags must be [OLD, NEW, …] for replace");
   TM_ASSIGN_OR_RETURN(edit.match, parse_match_mode(op.value("match", "exact")));
   const std::string position = op.value("position", "first");
   if (position == "first") edit.position = AddPosition::kFirst;

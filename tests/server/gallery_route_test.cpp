@@ -67,8 +67,10 @@ class GalleryRouteTest : public ::testing::Test {
 
 TEST_F(GalleryRouteTest, ItemsCarryFileSizeLastEditAndLintRules) {
   json list = srv->get("/api/images");
-  EXPECT_EQ(paths_of(list), (std::vector<std::string>{"a.png", "a copy.png", "b.png", "c.png", "c2.png"}));
-  EXPECT_EQ(list["items"][0]["size"], fs::file_size(root / "a.png"));
+  // Name order is the folder's natural order (' ' sorts before '.').
+  EXPECT_EQ(paths_of(list), (std::vector<std::string>{"a copy.png", "a.png", "b.png", "c.png", "c2.png"}));
+  EXPECT_EQ(list["items"][0]["size"], fs::file_size(root / "a copy.png"));
+  EXPECT_EQ(list["items"][1]["size"], fs::file_size(root / "a.png"));
   EXPECT_TRUE(list["items"][0]["edited"].is_number());
   EXPECT_TRUE(list["items"][3]["edited"].is_null());  // c.png has no caption
   EXPECT_TRUE(list["items"][0]["lint"].is_null());   // no lint run yet
@@ -80,13 +82,13 @@ TEST_F(GalleryRouteTest, ItemsCarryFileSizeLastEditAndLintRules) {
   auto has = [](const std::vector<std::string>& v, const std::string& r) { return std::find(v.begin(), v.end(), r) != v.end(); };
   EXPECT_TRUE(has(rules(2), "duplicate-tag")) << list["items"][2].dump();
   EXPECT_TRUE(has(rules(3), "missing-caption")) << list["items"][3].dump();
-  EXPECT_FALSE(has(rules(0), "duplicate-tag"));
+  EXPECT_FALSE(has(rules(1), "duplicate-tag"));
 }
 
 TEST_F(GalleryRouteTest, SortsByTagCountLintAndLastEdit) {
   EXPECT_EQ(paths_of(srv->get("/api/images?sort=tags")),
             (std::vector<std::string>{"a copy.png", "b.png", "a.png", "c2.png", "c.png"}));
-  EXPECT_EQ(srv->get("/api/images/ids?sort=tags")["ids"], json({1, 2, 0, 4, 3}));
+  EXPECT_EQ(srv->get("/api/images/ids?sort=tags")["ids"], json({0, 2, 1, 4, 3}));
   // Lint order: most rules first (the run happens on demand), ties in name order.
   json by_lint = srv->get("/api/images?sort=lint");
   size_t prev = SIZE_MAX;
@@ -111,18 +113,19 @@ TEST_F(GalleryRouteTest, SortsByTagCountLintAndLastEdit) {
 TEST_F(GalleryRouteTest, NearDuplicatesAreGroupedAsPrepareDedupeGroupsThem) {
   json d = srv->get("/api/duplicates");
   ASSERT_EQ(d["groups"].size(), 2u) << d.dump();
-  // a.png is kept (the plainest name); its resized copy and c2.png are its near duplicates.
-  EXPECT_EQ(d["groups"][0]["keep"], 0);
+  // a.png (id 1) is kept (the plainest name, prepare's order); its resized copy and c2.png are its near
+  // duplicates.
+  EXPECT_EQ(d["groups"][0]["keep"], 1);
   std::vector<int> dups;
   for (auto& x : d["groups"][0]["duplicates"]) dups.push_back(x["id"]);
-  EXPECT_EQ(dups, (std::vector<int>{1, 4}));
+  EXPECT_EQ(dups, (std::vector<int>{0, 4}));
   EXPECT_EQ(d["groups"][1]["keep"], 2);  // b.png and c.png
   EXPECT_EQ(d["groups"][1]["duplicates"][0]["id"], 3);
 }
 
 TEST_F(GalleryRouteTest, MergeAddsTheMissingTagsAsOneJournalOperation) {
   int status = 0;
-  json r = srv->post("/api/duplicates/merge", {{"keep", 0}, {"from", {1}}}, &status);
+  json r = srv->post("/api/duplicates/merge", {{"keep", 1}, {"from", {0}}}, &status);
   ASSERT_EQ(status, 200) << r.dump();
   EXPECT_EQ(r["added"], json({"blue_sky", "outdoors"}));
   EXPECT_EQ(read_all(root / "a.txt"), "1girl, smile, blue_sky, outdoors\n");
@@ -137,7 +140,7 @@ TEST_F(GalleryRouteTest, MergeAddsTheMissingTagsAsOneJournalOperation) {
 
 TEST_F(GalleryRouteTest, SetAsideMovesTheImageAndItsCaptionOutOfTheDataset) {
   int status = 0;
-  json r = srv->post("/api/duplicates/set-aside", {{"ids", {1}}}, &status);
+  json r = srv->post("/api/duplicates/set-aside", {{"ids", {0}}}, &status);
   ASSERT_EQ(status, 200) << r.dump();
   ASSERT_EQ(r["moved"].size(), 1u);
   EXPECT_EQ(r["moved"][0]["image"], ".tagmetry/set-aside/a copy.png");
