@@ -135,6 +135,9 @@ struct TagDelta {
   size_t added = 0, removed = 0;
 };
 TagDelta tag_delta(const std::set<std::string>& before, const std::set<std::string>& after);
+// The same for tag lists (each counted once however often it repeats), without building sets: what the
+// web app's batch edit counts for thousands of captions.
+TagDelta tag_delta(const std::vector<std::string>& before, const std::vector<std::string>& after);
 
 struct EditParams {
   bool dry_run = false;

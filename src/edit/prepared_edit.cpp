@@ -66,6 +66,26 @@ TagDelta tag_delta(const std::set<std::string>& before, const std::set<std::stri
   return d;
 }
 
+TagDelta tag_delta(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+  auto distinct = [](const std::vector<std::string>& tags) {
+    std::vector<std::string_view> v(tags.begin(), tags.end());
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  const std::vector<std::string_view> b = distinct(before), a = distinct(after);
+  TagDelta d;
+  size_t i = 0, j = 0, common = 0;
+  while (i < b.size() && j < a.size()) {
+    if (b[i] < a[j]) ++i;
+    else if (a[j] < b[i]) ++j;
+    else ++common, ++i, ++j;
+  }
+  d.added = a.size() - common;
+  d.removed = b.size() - common;
+  return d;
+}
+
 nlohmann::json to_json(const EditReport& r) {
   nlohmann::json j{{"operation", r.operation},
                    {"dry_run", r.dry_run},

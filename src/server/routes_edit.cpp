@@ -152,12 +152,6 @@ void register_edit_routes(State& s) {
     auto edit = edit_from_json(op);
     if (!edit.ok()) return send_status(res, edit.status());
 
-    std::vector<IndexedImage> images;
-    std::vector<uint32_t> image_ids;
-    s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
-      images.push_back(img);
-      image_ids.push_back(id);
-    });
     bool dry_run = false;
     if (body->contains("dry_run")) {
       if (!(*body)["dry_run"].is_boolean()) return send_error(res, 400, "bad_request", "body.dry_run must be true or false");
@@ -172,7 +166,6 @@ void register_edit_routes(State& s) {
     EditReport report;
     report.operation = edit_kind_name(edit->operation().kind);
     report.dry_run = dry_run;
-    report.files = images.size();
     json skipped_ids = json::array();
     auto skip = [&](const std::string& file, const std::string& why, uint32_t id) {
       report.skipped.emplace_back(file, why);
@@ -202,29 +195,37 @@ void register_edit_routes(State& s) {
       if (current && edited == text) return;
       CaptionWrite w;
       w.relpath = img.caption_path;
-      w.before = current;
-      w.after = in_file_layout(edited, current);
+      if (!dry_run) {  // a preview writes nothing
+        w.before = current;
+        w.after = in_file_layout(edited, current);
+      }
       writes.push_back(std::move(w));
       write_ids.push_back(id);
-      changes.push_back({img.caption_path, text, edited});
-      deltas.push_back(tag_delta({before.begin(), before.end()}, {after.begin(), after.end()}));
+      // A preview lists the first max_changes files; the rest are only counted.
+      if (!dry_run || changes.size() < max_changes) changes.push_back({img.caption_path, text, edited});
+      else changes.emplace_back();
+      deltas.push_back(tag_delta(before, after));
     };
     int64_t operation = 0;
     std::vector<CaptionWrite> written;
     std::vector<Status> statuses;
     if (dry_run) {
-      // The preview answers from the index (what the gallery shows), without reading files or taking
-      // the lock: the apply that follows re-reads every file under the lock.
-      for (size_t k = 0; k < images.size(); ++k) {
-        const IndexedImage& img = images[k];
-        if (!img.error.empty()) {
-          skip(img.caption_path, img.error, image_ids[k]);
-          continue;
-        }
-        plan(img, image_ids[k], img.has_caption ? std::optional<std::string>(img.text) : std::nullopt, written);
-      }
+      // The preview answers from the index (what the gallery shows), under its shared lock, without
+      // reading files or taking the dataset lock: the apply that follows re-reads every file under it.
+      s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
+        ++report.files;
+        if (!img.error.empty()) return skip(img.caption_path, img.error, id);
+        plan(img, id, img.has_caption ? std::optional<std::string>(img.text) : std::nullopt, written);
+      });
       statuses.assign(written.size(), Status());
     } else {
+      std::vector<IndexedImage> images;
+      std::vector<uint32_t> image_ids;
+      s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
+        images.push_back(img);
+        image_ids.push_back(id);
+      });
+      report.files = images.size();
       auto results = s.write_captions(
           "serve:batch",
           [&]() -> Result<std::vector<CaptionWrite>> {

@@ -102,9 +102,13 @@ TEST(PreparedEdit, ChecksTheOperationOnceAndAppliesIt) {
   EXPECT_EQ(prepared(K::kRemove, {}).status().message(), "remove needs at least one tag");
   EXPECT_FALSE(prepared(K::kRemove, {"("}, MatchMode::kRegex).ok());
 
-  const TagDelta d = tag_delta({"a", "b", "c"}, {"b", "c", "d", "e"});
+  const TagDelta d = tag_delta(std::set<std::string>{"a", "b", "c"}, std::set<std::string>{"b", "c", "d", "e"});
   EXPECT_EQ(d.added, 2u);
   EXPECT_EQ(d.removed, 1u);
+  // Lists count each tag once, as the sets do.
+  const TagDelta l = tag_delta(std::vector<std::string>{"c", "a", "b", "a"}, std::vector<std::string>{"e", "b", "d", "c", "d"});
+  EXPECT_EQ(l.added, 2u);
+  EXPECT_EQ(l.removed, 1u);
 }
 
 }  // namespace
