@@ -171,13 +171,14 @@ export function Gallery() {
           style={{ width: cellW + 'px' }}
           aria-colindex={c + 1}
           aria-selected={selected}
-          aria-label={item ? [item.path, ...badges.map((b) => b.label)].join(', ') : 'loading'}
+          aria-label={item ? item.path : 'loading'}
+          aria-describedby={badges.length ? 'gbadges-' + index : undefined}
           data-id={item?.id}
           onClick={item ? (e) => onCellClick(e as MouseEvent, index, item) : undefined}
         >
           <div class="thumb">
             {badges.length > 0 && (
-              <span class="badges">
+              <span class="badges" id={'gbadges-' + index}>
                 {badges.map((b) => <span key={b.kind + b.label} class={'badge b-' + b.kind} title={b.title}>{b.label}</span>)}
               </span>
             )}
