@@ -63,6 +63,12 @@ Status apply_json_options(const OptionSet<P>& set, P& params, const json& object
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
     if (!set.find(name)) return invalid_argument(what + "." + key + ": not a known option");
+    if (value.is_array()) {  // a repeatable option: ["a", "b"] sets the whole list
+      std::vector<std::string> values;
+      for (auto& v : value) values.push_back(json_option_text(v));
+      TM_RETURN_IF_ERROR(set.set_list(params, name, values));
+      continue;
+    }
     TM_RETURN_IF_ERROR(set.set(params, name, json_option_text(value)));
   }
   return {};

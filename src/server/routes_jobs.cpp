@@ -13,8 +13,10 @@ namespace tagmetry {
 
 const std::vector<std::string>& tag_job_option_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> out = {"model",      "model-dir", "model-type", "offline", "precision",
-                                    "batch-size", "threads",   "force",      "append",  "overwrite"};
+    // --image: the page's selection (paths the scan checks are images of the dataset); --trigger: the
+    // dataset's trigger first in the captions the job writes.
+    std::vector<std::string> out = {"model",      "model-dir", "model-type", "offline",   "precision", "batch-size",
+                                    "threads",    "force",     "append",     "overwrite", "image",     "trigger"};
     OptionSet<TagParams> selection;
     add_selection_options(selection);
     // --thresholds names a file: a web page must not make the server read one (learned thresholds are the

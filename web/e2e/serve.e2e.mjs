@@ -192,12 +192,22 @@ try {
     await until(async () => (await cell('beach_day.png').textContent()).includes('from_script'), 'the outside change in the gallery', 8000);
     await editor.getByText('This caption was changed elsewhere').waitFor();
     await editor.getByRole('button', { name: 'Save caption' }).click();
+    await editor.getByText('Both versions as text').click();
     await editor.getByLabel('Caption on disk').waitFor();
     expectEq(await editor.getByLabel('Caption on disk').inputValue(), outside, 'their version');
     expectEq(await editor.getByLabel('Your caption').inputValue(), '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, upper_body', 'your version');
     expectEq(caption('beach_day.png'), outside, 'file untouched by the refused save');
     await shot('conflict');
-    await editor.getByRole('button', { name: 'Merge tags (theirs + mine) and edit' }).click();
+    // The tag-level diff: my removal and their addition; the merge keeps my removal of cloud (B: the old
+    // union brought it back).
+    const rows = await editor.getByLabel('Tag changes').locator('li[data-change]')
+      .evaluateAll((els) => els.map((e) => `${e.querySelector('.diff-tag').textContent}:${e.dataset.change}`));
+    expectEq(rows.sort().join(' '), 'cloud:removed-mine from_script:added-theirs', 'the tag changes');
+    await editor.getByRole('button', { name: 'Merge and edit' }).click();
+    const merged = (await editor.locator('.chip-text').allTextContents()).map((x) => x.trim()).join(', ');
+    expectEq(merged, outside.replace('cloud, ', ''), 'merged: theirs without the tag I removed');
+    // Back to the version on disk, then without from_script: the original caption.
+    await editor.getByRole('button', { name: 'Revert' }).click();
     await editor.getByRole('button', { name: 'Remove tag from_script', exact: true }).click();
     await editor.getByRole('button', { name: 'Save caption' }).click();
     await until(() => caption('beach_day.png') === original, 'caption back to the original');

@@ -8,6 +8,8 @@ import { Gallery } from './gallery';
 import { JaPage } from './ja';
 import { JobDialog } from './job';
 import { GallerySort } from './gallery_tools';
+import { JobIndicator } from './job_indicator';
+import { Shortcuts, showKeys } from './shortcuts';
 import { PreviewPage } from './preview';
 import { ReviewPage } from './review';
 import { Settings } from './settings';
@@ -126,13 +128,11 @@ export function App() {
         <span class="grow" />
         <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶<span class="wide-only"> Undo</span></button>
         <button aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!s.canRedo} onClick={() => undoRedo('redo')}>↷<span class="wide-only"> Redo</span></button>
-        {s.runningJob !== null && !s.jobOpen && (
-          <button class="job-pill" aria-label="Tag job running" onClick={() => update({ jobOpen: true })}>
-            Tagging… (job {s.runningJob})
-          </button>
-        )}
+        <JobIndicator />
         <button aria-label="Tag images…" onClick={() => update({ jobOpen: true })}>Tag<span class="wide-only"> images</span>…</button>
         <button aria-label="Settings" class="icon" onClick={() => setSettingsOpen(!settingsOpen)}>⚙</button>
+        <button aria-label="Keyboard shortcuts" class="icon" title="Keyboard shortcuts (?)"
+          onClick={showKeys}>?</button>
       </header>
       {settingsOpen && <Settings onClose={() => setSettingsOpen(false)} />}
       {page === 'gallery' && (
@@ -153,6 +153,7 @@ export function App() {
       {page === 'ja' && <JaPage />}
       {page === 'review' && <ReviewPage />}
       {s.jobOpen && <JobDialog />}
+      <Shortcuts />
       <div class="toasts" role="status" aria-live="polite">
         {s.toasts.map((t) => (
           <div key={t.id} class={'toast ' + t.kind}>

@@ -8,6 +8,7 @@ import { Item, thumbUrl } from './api';
 import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
 import { gallery, state, update, useStore } from './store';
 import { Lightbox, badgesOf, baseName, formatBytes } from './gallery_tools';
+import { isKey } from './keys';
 
 const MIN_CELL = 176;
 const ROW_H = 236;
@@ -106,17 +107,14 @@ export function Gallery() {
       case 'Home': moveTo(0); break;
       case 'End': moveTo(total - 1); break;
       case 'Enter': moveTo(c, true); break;
-      case 'v':
-      case 'V':
-        if (e.ctrlKey || e.metaKey || e.altKey || !gallery.get(c)) handled = false;
-        else setLarge(c);
-        break;
       case ' ': {
         const item = gallery.get(c);
         if (item) toggleSelect(item.id);
         break;
       }
-      default: handled = false;
+      default:
+        if (isKey(e, 'gallery-large') && gallery.get(c)) setLarge(c);
+        else handled = false;
     }
     if (handled) e.preventDefault();
   };

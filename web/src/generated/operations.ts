@@ -69,6 +69,10 @@ export interface TagParams {
   append?: boolean;
   /** Replace existing captions (a .bak copy is kept) (default: false) */
   overwrite?: boolean;
+  /** Tag only this image (path relative to DIR; repeatable) */
+  image?: string[];
+  /** Put this tag first in every new or overwritten caption (a LoRA trigger word) */
+  trigger?: string;
   /** Caption file extension (default: .txt) */
   caption_extension?: string;
   /** Also write one JSON line per image (path, size, tags, probabilities) */
