@@ -1,9 +1,10 @@
 // Near-duplicates: the images `tagmetry prepare --dedupe` would collapse, each pair side by side with its
 // caption, to keep one (the other is set aside: moved into DATASET/.tagmetry/set-aside/, never deleted) or
 // to merge the captions (the tags one lacks are added to it, one undoable operation).
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ImageDetail, get, post, thumbUrl } from './api';
 import { afterChange, refreshHistory } from './actions';
+import { Dialog } from './dialog';
 import { baseName } from './gallery_tools';
 import { errorText, toast } from './store';
 
@@ -32,7 +33,6 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
   const [details, setDetails] = useState<Record<number, ImageDetail>>({});
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
-  const box = useRef<HTMLElement>(null);
 
   const load = async () => {
     setErr('');
@@ -52,16 +52,7 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
     }
   };
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    box.current?.focus();
     load();
-    // Esc closes even when the focus fell to the page (a button disabled while it worked).
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('keydown', onKey);
-      opener?.focus();
-    };
   }, []);
 
   const act = async (what: () => Promise<string>) => {
@@ -90,9 +81,7 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
     });
 
   return (
-    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <section class="modal dups" role="dialog" aria-modal="true" aria-label="Near-duplicates" tabIndex={-1} ref={box}
->
+    <Dialog label="Near-duplicates" onClose={onClose} class="dups">
         <h2>Near-duplicates</h2>
         <p class="muted small">
           Found as <code>tagmetry prepare --dedupe</code> finds them (dHash distance ≤ 4, similar colours); the plainest
@@ -123,7 +112,6 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
         <div class="row">
           <button onClick={onClose}>Close</button>
         </div>
-      </section>
-    </div>
+    </Dialog>
   );
 }

@@ -1,10 +1,11 @@
 // Tag-wide operations from the tag list: rename a tag, replace it by several tags, or delete it from every
 // caption that has it. A preview (a dry run of the batch edit: how many captions change, each file's tag
 // line before and after) comes first; applying runs the same batch edit (POST /api/batch) as one journal
-// operation, so one Undo restores every caption.
+// operation, so one Undo restores every caption. The dialog (dialog.tsx) keeps the focus and closes on Esc.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { BatchOp, BatchResponse, post } from './api';
 import { afterChange, refreshHistory } from './actions';
+import { Dialog } from './dialog';
 import { errorText, toast } from './store';
 import './tag_ops.css';
 
@@ -63,14 +64,11 @@ export function TagOpsDialog({ tag, count, onClose }: { tag: string; count: numb
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  const dialog = useRef<HTMLElement>(null);
   const op = tagOp(tag, kind, text);
   const opKey = JSON.stringify(op);
 
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
     input.current?.select();
-    return () => opener?.focus();
   }, []);
 
   useEffect(() => {
@@ -116,32 +114,10 @@ export function TagOpsDialog({ tag, count, onClose }: { tag: string; count: numb
     }
   };
 
-  // Tab stays inside the dialog.
-  const trapTab = (e: KeyboardEvent) => {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      onClose();
-      return;
-    }
-    if (e.key !== 'Tab' || !dialog.current) return;
-    const f = [...dialog.current.querySelectorAll<HTMLElement>('button:not([disabled]), input, [tabindex="0"]')];
-    if (!f.length) return;
-    const first = f[0], last = f[f.length - 1];
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
-
   const label = kind === 'rename' ? 'Rename' : kind === 'replace' ? 'Replace' : 'Delete';
   const n = preview?.changed ?? 0;
   return (
-    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <section class="modal tagop" role="dialog" aria-modal="true" aria-label={`Edit tag ${tag} everywhere`} ref={dialog}
-        onKeyDown={trapTab}>
+    <Dialog label={`Edit tag ${tag} everywhere`} onClose={onClose} class="tagop">
         <h2>
           Tag <code>{tag}</code> in {count} caption{count === 1 ? '' : 's'}
         </h2>
@@ -191,7 +167,6 @@ export function TagOpsDialog({ tag, count, onClose }: { tag: string; count: numb
             {label} in {n} caption{n === 1 ? '' : 's'}
           </button>
         </div>
-      </section>
-    </div>
+    </Dialog>
   );
 }
