@@ -3,7 +3,8 @@
 // nothing written), applied as one journal operation that one Undo reverts (checked byte for byte on
 // disk); the gallery's file names, sizes and badges (no caption, lint, corrupt), its sort orders, the
 // large view (V, zoom, Escape), the grid's ARIA attributes (position, selection, cursor), and the
-// near-duplicates dialog (merge captions through the journal, set one aside: moved, not deleted).
+// near-duplicates dialog (merge captions through the journal, set one aside: moved, not deleted), and the
+// unsaved badge.
 //
 //   node web/e2e/tagops.e2e.mjs --tagmetry build/bin/tagmetry --python /usr/bin/python3 [--web-root DIR]
 //
@@ -233,6 +234,17 @@ try {
     await until(async () => !(await cellNames()).includes('g_sea_copy.png'), 'the gallery no longer lists it');
     await page.getByRole('button', { name: 'Undo' }).click();
     await until(() => read('f_sea.png') === original['f_sea.png'], 'merge undone');
+  });
+
+  await check('an unsaved edit shows an "unsaved" badge on its cell once another image is open', async () => {
+    const cell = (name) => page.getByRole('gridcell', { name, exact: true });
+    await cell('a_beach.png').click();
+    const editor = page.getByLabel('Tag editor');
+    await editor.getByRole('button', { name: 'Remove tag smile', exact: true }).click();
+    await cell('b_room.png').click();
+    await until(async () => (await cell('a_beach.png').locator('.badge.b-unsaved').count()) === 1, 'unsaved badge on a_beach.png');
+    expectEq(await cell('b_room.png').locator('.badge.b-unsaved').count(), 0, 'none on b_room.png');
+    expectEq(read('a_beach.png'), original['a_beach.png'], 'nothing written');
   });
 
   if (watch.errors.length) t.fail('console errors:\n' + watch.errors.join('\n'));
