@@ -8,6 +8,9 @@ import { Dialog } from './dialog';
 import { baseName } from './gallery_tools';
 import { errorText, toast } from './store';
 
+// Pairs shown at once (each loads two images); the rest come once these are handled.
+const SHOWN_PAIRS = 40;
+
 interface Group {
   keep: number;
   duplicates: { id: number; distance: number }[];
@@ -33,14 +36,24 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
   const [details, setDetails] = useState<Record<number, ImageDetail>>({});
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
+  const [total, setTotal] = useState(0);
 
   const load = async () => {
     setErr('');
     try {
       const r = await get<{ groups: Group[] }>('/api/duplicates');
-      setGroups(r.groups);
-      const ids = new Set<number>();
+      // The first SHOWN_PAIRS pairs, group by group.
+      let left = SHOWN_PAIRS;
+      const shown: Group[] = [];
       for (const g of r.groups) {
+        if (left <= 0) break;
+        shown.push({ keep: g.keep, duplicates: g.duplicates.slice(0, left) });
+        left -= g.duplicates.length;
+      }
+      setTotal(r.groups.reduce((n, g) => n + g.duplicates.length, 0));
+      setGroups(shown);
+      const ids = new Set<number>();
+      for (const g of shown) {
         ids.add(g.keep);
         for (const d of g.duplicates) ids.add(d.id);
       }
@@ -91,6 +104,7 @@ export function DuplicatesDialog({ onClose }: { onClose: () => void }) {
         {err && <p class="error">{err}</p>}
         {!groups && !err && <p class="muted">Looking for near-duplicates…</p>}
         {groups && groups.length === 0 && <p>No near-duplicates.</p>}
+        {total > SHOWN_PAIRS && <p class="muted small">{total} pairs; the first {SHOWN_PAIRS} are shown.</p>}
         <fieldset disabled={busy}>
           {groups?.map((g) =>
             g.duplicates.map((d) => (
