@@ -245,21 +245,20 @@ void register_edit_routes(State& s) {
       if (!results.ok()) return send_status(res, results.status());
       statuses = std::move(*results);
     }
-    std::vector<std::string> changed_paths;
     std::vector<uint32_t> changed_ids;
     for (size_t i = 0; i < statuses.size(); ++i) {
       if (!statuses[i].ok()) {
         skip(written[i].relpath, statuses[i].message(), write_ids[i]);
         continue;
       }
-      changed_paths.push_back(written[i].relpath);
       changed_ids.push_back(write_ids[i]);
       ++report.changed;
       report.tags_added += deltas[i].added;
       report.tags_removed += deltas[i].removed;
       if (report.changes.size() < max_changes) report.changes.push_back(std::move(changes[i]));
     }
-    std::vector<uint32_t> changed = dry_run ? changed_ids : s.reload_captions(changed_paths);
+    // write_captions() already reloaded the written captions into the index.
+    const std::vector<uint32_t>& changed = changed_ids;
     json out = to_json(report);  // the keys of `edit --json`, and the server's ids
     out["ids"] = changed;
     out["skipped_ids"] = skipped_ids;
