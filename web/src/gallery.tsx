@@ -37,6 +37,10 @@ export function Gallery() {
   const [view, setView] = useState({ top: 0, height: 600, width: 800 });
   const lastShift = useRef<number | null>(null);
   const [large, setLarge] = useState<number | null>(null);
+  // The editor keeps an image's unsaved edits when it closes or moves on (its unmount, in the same
+  // commit as this render): render once more afterwards so the cell shows its "unsaved" badge.
+  const [, setDraftTick] = useState(0);
+  useEffect(() => setDraftTick((t) => t + 1), [s.editorId]);
 
   useLayoutEffect(() => {
     const el = scroller.current!;
