@@ -69,6 +69,10 @@ std::vector<std::string> remove_tags(const std::vector<std::string>& tags, const
 // that is empty removes the tag; duplicates created by the replacement are dropped (first kept).
 std::vector<std::string> replace_tags(const std::vector<std::string>& tags, const TagMatcher& matcher,
                                       const std::string& replacement);
+// Replaces every matching tag with the tags of `replacements`, in order, at its place (one tag replaced
+// by several); the same rules apply to each replacement.
+std::vector<std::string> replace_tags(const std::vector<std::string>& tags, const TagMatcher& matcher,
+                                      const std::vector<std::string>& replacements);
 
 // Moves the matching tags to the front: tags matched by the first matcher first (in their current
 // order), then the second's, …; the rest keep their order.
@@ -90,7 +94,9 @@ struct EditOperation {
   // kToUtf8: convert Shift-JIS / UTF-16 captions to UTF-8 (line endings kept); UTF-8 ones are untouched.
   enum class Kind { kAdd, kRemove, kReplace, kMoveFirst, kDedupe, kSort, kToUtf8 };
   Kind kind = Kind::kAdd;
-  std::vector<std::string> tags;  // add / remove / move-first: tags or patterns; replace: {OLD, NEW}
+  // add / remove / move-first: tags or patterns; replace: {OLD, NEW} or {OLD, NEW1, NEW2, …} (one tag
+  // replaced by several, in order; the CLI gives one NEW, the web app's tag-wide replace several).
+  std::vector<std::string> tags;
   MatchMode match = MatchMode::kExact;
   AddPosition position = AddPosition::kFirst;
   size_t index = 0;               // for AddPosition::kIndex (0-based)
@@ -106,8 +112,8 @@ const char* edit_kind_name(EditOperation::Kind kind);
 // `tagmetry edit` (run_edit) and the web app's batch edit both run. Copyable; apply() is thread-safe.
 class PreparedEdit {
  public:
-  // Checks `op`: add, remove and move-first need at least one tag; replace needs OLD and NEW; each tag
-  // added, and a non-empty NEW, must be a single tag (check_tag); patterns must compile; sort_by is alpha,
+  // Checks `op`: add, remove and move-first need at least one tag; replace needs OLD and at least one
+  // NEW; each tag added, and each non-empty NEW, must be a single tag (check_tag); patterns must compile; sort_by is alpha,
   // frequency or confidence. Tags and patterns are trimmed. Errors (kInvalidArgument) name the tag or
   // pattern.
   static Result<PreparedEdit> create(const EditOperation& op);
@@ -129,6 +135,9 @@ struct TagDelta {
   size_t added = 0, removed = 0;
 };
 TagDelta tag_delta(const std::set<std::string>& before, const std::set<std::string>& after);
+// The same for tag lists (each counted once however often it repeats), without building sets: what the
+// web app's batch edit counts for thousands of captions.
+TagDelta tag_delta(const std::vector<std::string>& before, const std::vector<std::string>& after);
 
 struct EditParams {
   bool dry_run = false;

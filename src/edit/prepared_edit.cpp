@@ -17,12 +17,14 @@ Result<PreparedEdit> PreparedEdit::create(const EditOperation& op) {
   const std::string kind = edit_kind_name(op.kind);
   if ((op.kind == Kind::kAdd || op.kind == Kind::kRemove || op.kind == Kind::kMoveFirst) && tags.empty())
     return invalid_argument(kind + " needs at least one tag");
-  if (op.kind == Kind::kReplace && tags.size() != 2) return invalid_argument("replace needs OLD and NEW");
+  if (op.kind == Kind::kReplace && tags.size() < 2) return invalid_argument("replace needs OLD and NEW");
   if (op.kind == Kind::kAdd)
     for (const auto& t : tags)
       if (Status s = check_tag(t); !s.ok()) return invalid_argument("add: " + s.message());
-  if (op.kind == Kind::kReplace && !tags[1].empty())
-    if (Status s = check_tag(tags[1]); !s.ok()) return invalid_argument("replace: " + s.message());
+  if (op.kind == Kind::kReplace)
+    for (size_t i = 1; i < tags.size(); ++i)
+      if (!tags[i].empty())
+        if (Status s = check_tag(tags[i]); !s.ok()) return invalid_argument("replace: " + s.message());
   if (op.kind == Kind::kRemove || op.kind == Kind::kMoveFirst || op.kind == Kind::kReplace) {
     const size_t patterns = op.kind == Kind::kReplace ? 1 : tags.size();
     for (size_t i = 0; i < patterns; ++i) {
@@ -40,7 +42,9 @@ std::vector<std::string> PreparedEdit::apply(const std::vector<std::string>& tag
   switch (op_.kind) {
     case Kind::kAdd: return add_tags(tags, op_.tags, op_.position, op_.index);
     case Kind::kRemove: return remove_tags(tags, matchers_);
-    case Kind::kReplace: return replace_tags(tags, matchers_[0], op_.tags[1]);
+    case Kind::kReplace:
+      if (op_.tags.size() == 2) return replace_tags(tags, matchers_[0], op_.tags[1]);
+      return replace_tags(tags, matchers_[0], std::vector<std::string>(op_.tags.begin() + 1, op_.tags.end()));
     case Kind::kMoveFirst: return move_first(tags, matchers_);
     case Kind::kDedupe: return dedupe_tags(tags);
     case Kind::kSort: {
@@ -59,6 +63,26 @@ TagDelta tag_delta(const std::set<std::string>& before, const std::set<std::stri
   TagDelta d;
   for (const auto& t : after) d.added += before.count(t) ? 0 : 1;
   for (const auto& t : before) d.removed += after.count(t) ? 0 : 1;
+  return d;
+}
+
+TagDelta tag_delta(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+  auto distinct = [](const std::vector<std::string>& tags) {
+    std::vector<std::string_view> v(tags.begin(), tags.end());
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  const std::vector<std::string_view> b = distinct(before), a = distinct(after);
+  TagDelta d;
+  size_t i = 0, j = 0, common = 0;
+  while (i < b.size() && j < a.size()) {
+    if (b[i] < a[j]) ++i;
+    else if (a[j] < b[i]) ++j;
+    else ++common, ++i, ++j;
+  }
+  d.added = a.size() - common;
+  d.removed = b.size() - common;
   return d;
 }
 

@@ -122,11 +122,22 @@ std::vector<std::string> remove_tags(const std::vector<std::string>& tags, const
 
 std::vector<std::string> replace_tags(const std::vector<std::string>& tags, const TagMatcher& matcher,
                                       const std::string& replacement) {
+  return replace_tags(tags, matcher, std::vector<std::string>{replacement});
+}
+
+std::vector<std::string> replace_tags(const std::vector<std::string>& tags, const TagMatcher& matcher,
+                                      const std::vector<std::string>& replacements) {
   std::vector<std::string> out;
-  for (const auto& t : tags) {
-    std::string v = matcher.matches(t) ? matcher.replace(t, replacement) : t;
-    if (v.empty() || std::find(out.begin(), out.end(), v) != out.end()) continue;
+  auto keep = [&out](std::string v) {
+    if (v.empty() || std::find(out.begin(), out.end(), v) != out.end()) return;
     out.push_back(std::move(v));
+  };
+  for (const auto& t : tags) {
+    if (!matcher.matches(t)) {
+      keep(t);
+      continue;
+    }
+    for (const auto& r : replacements) keep(matcher.replace(t, r));
   }
   return out;
 }

@@ -127,6 +127,7 @@ IndexedImage DatasetIndex::snapshot(const Entry& e) const {
   for (auto& [off, len] : e.tags) out.tags.emplace_back(e.text, off, len);
   out.version = e.exists ? hex64(e.hash) : "none";
   out.error = e.error;
+  out.caption_mtime_ns = e.exists ? e.caption_mtime_ns : 0;
   return out;
 }
 
@@ -327,6 +328,22 @@ std::vector<DatasetTagCount> DatasetIndex::tag_counts() const {
   std::vector<DatasetTagCount> out(tag_names_.size());
   for (size_t i = 0; i < tag_names_.size(); ++i) out[i] = {tag_names_[i], postings_[i].size()};
   return out;
+}
+
+void DatasetIndex::sort(std::vector<uint32_t>& ids, ImageOrder order) const {
+  if (order == ImageOrder::kName) return;  // match() answers in dataset order
+  std::shared_lock lock(mutex_);
+  auto key = [&](uint32_t id) -> int64_t {
+    if (id >= entries_.size()) return INT64_MIN;
+    const Entry& e = entries_[id];
+    if (order == ImageOrder::kTagCount) return static_cast<int64_t>(e.tags.size());
+    return e.exists ? e.caption_mtime_ns : INT64_MIN;
+  };
+  std::vector<std::pair<int64_t, uint32_t>> keyed;
+  keyed.reserve(ids.size());
+  for (uint32_t id : ids) keyed.emplace_back(key(id), id);
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = keyed[i].second;
 }
 
 size_t DatasetIndex::tag_count(const std::string& tag) const {

@@ -31,7 +31,12 @@ struct IndexedImage {
   std::vector<std::string> tags;     // tags of the first line, as written
   std::string version = "none";      // caption_version() of the file's bytes
   std::string error;                 // unreadable / not UTF-8
+  int64_t caption_mtime_ns = 0;      // the caption file's modification time (0: none)
 };
+
+// Gallery orders: the dataset's (natural order of the path, i.e. by name), most tags first, newest
+// caption edit first (images without a caption last).
+enum class ImageOrder { kName, kTagCount, kLastEdit };
 
 // 16 hex digits of a 64-bit FNV-1a hash of the bytes, or "none" for a missing file.
 std::string caption_version(const std::optional<std::string>& raw);
@@ -84,6 +89,8 @@ class DatasetIndex {
 
   // Ids matching the filter, in dataset order.
   std::vector<uint32_t> match(const TagFilter& filter) const;
+  // Sorts `ids` (from match()) by `order`; ties keep dataset order.
+  void sort(std::vector<uint32_t>& ids, ImageOrder order) const;
   // Every tag of the dataset's tag lines with its image count (unsorted).
   std::vector<DatasetTagCount> tag_counts() const;
   // Image count of one tag (by tag_key).

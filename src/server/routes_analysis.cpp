@@ -61,7 +61,40 @@ Result<KohyaCaptionParams> preview_settings(State& s, const json& body, std::vec
   return params;
 }
 
+LintParams default_lint_params(State& s) {
+  LintParams params;
+  params.trigger = s.params.trigger;
+  params.caption_extension = s.params.caption_extension;
+  return params;
+}
+
+// Remembers which rules name each image (by its image or caption path).
+void cache_lint(State& s, const std::vector<LintFinding>& findings, uint64_t generation) {
+  auto result = std::make_shared<State::LintByImage>();
+  result->generation = generation;
+  for (auto& f : findings)
+    for (auto& file : f.files) {
+      int64_t id = s.index->find(file);
+      if (id < 0) id = s.index->find_caption(file);
+      if (id < 0) continue;
+      auto& rules = result->rules[static_cast<uint32_t>(id)];
+      if (std::find(rules.begin(), rules.end(), f.rule) == rules.end()) rules.push_back(f.rule);
+    }
+  std::lock_guard lock(s.lint_cache_mutex);
+  if (!s.lint_cache || s.lint_cache->generation <= generation) s.lint_cache = std::move(result);
+}
+
 }  // namespace
+
+Result<std::shared_ptr<const State::LintByImage>> lint_by_image(State& s) {
+  std::lock_guard run(s.lint_mutex);
+  uint64_t generation = s.index->generation();
+  if (auto cached = s.cached_lint(); cached && cached->generation == generation) return cached;
+  TM_ASSIGN_OR_RETURN(auto corpus, corpus_of(s));
+  TM_ASSIGN_OR_RETURN(auto findings, lint_dataset(corpus, default_lint_params(s), s.clip_tokenizer(), s.tag_database()));
+  cache_lint(s, findings, generation);
+  return s.cached_lint();
+}
 
 void register_analysis_routes(State& s) {
   auto& http = s.http;
@@ -80,6 +113,7 @@ void register_analysis_routes(State& s) {
   });
 
   http.Get("/api/lint", [&s](const httplib::Request& req, httplib::Response& res) {
+    uint64_t generation = s.index->generation();
     auto corpus = corpus_of(s);
     if (!corpus.ok()) return send_status(res, corpus.status());
     LintParams params;
@@ -92,6 +126,7 @@ void register_analysis_routes(State& s) {
     }
     auto findings = lint_dataset(*corpus, params, s.clip_tokenizer(), s.tag_database());
     if (!findings.ok()) return send_status(res, findings.status());
+    if (!req.has_param("trigger") && !req.has_param("resolution")) cache_lint(s, *findings, generation);
     json body = to_json(*findings);
     for (size_t i = 0; i < findings->size(); ++i) {  // and the image ids of each finding's files
       json ids = json::array();
@@ -103,6 +138,13 @@ void register_analysis_routes(State& s) {
       body["findings"][i]["ids"] = ids;
     }
     send_json(res, body);
+  });
+
+  // The gallery's lint badges: lints the dataset when it changed since the last run.
+  http.Get("/api/lint/images", [&s](const httplib::Request&, httplib::Response& res) {
+    auto lint = lint_by_image(s);
+    if (!lint.ok()) return send_status(res, lint.status());
+    send_json(res, {{"generation", (*lint)->generation}, {"images", (*lint)->rules.size()}});
   });
 
   http.Post("/api/preview", [&s](const httplib::Request& req, httplib::Response& res) {

@@ -1,6 +1,7 @@
 // Editing routes: one caption (with version check), batch tag edits, undo/redo through the journal,
 // the history, and the list of captions changed since a generation.
 #include <algorithm>
+#include <cstdint>
 
 #include "http_util.h"
 #include "server_state.h"
@@ -14,20 +15,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kMaxCaptionBytes = 1u << 20;
-
-// Writes `text` (LF lines) in the layout of the file it replaces: its BOM, CRLF line ends and final
-// newline are kept.
-std::string in_file_layout(std::string text, const std::optional<std::string>& current) {
-  if (!current) return text;
-  std::string out;
-  bool bom = current->rfind("\xEF\xBB\xBF", 0) == 0;
-  bool crlf = current->find("\r\n") != std::string::npos;
-  bool final_newline = !current->empty() && current->back() == '\n';
-  if (final_newline && !text.empty() && text.back() != '\n') text += '\n';
-  if (bom) out = "\xEF\xBB\xBF";
-  out += crlf ? replace_all(text, "\n", "\r\n") : text;
-  return out;
-}
 
 // The batch edit of a request body's `op` ({"kind": "add", "tags": [...], "position", "index", "match"}),
 // checked as `tagmetry edit` checks it. Kinds: add, remove, replace, move_first.
@@ -49,8 +36,8 @@ Result<PreparedEdit> edit_from_json(const json& op) {
       edit.tags.push_back(t.get<std::string>());
     }
   }
-  if (edit.kind == EditOperation::Kind::kReplace && edit.tags.size() != 2)
-    return invalid_argument("op.tags must be [OLD, NEW] for replace");
+  if (edit.kind == EditOperation::Kind::kReplace && edit.tags.size() < 2)
+    return invalid_argument("op.tags must be [OLD, NEW, …] for replace");
   TM_ASSIGN_OR_RETURN(edit.match, parse_match_mode(op.value("match", "exact")));
   const std::string position = op.value("position", "first");
   if (position == "first") edit.position = AddPosition::kFirst;
@@ -65,6 +52,18 @@ Result<PreparedEdit> edit_from_json(const json& op) {
 }
 
 }  // namespace
+
+std::string in_file_layout(std::string text, const std::optional<std::string>& current) {
+  if (!current) return text;
+  std::string out;
+  bool bom = current->rfind("\xEF\xBB\xBF", 0) == 0;
+  bool crlf = current->find("\r\n") != std::string::npos;
+  bool final_newline = !current->empty() && current->back() == '\n';
+  if (final_newline && !text.empty() && text.back() != '\n') text += '\n';
+  if (bom) out = "\xEF\xBB\xBF";
+  out += crlf ? replace_all(text, "\n", "\r\n") : text;
+  return out;
+}
 
 void register_edit_routes(State& s) {
   auto& http = s.http;
@@ -153,15 +152,20 @@ void register_edit_routes(State& s) {
     auto edit = edit_from_json(op);
     if (!edit.ok()) return send_status(res, edit.status());
 
-    std::vector<IndexedImage> images;
-    std::vector<uint32_t> image_ids;
-    s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
-      images.push_back(img);
-      image_ids.push_back(id);
-    });
+    bool dry_run = false;
+    if (body->contains("dry_run")) {
+      if (!(*body)["dry_run"].is_boolean()) return send_error(res, 400, "bad_request", "body.dry_run must be true or false");
+      dry_run = (*body)["dry_run"].get<bool>();
+    }
+    size_t max_changes = SIZE_MAX;
+    if (body->contains("max_changes")) {
+      if (!(*body)["max_changes"].is_number_unsigned())
+        return send_error(res, 400, "bad_request", "body.max_changes must be a whole number >= 0");
+      max_changes = (*body)["max_changes"].get<size_t>();
+    }
     EditReport report;
     report.operation = edit_kind_name(edit->operation().kind);
-    report.files = images.size();
+    report.dry_run = dry_run;
     json skipped_ids = json::array();
     auto skip = [&](const std::string& file, const std::string& why, uint32_t id) {
       report.skipped.emplace_back(file, why);
@@ -170,60 +174,91 @@ void register_edit_routes(State& s) {
     std::vector<uint32_t> write_ids;  // the image of each write
     std::vector<CaptionChange> changes;
     std::vector<TagDelta> deltas;
+    // The edit of one caption (`current`: its file's bytes, nullopt when it has none): the write, or
+    // nothing when the tag line does not change.
+    auto plan = [&](const IndexedImage& img, uint32_t id, const std::optional<std::string>& current,
+                    std::vector<CaptionWrite>& writes) {
+      if (current && !is_valid_utf8(*current)) {
+        skip(img.caption_path, img.caption_path + ": not valid UTF-8; not edited", id);
+        return;
+      }
+      // Only the tag line (the first line) changes. Removing from, replacing in or reordering a
+      // missing caption does nothing; adding creates it.
+      if (!current && edit->operation().kind != EditOperation::Kind::kAdd) return;
+      std::string text = current ? parse_caption_text(*current).text() : std::string();
+      CaptionText caption = parse_caption_text(text);
+      const std::vector<std::string> before = caption.tags();
+      const std::vector<std::string> after = edit->apply(before);
+      if (caption.lines.empty()) caption.lines.push_back("");
+      caption.lines[0] = format_tags(after);
+      std::string edited = caption.text();
+      if (current && edited == text) return;
+      CaptionWrite w;
+      w.relpath = img.caption_path;
+      if (!dry_run) {  // a preview writes nothing
+        w.before = current;
+        w.after = in_file_layout(edited, current);
+      }
+      writes.push_back(std::move(w));
+      write_ids.push_back(id);
+      // A preview lists the first max_changes files; the rest are only counted.
+      if (!dry_run || changes.size() < max_changes) changes.push_back({img.caption_path, text, edited});
+      else changes.emplace_back();
+      deltas.push_back(tag_delta(before, after));
+    };
     int64_t operation = 0;
     std::vector<CaptionWrite> written;
-    auto results = s.write_captions(
-        "serve:batch",
-        [&]() -> Result<std::vector<CaptionWrite>> {
-          std::vector<CaptionWrite> writes;
-          for (size_t k = 0; k < images.size(); ++k) {
-            const IndexedImage& img = images[k];
-            auto current = read_caption_if_exists(s.root / img.caption_path);
-            if (!current.ok()) {
-              skip(img.caption_path, current.status().message(), image_ids[k]);
-              continue;
+    std::vector<Status> statuses;
+    if (dry_run) {
+      // The preview answers from the index (what the gallery shows), under its shared lock, without
+      // reading files or taking the dataset lock: the apply that follows re-reads every file under it.
+      s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
+        ++report.files;
+        if (!img.error.empty()) return skip(img.caption_path, img.error, id);
+        plan(img, id, img.has_caption ? std::optional<std::string>(img.text) : std::nullopt, written);
+      });
+      statuses.assign(written.size(), Status());
+    } else {
+      std::vector<IndexedImage> images;
+      std::vector<uint32_t> image_ids;
+      s.index->visit(ids, [&](uint32_t id, const IndexedImage& img) {
+        images.push_back(img);
+        image_ids.push_back(id);
+      });
+      report.files = images.size();
+      auto results = s.write_captions(
+          "serve:batch",
+          [&]() -> Result<std::vector<CaptionWrite>> {
+            std::vector<CaptionWrite> writes;
+            for (size_t k = 0; k < images.size(); ++k) {
+              const IndexedImage& img = images[k];
+              auto current = read_caption_if_exists(s.root / img.caption_path);
+              if (!current.ok()) {
+                skip(img.caption_path, current.status().message(), image_ids[k]);
+                continue;
+              }
+              plan(img, image_ids[k], *current, writes);
             }
-            if (*current && !is_valid_utf8(**current)) {
-              skip(img.caption_path, img.caption_path + ": not valid UTF-8; not edited", image_ids[k]);
-              continue;
-            }
-            // Only the tag line (the first line) changes. Removing from, replacing in or reordering a
-            // missing caption does nothing; adding creates it.
-            if (!*current && edit->operation().kind != EditOperation::Kind::kAdd) continue;
-            std::string text = *current ? parse_caption_text(**current).text() : std::string();
-            CaptionText caption = parse_caption_text(text);
-            const std::vector<std::string> before = caption.tags();
-            const std::vector<std::string> after = edit->apply(before);
-            if (caption.lines.empty()) caption.lines.push_back("");
-            caption.lines[0] = format_tags(after);
-            std::string edited = caption.text();
-            if (*current && edited == text) continue;
-            CaptionWrite w;
-            w.relpath = img.caption_path;
-            w.before = *current;
-            w.after = in_file_layout(edited, *current);
-            writes.push_back(std::move(w));
-            write_ids.push_back(image_ids[k]);
-            changes.push_back({img.caption_path, text, edited});
-            deltas.push_back(tag_delta({before.begin(), before.end()}, {after.begin(), after.end()}));
-          }
-          return writes;
-        },
-        &written, &operation);
-    if (!results.ok()) return send_status(res, results.status());
-    std::vector<std::string> changed_paths;
-    for (size_t i = 0; i < results->size(); ++i) {
-      if (!(*results)[i].ok()) {
-        skip(written[i].relpath, (*results)[i].message(), write_ids[i]);
+            return writes;
+          },
+          &written, &operation);
+      if (!results.ok()) return send_status(res, results.status());
+      statuses = std::move(*results);
+    }
+    std::vector<uint32_t> changed_ids;
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      if (!statuses[i].ok()) {
+        skip(written[i].relpath, statuses[i].message(), write_ids[i]);
         continue;
       }
-      changed_paths.push_back(written[i].relpath);
+      changed_ids.push_back(write_ids[i]);
       ++report.changed;
       report.tags_added += deltas[i].added;
       report.tags_removed += deltas[i].removed;
-      report.changes.push_back(std::move(changes[i]));
+      if (report.changes.size() < max_changes) report.changes.push_back(std::move(changes[i]));
     }
-    std::vector<uint32_t> changed = s.reload_captions(changed_paths);
+    // write_captions() already reloaded the written captions into the index.
+    const std::vector<uint32_t>& changed = changed_ids;
     json out = to_json(report);  // the keys of `edit --json`, and the server's ids
     out["ids"] = changed;
     out["skipped_ids"] = skipped_ids;

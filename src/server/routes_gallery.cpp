@@ -36,6 +36,43 @@ json image_summary(uint32_t id, const IndexedImage& img) {
           {"error", img.error.empty() ? json() : json(img.error)}};
 }
 
+// What the gallery cell says besides the caption: the image file's size in bytes (null when it cannot
+// be read), the caption's last edit (Unix seconds, null without a caption) and the lint rules naming the
+// image (null before the first lint run).
+void add_cell_facts(json& item, const IndexedImage& img, const State::LintByImage* lint, uint32_t id) {
+  std::error_code ec;
+  auto size = fs::file_size(img.image, ec);
+  item["size"] = ec ? json() : json(size);
+  item["edited"] = img.has_caption ? json(img.caption_mtime_ns / 1000000000) : json();
+  if (!lint) {
+    item["lint"] = nullptr;
+    return;
+  }
+  auto it = lint->rules.find(id);
+  item["lint"] = it == lint->rules.end() ? json::array() : json(it->second);
+}
+
+// The ids of a list request: the filter's, in the order of `sort` (name, tags, edited, lint).
+Result<std::vector<uint32_t>> listed_ids(State& s, const httplib::Request& req) {
+  std::vector<uint32_t> ids = s.index->match(filter_from_query(req));
+  const std::string sort = req.has_param("sort") ? req.get_param_value("sort") : "name";
+  if (sort == "name") return ids;
+  if (sort == "tags") s.index->sort(ids, ImageOrder::kTagCount);
+  else if (sort == "edited") s.index->sort(ids, ImageOrder::kLastEdit);
+  else if (sort == "lint") {
+    // Most findings first; the lint run is cached until a caption changes.
+    TM_ASSIGN_OR_RETURN(auto lint, lint_by_image(s));
+    auto count = [&](uint32_t id) {
+      auto it = lint->rules.find(id);
+      return it == lint->rules.end() ? size_t{0} : it->second.size();
+    };
+    std::stable_sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) { return count(a) > count(b); });
+  } else {
+    return invalid_argument("sort must be name, tags, edited or lint");
+  }
+  return ids;
+}
+
 // The stored scores of an image for the view's model (empty when none).
 Result<std::vector<float>> stored_scores(State& s, const ScoresView& view, const IndexedImage& img) {
   if (!view.model) return std::vector<float>();
@@ -132,17 +169,27 @@ void register_gallery_routes(State& s) {
       limit = *v;
     }
     uint64_t generation = s.index->generation();
-    std::vector<uint32_t> ids = s.index->match(filter_from_query(req));
+    auto listed = listed_ids(s, req);
+    if (!listed.ok()) return send_status(res, listed.status());
+    const std::vector<uint32_t>& ids = *listed;
     std::vector<uint32_t> page;
     for (size_t i = offset; i < ids.size() && page.size() < limit; ++i) page.push_back(ids[i]);
     json items = json::array();
-    s.index->visit(page, [&](uint32_t id, const IndexedImage& img) { items.push_back(image_summary(id, img)); });
+    std::vector<std::pair<uint32_t, IndexedImage>> shown;
+    s.index->visit(page, [&](uint32_t id, const IndexedImage& img) { shown.emplace_back(id, img); });
+    auto lint = s.cached_lint();
+    for (auto& [id, img] : shown) {  // file sizes are read outside the index's lock
+      json item = image_summary(id, img);
+      add_cell_facts(item, img, lint.get(), id);
+      items.push_back(std::move(item));
+    }
     send_json(res, {{"total", ids.size()}, {"offset", offset}, {"generation", generation}, {"items", std::move(items)}});
   });
 
   http.Get("/api/images/ids", [&s](const httplib::Request& req, httplib::Response& res) {
-    std::vector<uint32_t> ids = s.index->match(filter_from_query(req));
-    send_json(res, {{"total", ids.size()}, {"ids", ids}});
+    auto ids = listed_ids(s, req);
+    if (!ids.ok()) return send_status(res, ids.status());
+    send_json(res, {{"total", ids->size()}, {"ids", *ids}});
   });
 
   http.Get(R"(/api/image/(\d+))", [&s](const httplib::Request& req, httplib::Response& res) {

@@ -187,6 +187,11 @@ const JaToTags* Server::State::ja_to_tags() {
   return vocab.ja2tags.get();
 }
 
+std::shared_ptr<const Server::State::LintByImage> Server::State::cached_lint() {
+  std::lock_guard lock(lint_cache_mutex);
+  return lint_cache;
+}
+
 const ClipTokenizer* Server::State::clip_tokenizer() {
   return load_once(clip_once, vocab.clip, vocab.clip_status, [] { return ClipTokenizer::load_default(); });
 }
@@ -368,6 +373,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   register_job_routes(s);
   register_review_routes(s);
   register_generate_routes(s);
+  register_duplicate_routes(s);
   http.Get(".*", [&s](const httplib::Request& req, httplib::Response& res) { serve_static(s, req, res); });
   auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
     send_error(res, 404, "not_found", "no API route " + req.method + " " + req.path);

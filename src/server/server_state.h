@@ -117,6 +117,16 @@ struct Server::State {
   std::optional<GenerateParams> generator;
   std::filesystem::path generate_out;
   server::TagJobs generate_jobs;
+  // Lint findings per image, for the gallery's badges and its lint order: the rules that name each image
+  // (or its caption), from the newest lint run over the index. lint_mutex: one run at a time.
+  struct LintByImage {
+    uint64_t generation = 0;  // the index generation it was computed at
+    std::unordered_map<uint32_t, std::vector<std::string>> rules;
+  };
+  std::mutex lint_mutex, lint_cache_mutex;
+  std::shared_ptr<const LintByImage> lint_cache;
+  // The newest result (null before the first run; may be older than the index).
+  std::shared_ptr<const LintByImage> cached_lint();
 };
 
 }  // namespace tagmetry
@@ -138,6 +148,15 @@ void register_generate_routes(State& s);  // routes_generate.cpp: prompt, genera
 Status configure_generator(State& s);
 // Streams a job's events as Server-Sent Events (routes_jobs.cpp; the tag and generation jobs).
 void stream_job_events(State& s, std::shared_ptr<Job> job, httplib::Response& res);
+void register_duplicate_routes(State& s);  // routes_duplicates.cpp: near duplicates, set aside, merge captions
+
+// Writes `text` (LF lines) in the layout of the file it replaces: its BOM, CRLF line ends and final
+// newline are kept (routes_edit.cpp).
+std::string in_file_layout(std::string text, const std::optional<std::string>& current);
+
+// Lints the dataset (routes_analysis.cpp, as GET /api/lint with its defaults) unless the cached result is of
+// the index's current generation; stores and returns the result.
+Result<std::shared_ptr<const State::LintByImage>> lint_by_image(State& s);
 
 // Looks up the image of an /api/image/ID/... route; sends 404 (saying when the image was removed from the
 // folder) and returns false when there is none.

@@ -85,6 +85,12 @@ TEST(PreparedEdit, ChecksTheOperationOnceAndAppliesIt) {
   auto replace = prepared(K::kReplace, {"smile", ""});
   ASSERT_TRUE(replace.ok());
   EXPECT_EQ(replace->apply(tags), (std::vector<std::string>{"1girl", "long_hair"}));
+  // One tag replaced by several, at its place; a replacement already present is not repeated.
+  auto several = prepared(K::kReplace, {"long_hair", "very_long_hair", "smile", "braid"});
+  ASSERT_TRUE(several.ok()) << several.status().message();
+  EXPECT_EQ(several->apply(tags), (std::vector<std::string>{"1girl", "very_long_hair", "smile", "braid"}));
+  EXPECT_EQ(prepared(K::kReplace, {"smile", "ok", "a, b"}).status().message(),
+            "replace: 'a, b' holds a comma: give each tag separately");
   auto first = prepared(K::kMoveFirst, {"smile"});
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->apply(tags), (std::vector<std::string>{"smile", "1girl", "long_hair"}));
@@ -96,9 +102,13 @@ TEST(PreparedEdit, ChecksTheOperationOnceAndAppliesIt) {
   EXPECT_EQ(prepared(K::kRemove, {}).status().message(), "remove needs at least one tag");
   EXPECT_FALSE(prepared(K::kRemove, {"("}, MatchMode::kRegex).ok());
 
-  const TagDelta d = tag_delta({"a", "b", "c"}, {"b", "c", "d", "e"});
+  const TagDelta d = tag_delta(std::set<std::string>{"a", "b", "c"}, std::set<std::string>{"b", "c", "d", "e"});
   EXPECT_EQ(d.added, 2u);
   EXPECT_EQ(d.removed, 1u);
+  // Lists count each tag once, as the sets do.
+  const TagDelta l = tag_delta(std::vector<std::string>{"c", "a", "b", "a"}, std::vector<std::string>{"e", "b", "d", "c", "d"});
+  EXPECT_EQ(l.added, 2u);
+  EXPECT_EQ(l.removed, 1u);
 }
 
 }  // namespace

@@ -117,7 +117,7 @@ try {
     await page.goto(base);
     await until(async () => (await cells().count()) === DATASET.length, `${DATASET.length} gallery cells`);
     await until(async () => (await cell('classroom.png').textContent()).includes('1girl, solo, short_hair'), 'caption under classroom.png');
-    expectEq(await cell('red_sample.png').textContent(), '(no caption)', 'uncaptioned image');
+    expectEq(await cell('red_sample.png').locator('.cap').textContent(), '(no caption)', 'uncaptioned image');
     expectEq(await countText(), `${DATASET.length} images`, 'image count');
     await until(() => cell('beach_day.png').locator('img').evaluate((img) => img.complete && img.naturalWidth > 0), 'a thumbnail');
     await shot('gallery');
@@ -296,7 +296,7 @@ try {
     for (const d of captioned) expectEq(caption(d.name), d.caption, d.name + ' kept (no --overwrite)');
     await dialog.getByRole('button', { name: 'Close' }).click();
     for (const [name, want] of Object.entries(expectedJob)) {
-      await until(async () => (await cell(name).textContent()) === want.split('\n')[0], `gallery caption of ${name}`);
+      await until(async () => (await cell(name).locator('.cap').textContent()) === want.split('\n')[0], `gallery caption of ${name}`);
     }
   });
 

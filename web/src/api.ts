@@ -64,6 +64,11 @@ export interface Item {
   has_caption: boolean;
   // Why the caption could not be read (unreadable, not UTF-8); null when it was read.
   error: string | null;
+  // GET /api/images only: the image file's bytes, the caption's last edit (Unix seconds), the lint rules
+  // naming the image (null before the first lint run).
+  size?: number | null;
+  edited?: number | null;
+  lint?: string[] | null;
 }
 
 // GET /api/history

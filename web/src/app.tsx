@@ -8,6 +8,7 @@ import { Gallery } from './gallery';
 import { GeneratePage } from './generate';
 import { JaPage } from './ja';
 import { JobDialog } from './job';
+import { GallerySort } from './gallery_tools';
 import { JobIndicator } from './job_indicator';
 import { Shortcuts, showKeys } from './shortcuts';
 import { PreviewPage } from './preview';
@@ -196,6 +197,7 @@ function FilterBar() {
       {f.any.map((t) => chip(t, 'or'))}
       {f.none.map((t) => chip(t, 'not'))}
       <span class="grow" />
+      <GallerySort />
       <input
         type="search"
         aria-label="Search captions"

@@ -636,3 +636,8 @@ function Thresholds(props: { id: number; trigger: string; detail: ImageDetail; c
     </section>
   );
 }
+
+// Whether image `id` has unsaved edits (the gallery's badge): a kept draft, or the open editor's.
+export function hasUnsavedEdits(id: number): boolean {
+  return drafts.has(id) || (liveDirty && state.editorId === id);
+}

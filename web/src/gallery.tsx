@@ -1,9 +1,14 @@
 // Virtualised image grid: only the rows in view (plus one above and below) are in the DOM, and only
-// their pages of items are fetched, so 100,000 images scroll as smoothly as 100.
+// their pages of items are fetched, so 100,000 images scroll as smoothly as 100. Each cell shows the file
+// name, size and status badges (gallery_tools.tsx); V opens the large view of the current image. Screen
+// readers get the grid's size, each row's and cell's position, the selection and the keyboard cursor
+// (aria-rowcount / aria-rowindex, aria-multiselectable, aria-selected, aria-activedescendant).
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { Item, thumbUrl } from './api';
 import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
 import { gallery, state, update, useStore } from './store';
+import { Lightbox, badgesOf, baseName, formatBytes } from './gallery_tools';
+import { isKey } from './keys';
 
 const MIN_CELL = 176;
 const ROW_H = 236;
@@ -31,6 +36,11 @@ export function Gallery() {
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600, width: 800 });
   const lastShift = useRef<number | null>(null);
+  const [large, setLarge] = useState<number | null>(null);
+  // The editor keeps an image's unsaved edits when it closes or moves on (its unmount, in the same
+  // commit as this render): render once more afterwards so the cell shows its "unsaved" badge.
+  const [, setDraftTick] = useState(0);
+  useEffect(() => setDraftTick((t) => t + 1), [s.editorId]);
 
   useLayoutEffect(() => {
     const el = scroller.current!;
@@ -106,7 +116,9 @@ export function Gallery() {
         if (item) toggleSelect(item.id);
         break;
       }
-      default: handled = false;
+      default:
+        if (isKey(e, 'gallery-large') && gallery.get(c)) setLarge(c);
+        else handled = false;
     }
     if (handled) e.preventDefault();
   };
@@ -148,6 +160,7 @@ export function Gallery() {
       if (index >= total) break;
       const item = gallery.get(index);
       const selected = item ? s.selection.has(item.id) : false;
+      const badges = item ? badgesOf(item) : [];
       const cls =
         'cell' + (index === s.current ? ' current' : '') + (selected ? ' selected' : '') +
         (item && item.id === s.editorId ? ' open' : '');
@@ -155,14 +168,30 @@ export function Gallery() {
         <div
           key={index}
           role="gridcell"
+          id={'gcell-' + index}
           class={cls}
           style={{ width: cellW + 'px' }}
+          aria-colindex={c + 1}
           aria-selected={selected}
           aria-label={item ? item.path : 'loading'}
+          aria-describedby={badges.length ? 'gbadges-' + index : undefined}
           data-id={item?.id}
           onClick={item ? (e) => onCellClick(e as MouseEvent, index, item) : undefined}
         >
           <div class="thumb">
+            {badges.length > 0 && (
+              <span class="badges" id={'gbadges-' + index}>
+                {badges.map((b) => <span key={b.kind + b.label} class={'badge b-' + b.kind} title={b.title}>{b.label}</span>)}
+              </span>
+            )}
+            {item && (
+              <button class="zoom-btn" tabIndex={-1} aria-label={`Large view of ${item.path}`} title="Large view (V)"
+                onClick={(e) => {
+                  e.stopPropagation();
+                  update({ current: index });
+                  setLarge(index);
+                }}>⤢</button>
+            )}
             {item && brokenReason(item.id) !== undefined && (
               <p class="thumb-error" role="img" aria-label={`${item.path}: cannot decode`}>cannot decode: {brokenReason(item.id)}</p>
             )}
@@ -178,6 +207,12 @@ export function Gallery() {
               />
             )}
           </div>
+          {item && (
+            <div class="meta" title={item.path}>
+              <span class="fname">{baseName(item.path)}</span>
+              {item.size != null && <span class="fsize">{formatBytes(item.size)}</span>}
+            </div>
+          )}
           <div class={'cap' + (item && !item.has_caption ? ' none' : '') + (item?.error ? ' error' : '')} title={item?.error ?? item?.caption}>
             {item ? (item.error ? '⚠ ' + item.error : item.has_caption ? firstLine(item.caption) || '(empty caption)' : '(no caption)') : ''}
           </div>
@@ -185,19 +220,24 @@ export function Gallery() {
       );
     }
     rowEls.push(
-      <div role="row" key={r} class="grid-row" style={{ top: r * ROW_H + 'px', height: ROW_H + 'px' }}>
+      <div role="row" key={r} aria-rowindex={r + 1} class="grid-row" style={{ top: r * ROW_H + 'px', height: ROW_H + 'px' }}>
         {cells}
       </div>,
     );
   }
 
   return (
+    <>
     <div
       ref={scroller}
       class="gallery"
       role="grid"
       aria-label="Gallery"
       aria-rowcount={rows}
+      aria-colcount={cols}
+      aria-multiselectable="true"
+      aria-activedescendant={total > 0 && Math.floor(s.current / cols) >= firstRow && Math.floor(s.current / cols) <= lastRow
+        ? 'gcell-' + s.current : undefined}
       tabIndex={0}
       onScroll={(e) => {
         const el = e.currentTarget as HTMLDivElement;
@@ -210,5 +250,13 @@ export function Gallery() {
       </div>
       {gallery.total === 0 && <p class="empty">No images match.</p>}
     </div>
+      {large !== null && (
+        <Lightbox index={large} onClose={(i) => {
+          setLarge(null);
+          moveTo(i);
+          scroller.current?.focus({ preventScroll: true });
+        }} />
+      )}
+    </>
   );
 }

@@ -1,11 +1,13 @@
 // Tag sidebar: every tag of the dataset with its count (sort by count or name, search anywhere in the
 // tag or its Japanese), click to cycle a tag through AND / OR / NOT filters, and batch edits of the
-// selected (or all filtered) images.
+// selected (or all filtered) images. Each tag's ⋯ button (or a right click) opens the tag-wide rename /
+// replace / delete (tag_ops.tsx).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { BatchOp, BatchResponse, Filter, TagCount, filterIsEmpty, filterQuery, get, post, tagKey } from './api';
 import { afterChange, refreshHistory } from './actions';
 import { errorText, gallery, state, toast, update, useStore } from './store';
 import { TagInput } from './tag_input';
+import { TagOpsDialog } from './tag_ops';
 
 type Mode = 'and' | 'or' | 'not' | null;
 
@@ -40,6 +42,7 @@ export function Sidebar() {
   const [total, setTotal] = useState(0);
   const list = useRef<HTMLDivElement>(null);
   const [scroll, setScroll] = useState({ top: 0, height: 400 });
+  const [tagOp, setTagOp] = useState<TagCount | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -113,6 +116,10 @@ export function Sidebar() {
                   data-mode={mode ?? 'off'}
                   title={t.ja ? `${t.tag} · ${t.ja}` : t.tag}
                   onClick={() => setTagMode(t.tag, NEXT[String(mode)])}
+                  onContextMenu={(e) => {
+                    e.preventDefault();
+                    setTagOp(t);
+                  }}
                 >
                   <span class="bar" style={{ width: (100 * t.count) / max + '%' }} />
                   {mode && <span class="mode">{mode.toUpperCase()}</span>}
@@ -120,12 +127,15 @@ export function Sidebar() {
                   {t.ja && <span class="tja" lang="ja">{t.ja}</span>}
                   <span class="tcount">{t.count}</span>
                 </button>
+                <button class="tag-more" aria-label={`Rename, replace or delete ${t.tag} everywhere`}
+                  title="Rename, replace or delete everywhere" onClick={() => setTagOp(t)}>⋯</button>
               </div>
             );
           })}
         </div>
       </div>
       <BatchPanel />
+      {tagOp && <TagOpsDialog tag={tagOp.tag} count={tagOp.count} onClose={() => setTagOp(null)} />}
     </nav>
   );
 }

@@ -104,6 +104,8 @@ export class GalleryData {
   private epoch = 0;
   private listeners = new Set<Listener>();
   private visible: [number, number] = [0, 0];
+  // The order of the list: name (the dataset's), tags, edited or lint (GET /api/images?sort=).
+  sort: 'name' | 'tags' | 'edited' | 'lint' = 'name';
 
   private readyWaiters: (() => void)[] = [];
 
@@ -118,6 +120,16 @@ export class GalleryData {
     const key = filterQuery(f);
     if (key === this.key && this.total >= 0) return;
     this.key = key;
+    this.epoch++;
+    this.pages.clear();
+    this.inflight.clear();
+    this.total = -1;
+    this.fetchPage(0);
+  }
+
+  setSort(sort: GalleryData['sort']) {
+    if (sort === this.sort) return;
+    this.sort = sort;
     this.epoch++;
     this.pages.clear();
     this.inflight.clear();
@@ -158,7 +170,7 @@ export class GalleryData {
     this.inflight.add(p);
     const epoch = this.epoch;
     try {
-      const qs = this.key ? '&' + this.key : '';
+      const qs = (this.key ? '&' + this.key : '') + (this.sort !== 'name' ? '&sort=' + this.sort : '');
       const r = await get<ListResponse>(`/api/images?offset=${p * PAGE}&limit=${PAGE}${qs}`);
       if (epoch !== this.epoch) return;
       this.total = r.total;
