@@ -84,8 +84,14 @@ bool host_listed(std::string_view host_header, std::string_view allowed) {
   size_t colon = host.rfind(':');
   bool has_port = colon != std::string::npos && host.find(']', colon) == std::string::npos;
   std::string name = has_port ? host.substr(0, colon) : host;
-  for (const std::string& entry : split_trimmed(allowed, ","))
-    if (to_lower_ascii(entry) == host || to_lower_ascii(entry) == name) return true;
+  for (const std::string& listed : split_trimmed(allowed, ",")) {
+    std::string entry = to_lower_ascii(listed);
+    if (entry == host || entry == name) return true;
+    // "*.example.com": any name under example.com (a proxy giving each pod its own name), any port.
+    if (entry.size() > 2 && entry.compare(0, 2, "*.") == 0 && name.size() > entry.size() - 1 &&
+        name.compare(name.size() - (entry.size() - 1), entry.size() - 1, entry, 1) == 0)
+      return true;
+  }
   return false;
 }
 

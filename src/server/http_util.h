@@ -44,7 +44,7 @@ std::optional<size_t> parse_id(const std::string& text);
 // `port`. Guards against DNS rebinding.
 bool host_allowed(std::string_view host_header, std::string_view bind_host, int port);
 // True when `host_header` is in `allowed` (serve --allowed-hosts: comma-separated, "name" matches any port,
-// "name:port" that port only; case-insensitive).
+// "name:port" that port only, "*.domain" any name under domain; case-insensitive).
 bool host_listed(std::string_view host_header, std::string_view allowed);
 
 // The cookie that keeps the access token (serve --token) in the browser after /?token=TOKEN.

@@ -26,7 +26,7 @@ const Operation<ServeParams>& serve_operation() {
         .add("host", &ServeParams::host, "Address to listen on (anything but loopback exposes your dataset: a warning is printed)")
         .add("port", &ServeParams::port, "Port (0 = any free port)")
         .add("allowed-hosts", &ServeParams::allowed_hosts,
-             "More names the app may be opened under (Host header), comma-separated: NAME (any port) or NAME:PORT, e.g. a proxy's POD-7860.proxy.runpod.net",
+             "More names the app may be opened under (Host header), comma-separated: NAME (any port), NAME:PORT, or *.DOMAIN (e.g. *.proxy.runpod.net)",
              "TAGMETRY_ALLOWED_HOSTS")
         .add("token", &ServeParams::token,
              "Access token every request must carry: open http://HOST:PORT/?token=TOKEN once (a cookie keeps it), scripts send Authorization: Bearer TOKEN",

@@ -93,6 +93,11 @@ TEST(ServeAccess, HostListsAndTokenRules) {
   EXPECT_FALSE(host_listed("", "example.com"));
   EXPECT_TRUE(host_listed("[::1]:8080", "[::1]:8080"));
   EXPECT_FALSE(host_listed("sub.example.com", "example.com"));
+  EXPECT_TRUE(host_listed("abc123-7860.proxy.runpod.net", "*.proxy.runpod.net"));
+  EXPECT_TRUE(host_listed("a.b.example.com:443", "*.example.com"));
+  EXPECT_FALSE(host_listed("example.com", "*.example.com"));
+  EXPECT_FALSE(host_listed("evilexample.com", "*.example.com"));
+  EXPECT_FALSE(host_listed("x.example.com.evil.net", "*.example.com"));
 
   EXPECT_TRUE(access_token_valid(""));
   EXPECT_TRUE(access_token_valid("abcdEFGH-1._~"));
