@@ -26,7 +26,7 @@ scripts/install-deps.sh "${deps[@]}"
 cmake_args=()
 if [[ -n "${CCACHE_DIR:-}" && -d "$CCACHE_DIR" && -w "$CCACHE_DIR" ]]; then
   command -v ccache >/dev/null || apt-get install -y -qq --no-install-recommends ccache
-  export CCACHE_BASEDIR="$src" CCACHE_HASHDIR=false
+  export CCACHE_BASEDIR="$src" CCACHE_NOHASHDIR=1
   cmake_args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   ccache -z >/dev/null
 fi
@@ -35,6 +35,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="
 cmake --build build -j "${JOBS:-$(nproc)}"
 [[ ${#cmake_args[@]} -eq 0 ]] || ccache -s | grep -Ei 'hits|misses' || true
 cmake --install build --strip
+# Only what runs: llama.cpp's own install rules (static libraries, headers, CMake and pkg-config files) go.
+rm -rf "$prefix/include" "$prefix/lib/cmake" "$prefix/lib/pkgconfig" "$prefix"/lib/*.a
+find "$prefix/bin" -mindepth 1 ! -name tagmetry -exec rm -rf {} +
 test -f "$prefix/share/tagmetry/web/index.html" || { echo "container-build: the web front end was not built" >&2; exit 1; }
 # ONNX Runtime loads its provider libraries from its own folder (docs/gpu.md).
 for lib in build/onnxruntime/lib/libonnxruntime_providers_*.so; do

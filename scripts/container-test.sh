@@ -40,6 +40,7 @@ if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
   rm -rf "$work/rootfs"
   debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" > "$work/debootstrap.log" ||
     fail "debootstrap (log: $work/debootstrap.log)"
+  rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb "$work"/rootfs/var/lib/apt/lists/*  # as debian:12 ships
   tar -C "$work/rootfs" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' -cf "$work/rootfs.tar" .
   ctr=$(buildah from scratch)
   buildah add --quiet "$ctr" "$work/rootfs.tar" / >/dev/null
@@ -48,24 +49,42 @@ if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
   rm -rf "$work/rootfs" "$work/rootfs.tar"
 fi
 
+# Behind a TLS-intercepting proxy npm needs this machine's CA bundle: mounted into the build.
+ca_args=()
+if [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -f "$NODE_EXTRA_CA_CERTS" ]]; then
+  ca_args=(--volume "$NODE_EXTRA_CA_CERTS:/run/tagmetry-host-ca.crt:ro" --build-arg NODE_EXTRA_CA_CERTS=/run/tagmetry-host-ca.crt)
+fi
+
 build() {  # build TARGET
-  local target=$1 t0=$SECONDS
-  step "buildah build --target $target (BASE=$base, ccache $ccache_dir, -j$jobs)"
-  buildah build --isolation chroot --layers --target "$target" -f "$root/Containerfile" \
-    --build-arg BASE="$base" --build-arg CUDA_BASE="$base" --build-arg JOBS="$jobs" \
-    --build-arg CCACHE_DIR=/ccache --volume "$ccache_dir:/ccache:rw" \
-    -t "localhost/tagmetry:$target" "$root" 2>&1 | tee "$work/build-$target.log" | grep -E '^(STEP|COMMIT|container-build|Error|error)' || true
-  [[ ${PIPESTATUS[0]} -eq 0 ]] || fail "buildah build --target $target (log: $work/build-$target.log)"
+  local target=$1 t0=$SECONDS log="$work/build-$1.log"
+  step "buildah build --target $target (BASE=$base, ccache $ccache_dir, -j$jobs; log $log)"
+  # --format docker: the OCI format has no HEALTHCHECK.
+  if ! buildah build --isolation chroot --layers --format docker --target "$target" -f "$root/Containerfile" \
+      --build-arg BASE="$base" --build-arg CUDA_BASE="$base" --build-arg JOBS="$jobs" \
+      --build-arg CCACHE_DIR=/ccache --volume "$ccache_dir:/ccache:rw" "${ca_args[@]}" \
+      -t "localhost/tagmetry:$target" "$root" > "$log" 2>&1; then
+    tail -n 30 "$log"
+    fail "buildah build --target $target (log: $log)"
+  fi
+  grep -E '^(STEP|container-build)|hits|misses' "$log" || true
   echo "built localhost/tagmetry:$target in $((SECONDS - t0)) s, $(buildah images --format '{{.Size}}' "localhost/tagmetry:$target")"
 }
 
 build cpu
 image=localhost/tagmetry:cpu
+buildah inspect --type image "$image" | grep -q tagmetry-healthcheck || fail "the image has no HEALTHCHECK"
 ctr=$(buildah from "$image")
 serve_pid=
+descendants() {  # PID: its children, their children, …
+  local child
+  for child in $(pgrep -P "$1" || true); do echo "$child"; descendants "$child"; done
+}
 cleanup() {
   if [[ -n "$serve_pid" ]]; then
-    for child in $(pgrep -P "$serve_pid" || true); do kill "$child" 2>/dev/null || true; done
+    local pids
+    pids=$(descendants "$serve_pid")
+    # shellcheck disable=SC2086
+    [[ -z "$pids" ]] || kill $pids 2>/dev/null || true
     kill "$serve_pid" 2>/dev/null || true
     wait "$serve_pid" 2>/dev/null || true
   fi

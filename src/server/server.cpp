@@ -27,10 +27,10 @@ const Operation<ServeParams>& serve_operation() {
         .add("port", &ServeParams::port, "Port (0 = any free port)")
         .add("allowed-hosts", &ServeParams::allowed_hosts,
              "More names the app may be opened under (Host header), comma-separated: NAME (any port), NAME:PORT, or *.DOMAIN (e.g. *.proxy.runpod.net)",
-             "TAGMETRY_ALLOWED_HOSTS")
+             {}, "TAGMETRY_ALLOWED_HOSTS")
         .add("token", &ServeParams::token,
              "Access token every request must carry: open http://HOST:PORT/?token=TOKEN once (a cookie keeps it), scripts send Authorization: Bearer TOKEN",
-             "TAGMETRY_TOKEN")
+             {}, "TAGMETRY_TOKEN")
         .add("open", &ServeParams::open, "Open the web app in the default browser")
         .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
         .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one open connection: a browser tab keeps about 6, an event stream one)")

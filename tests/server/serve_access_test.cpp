@@ -3,7 +3,7 @@
 // query), the CSRF token is still needed for changes; --allowed-hosts adds names the Host check accepts.
 #include <gtest/gtest.h>
 
-#include "http_util.h"
+#include "../../src/server/http_util.h"
 #include "server_fixture.h"
 #include "test_support.h"
 
