@@ -35,6 +35,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="
 cmake --build build -j "${JOBS:-$(nproc)}"
 [[ ${#cmake_args[@]} -eq 0 ]] || ccache -s | grep -Ei 'hits|misses' || true
 cmake --install build --strip
+test ! -L "$prefix/lib/libonnxruntime.so.1" || { echo "container-build: lib/libonnxruntime.so.1 is a symlink" >&2; exit 1; }
 # Only what runs: llama.cpp's own install rules (static libraries, headers, CMake and pkg-config files) go.
 rm -rf "$prefix/include" "$prefix/lib/cmake" "$prefix/lib/pkgconfig" "$prefix"/lib/*.a
 find "$prefix/bin" -mindepth 1 ! -name tagmetry -exec rm -rf {} +

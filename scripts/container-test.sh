@@ -14,7 +14,7 @@
 # CCACHE_HOST_DIR (ccache folder mounted into the builds, default ~/.cache/ccache), JOBS (default 2),
 # CONTAINER_TEST_CUDA=0 skips the cuda target, STORAGE_DRIVER (buildah; vfs where overlay does not work).
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root=${CONTAINER_TEST_ROOT:-"$(cd "$(dirname "$0")/.." && pwd)"}  # the source tree (when run from a copy)
 work=${CONTAINER_TEST_WORK:-/var/tmp/tagmetry-container-test}
 ccache_dir=${CCACHE_HOST_DIR:-$HOME/.cache/ccache}
 jobs=${JOBS:-2}
