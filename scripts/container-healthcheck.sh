@@ -4,7 +4,7 @@
 # (--token or $TAGMETRY_TOKEN); healthy when it answers 200. A container running another command (a tag
 # job) is healthy while it runs.
 for cmdline in /proc/[0-9]*/cmdline; do
-  args=$(tr '\0' '\n' < "$cmdline" 2>/dev/null) || continue
+  args=$( { tr '\0' '\n' < "$cmdline"; } 2>/dev/null) || continue  # a process may end meanwhile
   first=$(printf '%s\n' "$args" | head -n 1)
   case "$first" in */tagmetry | tagmetry) ;; *) continue ;; esac
   printf '%s\n' "$args" | grep -qx serve || continue

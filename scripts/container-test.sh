@@ -107,7 +107,11 @@ run sh -c 'cp -r /opt/tagmetry/share/tagmetry/demo/images /data/demo &&
 for f in "$data"/demo/*.txt; do printf '%-10s %s\n' "$(basename "$f")" "$(cat "$f")"; done
 [[ $(ls "$data"/demo/*.txt | wc -l) -eq 5 ]] || fail "expected 5 captions in the demo folder"
 grep -q '"tagged": *5' "$work/tag.json" || fail "tag --json did not report 5 tagged images: $(cat "$work/tag.json")"
-true  # EXPECTED_OCEAN
+# The demo model's colour themes (tests/fixtures/make_known_answer_models.py; its probe tags aside).
+for want in "ocean.txt blue_theme" "sunset.txt red_theme" "forest.txt green_theme" "night.txt dark"; do
+  set -- $want
+  tr -d ' ' < "$data/demo/$1" | tr ',' '\n' | grep -qx "$2" || fail "$1: no $2 in '$(cat "$data/demo/$1")'"
+done
 step "serve on 0.0.0.0:$port with an access token"
 token=container-test-$RANDOM$RANDOM
 buildah run --isolation chroot --user tagmetry --volume "$data:/data:rw" --env TAGMETRY_TOKEN="$token" "$ctr" -- \
@@ -129,7 +133,9 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: evil.example:$port" -H "
 echo "GET / -> the web app ($(wc -c < "$work/index.html") bytes); no token -> 401; foreign Host -> 403"
 buildah run --isolation chroot --user tagmetry --env TAGMETRY_TOKEN="$token" "$ctr" -- tagmetry-healthcheck ||
   fail "the HEALTHCHECK script failed while serve runs"
-echo "HEALTHCHECK script: healthy"
+! buildah run --isolation chroot --user tagmetry --env TAGMETRY_TOKEN=wrong-token "$ctr" -- tagmetry-healthcheck 2>/dev/null ||
+  fail "the HEALTHCHECK script passed with a wrong token: it did not ask the server"
+echo "HEALTHCHECK script: healthy (and unhealthy with a wrong token)"
 cleanup; serve_pid=; trap - EXIT
 
 if [[ "${CONTAINER_TEST_CUDA:-1}" != 0 ]]; then
