@@ -8,8 +8,10 @@
 # are built FROM it through the BASE / CUDA_BASE build arguments (the cuda target on that base has the
 # pinned CUDA provider but not the CUDA / cuDNN libraries, which NVIDIA's base image brings: docs/deploy.md).
 #
-# Not part of `make test` / CI: it takes about 25 minutes on 2 cores with a warm ccache (the debootstrap
-# base ~2 min once, dependencies ~8 min per target, the compile mostly ccache hits), much longer cold.
+# Not part of `make test` / CI: on 2 shared cores with a warm ccache the first run takes ~25 minutes (the
+# debootstrap base 2 min once; per target the dependency layer 3-6 min and the compile 2-3 min at 100 %
+# ccache hits), a rerun after source changes ~7 minutes (buildah's layer cache); a cold ccache adds the
+# full compile per target (30-40 min each on 2 cores).
 # Environment: CONTAINER_TEST_WORK (scratch folder, default /var/tmp/tagmetry-container-test),
 # CCACHE_HOST_DIR (ccache folder mounted into the builds, default ~/.cache/ccache), JOBS (default 2),
 # CONTAINER_TEST_CUDA=0 skips the cuda target, STORAGE_DRIVER (buildah; vfs where overlay does not work).
