@@ -38,7 +38,7 @@ bench: build
 	scripts/bench.sh $(BUILD)
 
 # Builds the container images (Containerfile) with buildah and checks the cpu one; as root, not part of
-# `make test` (7-25 minutes on 2 cores with a warm ccache, more cold): scripts/container-test.sh, docs/deploy.md.
+# `make test` (~17 minutes the first time on 2 cores with a warm ccache, a few after source changes): scripts/container-test.sh, docs/deploy.md.
 container-test:
 	scripts/container-test.sh
 

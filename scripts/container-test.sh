@@ -8,10 +8,10 @@
 # are built FROM it through the BASE / CUDA_BASE build arguments (the cuda target on that base has the
 # pinned CUDA provider but not the CUDA / cuDNN libraries, which NVIDIA's base image brings: docs/deploy.md).
 #
-# Not part of `make test` / CI: on 2 shared cores with a warm ccache the first run takes ~25 minutes (the
-# debootstrap base 2 min once; per target the dependency layer 3-6 min and the compile 2-3 min at 100 %
-# ccache hits), a rerun after source changes ~7 minutes (buildah's layer cache); a cold ccache adds the
-# full compile per target (30-40 min each on 2 cores).
+# Not part of `make test` / CI. Measured on 2 shared cores with a warm ccache: a first run ~17 minutes
+# (the debootstrap base 2 min once; cpu target 7.7 min and cuda target 6 min with their dependency layers,
+# the compile at 100 % ccache hits), a run after source changes a few minutes (cpu 53-76 s from buildah's
+# layer cache); a cold ccache adds the full compile per target (tens of minutes on 2 cores).
 # Environment: CONTAINER_TEST_WORK (scratch folder, default /var/tmp/tagmetry-container-test),
 # CCACHE_HOST_DIR (ccache folder mounted into the builds, default ~/.cache/ccache), JOBS (default 2),
 # CONTAINER_TEST_CUDA=0 skips the cuda target, STORAGE_DRIVER (buildah; vfs where overlay does not work).
