@@ -53,6 +53,12 @@ struct GenerationJob {
 struct GeneratedImage {
   std::string png;  // the PNG bytes as received
   int64_t seed = -1;
+  // ComfyUI / RunPod: the images of one latent batch share one seed (KSampler draws the whole batch's
+  // noise from it, comfy/sample.py prepare_noise), so image k is reproduced by the same seed and batch
+  // size, not by seed + k. Then batch_size > 1 and batch_pos = k, written as "Batch size: N, Batch pos: k".
+  // A1111 gives each image its own seed (seed + k): batch_size stays 1.
+  int batch_size = 1;
+  int batch_pos = 0;
   std::string model;        // checkpoint name without extension, "" when unknown
   std::string model_hash;   // 10 hex digits, "" when unknown
   std::string lora_hashes;  // as A1111 wrote it, "" when unknown
@@ -90,6 +96,7 @@ struct SavedImage {
   std::filesystem::path png;      // OUT/00001-1234.png
   std::filesystem::path caption;  // OUT/00001-1234.txt
   int64_t seed = -1;
+  int batch_size = 1, batch_pos = 0;  // as in GeneratedImage: the seed alone reproduces it when batch_size is 1
 };
 
 struct GenerateReport {
@@ -98,7 +105,8 @@ struct GenerateReport {
   bool interrupted = false;
   std::vector<std::string> errors;  // batches that failed (the run went on with the rest)
 
-  // {"prompt":{…PromptResult…},"images":[{"file","caption","seed"}],"interrupted":false,"errors":[]}
+  // {"prompt":{…PromptResult…},"images":[{"file","caption","seed"}],"interrupted":false,"errors":[]}; an
+  // image of a ComfyUI / RunPod batch sharing one seed also has "batch_size" and "batch_pos".
   std::string to_json() const;
 };
 

@@ -37,6 +37,14 @@ struct ServeParams {
                                    // idle or stalled connections hold one each until they time out)
   int poll_seconds = 2;            // how often caption files are checked for changes made elsewhere
   int rescan_seconds = 10;         // at most how often the folder is listed again (added / removed images)
+  // The generator the Generate page drives (fixed at start: the browser never names another address).
+  std::string generator;           // URL, or KIND=URL (a1111=…, comfyui=…, runpod=…); "" = none
+  std::string backend = "a1111";   // its kind when `generator` is a bare URL (generate's --backend)
+  std::string user;                // NAME:PASS basic auth (generate's --user, $TAGMETRY_GENERATOR_AUTH)
+  std::string workflow;            // ComfyUI / RunPod workflow file (generate's --workflow)
+  int connect_timeout = 10;        // seconds (generate's --connect-timeout)
+  int timeout = 900;               // seconds for one batch (generate's --timeout)
+  std::string generate_out;        // where generated images go; "" = DATASET/.tagmetry/generated
 };
 
 // The declaration of every `serve` option.

@@ -35,6 +35,8 @@ struct TagParams : SelectionParams {
   bool recursive = false;
   bool append = false;
   bool overwrite = false;
+  std::vector<std::string> images;  // --image: tag only these (paths relative to the dataset); empty = all
+  std::string trigger;              // --trigger: put first in every caption the run writes whole (new, overwritten)
   std::string caption_extension = ".txt";
   std::string output_jsonl;
   bool force = false;             // run the model even for images with stored scores

@@ -29,6 +29,12 @@ Result<nlohmann::json> comfy_graph(const GenerationJob& job, int64_t seed);
 std::string comfy_sampler(std::string_view a1111);
 std::string comfy_scheduler(std::string_view a1111);
 
+// ComfyUI's KSampler draws the noise of a whole latent batch from one seed (comfy/sample.py prepare_noise:
+// torch.manual_seed(seed), then one randn over the batch), so image k of a batch is not reproduced by
+// seed + k but by the same seed and batch size. Marks `images` (in SaveImage's order, the batch order) with
+// their batch size and position when the batch held more than one latent.
+void mark_batch(std::vector<GeneratedImage>& images, int batch_size);
+
 // A seed in [0, 2^32 - 2] for back ends that need one chosen by the client.
 int64_t random_seed();
 

@@ -209,11 +209,12 @@ class ComfyGenerator : public Generator {
         if (v.status != 200) return network_error(client_.url(path) + ": HTTP " + std::to_string(v.status));
         GeneratedImage g;
         g.png = std::move(v.body);
-        g.seed = seed;  // one seed for the latent batch
+        g.seed = seed;  // one seed for the whole latent batch (batch position set below)
         g.model = model;
         out.push_back(std::move(g));
       }
     }
+    mark_batch(out, job.batch_size);
     return out;
   }
 

@@ -112,6 +112,10 @@ Result<SavedImage> save_generated_image(const std::filesystem::path& out_dir, co
   info.model_hash = image.model_hash;
   info.model = image.model;
   info.lora_hashes = image.lora_hashes;
+  if (image.batch_size > 1) {  // the seed alone does not reproduce this image: say where it sat in its batch
+    info.extra.emplace_back("Batch size", std::to_string(image.batch_size));
+    info.extra.emplace_back("Batch pos", std::to_string(image.batch_pos));
+  }
   auto png = set_png_text(image.png, "parameters", format_infotext(info));
   if (!png.ok()) return png.status().with_context("image of seed " + std::to_string(image.seed) + " from the server");
   std::error_code ec;
@@ -120,6 +124,8 @@ Result<SavedImage> save_generated_image(const std::filesystem::path& out_dir, co
   int index = next_index(out_dir);
   SavedImage s;
   s.seed = image.seed;
+  s.batch_size = image.batch_size;
+  s.batch_pos = image.batch_pos;
   for (;; ++index) {  // never overwrite
     std::string stem = five(index) + "-" + std::to_string(image.seed);
     s.png = out_dir / (stem + ".png");
@@ -135,8 +141,14 @@ std::string GenerateReport::to_json() const {
   nlohmann::ordered_json j;
   j["prompt"] = nlohmann::ordered_json::parse(prompt.to_json());
   j["images"] = nlohmann::ordered_json::array();
-  for (auto& i : images)
-    j["images"].push_back({{"file", i.png.string()}, {"caption", i.caption.string()}, {"seed", i.seed}});
+  for (auto& i : images) {
+    nlohmann::ordered_json image{{"file", i.png.string()}, {"caption", i.caption.string()}, {"seed", i.seed}};
+    if (i.batch_size > 1) {
+      image["batch_size"] = i.batch_size;
+      image["batch_pos"] = i.batch_pos;
+    }
+    j["images"].push_back(image);
+  }
   j["interrupted"] = interrupted;
   j["errors"] = errors;
   return j.dump();
@@ -313,6 +325,15 @@ Result<nlohmann::json> parse_json_body(const HttpResponse& r, const std::string&
       if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     return corrupt(url + ": the server answered something that is not JSON (HTTP " + std::to_string(r.status) + ", '" +
                    start + "'); is this the right URL and --backend?");
+  }
+}
+
+void mark_batch(std::vector<GeneratedImage>& images, int batch_size) {
+  const int n = std::max(batch_size, static_cast<int>(images.size()));
+  if (n < 2) return;
+  for (size_t i = 0; i < images.size(); ++i) {
+    images[i].batch_size = n;
+    images[i].batch_pos = static_cast<int>(i);
   }
 }
 

@@ -19,7 +19,7 @@ namespace tagmetry {
 
 const Operation<PromptParams>& prompt_operation() {
   static const Operation<PromptParams> op{
-      {"prompt", "Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …)", "", "prompt.md"}, [] {
+      {"prompt", "Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …)", "POST /api/prompt", "prompt.md"}, [] {
         OptionSet<PromptParams> s;
         add_prompt_options(s);
         s.group("Output").add(

@@ -95,6 +95,7 @@ class RunPodGenerator : public Generator {
       out.push_back(std::move(g));
     }
     if (out.empty()) return corrupt(url + ": the job completed without images in output.images[].data");
+    mark_batch(out, job.batch_size);
     return out;
   }
 

@@ -33,9 +33,9 @@ HttpError http_error_for(ErrorCode code) {
     case ErrorCode::kCancelled: return {409, "cancelled"};
     case ErrorCode::kUnsupported:
     case ErrorCode::kModel: return {422, "unsupported"};
+    case ErrorCode::kNetwork: return {502, "bad_gateway"};  // a server Tagmetry talks to (generator, Hub) failed
     case ErrorCode::kOk:
     case ErrorCode::kIo:
-    case ErrorCode::kNetwork:
     case ErrorCode::kInternal: return {500, "internal"};
   }
   return {500, "internal"};

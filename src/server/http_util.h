@@ -25,8 +25,8 @@ void send_error(httplib::Response& res, int http_status, std::string_view code, 
                 const json& extra = json::object());
 // The HTTP status and the JSON error code for a library error code, decided by the code alone:
 // not_found 404, invalid_argument/corrupt 400 "bad_request", already_exists 409 "conflict", busy (another
-// process holds the dataset) 409 "busy", cancelled 409, unsupported/model 422 "unsupported", else 500
-// "internal".
+// process holds the dataset) 409 "busy", cancelled 409, unsupported/model 422 "unsupported", network (a
+// server Tagmetry contacts: the generator, the Hub) 502 "bad_gateway", else 500 "internal".
 struct HttpError {
   int status = 500;
   const char* code = "internal";
@@ -75,6 +75,12 @@ Status apply_json_options(const OptionSet<P>& set, P& params, const json& object
     std::string name = key;
     std::replace(name.begin(), name.end(), '_', '-');
     if (!set.find(name)) return invalid_argument(what + "." + key + ": not a known option");
+    if (value.is_array()) {  // a repeatable option: ["a", "b"] sets the whole list
+      std::vector<std::string> values;
+      for (auto& v : value) values.push_back(json_option_text(v));
+      TM_RETURN_IF_ERROR(set.set_list(params, name, values));
+      continue;
+    }
     TM_RETURN_IF_ERROR(set.set(params, name, json_option_text(value)));
   }
   return {};

@@ -13,8 +13,10 @@ namespace tagmetry {
 
 const std::vector<std::string>& tag_job_option_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> out = {"model",      "model-dir", "model-type", "offline", "precision",
-                                    "batch-size", "threads",   "force",      "append",  "overwrite"};
+    // --image: the page's selection (paths the scan checks are images of the dataset); --trigger: the
+    // dataset's trigger first in the captions the job writes.
+    std::vector<std::string> out = {"model",      "model-dir", "model-type", "offline",   "precision", "batch-size",
+                                    "threads",    "force",     "append",     "overwrite", "image",     "trigger"};
     OptionSet<TagParams> selection;
     add_selection_options(selection);
     // --thresholds names a file: a web page must not make the server read one (learned thresholds are the
@@ -137,6 +139,27 @@ void run_tag_job(State& s, Job& job, const TagParams& params) {
 
 }  // namespace
 
+void stream_job_events(State& s, std::shared_ptr<Job> job, httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  auto cursor = std::make_shared<size_t>(0);
+  res.set_chunked_content_provider("text/event-stream", [&s, job, cursor](size_t, httplib::DataSink& sink) {
+    bool ended = false;
+    auto events = job->events_from(*cursor, 1000, &ended);
+    if (events.empty() && !ended) {
+      // Keep-alive comment, so a closed browser tab is noticed (the write fails) and the thread freed.
+      static const char kPing[] = ": ping\n\n";
+      if (!sink.write(kPing, sizeof(kPing) - 1)) return false;
+    }
+    for (auto& e : events) {
+      std::string chunk = "event: " + e.name + "\ndata: " + e.data + "\n\n";
+      if (!sink.write(chunk.data(), chunk.size())) return false;
+      ++*cursor;
+    }
+    if (ended || s.stopping) sink.done();
+    return true;
+  });
+}
+
 void register_job_routes(State& s) {
   auto& http = s.http;
 
@@ -196,24 +219,7 @@ void register_job_routes(State& s) {
   http.Get(R"(/api/jobs/(\d+)/events)", [&s](const httplib::Request& req, httplib::Response& res) {
     auto job = job_of(s, req, res);
     if (!job) return;
-    res.set_header("Cache-Control", "no-store");
-    auto cursor = std::make_shared<size_t>(0);
-    res.set_chunked_content_provider("text/event-stream", [&s, job, cursor](size_t, httplib::DataSink& sink) {
-      bool ended = false;
-      auto events = job->events_from(*cursor, 1000, &ended);
-      if (events.empty() && !ended) {
-        // Keep-alive comment, so a closed browser tab is noticed (the write fails) and the thread freed.
-        static const char kPing[] = ": ping\n\n";
-        if (!sink.write(kPing, sizeof(kPing) - 1)) return false;
-      }
-      for (auto& e : events) {
-        std::string chunk = "event: " + e.name + "\ndata: " + e.data + "\n\n";
-        if (!sink.write(chunk.data(), chunk.size())) return false;
-        ++*cursor;
-      }
-      if (ended || s.stopping) sink.done();
-      return true;
-    });
+    stream_job_events(s, job, res);
   });
 }
 

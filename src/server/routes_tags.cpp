@@ -103,6 +103,25 @@ void register_tag_routes(State& s) {
     }
     send_json(res, {{"tags", std::move(tags)}});
   });
+
+  // The editor's chip colours: GET /api/vocab/lookup?tag=A&tag=B (at most 500) answers
+  // {"vocabulary": bool, "tags": [{"tag", "category" ("unknown" when not in the tag list), "name" (the
+  // tag list's spelling; an alias resolves to its tag)}]} in the order asked. Without a tag list
+  // "vocabulary" is false and every tag "unknown", so the page marks nothing.
+  http.Get("/api/vocab/lookup", [&s](const httplib::Request& req, httplib::Response& res) {
+    const size_t n = req.get_param_value_count("tag");
+    if (n > 500) return send_error(res, 400, "bad_request", "at most 500 tags per lookup");
+    const TagDatabase* db = s.tag_database();
+    json tags = json::array();
+    for (size_t i = 0; i < n; ++i) {
+      std::string tag = std::string(trim(req.get_param_value("tag", i)));
+      const TagInfo* t = db && !tag.empty() ? db->find(tag) : nullptr;
+      tags.push_back({{"tag", tag},
+                      {"category", t ? tag_category_name(t->category) : "unknown"},
+                      {"name", t ? t->name : std::string()}});
+    }
+    send_json(res, {{"vocabulary", db != nullptr}, {"tags", std::move(tags)}});
+  });
 }
 
 }  // namespace tagmetry::server

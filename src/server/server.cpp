@@ -12,6 +12,7 @@
 #include "tagmetry/files.h"
 #include "tagmetry/ja_dictionary.h"
 #include "tagmetry/ja_to_tags.h"
+#include "tagmetry/generate.h"
 #include "tagmetry/server.h"
 #include "tagmetry/tag_database.h"
 
@@ -43,6 +44,22 @@ const Operation<ServeParams>& serve_operation() {
         .add("db", &ServeParams::db, "Scores database (default: DATASET/.tagmetry/tagmetry.db)")
         .add("tags-db", &ServeParams::tags_db, "Danbooru tag list for autocomplete (default: the shipped one)")
         .add("model-dir", &ServeParams::model_dir, "Folder of model folders the web app's tag job may use (models by name come from the cache)");
+    s.group("Generator")
+        .add("generator", &ServeParams::generator,
+             "Generator server for the Generate page: URL, or KIND=URL (a1111=http://127.0.0.1:7860, "
+             "comfyui=http://127.0.0.1:8188, runpod=https://api.runpod.ai/v2/ENDPOINT)")
+        .add("generate-out", &ServeParams::generate_out,
+             "Folder for generated images (default: DATASET/.tagmetry/generated)");
+    // The connection options are `tagmetry generate`'s own declarations (name, help, choices, environment).
+    auto reuse = [&s](const char* name, auto field) {
+      const auto& info = generate_options().find(name)->info;
+      s.add(info.name, field, info.help, info.choices, info.env);
+    };
+    reuse("backend", &ServeParams::backend);
+    reuse("user", &ServeParams::user);
+    reuse("workflow", &ServeParams::workflow);
+    reuse("connect-timeout", &ServeParams::connect_timeout);
+    reuse("timeout", &ServeParams::timeout);
     return s;
   }()};
   return op;
@@ -257,6 +274,7 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   s.token = random_token();
   if (!access_token_valid(params.token))
     return invalid_argument("--token / TAGMETRY_TOKEN: use 8 to 256 letters, digits or - . _ ~ (it goes into a URL and a cookie)");
+  TM_RETURN_IF_ERROR(server::configure_generator(s));
 
   auto t0 = std::chrono::steady_clock::now();
   ScanOptions scan;
@@ -447,6 +465,7 @@ void Server::stop() {
   }
   s.poll_cv.notify_all();
   s.jobs.shutdown();
+  s.generate_jobs.shutdown();
   // run() checks `stopping` before it listens; once it got past that check, wait for the listener to be up
   // (httplib's stop() does nothing before), then stop it.
   if (s.run_started)

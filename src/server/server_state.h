@@ -16,6 +16,7 @@
 #include "dataset_index.h"
 #include "tag_job.h"
 #include "tagmetry/caption_journal.h"
+#include "tagmetry/generate.h"
 #include "tagmetry/server.h"
 #include "tagmetry/store.h"
 
@@ -110,6 +111,12 @@ struct Server::State {
   std::vector<uint32_t> reload_captions(const std::vector<std::string>& caption_relpaths);
 
   server::TagJobs jobs;
+
+  // The generator of the Generate page (--generator): connection settings, or nullopt when none was given;
+  // the folder its images are saved in; its jobs (one generation at a time, besides the tag job).
+  std::optional<GenerateParams> generator;
+  std::filesystem::path generate_out;
+  server::TagJobs generate_jobs;
 };
 
 }  // namespace tagmetry
@@ -125,7 +132,12 @@ void register_analysis_routes(State& s);  // routes_analysis.cpp: stats, lint, p
 void register_bucket_routes(State& s);    // routes_buckets.cpp: kohya buckets
 void register_job_routes(State& s);       // routes_jobs.cpp: models, tag jobs, SSE
 void register_review_routes(State& s);    // routes_review.cpp: review queue, decisions, provenance, thresholds
-void register_generate_routes(State& s);  // routes_generate.cpp: prompt
+void register_generate_routes(State& s);  // routes_generate.cpp: prompt, generator, generation jobs
+// Reads --generator / --backend / --user … into s.generator and s.generate_out (nothing is contacted);
+// errors (kInvalidArgument) say what is wrong with the option.
+Status configure_generator(State& s);
+// Streams a job's events as Server-Sent Events (routes_jobs.cpp; the tag and generation jobs).
+void stream_job_events(State& s, std::shared_ptr<Job> job, httplib::Response& res);
 
 // Looks up the image of an /api/image/ID/... route; sends 404 (saying when the image was removed from the
 // folder) and returns false when there is none.

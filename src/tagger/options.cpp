@@ -29,6 +29,8 @@ const Operation<TagParams>& tag_operation() {
         .add("recursive", &TagParams::recursive, "Tag images in subfolders too")
         .add("append", &TagParams::append, "Merge new tags into existing captions (no duplicates)")
         .add("overwrite", &TagParams::overwrite, "Replace existing captions (a .bak copy is kept)")
+        .add("image", &TagParams::images, "Tag only this image (path relative to DIR; repeatable)")
+        .add("trigger", &TagParams::trigger, "Put this tag first in every new or overwritten caption (a LoRA trigger word)")
         .add("caption-extension", &TagParams::caption_extension, "Caption file extension")
         .add("output-jsonl", &TagParams::output_jsonl, "Also write one JSON line per image (path, size, tags, probabilities)");
     return s;

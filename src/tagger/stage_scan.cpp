@@ -27,6 +27,26 @@ Status check_outputs_writable(const Dataset& ds, const TagParams& params, const 
   return {};
 }
 
+// --image: keeps only the listed images (paths relative to the dataset, '/' or the platform's separator);
+// a listed path that is not an image of the dataset is an error naming it.
+Status keep_listed_images(Dataset& ds, const std::vector<std::string>& images) {
+  if (images.empty()) return {};
+  std::unordered_set<std::string> wanted;
+  for (const auto& i : images) wanted.insert(fs::path(i).lexically_normal().generic_string());
+  std::unordered_set<std::string> found;
+  std::vector<DatasetItem> kept;
+  for (auto& item : ds.items) {
+    if (!wanted.count(item.relpath)) continue;
+    found.insert(item.relpath);
+    kept.push_back(std::move(item));
+  }
+  for (const auto& i : images)
+    if (!found.count(fs::path(i).lexically_normal().generic_string()))
+      return invalid_argument(i + ": --image is not an image of " + ds.root.string());
+  ds.items = std::move(kept);
+  return {};
+}
+
 // One caption per image: of images sharing a stem (a.png, a.jpg → a.txt) only the first is tagged, so no
 // caption is overwritten within the run. Then the images that have a caption are skipped unless
 // append/overwrite; the rest is the work.
@@ -68,6 +88,7 @@ Result<ScanState> scan_stage(const fs::path& dataset_dir, const TagParams& param
     TM_ASSIGN_OR_RETURN(scan.shard, parse_shard(params.shard));
   }
   TM_ASSIGN_OR_RETURN(scan.ds, scan_dataset(dataset_dir, {params.recursive, params.caption_extension}));
+  TM_RETURN_IF_ERROR(keep_listed_images(scan.ds, params.images));
   // The database: scores by content hash, images, the caption journal.
   scan.sharded = !params.shard.empty();
   scan.db_path = !params.db.empty() ? fs::path(params.db)

@@ -45,6 +45,14 @@ SelectedBatch SelectStage::run(const ScoredBatch& batch) const {
   return out;
 }
 
+// A caption the run writes whole (new or overwritten): --trigger first (once), then the selected tags.
+std::string SelectStage::whole_caption(std::vector<SelectedTag> tags) const {
+  if (params_.trigger.empty()) return selector_.caption(tags);
+  std::erase_if(tags, [&](const SelectedTag& t) { return same_tag(t.tag, params_.trigger); });
+  std::string rest = selector_.caption(tags);
+  return rest.empty() ? params_.trigger : params_.trigger + params_.caption_separator + rest;
+}
+
 // The caption write for one image, or nullopt when nothing is to be written (r.outcome says why).
 Result<std::optional<CaptionWrite>> SelectStage::plan_caption(const DatasetItem& item,
                                                               const std::vector<SelectedTag>& tags,
@@ -70,7 +78,7 @@ Result<std::optional<CaptionWrite>> SelectStage::plan_caption(const DatasetItem&
     w.after = append_tags_to_caption(*w.base, names, params_.caption_separator);
     r.outcome = ItemOutcome::kAppended;
   } else if (w.before && params_.overwrite) {
-    w.after = selector_.caption(tags);
+    w.after = whole_caption(tags);
     w.backup = !ours;  // our own earlier write is in the journal already
     r.outcome = ItemOutcome::kOverwritten;
   } else if (w.before) {
@@ -78,7 +86,7 @@ Result<std::optional<CaptionWrite>> SelectStage::plan_caption(const DatasetItem&
     r.outcome = ItemOutcome::kSkippedExisting;
     return std::optional<CaptionWrite>();
   } else {
-    w.after = selector_.caption(tags);
+    w.after = whole_caption(tags);
   }
   if (w.after == w.before) return std::optional<CaptionWrite>();
   return std::optional<CaptionWrite>(std::move(w));

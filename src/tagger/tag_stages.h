@@ -145,6 +145,8 @@ class SelectStage {
   SelectedBatch run(const ScoredBatch& batch) const;
 
  private:
+  // A new or overwritten caption's text: --trigger first (once), then the tags.
+  std::string whole_caption(std::vector<SelectedTag> tags) const;
   Result<std::optional<CaptionWrite>> plan_caption(const DatasetItem& item, const std::vector<SelectedTag>& tags,
                                                    TagItemResult& r) const;
 

@@ -87,6 +87,48 @@ TEST(ComfyUI, PostsTheBuiltInGraphPollsHistoryAndSavesTheImage) {
                 "animagine-xl-4.0-opt");
 }
 
+// ComfyUI's KSampler draws a latent batch's noise from one seed (comfy/sample.py prepare_noise:
+// torch.manual_seed(seed), one randn over the whole batch): image k is reproduced by the same seed and
+// batch size, not by seed + k. Each image records that seed and where it sat in the batch.
+TEST(ComfyUI, ImagesOfABatchRecordTheBatchSeedAndTheirPosition) {
+  testing::FakeComfy server;
+  testing::TempDir dir;
+  std::atomic<bool> cancel{false};
+  GenerateParams p = params("comfyui", server.url(), dir.path());
+  p.batch_size = 3;
+  p.count = 2;
+  GenerateReport r = take(run_generate(p, builder(), "1girl, smile", {}, cancel));
+  auto bodies = server.bodies("/prompt");
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(json::parse(bodies[0])["prompt"]["3"]["inputs"]["seed"], 42);
+  EXPECT_EQ(json::parse(bodies[0])["prompt"]["5"]["inputs"]["batch_size"], 3);
+  EXPECT_EQ(json::parse(bodies[1])["prompt"]["3"]["inputs"]["seed"], 45);  // the next batch: seed + batch size
+  ASSERT_EQ(r.images.size(), 6u);
+  std::vector<std::string> names;
+  for (auto& i : r.images) names.push_back(i.png.filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{"00001-42.png", "00002-42.png", "00003-42.png", "00004-45.png",
+                                             "00005-45.png", "00006-45.png"}));
+  EXPECT_EQ(r.images[2].seed, 42);
+  EXPECT_EQ(r.images[2].batch_pos, 2);
+  EXPECT_EQ(take(png_text(testing::read_all(r.images[2].png), "parameters")),
+            std::string(kPositive) + ", <lora:mychar:0.8>, <lora:detail:0.5>\nNegative prompt: " + r.prompt.negative +
+                "\nSteps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 5, Seed: 42, Size: 832x1216, Model: "
+                "animagine-xl-4.0-opt, Batch size: 3, Batch pos: 2");
+  // The images differ (the fake's shade per position) and each is its own file.
+  EXPECT_NE(testing::read_all(r.images[0].png), testing::read_all(r.images[1].png));
+  json report = json::parse(r.to_json());
+  EXPECT_EQ(report["images"][4]["seed"], 45);
+  EXPECT_EQ(report["images"][4]["batch_size"], 3);
+  EXPECT_EQ(report["images"][4]["batch_pos"], 1);
+  // A batch of one: the seed alone reproduces it, nothing more is written.
+  p.batch_size = 1;
+  p.count = 1;
+  GenerateReport one = take(run_generate(p, builder(), "1girl, smile", {}, cancel));
+  ASSERT_EQ(one.images.size(), 1u);
+  EXPECT_EQ(take(png_text(testing::read_all(one.images[0].png), "parameters")).find("Batch"), std::string::npos);
+  EXPECT_FALSE(json::parse(one.to_json())["images"][0].contains("batch_pos"));
+}
+
 TEST(ComfyUI, ProgressFromTheWebSocket) {
   testing::FakeComfy server(/*websocket=*/true);
   server.history_polls_before_done = 0;  // done when `executing` says so

@@ -363,6 +363,13 @@ FakeComfy::FakeComfy(bool websocket) {
     {
       std::lock_guard lock(mu_);
       prompt_posted_ = true;
+      // One output image per latent in the batch (EmptyLatentImage batch_size), as SaveImage writes them.
+      batch_ = 1;
+      json graph = json::parse(req.body, nullptr, false);
+      if (graph.is_object() && graph.contains("prompt") && graph["prompt"].is_object())
+        for (auto& [id, node] : graph["prompt"].items())
+          if (node.value("class_type", "") == "EmptyLatentImage" && node["inputs"]["batch_size"].is_number_integer())
+            batch_ = node["inputs"]["batch_size"].get<int>();
     }
     cv_.notify_all();
     res.set_content(R"({"prompt_id":"5f1c2a3b-0000-4000-8000-000000000001","number":0,"node_errors":{}})",
@@ -379,6 +386,9 @@ FakeComfy::FakeComfy(bool websocket) {
         R"({"prompt": [0, "5f1c2a3b-0000-4000-8000-000000000001", {}, {}, ["9"]], "outputs": {"9": {"images": [)"
         R"({"filename": "Tagmetry_00001_.png", "subfolder": "", "type": "output"}]}},)"
         R"("status": {"status_str": "success", "completed": true, "messages": []}, "meta": {}})");
+    for (int i = 2; i <= batch_; ++i)
+      entry["outputs"]["9"]["images"].push_back(
+          {{"filename", "Tagmetry_0000" + std::to_string(i) + "_.png"}, {"subfolder", ""}, {"type", "output"}});
     if (stopped) {
       entry["outputs"] = json::object();
       entry["status"]["status_str"] = "error";
@@ -387,11 +397,15 @@ FakeComfy::FakeComfy(bool websocket) {
     res.set_content(json{{req.matches[1].str(), entry}}.dump(), "application/json");
   });
   srv.Get("/view", [this](const httplib::Request& req, httplib::Response& res) {
-    if (req.get_param_value("filename") != "Tagmetry_00001_.png" || req.get_param_value("type") != "output") {
+    std::lock_guard lock(mu_);
+    const std::string name = req.get_param_value("filename");
+    if (name.size() != 19 || name.rfind("Tagmetry_0000", 0) != 0 || name[13] < '1' || name[13] - '0' > batch_ ||
+        req.get_param_value("type") != "output") {
       res.status = 404;
       return;
     }
-    res.set_content(png, "image/png");
+    // Each image of a batch differs (the shade), so tests can tell them apart.
+    res.set_content(name[13] == '1' ? png : tiny_png(8, 8, static_cast<unsigned char>(50 + name[13] - '0')), "image/png");
   });
   srv.Post("/interrupt", [this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard lock(mu_);

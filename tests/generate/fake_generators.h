@@ -87,6 +87,7 @@ class FakeComfy : public FakeServer {
   void front(int listener);
   void connection(int fd);
   int polls_ = 0;
+  int batch_ = 1;  // latents in the posted graph's EmptyLatentImage
   bool prompt_posted_ = false;
   bool stopping_ = false;
   int listener_ = -1;

@@ -23,7 +23,7 @@ TEST(HttpStatusMapping, EveryErrorCodeHasItsStatus) {
   expect_mapping(ErrorCode::kUnsupported, 422, "unsupported");
   expect_mapping(ErrorCode::kModel, 422, "unsupported");
   expect_mapping(ErrorCode::kIo, 500, "internal");
-  expect_mapping(ErrorCode::kNetwork, 500, "internal");
+  expect_mapping(ErrorCode::kNetwork, 502, "bad_gateway");
   expect_mapping(ErrorCode::kInternal, 500, "internal");
 }
 

@@ -128,5 +128,20 @@ TEST(ServeCli, TakesTheAccessTokenFromTheEnvironment) {
   EXPECT_NE(bad.err.find("--token / TAGMETRY_TOKEN: use 8 to 256 letters"), std::string::npos) << bad.err;
 }
 
+TEST(ServeCli, ABadGeneratorStopsTheStartWithWhatIsWrong) {
+  TempDir tmp;
+  fs::create_directories(tmp / "set");
+  auto kind = run_cli({"serve", (tmp / "set").string(), "--port", "0", "--generator", "sdnext=http://127.0.0.1:1"});
+  EXPECT_EQ(kind.exit_code, 2);
+  EXPECT_NE(kind.err.find("--generator: --backend 'sdnext': expected a1111, comfyui or runpod"), std::string::npos)
+      << kind.err;
+  auto runpod = run_cli({"serve", (tmp / "set").string(), "--port", "0", "--generator", "http://127.0.0.1:1",
+                         "--backend", "runpod"},
+                        {"RUNPOD_API_KEY="});
+  EXPECT_EQ(runpod.exit_code, 2);
+  EXPECT_NE(runpod.err.find("--generator: --backend runpod needs the API key in RUNPOD_API_KEY"), std::string::npos)
+      << runpod.err;
+}
+
 }  // namespace
 }  // namespace tagmetry::testing

@@ -7,118 +7,35 @@
 //   node web/e2e/review.e2e.mjs --tagmetry build/bin/tagmetry --python /usr/bin/python3 [--web-root DIR]
 //
 // Exit 0 passed, 1 failed, 77 skipped (no Chromium or no web/node_modules).
-import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  Checks, e2eEnvironment, expectEq, finish, launchBrowser, makeModels, makeTemp, msSummary, run, startServer, until,
+  watchConsole,
+} from './lib.mjs';
 
-const SKIP = 77;
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-function option(name, env) {
-  const i = process.argv.indexOf('--' + name);
-  if (i > 0 && i + 1 < process.argv.length) return process.argv[i + 1];
-  return env ? process.env[env] : undefined;
-}
-const cli = option('tagmetry', 'TAGMETRY_CLI');
-const python = option('python', 'TAGMETRY_PYTHON') || '/usr/bin/python3';
-const webRoot = option('web-root', 'TAGMETRY_WEB_ROOT');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!fs.existsSync(chromiumPath)) {
-  console.log(`SKIP: ${chromiumPath} not found (apt install chromium)`);
-  process.exit(SKIP);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.log('SKIP: playwright-core is not installed (cd web && npm ci --ignore-scripts)');
-  process.exit(SKIP);
-}
-if (!cli || !fs.existsSync(cli)) {
-  console.error(`FAIL: tagmetry binary not found (${cli ?? 'pass --tagmetry BIN'})`);
-  process.exit(1);
-}
-
-function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
+const env = await e2eEnvironment();
 
 // Six pure-colour images, tagged by the known-answer WD model.
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tagmetry-review-e2e-'));
+const tmp = makeTemp('tagmetry-review-e2e-');
 const ds = path.join(tmp, 'dataset');
 const models = path.join(tmp, 'models');
 fs.mkdirSync(ds);
 const COLOURS = [[200, 40, 40], [40, 200, 40], [40, 40, 200], [128, 128, 128], [240, 240, 240], [20, 20, 20]];
-run(python, ['-c', 'import sys, json\nfrom PIL import Image\nfor i, c in enumerate(json.loads(sys.argv[2])):\n' +
+run(env.python, ['-c', 'import sys, json\nfrom PIL import Image\nfor i, c in enumerate(json.loads(sys.argv[2])):\n' +
   '    Image.new("RGB", (64, 64), tuple(c)).save(f"{sys.argv[1]}/c{i}.png")', ds, JSON.stringify(COLOURS)], 'making the images');
-run(python, [path.join(repo, 'tests/fixtures/make_known_answer_models.py'), models], 'make_known_answer_models.py');
-run(cli, ['tag', ds, '--model-dir', path.join(models, 'wd'), '--offline'], 'tagmetry tag');
+makeModels(env.python, models);
+run(env.cli, ['tag', ds, '--model-dir', path.join(models, 'wd'), '--offline'], 'tagmetry tag');
 const caption = (image) => fs.readFileSync(path.join(ds, image.replace(/\.\w+$/, '.txt')), 'utf8');
 const before = Object.fromEntries(COLOURS.map((_, i) => [`c${i}.png`, caption(`c${i}.png`)]));
 
-const serveArgs = ['serve', ds, '--port', '0'];
-if (webRoot) serveArgs.push('--web-root', webRoot);
-const server = spawn(cli, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-let serverLog = '';
-server.stderr.on('data', (d) => (serverLog += d));
-const base = await new Promise((resolve, reject) => {
-  let out = '';
-  const timer = setTimeout(() => reject(new Error('server did not start in 30 s:\n' + out + serverLog)), 30000);
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /(http:\/\/[^\s]+)/.exec(out);
-    if (m) {
-      clearTimeout(timer);
-      resolve(m[1].endsWith('/') ? m[1] : m[1] + '/');
-    }
-  });
-  server.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}${serverLog}`)));
-});
+const server = await startServer(env, [ds]);
+const base = server.base;
+const { browser, page } = await launchBrowser(env);
+const { errors: consoleErrors } = watchConsole(page);
+const t = new Checks(page, env.shots);
+const check = t.check.bind(t);
 
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run'],
-});
-const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-page.setDefaultTimeout(15000);
-const consoleErrors = [];
-page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
-
-let failures = 0;
-const results = [];
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failures++;
-    results.push(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
-  }
-}
-function expectEq(actual, expected, what) {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-async function until(fn, what, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last === true) return;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 const cards = () => page.locator('.review-card');
 const cardImage = (i) => cards().nth(i).locator('.review-path').textContent();
 const current = () => page.locator('.review-card.current .review-path').textContent();
@@ -211,23 +128,9 @@ try {
   await check('no console errors', async () => {
     if (consoleErrors.length) throw new Error(consoleErrors.join('\n'));
   });
-  const ms = (xs) => `${Math.max(...xs).toFixed(1)} ms max, ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1)} ms mean`;
   if (timings.length)
-    results.push(`     timing: key → next card ${ms(timings.map((t) => t.ui))}; key → decision written ${ms(timings.map((t) => t.server))}`);
+    t.note(`timing: key → next card ${msSummary(timings.map((x) => x.ui))}; key → decision written ${msSummary(timings.map((x) => x.server))}`);
 } catch (e) {
-  failures++;
-  results.push(`FAIL ${e.message}`);
-} finally {
-  await browser.close().catch(() => {});
-  server.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
-  if (!process.env.E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
-  else console.log('kept ' + tmp);
+  t.fail(e.message);
 }
-console.log(results.join('\n'));
-if (failures) {
-  if (serverLog) console.log('--- server stderr ---\n' + serverLog.slice(-3000));
-  console.log(`${failures} check(s) failed`);
-  process.exit(1);
-}
-console.log('all checks passed');
+await finish({ checks: t, browser, servers: [server], tmp });

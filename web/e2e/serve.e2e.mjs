@@ -8,46 +8,16 @@
 // Environment: TAGMETRY_CLI / TAGMETRY_PYTHON (instead of the flags), CHROMIUM (default
 // /usr/bin/chromium), TAGMETRY_SCREENSHOTS=DIR (save serve-<page>.png of each page), E2E_KEEP=1 (keep
 // the temp folder). Exit 0 passed, 1 failed, 77 skipped (no Chromium or no web/node_modules).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  Checks, e2eEnvironment, expectEq, finish, launchBrowser, makeFixtureFolder, makeModels, makeTemp, run, startServer,
+  until as untilIn, watchConsole,
+} from './lib.mjs';
 
-const SKIP = 77;
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '../..');
-
-function option(name, env) {
-  const i = process.argv.indexOf('--' + name);
-  if (i > 0 && i + 1 < process.argv.length) return process.argv[i + 1];
-  return env ? process.env[env] : undefined;
-}
-const cli = option('tagmetry', 'TAGMETRY_CLI');
-const python = option('python', 'TAGMETRY_PYTHON') || '/usr/bin/python3';
-const webRoot = option('web-root', 'TAGMETRY_WEB_ROOT');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const shots = process.env.TAGMETRY_SCREENSHOTS;
-
-if (!fs.existsSync(chromiumPath)) {
-  console.log(`SKIP: ${chromiumPath} not found (apt install chromium)`);
-  process.exit(SKIP);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.log('SKIP: playwright-core is not installed (cd web && npm ci --ignore-scripts)');
-  process.exit(SKIP);
-}
-if (webRoot && !fs.existsSync(path.join(webRoot, 'index.html'))) {
-  console.error(`FAIL: ${webRoot}/index.html is missing: build the front end (cmake --build BUILD --target tagmetry_web)`);
-  process.exit(1);
-}
-if (!cli || !fs.existsSync(cli)) {
-  console.error(`FAIL: tagmetry binary not found (${cli ?? 'pass --tagmetry BIN'})`);
-  process.exit(1);
-}
+const env = await e2eEnvironment();
+const { cli, python, shots } = env;
 
 // ---------------------------------------------------------------------------------------------- dataset
 // Drawn scenes (gradient sky, a disc, a hill) with Danbooru-style captions, and two uncaptioned pure-colour
@@ -78,44 +48,11 @@ const DATASET = [
   { name: 'blue_sample.png', solid: [0, 0, 255] },
 ];
 
-const PY_IMAGES = `
-import json, sys
-from PIL import Image, ImageDraw
-spec = json.loads(sys.argv[2])
-for s in spec:
-    if 'corrupt' in s:
-        continue
-    if 'solid' in s:
-        Image.new('RGB', (448, 448), tuple(s['solid'])).save(sys.argv[1] + '/' + s['name'])
-        continue
-    w = h = 384
-    im = Image.new('RGB', (w, h))
-    d = ImageDraw.Draw(im)
-    for y in range(h):
-        t = y / h
-        c = tuple(int(a * (1 - t) + b * t) for a, b in zip(s['sky'], [min(255, v + 40) for v in s['sky']]))
-        d.line([(0, y), (w, y)], fill=c)
-    d.ellipse([w * 0.55, h * 0.12, w * 0.8, h * 0.37], fill=tuple(s['disc']))
-    d.polygon([(0, h), (0, h * 0.68), (w * 0.35, h * 0.55), (w * 0.7, h * 0.66), (w, h * 0.6), (w, h)],
-              fill=tuple(s['ground']))
-    im.save(sys.argv[1] + '/' + s['name'])
-`;
-
-function run(cmd, args, what) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tagmetry-e2e-'));
+const tmp = makeTemp('tagmetry-e2e-');
 const ds = path.join(tmp, 'dataset');
 const models = path.join(tmp, 'models');
-fs.mkdirSync(ds);
-run(python, ['-c', PY_IMAGES, ds, JSON.stringify(DATASET)], 'making the images');
-for (const it of DATASET) if (it.caption) fs.writeFileSync(path.join(ds, it.name.replace('.png', '.txt')), it.caption);
-// A PNG signature followed by junk: the server cannot decode it.
-fs.writeFileSync(path.join(ds, 'broken.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(600, 7)]));
-run(python, [path.join(repo, 'tests/fixtures/make_known_answer_models.py'), models], 'make_known_answer_models.py');
+makeFixtureFolder(python, ds, DATASET);
+makeModels(python, models);
 const modelDir = path.join(models, 'wd');
 
 // What `tagmetry tag` writes for the uncaptioned images: the UI's tag job must write the same bytes.
@@ -127,86 +64,31 @@ const expectedJob = {};
 for (const it of DATASET) if (!it.caption) expectedJob[it.name] = fs.readFileSync(path.join(ref, it.name.replace('.png', '.txt')), 'utf8');
 
 // ----------------------------------------------------------------------------------------------- server
-const serveArgs = ['serve', ds, '--port', '0', '--rescan-seconds', '1', '--model-dir', models];
-if (webRoot) serveArgs.push('--web-root', webRoot);
-const server = spawn(cli, serveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-let serverLog = '';
-server.stderr.on('data', (d) => (serverLog += d));
-let serverExit = null;
-server.on('exit', (code, signal) => (serverExit = signal ? `killed by ${signal}` : `exit code ${code}`));
-const base = await new Promise((resolve, reject) => {
-  let out = '';
-  const timer = setTimeout(() => reject(new Error('server did not start in 30 s:\n' + out + serverLog)), 30000);
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /(http:\/\/[^\s]+)/.exec(out);
-    if (m) {
-      clearTimeout(timer);
-      resolve(m[1].endsWith('/') ? m[1] : m[1] + '/');
-    }
-  });
-  server.on('exit', (code) => reject(new Error(`server exited (${code}):\n${out}${serverLog}`)));
-});
+const server = await startServer(env, [ds, '--rescan-seconds', '1', '--model-dir', models]);
+const base = server.base;
 
 // ------------------------------------------------------------------------------------------------ tests
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--no-first-run'],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-const page = await context.newPage();
-page.setDefaultTimeout(15000);
-const consoleErrors = [];
+const { browser, context, page } = await launchBrowser(env);
 let expect404 = false;
-page.on('console', (m) => {
-  // A 409 is the expected answer of the conflict and undo-conflict checks; Chromium logs every non-2xx fetch.
-  // A 404 is expected once, for the image the removal check deletes while its editor is open; a 422 for
-  // the corrupt image's thumbnail, a 400 for the failed job check.
-  if (m.type() === 'error' && !/status of (409|422|400)/.test(m.text()) && !(expect404 && /status of 404/.test(m.text())))
-    consoleErrors.push(`${m.text()} (${m.location()?.url ?? '?'}, during "${step}")`);
+// A 409 is the expected answer of the conflict and undo-conflict checks; Chromium logs every non-2xx fetch.
+// A 404 is expected once, for the image the removal check deletes while its editor is open; a 422 for
+// the corrupt image's thumbnail, a 400 for the failed job check.
+const watch = watchConsole(page, {
+  allow: (text) => /status of (409|422|400)/.test(text) || (expect404 && /status of 404/.test(text)),
+  step: () => t.step,
 });
+const consoleErrors = watch.errors;
 // Thumbnail requests per URL: a broken image's must not be repeated on every render.
 const thumbRequests = new Map();
 page.on('request', (r) => {
   if (r.url().includes('/thumb')) thumbRequests.set(r.url(), (thumbRequests.get(r.url()) ?? 0) + 1);
 });
-page.on('pageerror', (e) => consoleErrors.push('page error: ' + e.message));
 
 const caption = (name) => fs.readFileSync(path.join(ds, name.replace(/\.\w+$/, '.txt')), 'utf8');
-let failures = 0;
-let step = '';
-const results = [];
-async function check(name, fn) {
-  step = name;
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failures++;
-    results.push(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
-    if (shots) await page.screenshot({ path: path.join(shots, `failed-${name.replace(/\W+/g, '_')}.png`) }).catch(() => {});
-  }
-}
-function expectEq(actual, expected, what) {
-  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-}
-// Polls fn() until it returns true (the server writes and notices files asynchronously).
-async function until(fn, what, ms = 10000) {
-  const end = Date.now() + ms;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last === true) return;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
+const t = new Checks(page, shots);
+const check = t.check.bind(t);
+const until = (fn, what, ms = 10000) => untilIn(fn, what, ms);
+
 async function shot(name, fullPage = false) {
   if (!shots) return;
   fs.mkdirSync(shots, { recursive: true });
@@ -310,12 +192,22 @@ try {
     await until(async () => (await cell('beach_day.png').textContent()).includes('from_script'), 'the outside change in the gallery', 8000);
     await editor.getByText('This caption was changed elsewhere').waitFor();
     await editor.getByRole('button', { name: 'Save caption' }).click();
+    await editor.getByText('Both versions as text').click();
     await editor.getByLabel('Caption on disk').waitFor();
     expectEq(await editor.getByLabel('Caption on disk').inputValue(), outside, 'their version');
     expectEq(await editor.getByLabel('Your caption').inputValue(), '1girl, solo, long_hair, blue_eyes, smile, outdoors, sky, upper_body', 'your version');
     expectEq(caption('beach_day.png'), outside, 'file untouched by the refused save');
     await shot('conflict');
-    await editor.getByRole('button', { name: 'Merge tags (theirs + mine) and edit' }).click();
+    // The tag-level diff: my removal and their addition; the merge keeps my removal of cloud (B: the old
+    // union brought it back).
+    const rows = await editor.getByLabel('Tag changes').locator('li[data-change]')
+      .evaluateAll((els) => els.map((e) => `${e.querySelector('.diff-tag').textContent}:${e.dataset.change}`));
+    expectEq(rows.sort().join(' '), 'cloud:removed-mine from_script:added-theirs', 'the tag changes');
+    await editor.getByRole('button', { name: 'Merge and edit' }).click();
+    const merged = (await editor.locator('.chip-text').allTextContents()).map((x) => x.trim()).join(', ');
+    expectEq(merged, outside.replace('cloud, ', ''), 'merged: theirs without the tag I removed');
+    // Back to the version on disk, then without from_script: the original caption.
+    await editor.getByRole('button', { name: 'Revert' }).click();
     await editor.getByRole('button', { name: 'Remove tag from_script', exact: true }).click();
     await editor.getByRole('button', { name: 'Save caption' }).click();
     await until(() => caption('beach_day.png') === original, 'caption back to the original');
@@ -793,22 +685,9 @@ try {
       'im.save(sys.argv[1], quality=95)', path.join(big, 'p0000.jpg')], 'making the big image');
     for (let i = 1; i < 1200; i++) fs.linkSync(path.join(big, 'p0000.jpg'), path.join(big, `p${String(i).padStart(4, '0')}.jpg`));
     fs.writeFileSync(path.join(big, 'p0000.txt'), 'mine, solo\n');
-    const args2 = ['serve', big, '--port', '0', '--model-dir', models];
-    if (webRoot) args2.push('--web-root', webRoot);
-    const server2 = spawn(cli, args2, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server2 = await startServer(env, [big, '--model-dir', models]);
     try {
-      const base2 = await new Promise((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error('second server did not start')), 30000);
-        server2.stdout.on('data', (d) => {
-          out += d;
-          const m = /(http:\/\/[^\s]+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(m[1]);
-          }
-        });
-      });
+      const base2 = server2.base;
       const p2 = await context.newPage();
       p2.setDefaultTimeout(15000);
       p2.on('pageerror', (e) => consoleErrors.push('page 2 error: ' + e.message));
@@ -838,7 +717,7 @@ try {
       await until(async () => (await again.getByLabel('Job state').textContent()) === 'cancelled', 'job cancelled', 30000);
       await p2.close();
     } finally {
-      server2.kill('SIGTERM');
+      await server2.stop();
     }
   });
 
@@ -846,21 +725,6 @@ try {
     if (consoleErrors.length) throw new Error(consoleErrors.join('\n'));
   });
 } catch (e) {
-  failures++;
-  results.push(`FAIL ${step}: ${e.message}`);
-} finally {
-  await browser.close().catch(() => {});
-  server.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
-  if (!process.env.E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
-  else console.log('kept ' + tmp);
+  t.fail(e.message);
 }
-
-console.log(results.join('\n'));
-if (failures) {
-  if (serverExit) console.log(`the server stopped during the test (${serverExit})`);
-  if (serverLog) console.log('--- server stderr ---\n' + serverLog.slice(-4000));
-  console.log(`${failures} check(s) failed`);
-  process.exit(1);
-}
-console.log('all checks passed');
+await finish({ checks: t, browser, servers: [server], tmp });

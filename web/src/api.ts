@@ -17,6 +17,8 @@ export type TagJobOption =
   | 'force'
   | 'append'
   | 'overwrite'
+  | 'image'
+  | 'trigger'
   | 'threshold'
   | 'general_threshold'
   | 'character_threshold'

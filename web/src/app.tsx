@@ -5,8 +5,11 @@ import { loadSession, refreshHistory, refreshJob, startChangePoll, undo, undoRed
 import { BucketsPage } from './buckets';
 import { Editor } from './editor';
 import { Gallery } from './gallery';
+import { GeneratePage } from './generate';
 import { JaPage } from './ja';
 import { JobDialog } from './job';
+import { JobIndicator } from './job_indicator';
+import { Shortcuts, showKeys } from './shortcuts';
 import { PreviewPage } from './preview';
 import { ReviewPage } from './review';
 import { Settings } from './settings';
@@ -14,13 +17,13 @@ import { Sidebar, setTagMode } from './sidebar';
 import { StatsPage } from './stats';
 import { errorText, gallery, state, update, useStore } from './store';
 
-type Page = 'gallery' | 'stats' | 'buckets' | 'preview' | 'ja' | 'review';
+type Page = 'gallery' | 'stats' | 'buckets' | 'preview' | 'ja' | 'review' | 'generate';
 
 function parseHash(): { page: Page; image: number | null } {
   const h = location.hash.replace(/^#\/?/, '');
   const [page, arg] = h.split('/');
   if (page === 'image' && arg !== undefined && /^\d+$/.test(arg)) return { page: 'gallery', image: Number(arg) };
-  if (page === 'stats' || page === 'buckets' || page === 'preview' || page === 'ja' || page === 'review') return { page, image: null };
+  if (page === 'stats' || page === 'buckets' || page === 'preview' || page === 'ja' || page === 'review' || page === 'generate') return { page, image: null };
   return { page: 'gallery', image: null };
 }
 
@@ -121,17 +124,16 @@ export function App() {
           {link('preview', 'Preview')}
           {link('ja', 'Japanese → tags')}
           {link('review', 'Review')}
+          {link('generate', 'Generate')}
         </nav>
         <span class="grow" />
         <button aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!s.canUndo} onClick={() => undo()}>↶<span class="wide-only"> Undo</span></button>
         <button aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!s.canRedo} onClick={() => undoRedo('redo')}>↷<span class="wide-only"> Redo</span></button>
-        {s.runningJob !== null && !s.jobOpen && (
-          <button class="job-pill" aria-label="Tag job running" onClick={() => update({ jobOpen: true })}>
-            Tagging… (job {s.runningJob})
-          </button>
-        )}
+        <JobIndicator />
         <button aria-label="Tag images…" onClick={() => update({ jobOpen: true })}>Tag<span class="wide-only"> images</span>…</button>
         <button aria-label="Settings" class="icon" onClick={() => setSettingsOpen(!settingsOpen)}>⚙</button>
+        <button aria-label="Keyboard shortcuts" class="icon" title="Keyboard shortcuts (?)"
+          onClick={showKeys}>?</button>
       </header>
       {settingsOpen && <Settings onClose={() => setSettingsOpen(false)} />}
       {page === 'gallery' && (
@@ -148,10 +150,12 @@ export function App() {
       )}
       {page === 'stats' && <StatsPage />}
       {page === 'buckets' && <BucketsPage />}
+      {page === 'generate' && <GeneratePage />}
       {page === 'preview' && <PreviewPage />}
       {page === 'ja' && <JaPage />}
       {page === 'review' && <ReviewPage />}
       {s.jobOpen && <JobDialog />}
+      <Shortcuts />
       <div class="toasts" role="status" aria-live="polite">
         {s.toasts.map((t) => (
           <div key={t.id} class={'toast ' + t.kind}>

@@ -8,14 +8,22 @@ import { refreshHistory, setLocalUndo } from './actions';
 import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
 import { errorText, effectiveTrigger, gallery, state, toast, update, useStore } from './store';
 import { TagInput } from './tag_input';
+import { ConflictView, mergeCaptions } from './conflict';
+import { isKey } from './keys';
+import { takeAddTagFocus } from './shortcuts';
+import { useTagCategories } from './tag_categories';
+import './workflow.css';
 
 interface Draft {
   tags: string[];
   rest: string | null; // text after the first line ('\n' excluded); null: single-line caption
   version: string; // version the edit started from
+  baseText: string; // the caption text of that version (the conflict view's common ancestor)
 }
 // Unsaved edits per image, kept while the user looks at other images.
 const drafts = new Map<number, Draft>();
+// Set by next/previous image when the cursor was in Add tag: the next editor puts it there again.
+let focusAddTagAfterMove = false;
 // Whether the open editor has unsaved edits (the drafts map holds the other images').
 let liveDirty = false;
 
@@ -68,6 +76,7 @@ export function Editor({ id }: { id: number }) {
   const [tags, setTags] = useState<string[]>([]);
   const [rest, setRest] = useState<string | null>(null);
   const [base, setBase] = useState('');
+  const [baseText, setBaseText] = useState('');
   const [dirty, setDirty] = useState(false);
   const [raw, setRaw] = useState(false);
   const [rawText, setRawText] = useState('');
@@ -94,6 +103,7 @@ export function Editor({ id }: { id: number }) {
       setTags(draft.tags);
       setRest(draft.rest);
       setBase(draft.version);
+      setBaseText(draft.baseText);
       setDirty(true);
       setStale(draft.version !== d.version);
     } else {
@@ -101,6 +111,7 @@ export function Editor({ id }: { id: number }) {
       setTags(p.tags);
       setRest(p.rest);
       setBase(d.version);
+      setBaseText(d.has_caption ? d.caption : '');
       setDirty(false);
       setStale(false);
     }
@@ -124,7 +135,7 @@ export function Editor({ id }: { id: number }) {
 
   // Remember unsaved work when switching images or closing the panel.
   const latest = useRef<Draft | null>(null);
-  latest.current = dirty ? { tags: raw ? splitCaption(rawText, sep).tags : tags, rest: raw ? splitCaption(rawText, sep).rest : rest, version: base } : null;
+  latest.current = dirty ? { tags: raw ? splitCaption(rawText, sep).tags : tags, rest: raw ? splitCaption(rawText, sep).rest : rest, version: base, baseText } : null;
   useEffect(() => () => {
     if (latest.current) drafts.set(id, latest.current);
     else drafts.delete(id);
@@ -152,7 +163,18 @@ export function Editor({ id }: { id: number }) {
     };
   }, [s.tagsVersion]);
 
+  // T (shortcuts.tsx) or next/previous image from Add tag: the cursor goes to Add tag once it is shown.
+  useEffect(() => {
+    if (!detail) return;
+    if (focusAddTagAfterMove) {
+      focusAddTagAfterMove = false;
+      document.querySelector<HTMLInputElement>('.editor input[aria-label="Add tag"]')?.focus();
+    }
+    takeAddTagFocus();
+  }, [detail !== null]);
+
   const shown = pinTrigger(tags, trigger);
+  const categories = useTagCategories(shown);
   const origins = useProvenance(id, base);
   const scoreOf = useMemo(() => {
     const m = new Map<string, number>();
@@ -257,6 +279,7 @@ export function Editor({ id }: { id: number }) {
     setRest(p.rest);
     setRawText(r.caption);
     setBase(r.version);
+    setBaseText(r.caption);
     setDirty(false);
     setStale(false);
     setConflict(null);
@@ -268,31 +291,50 @@ export function Editor({ id }: { id: number }) {
     refreshHistory();
   };
 
-  const save = async (body: string, version: string) => {
+  // Writes `body` over `version`; true when it was written (false: a conflict or an error, shown).
+  const save = async (body: string, version: string): Promise<boolean> => {
     setSaving(true);
     try {
       const r = await put<{ version: string; caption: string; tags: string[] }>(`/api/image/${id}/caption`, { text: body, version });
       saved({ ...r, caption: r.caption ?? body });
       toast('Saved ' + (detail?.caption_path ?? detail?.path ?? ''));
+      return true;
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && e.body?.current) {
         setConflict({ current: e.body.current, yours: body });
       } else toast('Save failed: ' + errorText(e), 'error');
+      return false;
     } finally {
       setSaving(false);
     }
   };
 
   // Ctrl+S saves from anywhere on the page while the editor is open (not only with focus in the panel).
-  const saveNow = useRef<() => void>(() => {});
-  saveNow.current = () => {
-    if (!conflict && dirty && !saving) save(text, base);
+  // Ctrl+↓ / Ctrl+↑ save first (when edited), then open the next / previous image of the gallery; the
+  // cursor stays in Add tag when it was there.
+  const saveNow = useRef<() => Promise<boolean>>(async () => true);
+  saveNow.current = async () => {
+    if (conflict || saving) return false;
+    return dirty ? save(text, base) : true;
+  };
+  const go = async (delta: number) => {
+    const wasAdding = (document.activeElement as HTMLElement | null)?.getAttribute('aria-label') === 'Add tag';
+    if (!(await saveNow.current())) return;
+    const here = gallery.indexOf(id);
+    const index = (here >= 0 ? here : state.current) + delta;
+    const item = gallery.get(index);
+    if (!item) return;
+    if (wasAdding) focusAddTagAfterMove = true;
+    update({ current: index, editorId: item.id });
   };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 's') {
+      if (isKey(e, 'save')) {
         e.preventDefault();
         saveNow.current();
+      } else if (isKey(e, 'next') || isKey(e, 'prev')) {
+        e.preventDefault();
+        go(isKey(e, 'next') ? 1 : -1);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -336,23 +378,39 @@ export function Editor({ id }: { id: number }) {
       )}
 
       {conflict ? (
-        <ConflictView
-          conflict={conflict}
-          onKeepMine={() => save(conflict.yours, conflict.current.version)}
-          onTakeTheirs={() => saved({ caption: conflict.current.caption, version: conflict.current.version })}
-          onMerge={() => {
-            const theirs = splitCaption(conflict.current.caption, sep);
-            const mine = splitCaption(conflict.yours, sep);
-            const keys = new Set(theirs.tags.map(tagKey));
-            setTags([...theirs.tags, ...mine.tags.filter((t) => !keys.has(tagKey(t)))]);
-            setRest(mine.rest ?? theirs.rest);
-            setBase(conflict.current.version);
-            setDirty(true);
-            setRaw(false);
-            setStale(false);
-            setConflict(null);
-          }}
-        />
+        <>
+          <ConflictView
+            base={splitCaption(baseText, sep)}
+            theirs={splitCaption(conflict.current.caption, sep)}
+            mine={splitCaption(conflict.yours, sep)}
+            onKeepMine={() => save(conflict.yours, conflict.current.version)}
+            onTakeTheirs={() => saved({ caption: conflict.current.caption, version: conflict.current.version })}
+            onMerge={() => {
+              // Three-way: both sides' additions, and neither side's removals come back.
+              const m = mergeCaptions(splitCaption(baseText, sep), splitCaption(conflict.current.caption, sep), splitCaption(conflict.yours, sep));
+              edit(m.tags);
+              setRest(m.rest);
+              setBase(conflict.current.version);
+              setBaseText(conflict.current.caption);
+              setRaw(false);
+              setStale(false);
+              setConflict(null);
+            }}
+          />
+          <details class="conflict-text">
+            <summary>Both versions as text</summary>
+            <div class="conflict-cols">
+              <div>
+                <h3>On disk now</h3>
+                <textarea aria-label="Caption on disk" readOnly value={conflict.current.caption} rows={5} />
+              </div>
+              <div>
+                <h3>Yours</h3>
+                <textarea aria-label="Your caption" readOnly value={conflict.yours} rows={5} />
+              </div>
+            </div>
+          </details>
+        </>
       ) : raw ? (
         <textarea
           class="raw"
@@ -372,11 +430,16 @@ export function Editor({ id }: { id: number }) {
               const pinned = trigger && i === 0 && tagKey(t) === tagKey(trigger);
               const p = scoreOf.get(tagKey(t));
               const origin = origins.get(tagKey(t));
+              const cat = categories.of(t)?.category;
+              // Not in the tag list (a typo, or a word of this dataset); the trigger is never marked.
+              const unknown = categories.vocabulary && cat === 'unknown' && !(trigger && tagKey(t) === tagKey(trigger));
               return (
                 <li
                   key={t + i}
-                  class={'chip' + (pinned ? ' pinned' : '') + (dragOver === i ? ' drop' : '') + (origin ? ' origin-' + origin.origin : '')}
+                  class={'chip' + (pinned ? ' pinned' : '') + (dragOver === i ? ' drop' : '') + (origin ? ' origin-' + origin.origin : '') +
+                    (cat && cat !== 'unknown' ? ' chip-cat-' + cat : '') + (unknown ? ' chip-unknown' : '')}
                   data-origin={origin?.origin}
+                  data-category={cat}
                   draggable={!pinned && editing !== i}
                   onDragStart={(e) => {
                     dragFrom.current = i;
@@ -414,19 +477,20 @@ export function Editor({ id }: { id: number }) {
                     <button
                       class="chip-text"
                       aria-label={`Edit tag ${t}`}
-                      title={t + (origin ? '\n' + originText(origin) : '') + (pinned ? '\nTrigger (pinned first)' : '\nClick to edit · drag or Alt+←/→ to move')}
+                      title={t + (cat && cat !== 'unknown' ? ` (${cat})` : '') + (unknown ? '\nNot in the Danbooru tag list: a typo, or a tag of your own' : '') +
+                        (origin ? '\n' + originText(origin) : '') + (pinned ? '\nTrigger (pinned first)' : '\nClick to edit · drag or Alt+←/→ to move')}
                       onClick={() => setEditing(i)}
                       onKeyDown={(e) => {
                         const first = pinned ? 0 : trigger && tagKey(shown[0]) === tagKey(trigger) ? 1 : 0;
-                        if (e.altKey && e.key === 'ArrowLeft') {
+                        if (isKey(e, 'chip-left')) {
                           const to = Math.max(first, i - 1);
                           focusChip.current = to;
                           move(i, to);
-                        } else if (e.altKey && e.key === 'ArrowRight') {
+                        } else if (isKey(e, 'chip-right')) {
                           const to = Math.min(shown.length - 1, i + 1);
                           focusChip.current = to;
                           move(i, to);
-                        } else if (e.key === 'Delete' || e.key === 'Backspace') {
+                        } else if (isKey(e, 'chip-remove')) {
                           focusChip.current = i;
                           removeAt(i);
                         } else return;
@@ -441,6 +505,7 @@ export function Editor({ id }: { id: number }) {
                       {t}
                     </button>
                   )}
+                  {unknown && <span class="unknown-mark" title="Not in the Danbooru tag list">?</span>}
                   {p !== undefined && <span class="prob" title="model probability">{p.toFixed(2)}</span>}
                   <button class="chip-x" aria-label={`Remove tag ${t}`} onClick={() => removeAt(i)}>×</button>
                 </li>
@@ -504,30 +569,6 @@ export function Editor({ id }: { id: number }) {
         />
       )}
     </aside>
-  );
-}
-
-function ConflictView(props: { conflict: Conflict; onKeepMine: () => void; onTakeTheirs: () => void; onMerge: () => void }) {
-  const { conflict } = props;
-  return (
-    <section class="conflict" aria-label="Conflict">
-      <p class="note" role="alert">
-        This caption was changed elsewhere since you opened it. Nothing was written. Choose which to keep:
-      </p>
-      <div class="conflict-cols">
-        <div>
-          <h3>On disk now</h3>
-          <textarea aria-label="Caption on disk" readOnly value={conflict.current.caption} rows={6} />
-          <button onClick={props.onTakeTheirs}>Use this</button>
-        </div>
-        <div>
-          <h3>Yours</h3>
-          <textarea aria-label="Your caption" readOnly value={conflict.yours} rows={6} />
-          <button class="primary" onClick={props.onKeepMine}>Keep mine</button>
-        </div>
-      </div>
-      <button onClick={props.onMerge}>Merge tags (theirs + mine) and edit</button>
-    </section>
   );
 }
 

@@ -3,9 +3,30 @@
 // dialog can be closed while the job runs (editing goes on); reopened or after a reload it re-attaches to
 // the running job (GET /api/jobs/current; the event stream replays from the start).
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError, JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, TagJobParams, get, post } from './api';
+import { ApiError, ImageDetail, Item, JobEndEvent, JobItemEvent, JobProgress, JobReport, JobSummary, TagJobParams, get, post } from './api';
 import { afterChange, refreshHistory, refreshJob } from './actions';
-import { errorText, gallery, state, update } from './store';
+import { Dialog } from './dialog';
+import { effectiveTrigger, errorText, gallery, state, update } from './store';
+
+// The model choice is remembered in this browser (localStorage) for the next job.
+const remembered = (key: string, fallback: string) => localStorage.getItem('tagmetry.job.' + key) ?? fallback;
+const remember = (key: string, value: string) => localStorage.setItem('tagmetry.job.' + key, value);
+
+// The path and caption state of each selected image: from the gallery's loaded pages, else asked for.
+async function selectedImages(ids: number[]): Promise<{ path: string; has_caption: boolean }[]> {
+  const out: { path: string; has_caption: boolean }[] = [];
+  for (let i = 0; i < ids.length; i += 16) {
+    const part = await Promise.all(
+      ids.slice(i, i + 16).map(async (id): Promise<Item | ImageDetail> => {
+        const at = gallery.indexOf(id);
+        const it = at >= 0 ? gallery.get(at) : undefined;
+        return it ?? get<ImageDetail>(`/api/image/${id}`);
+      }),
+    );
+    out.push(...part.map((p) => ({ path: p.path, has_caption: p.has_caption })));
+  }
+  return out;
+}
 
 interface Model {
   name: string;
@@ -23,9 +44,18 @@ function eta(sec: number | null) {
 
 export function JobDialog() {
   const [models, setModels] = useState<Model[]>([]);
-  const [source, setSource] = useState<'name' | 'dir'>('name');
-  const [model, setModel] = useState('');
-  const [modelDir, setModelDir] = useState(state.session?.model_dir ?? '');
+  const [source, setSourceState] = useState<'name' | 'dir'>(remembered('source', 'name') === 'dir' ? 'dir' : 'name');
+  const [model, setModelState] = useState(remembered('model', ''));
+  const [modelDir, setModelDirState] = useState(remembered('modelDir', state.session?.model_dir ?? ''));
+  const setSource = (v: 'name' | 'dir') => (remember('source', v), setSourceState(v));
+  const setModel = (v: string) => (remember('model', v), setModelState(v));
+  const setModelDir = (v: string) => (remember('modelDir', v), setModelDirState(v));
+  const selected = [...state.selection];
+  const [onlySelected, setOnlySelected] = useState(selected.length > 0);
+  const trigger = effectiveTrigger();
+  const [addTrigger, setAddTrigger] = useState(remembered('addTrigger', '1') === '1');
+  // Overwrite asks first, naming how many captions it would replace.
+  const [confirming, setConfirming] = useState<number | null>(null);
   const [general, setGeneral] = useState('');
   const [character, setCharacter] = useState('');
   const [mode, setMode] = useState<'skip' | 'append' | 'overwrite'>('skip');
@@ -43,9 +73,9 @@ export function JobDialog() {
     get<{ models: Model[]; default: string }>('/api/models')
       .then((r) => {
         setModels(r.models ?? []);
-        setModel(r.default ?? r.models?.[0]?.name ?? '');
+        if (!localStorage.getItem('tagmetry.job.model')) setModelState(r.default ?? r.models?.[0]?.name ?? '');
       })
-      .catch(() => setSource('dir'));
+      .catch(() => setSourceState('dir'));
     // Re-attach to a job that is already running (started before a reload, or before the dialog closed).
     get<JobSummary>('/api/jobs/current')
       .then((j) => {
@@ -97,9 +127,24 @@ export function JobDialog() {
     };
   };
 
-  const start = async () => {
+  const start = async (confirmed = false) => {
     setErr('');
-    const body: TagJobParams = {};
+    const body: Partial<TagJobParams> = {};
+    let images: { path: string; has_caption: boolean }[] | null = null;
+    if (onlySelected && selected.length) {
+      try {
+        images = await selectedImages(selected);
+      } catch (e) {
+        return setErr('The selection: ' + errorText(e));
+      }
+      body.image = images.map((i) => i.path);
+    }
+    if (mode === 'overwrite' && !confirmed) {
+      setConfirming(images ? images.filter((i) => i.has_caption).length : state.session?.captions ?? 0);
+      return;
+    }
+    setConfirming(null);
+    if (trigger && addTrigger) body.trigger = trigger;
     if (source === 'name') body.model = model;
     else body.model_dir = modelDir;
     if (general) body.general_threshold = Number(general);
@@ -108,7 +153,7 @@ export function JobDialog() {
     if (mode === 'overwrite') body.overwrite = true;
     if (precision !== 'fp32') body.precision = precision;
     try {
-      const r = await post<{ job: number }>('/api/jobs/tag', body);
+      const r = await post<{ job: number }>('/api/jobs/tag', body as TagJobParams);
       setJob(r.job);
       setJobState('running');
       update({ runningJob: r.job });
@@ -151,9 +196,7 @@ export function JobDialog() {
   };
 
   return (
-    <div class="modal-back" onClick={(e) => e.target === e.currentTarget && close()}>
-      <section class="modal" role="dialog" aria-modal="true" aria-label="Tag images"
-        onKeyDown={(e) => e.key === 'Escape' && close()}>
+    <Dialog label="Tag images" onClose={close}>
         <h2>Tag images with a model</h2>
         <fieldset disabled={running}>
           <div class="seg" role="radiogroup" aria-label="Model source">
@@ -189,6 +232,22 @@ export function JobDialog() {
             <button aria-pressed={mode === 'append'} onClick={() => setMode('append')}>Append</button>
             <button aria-pressed={mode === 'overwrite'} onClick={() => setMode('overwrite')}>Overwrite (.bak kept)</button>
           </div>
+          {selected.length > 0 && (
+            <label class="check">
+              <input type="checkbox" checked={onlySelected} onChange={(e) => setOnlySelected((e.target as HTMLInputElement).checked)} />
+              Only the {selected.length} selected image{selected.length === 1 ? '' : 's'}
+            </label>
+          )}
+          {trigger && (
+            <label class="check">
+              <input type="checkbox" checked={addTrigger} onChange={(e) => {
+                const on = (e.target as HTMLInputElement).checked;
+                remember('addTrigger', on ? '1' : '0');
+                setAddTrigger(on);
+              }} />
+              Put the trigger “{trigger}” first in new captions
+            </label>
+          )}
           <label>
             Precision
             <select aria-label="Precision" value={precision} onChange={(e) => setPrecision((e.target as HTMLSelectElement).value as 'fp32' | 'fp16' | 'int8')}>
@@ -213,6 +272,19 @@ export function JobDialog() {
             {report && <JobReportView report={report} />}
           </div>
         )}
+        {confirming !== null && (
+          <div class="confirm" role="alert">
+            <p>
+              Overwrite the captions of {confirming} image{confirming === 1 ? '' : 's'}? A <code>.bak</code> copy of each is
+              kept, and Undo reverts the whole job.
+            </p>
+            <div class="ed-actions">
+              <span class="grow" />
+              <button onClick={() => setConfirming(null)}>Back</button>
+              <button class="primary" data-autofocus onClick={() => start(true)}>Overwrite {confirming} caption{confirming === 1 ? '' : 's'}</button>
+            </div>
+          </div>
+        )}
         {err && <p class="error" role="alert">{err}</p>}
         <div class="ed-actions">
           <span class="grow" />
@@ -224,12 +296,11 @@ export function JobDialog() {
           ) : (
             <>
               <button onClick={close}>Close</button>
-              <button class="primary" onClick={start}>{jobState ? 'Run again' : 'Start tagging'}</button>
+              <button class="primary" onClick={() => start()} disabled={confirming !== null}>{jobState ? 'Run again' : 'Start tagging'}</button>
             </>
           )}
         </div>
-      </section>
-    </div>
+    </Dialog>
   );
 }
 

@@ -1,5 +1,6 @@
 // Per-browser settings (localStorage): the trigger pinned first in the editor and the LoRA name and
 // weight used when copying prompts.
+import { useEffect, useRef } from 'preact/hooks';
 import { state, update, useStore } from './store';
 
 export function Settings({ onClose }: { onClose: () => void }) {
@@ -8,8 +9,17 @@ export function Settings({ onClose }: { onClose: () => void }) {
     localStorage.setItem('tagmetry.' + key, value);
     update(key === 'loraWeight' ? { loraWeight: Number(value) || 0 } : { [key]: value });
   };
+  // The panel takes the focus when it opens and gives it back when it closes (Esc, Done).
+  const box = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const before = document.activeElement as HTMLElement | null;
+    box.current?.querySelector<HTMLElement>('input')?.focus();
+    return () => {
+      if (before && before !== document.body && document.contains(before)) before.focus();
+    };
+  }, []);
   return (
-    <section class="settings" role="dialog" aria-label="Settings">
+    <section class="settings" role="dialog" aria-label="Settings" ref={box}>
       <label>
         Trigger tag
         <input type="text" aria-label="Trigger tag" value={s.trigger} placeholder={state.session?.trigger || 'none'}

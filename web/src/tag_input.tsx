@@ -1,7 +1,8 @@
 // Tag entry with autocomplete from the Danbooru tag list (/api/vocab): names, aliases, post counts,
 // Japanese translations and how many images of the dataset already carry the tag.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { VocabTag, formatCount, get } from './api';
+import { VocabTag, formatCount, get, tagKey } from './api';
+import { isKey } from './keys';
 
 interface Props {
   label: string;
@@ -24,6 +25,10 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
   const listId = useRef('tag-list-' + ++seq).current;
   const timer = useRef<number>();
   const req = useRef(0);
+  // The suggestions of the term being typed, as a promise, so Enter can wait for an answer on its way.
+  const answer = useRef<{ term: string; tags: Promise<VocabTag[]>; start: () => void } | null>(null);
+  // Esc closed the list: Enter then adds the text as typed.
+  const dismissed = useRef(false);
 
   useEffect(() => {
     if (value !== undefined) setText(value);
@@ -33,22 +38,41 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
     clearTimeout(timer.current);
     const term = q.split(',').pop()!.trim();
     if (!term) {
+      answer.current = null;
       setItems([]);
       setOpen(false);
       return;
     }
+    let start!: () => void;
+    const tags = new Promise<void>((r) => (start = r)).then(() =>
+      get<{ tags: VocabTag[] }>(`/api/vocab?q=${encodeURIComponent(term)}&limit=10`).then((r) => r.tags ?? [], () => []),
+    );
+    answer.current = { term, tags, start };
     timer.current = window.setTimeout(async () => {
       const my = ++req.current;
-      try {
-        const r = await get<{ tags: VocabTag[] }>(`/api/vocab?q=${encodeURIComponent(term)}&limit=10`);
-        if (my !== req.current) return;
-        setItems(r.tags ?? []);
-        setActive(-1);
-        setOpen((r.tags ?? []).length > 0);
-      } catch {
-        setItems([]);
-      }
+      start();
+      const list = await tags;
+      if (my !== req.current) return;
+      setItems(list);
+      setActive(-1);
+      setOpen(list.length > 0 && !dismissed.current);
     }, 120);
+  };
+
+  // Enter without a highlighted suggestion: the top suggestion of the last term, unless that term is a
+  // known tag (or an alias of the top one) as typed; Shift+Enter or Esc before it: the text as typed.
+  const enter = async (literal: boolean) => {
+    const parts = text.split(',');
+    const term = parts[parts.length - 1].trim();
+    const pending = answer.current;
+    if (literal || !term || !pending || pending.term !== term) return commit(parts);
+    clearTimeout(timer.current);
+    pending.start();
+    const list = await pending.tags;
+    const top = list[0];
+    const exact = list.some((v) => tagKey(v.tag) === tagKey(term));
+    if (!top || exact) return commit(parts);
+    commit([...parts.slice(0, -1), top.tag]);
   };
 
   const commit = (tags: string[]) => {
@@ -56,6 +80,8 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
     if (!list.length) return;
     onAdd(list);
     req.current++;
+    answer.current = null;
+    dismissed.current = false;
     clearTimeout(timer.current);
     if (!keepValue) {
       setText('');
@@ -80,6 +106,7 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey) return; // Ctrl+↓ / Ctrl+↑: next / previous image (keys.ts)
     if (e.key === 'ArrowDown' && items.length) {
       setOpen(true);
       setActive((a) => (a + 1) % items.length);
@@ -90,13 +117,13 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
     } else if (e.key === 'Enter') {
       e.preventDefault();
       if (open && active >= 0 && items[active]) choose(items[active]);
-      else if (!keepValue) {
-        commit(text.split(','));
-        setText('');
-      }
-    } else if (e.key === 'Escape' && open) {
+      else if (!keepValue) enter(isKey(e, 'add-literal') || dismissed.current);
+    } else if (e.key === 'Escape') {
+      // The first Esc closes the list (or stops it from opening); the next one goes on (closes the editor).
+      const swallow = open || (!dismissed.current && !!text.trim());
       setOpen(false);
-      e.stopPropagation();
+      dismissed.current = true;
+      if (swallow) e.stopPropagation();
     }
   };
 
@@ -118,6 +145,7 @@ export function TagInput({ label, placeholder, onAdd, keepValue, onChange, value
           const v = (e.target as HTMLInputElement).value;
           setText(v);
           onChange?.(v);
+          dismissed.current = false;
           query(v);
         }}
         onKeyDown={onKeyDown}

@@ -69,6 +69,10 @@ export interface TagParams {
   append?: boolean;
   /** Replace existing captions (a .bak copy is kept) (default: false) */
   overwrite?: boolean;
+  /** Tag only this image (path relative to DIR; repeatable) */
+  image?: string[];
+  /** Put this tag first in every new or overwritten caption (a LoRA trigger word) */
+  trigger?: string;
   /** Caption file extension (default: .txt) */
   caption_extension?: string;
   /** Also write one JSON line per image (path, size, tags, probabilities) */
@@ -207,4 +211,40 @@ export interface CompleteParams {
   min_p?: number;
   /** Most tokens to generate (default: 128) */
   max_new_tokens?: number;
+}
+
+/** Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …) (POST /api/prompt) */
+export interface PromptParams {
+  /** Prompt style: animagine-xl-3.1, animagine-xl-4.0, noobai-xl, illustrious-xl, sd15, none, or a .toml file (default: none) */
+  style?: string;
+  /** What the text is: a request (ja2tags), a tag list, a caption file, or auto (default: auto) */
+  input?: "auto" | "request" | "tags" | "caption";
+  /** Trigger words written first (comma-separated) */
+  trigger?: string;
+  /** LoRA NAME[:WEIGHT]: <lora:NAME:WEIGHT> for A1111, a LoraLoader node for ComfyUI */
+  lora?: string[];
+  /** Rating tag instead of the style's (safe, sensitive, nsfw, explicit; none: no rating tag) */
+  rating?: string;
+  /** Negative prompt instead of the style's default */
+  negative?: string;
+  /** Keep at most this many tags from a request (0: all) (default: 0) */
+  top?: number;
+  /** Size WxH (the style's nearest allowed size) */
+  size?: string;
+  /** Aspect ratio W:H (the style's allowed size of the nearest aspect) */
+  aspect?: string;
+  /** Sampler (A1111 name, e.g. 'Euler a', 'DPM++ 2M') instead of the style's */
+  sampler?: string;
+  /** Scheduler (A1111 label, e.g. Automatic, Karras) instead of the style's */
+  scheduler?: string;
+  /** Sampling steps instead of the style's */
+  steps?: number | null;
+  /** CFG scale instead of the style's */
+  cfg?: number | null;
+  /** Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok) */
+  tags_db?: string;
+  /** MeCab IPAdic folder (default: the system's ipadic-utf8) */
+  mecab_dicdir?: string;
+  /** Print one JSON object: positive, negative, width, height, sampler, steps, cfg, tags, unmatched (default: false) */
+  json?: boolean;
 }
