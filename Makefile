@@ -10,7 +10,7 @@ DEPS_ARGS := --gpu
 CMAKE_ARGS += -DTAGMETRY_GPU=ON
 endif
 
-.PHONY: all deps configure build demo test test-unit bench clean
+.PHONY: all deps configure build demo test test-unit bench container-test clean
 
 all: build
 
@@ -36,6 +36,11 @@ test-unit: build
 
 bench: build
 	scripts/bench.sh $(BUILD)
+
+# Builds the container images (Containerfile) with buildah and checks the cpu one; as root, not part of
+# `make test` (~17 minutes the first time on 2 cores with a warm ccache, a few after source changes): scripts/container-test.sh, docs/deploy.md.
+container-test:
+	scripts/container-test.sh
 
 clean:
 	rm -rf $(BUILD)

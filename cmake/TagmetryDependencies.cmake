@@ -107,7 +107,8 @@ set_target_properties(onnxruntime PROPERTIES
 # $ORIGIN first: a build tree copied elsewhere (bench/gpu) still finds its ONNX Runtime.
 set(CMAKE_BUILD_RPATH "$ORIGIN/../onnxruntime/lib;${ORT_STAGE_DIR}")
 set(CMAKE_INSTALL_RPATH "$ORIGIN/../lib")
-install(FILES "${ORT_STAGE_DIR}/libonnxruntime.so.1" DESTINATION lib)
+# The file itself, not the staging symlink (which points into the source tree).
+install(FILES "${_ort_real}" DESTINATION lib RENAME libonnxruntime.so.1)
 message(STATUS "ONNX Runtime: ${ORT_INCLUDE_DIR} ; ${_ort_real}")
 
 # --- Python for test fixtures (python3-onnx) -------------------------------------------------------------

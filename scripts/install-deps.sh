@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what Tagmetry needs to build and test on Debian 12 (apt packages and the pinned ONNX Runtime
-# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh [--gpu]
+# from the npm registry). Idempotent: installs only what is missing. Usage: scripts/install-deps.sh [--gpu] [--no-test]
 #   --gpu  also the pinned GPU build of ONNX Runtime (third_party/onnxruntime-gpu: ORT 1.29 with its CUDA 13
 #          provider libraries); then configure with -DTAGMETRY_GPU=ON (or `make GPU=1`). See docs/gpu.md.
+#   --no-test  only what a Release build needs, without the test and benchmark tools (Chromium, GoogleTest,
+#          Google Benchmark); configure with -DTAGMETRY_BUILD_TESTS=OFF -DTAGMETRY_BUILD_BENCH=OFF (the Containerfile)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 gpu=0
+test_tools=1
 for arg in "$@"; do
   case "$arg" in
     --gpu) gpu=1 ;;
-    *) echo "usage: scripts/install-deps.sh [--gpu]" >&2; exit 2 ;;
+    --no-test) test_tools=0 ;;
+    *) echo "usage: scripts/install-deps.sh [--gpu] [--no-test]" >&2; exit 2 ;;
   esac
 done
 
@@ -24,8 +28,10 @@ packages=(
   nodejs npm
 )
 
+test_only=(chromium libgtest-dev libgmock-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
+  ((test_tools)) || [[ " ${test_only[*]} " != *" $p "* ]] || continue
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
 done
 # A node/npm already on PATH (nodesource, nvm) is fine: do not fight it with Debian's.

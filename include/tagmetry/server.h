@@ -7,7 +7,8 @@
 // Safety: binds 127.0.0.1 by default; serves dataset files by image id only (symlinks leading out of
 // the dataset are refused) and front-end files from the front-end folder only; checks the Host header
 // (DNS rebinding); every POST/PUT/DELETE needs the per-run token from GET /api/session (CSRF); body size
-// limits; every caption write is atomic and journaled.
+// limits; every caption write is atomic and journaled. With an access token (ServeParams::token, for a
+// server reachable by others: containers, rented GPUs) every request must also carry that token.
 
 #include <filesystem>
 #include <memory>
@@ -21,6 +22,8 @@ namespace tagmetry {
 
 struct ServeParams {
   std::string host = "127.0.0.1";
+  std::string allowed_hosts;       // more Host header names, comma-separated: "name" (any port) or "name:port"
+  std::string token;               // access token every request must carry; empty = none (docs/serve.md)
   int port = 7860;                 // 0 = any free port
   bool open = false;               // open the default browser on start
   std::string web_root;            // built front end; empty = <exe>/../share/tagmetry/web, then $TAGMETRY_WEB_DIR

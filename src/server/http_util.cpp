@@ -1,5 +1,6 @@
 #include "http_util.h"
 
+#include <cctype>
 #include <fstream>
 #include <random>
 
@@ -75,6 +76,67 @@ bool host_allowed(std::string_view host_header, std::string_view bind_host, int 
   std::string bind(bind_host);
   if (bind.find(':') != std::string::npos && bind.front() != '[') bind = "[" + bind + "]";
   return !bind.empty() && bind != "0.0.0.0" && bind != "[::]" && host == to_lower_ascii(bind);
+}
+
+bool host_listed(std::string_view host_header, std::string_view allowed) {
+  std::string host = to_lower_ascii(trim(host_header));
+  if (host.empty()) return false;
+  size_t colon = host.rfind(':');
+  bool has_port = colon != std::string::npos && host.find(']', colon) == std::string::npos;
+  std::string name = has_port ? host.substr(0, colon) : host;
+  for (const std::string& listed : split_trimmed(allowed, ",")) {
+    std::string entry = to_lower_ascii(listed);
+    if (entry == host || entry == name) return true;
+    // "*.example.com": any name under example.com (a proxy giving each pod its own name), any port.
+    if (entry.size() > 2 && entry.compare(0, 2, "*.") == 0 && name.size() > entry.size() - 1 &&
+        name.compare(name.size() - (entry.size() - 1), entry.size() - 1, entry, 1) == 0)
+      return true;
+  }
+  return false;
+}
+
+bool access_token_valid(std::string_view token) {
+  if (token.empty()) return true;
+  if (token.size() < 8 || token.size() > 256) return false;
+  for (char c : token)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_' && c != '~') return false;
+  return true;
+}
+
+namespace {
+
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    size_t end = header.find(';');
+    std::string_view pair = trim(header.substr(0, end));
+    size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && trim(pair.substr(0, eq)) == name) return trim(pair.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    header.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+AccessCheck check_access_token(const httplib::Request& req, std::string_view token) {
+  const std::string& auth = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (auth.size() > kBearer.size() && auth.compare(0, kBearer.size(), kBearer) == 0 &&
+      same_secret(std::string_view(auth).substr(kBearer.size()), token))
+    return AccessCheck::kFromHeaderOrCookie;
+  if (same_secret(cookie_value(req.get_header_value("Cookie"), kAccessCookie), token))
+    return AccessCheck::kFromHeaderOrCookie;
+  if (req.has_param("token") && same_secret(req.get_param_value("token"), token)) return AccessCheck::kFromQuery;
+  return AccessCheck::kMissing;
 }
 
 bool safe_url_path(std::string_view path) {

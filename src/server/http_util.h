@@ -43,6 +43,18 @@ std::optional<size_t> parse_id(const std::string& text);
 // True when `host_header` (e.g. "127.0.0.1:7860") names this server: loopback names or `bind_host`, with
 // `port`. Guards against DNS rebinding.
 bool host_allowed(std::string_view host_header, std::string_view bind_host, int port);
+// True when `host_header` is in `allowed` (serve --allowed-hosts: comma-separated, "name" matches any port,
+// "name:port" that port only, "*.domain" any name under domain; case-insensitive).
+bool host_listed(std::string_view host_header, std::string_view allowed);
+
+// The cookie that keeps the access token (serve --token) in the browser after /?token=TOKEN.
+inline constexpr std::string_view kAccessCookie = "tagmetry_token";
+// True when `token` may be an access token: empty (none), or 8-256 characters of [A-Za-z0-9-._~].
+bool access_token_valid(std::string_view token);
+enum class AccessCheck { kMissing, kFromHeaderOrCookie, kFromQuery };
+// Where `req` carries `token`: "Authorization: Bearer TOKEN", the kAccessCookie cookie or ?token=TOKEN
+// (compared in constant time), or kMissing.
+AccessCheck check_access_token(const httplib::Request& req, std::string_view token);
 // True when a URL path (already percent-decoded) is safe to map into a folder: no "..", "." segments,
 // backslashes, NUL, or further percent-encoded dots.
 bool safe_url_path(std::string_view decoded_path);

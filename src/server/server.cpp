@@ -26,6 +26,12 @@ const Operation<ServeParams>& serve_operation() {
     s.group("Server")
         .add("host", &ServeParams::host, "Address to listen on (anything but loopback exposes your dataset: a warning is printed)")
         .add("port", &ServeParams::port, "Port (0 = any free port)")
+        .add("allowed-hosts", &ServeParams::allowed_hosts,
+             "More names the app may be opened under (Host header), comma-separated: NAME (any port), NAME:PORT, or *.DOMAIN (e.g. *.proxy.runpod.net)",
+             {}, "TAGMETRY_ALLOWED_HOSTS")
+        .add("token", &ServeParams::token,
+             "Access token every request must carry: open http://HOST:PORT/?token=TOKEN once (a cookie keeps it), scripts send Authorization: Bearer TOKEN",
+             {}, "TAGMETRY_TOKEN")
         .add("open", &ServeParams::open, "Open the web app in the default browser")
         .add("web-root", &ServeParams::web_root, "Folder of the built front end (default: beside the binary, share/tagmetry/web)")
         .add("threads", &ServeParams::threads, "HTTP worker threads (each serves one open connection: a browser tab keeps about 6, an event stream one)")
@@ -271,6 +277,8 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
   s.db_path = params.db.empty() ? default_store_path(dataset_dir) : fs::path(params.db);
   s.web_root = find_web_root(params);
   s.token = random_token();
+  if (!access_token_valid(params.token))
+    return invalid_argument("--token / TAGMETRY_TOKEN: use 8 to 256 letters, digits or - . _ ~ (it goes into a URL and a cookie)");
   TM_RETURN_IF_ERROR(server::configure_generator(s));
 
   auto t0 = std::chrono::steady_clock::now();
@@ -302,11 +310,23 @@ Result<std::unique_ptr<Server>> Server::create(const fs::path& dataset_dir, cons
     res.set_header("Referrer-Policy", "no-referrer");
     // Other sites cannot embed the dataset's images and thumbnails (no-cors loads).
     res.set_header("Cross-Origin-Resource-Policy", "same-origin");
-    if (!host_allowed(req.get_header_value("Host"), s.params.host, s.port)) {
+    const std::string& host_header = req.get_header_value("Host");
+    if (!host_allowed(host_header, s.params.host, s.port) && !host_listed(host_header, s.params.allowed_hosts)) {
       send_error(res, 403, "host", "unexpected Host header '" + req.get_header_value("Host") +
                                        "' (open the app at " + std::string("http://127.0.0.1:") +
                                        std::to_string(s.port) + "/)");
       return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!s.params.token.empty()) {
+      AccessCheck access = check_access_token(req, s.params.token);
+      if (access == AccessCheck::kMissing) {
+        send_error(res, 401, "token",
+                   "this server needs its access token: open /?token=TOKEN once, or send Authorization: Bearer TOKEN "
+                   "(the TOKEN given to serve with --token or TAGMETRY_TOKEN)");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (access == AccessCheck::kFromQuery)
+        res.set_header("Set-Cookie", std::string(kAccessCookie) + "=" + s.params.token + "; Path=/; HttpOnly; SameSite=Strict");
     }
     bool changes_state = req.method != "GET" && req.method != "HEAD" && req.method != "OPTIONS";
     if (changes_state && req.get_header_value("X-Tagmetry-Token") != s.token) {

@@ -103,6 +103,31 @@ TEST(ServeCli, WarnsForNonLoopbackAddressesAndRejectsMissingFolders) {
   EXPECT_EQ(missing.exit_code, 2);
 }
 
+TEST(ServeCli, TakesTheAccessTokenFromTheEnvironment) {
+  TempDir tmp;
+  fs::create_directories(tmp / "set");
+  setenv("TAGMETRY_TOKEN", "from-the-environment", 1);
+  Child c = spawn_serve({"serve", (tmp / "set").string(), "--port", "0", "--host", "0.0.0.0"}, tmp.path());
+  unsetenv("TAGMETRY_TOKEN");
+  int port = wait_for_port(c.out);
+  ASSERT_GT(port, 0) << read_all(c.err);
+  httplib::Client client("127.0.0.1", port);
+  auto none = client.Get("/api/session");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto with = client.Get("/api/session", {{"Authorization", "Bearer from-the-environment"}});
+  ASSERT_TRUE(with);
+  EXPECT_EQ(with->status, 200);
+  kill(c.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(c.pid), 0);
+  // With a token, listening on 0.0.0.0 is what the user asked for: no warning.
+  EXPECT_EQ(read_all(c.err).find("warning: listening on"), std::string::npos) << read_all(c.err);
+
+  auto bad = run_cli({"serve", (tmp / "set").string(), "--port", "0", "--token", "a b"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--token / TAGMETRY_TOKEN: use 8 to 256 letters"), std::string::npos) << bad.err;
+}
+
 TEST(ServeCli, ABadGeneratorStopsTheStartWithWhatIsWrong) {
   TempDir tmp;
   fs::create_directories(tmp / "set");

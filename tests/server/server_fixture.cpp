@@ -19,7 +19,8 @@ RunningServer::RunningServer(const std::filesystem::path& dataset, ServeParams p
   client_->set_read_timeout(30, 0);
   // Wait until it answers, so stop() never races the start of listening.
   for (int i = 0; i < 200; ++i) {
-    if (auto r = client_->Get("/api/session"); r && r->status == 200) return;
+    // (401: it answers, but wants the access token of params.token.)
+    if (auto r = client_->Get("/api/session"); r && (r->status == 200 || r->status == 401)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   throw std::runtime_error("server did not start");

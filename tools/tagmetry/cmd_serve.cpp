@@ -34,9 +34,10 @@ struct ServeCommand {
       return kExitUsage;
     }
     bool loopback = params.host == "127.0.0.1" || params.host == "localhost" || params.host == "::1";
-    if (!loopback)
+    if (!loopback && params.token.empty())
       print_warning("listening on " + params.host + ": anyone who can reach this address can read and edit " + dir +
-                    " (the session token only stops other web sites, not other people)");
+                    " (the session token only stops other web sites, not other people; set an access token with "
+                    "--token or TAGMETRY_TOKEN)");
     auto server = Server::create(dir, params);
     if (!server.ok()) {
       print_error(server.status());
