@@ -74,7 +74,10 @@ bool host_allowed(std::string_view host_header, std::string_view bind_host, int 
   }
   if (host == "127.0.0.1" || host == "localhost" || host == "[::1]") return true;
   std::string bind(bind_host);
-  if (bind.find(':') != std::string::npos && bind.front() != '[') bind = "[" + bind + "]";
+  if (bind.find(':') != std::string::npos && bind.front() != '[') {
+    bind.insert(bind.begin(), '[');  // (not "[" + bind + "]": GCC 12 reports a false -Wrestrict there)
+    bind.push_back(']');
+  }
   return !bind.empty() && bind != "0.0.0.0" && bind != "[::]" && host == to_lower_ascii(bind);
 }
 
