@@ -9,21 +9,21 @@ const std::vector<CompletionModel>& completion_models() {
     std::vector<CompletionModel> m;
     auto add = [&](CompletionModel e) { m.push_back(std::move(e)); };
     add({"dart-v2-moe-sft", "p1atdev/dart-v2-moe-sft", "main", "dart-v2", "Mixtral", "apache-2.0", 166'000'000,
-         333'000'000, true, true, "Dart v2 MoE, supervised fine-tuned for completion (default)"});
+         333'000'000, true, true, "Dart v2 MoE, supervised fine-tuned for completion (default)", ""});
     add({"dart-v2-sft", "p1atdev/dart-v2-sft", "main", "dart-v2", "Mistral", "apache-2.0", 114'000'000, 229'000'000,
-         true, false, "Dart v2, supervised fine-tuned for completion"});
+         true, false, "Dart v2, supervised fine-tuned for completion", ""});
     add({"dart-v2-moe-base", "p1atdev/dart-v2-moe-base", "main", "dart-v2", "Mixtral", "apache-2.0", 166'000'000,
-         333'000'000, false, false, "Dart v2 MoE, pretrained only (continues the tag list)"});
-    // Listed for their licences and sizes; their prompt formats (SentencePiece vocabularies, KGen
-    // templates) are not implemented yet, and `complete` says so.
+         333'000'000, false, false, "Dart v2 MoE, pretrained only (continues the tag list)", ""});
+    // TIPO and DanTagGen run their published GGUF files (KGen models.py tipo_model_list, gguf_name). TIPO
+    // files are F16 (the only ones published by the author); DanTagGen's Q8_0 is its smallest lossless-enough.
     add({"tipo-500m", "KBlueLeaf/TIPO-500M", "main", "tipo", "LLaMA", "kohaku-license-1.0", 500'000'000,
-         1'020'000'000, true, false, "TIPO 500M (commercial-use restrictions)"});
+         1'020'000'000, true, false, "TIPO 500M (commercial-use restrictions)", "TIPO-500M_epoch5-F16.gguf"});
     add({"tipo-200m", "KBlueLeaf/TIPO-200M", "main", "tipo", "LLaMA", "kohaku-license-1.0", 200'000'000,
-         400'000'000, true, false, "TIPO 200M (commercial-use restrictions)"});
+         406'000'000, true, false, "TIPO 200M (commercial-use restrictions)", "TIPO-200M-40Btok-F16.gguf"});
     add({"tipo-100m", "KBlueLeaf/TIPO-100M", "main", "tipo", "LLaMA", "kohaku-license-1.0", 100'000'000,
-         200'000'000, true, false, "TIPO 100M (commercial-use restrictions)"});
+         203'000'000, true, false, "TIPO 100M (commercial-use restrictions)", "TIPO-100M-F16.gguf"});
     add({"dantaggen-delta-rev2", "KBlueLeaf/DanTagGen-delta-rev2", "main", "dantaggen", "LLaMA", "cc-by-sa-4.0",
-         400'000'000, 800'000'000, true, false, "DanTagGen delta-rev2"});
+         400'000'000, 440'000'000, true, false, "DanTagGen delta-rev2", "ggml-model-Q8_0.gguf"});
     return m;
   }();
   return models;
