@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "fake_generators.h"
 #include "fake_hub.h"
 #include "tagmetry/complete.h"
 #include "tagmetry/gguf_writer.h"
+#include "tagmetry/prompt.h"
 #include "test_support.h"
 #include "tiny_vocab_gguf.h"
 
@@ -222,6 +224,62 @@ TEST_F(KgenCli, DanTagGenWithALocalGgufPrintsOneLine) {
                             env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "1girl, cat ears, smile, outdoors, sky\n");
+}
+
+// prompt / generate --complete: the user's tags first, then the model's, before the prompt is built; the
+// completion is given the style's rating and the chosen size's aspect.
+TEST(PromptComplete, UserTagsFirstThenTheModelsForTheStylesRatingAndTheAspect) {
+  PromptParams p;
+  p.style = "animagine-xl-4.0";
+  p.tags_db = fixture().tags_db.string();
+  p.complete = fixture().tipo.string();
+  p.complete_seed = 3;
+  p.aspect = "832:1216";
+  auto builder = PromptBuilder::open(p);
+  ASSERT_TRUE(builder.ok()) << builder.status().message();
+  auto r = (*builder)->build(p, "1girl, cat ears");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completion_prompt, "rating: general\naspect_ratio: 0.7\ntarget: <|long|>\ntag: 1girl, cat ears");
+  EXPECT_EQ(r->completed, (Tags{"smile", "outdoors", "sky"}));
+  EXPECT_EQ(r->completion_seed, 3);
+  EXPECT_EQ(r->tags, (Tags{"1girl", "cat_ears", "smile", "outdoors", "sky"}));
+  EXPECT_EQ(r->positive, "1girl, safe, cat ears, smile, outdoors, sky, masterpiece, high score, great score, absurdres");
+  EXPECT_EQ(r->size.width, 832);
+
+  p.rating = "explicit";
+  p.aspect = "16:9";
+  r = (*builder)->build(p, "1girl, cat ears");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->completion_prompt.substr(0, 37), "rating: explicit\naspect_ratio: 1.8\nta");
+
+  p.complete = "no-such-model";
+  r = (*builder)->build(p, "1girl, cat ears");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().rfind("--complete: unknown completion model 'no-such-model'", 0), 0u) << r.status().message();
+}
+
+TEST(PromptComplete, PromptAndGenerateCliTakeComplete) {
+  auto r = testing::run_cli({"prompt", "1girl, cat ears", "--style", "animagine-xl-4.0", "--tags-db",
+                             fixture().tags_db.string(), "--complete", fixture().tipo.string(), "--complete-seed", "5",
+                             "--json"},
+                            {"TAGMETRY_THREADS=1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["completed"], json({"smile", "outdoors", "sky"}));
+  EXPECT_EQ(j["completion_seed"], 5);
+  EXPECT_EQ(j["positive"], "1girl, safe, cat ears, smile, outdoors, sky, masterpiece, high score, great score, absurdres");
+
+  testing::FakeA1111 server;
+  testing::TempDir dir;
+  auto g = testing::run_cli({"generate", "1girl, cat ears", "--backend", "a1111", "--url", server.url(), "--out",
+                             (dir / "gen").string(), "--style", "animagine-xl-4.0", "--tags-db",
+                             fixture().tags_db.string(), "--complete", fixture().dtg.string(), "--seed", "7", "--json"},
+                            {"TAGMETRY_THREADS=1"});
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  json gj = json::parse(g.out);
+  EXPECT_EQ(gj["prompt"]["positive"],
+            "1girl, safe, cat ears, smile, outdoors, sky, masterpiece, high score, great score, absurdres");
+  EXPECT_EQ(testing::read_all(dir / "gen" / "00001-7.txt"), "1girl, cat ears, smile, outdoors, sky\n");
 }
 
 #endif
