@@ -45,7 +45,8 @@ const std::vector<CompletionModel>& completion_models();
 Result<CompletionModel> find_completion_model(const std::string& name);
 
 struct CompleteParams {
-  std::string model = "dart-v2-moe-sft";  // registry name or Hub repo id of a Dart v2 model
+  std::string model = "dart-v2-moe-sft";  // registry name, Hub repo id of a Dart v2 model, or a local GGUF /
+                                          // model folder (taken as model_file)
   std::string model_file;   // a local GGUF (tokenizer.json beside it, or --tokenizer), or a Hugging Face
                             // folder with config.json, tokenizer.json, model.safetensors (converted once)
   std::string tokenizer;    // tokenizer.json for --model-file
@@ -120,6 +121,18 @@ struct CompleteCallbacks {
 // kNetwork.
 Result<CompleteReport> complete_tags(const std::vector<std::string>& input, const CompleteParams& params,
                                      const CompleteCallbacks& callbacks = {});
+
+// Whether `complete` can run now without downloading: llama.cpp is built in and the model (params.model /
+// model_file, after the environment) is a local file or already in the Hub cache. For the web app's
+// "complete" button. Touches no network.
+struct CompletionStatus {
+  bool available = false;
+  std::string model;   // the model it would use (registry name, repo id or path)
+  std::string reason;  // why not, in words, when not available
+  // {"available":bool,"model":"…","reason":"…"}
+  std::string to_json() const;
+};
+CompletionStatus completion_status(const CompleteParams& params);
 
 // Where a pulled model's converted GGUF lives: <user cache>/llm/<org>--<name>/<commit>/model.gguf.
 std::filesystem::path completion_gguf_path(const CompletionModel& model, const std::string& commit);

@@ -264,8 +264,13 @@ Result<CompleteReport> complete_dart(CompleteReport r, const CompleteParams& p, 
 
 }  // namespace
 
-Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, const CompleteParams& p,
+Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, const CompleteParams& params,
                                      const CompleteCallbacks& cb) {
+  CompleteParams p = params;
+  if (std::error_code ec; p.model_file.empty() && std::filesystem::exists(p.model, ec)) {
+    p.model_file = p.model;  // TAGMETRY_COMPLETE_MODEL=/path/model.gguf
+    p.model = CompleteParams().model;
+  }
   TM_RETURN_IF_ERROR(check_dart_rating(p.rating));
   TM_RETURN_IF_ERROR(check_dart_length(p.length));
   TM_RETURN_IF_ERROR(check_dart_identity(p.identity));

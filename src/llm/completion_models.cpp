@@ -1,5 +1,10 @@
 // The completion models Tagmetry knows (docs/complete.md). Facts from the model cards; sizes approximate.
+#include <nlohmann/json.hpp>
+
+#include "llama_runner.h"
 #include "tagmetry/complete.h"
+#include "tagmetry/model_cache.h"
+#include "tagmetry/model_registry.h"
 #include "tagmetry/strings.h"
 
 namespace tagmetry {
@@ -38,6 +43,47 @@ Result<CompletionModel> find_completion_model(const std::string& name) {
   }
   return not_found("unknown completion model '" + name + "' (known: " + join(names, ", ") +
                    "; or --model-file X.gguf)");
+}
+
+std::string CompletionStatus::to_json() const {
+  return nlohmann::ordered_json{{"available", available}, {"model", model}, {"reason", reason}}.dump();
+}
+
+CompletionStatus completion_status(const CompleteParams& p) {
+  CompletionStatus st;
+  std::error_code ec;
+  const std::string file = !p.model_file.empty() ? p.model_file
+                           : std::filesystem::exists(p.model, ec) ? p.model : std::string();
+  st.model = file.empty() ? p.model : file;
+  if (std::string why = llama_unavailable_reason(); !why.empty()) {
+    st.reason = why;
+    return st;
+  }
+  if (!file.empty()) {
+    st.available = std::filesystem::exists(file, ec);
+    if (!st.available) st.reason = file + ": no such model file";
+    return st;
+  }
+  auto entry = find_completion_model(p.model);
+  std::string repo = entry.ok() ? entry->repo : p.model;
+  std::vector<std::string> files{"config.json", "tokenizer.json", "model.safetensors"};
+  if (entry.ok() && !entry->gguf_file.empty()) files = {entry->gguf_file};
+  if (!entry.ok() && !looks_like_repo_id(p.model)) {
+    st.reason = entry.status().message();
+    return st;
+  }
+  ResolveOptions ro;
+  ro.offline = true;
+  for (auto& f : files) {
+    auto got = resolve_hub_file(repo, entry.ok() ? entry->revision : "main", f, ro);
+    if (!got.ok()) {
+      st.reason = st.model + " is not downloaded yet: run `tagmetry complete \"1girl\" --model " + st.model +
+                  "` once (or set TAGMETRY_COMPLETE_MODEL)";
+      return st;
+    }
+  }
+  st.available = true;
+  return st;
 }
 
 }  // namespace tagmetry

@@ -9,6 +9,7 @@
 
 #include "fake_generators.h"
 #include "fake_hub.h"
+#include "server_fixture.h"
 #include "tagmetry/complete.h"
 #include "tagmetry/gguf_writer.h"
 #include "tagmetry/prompt.h"
@@ -283,6 +284,65 @@ TEST(PromptComplete, PromptAndGenerateCliTakeComplete) {
 }
 
 #endif
+
+// Sets an environment variable for one scope (the server reads TAGMETRY_COMPLETE_MODEL per request).
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// What the Japanese page's "Complete with model" button uses: GET /api/complete says whether (and why
+// not) the server can complete; POST /api/complete with the page's options.
+TEST(KgenServer, SaysWhetherACompletionModelIsAvailableAndCompletes) {
+  testing::TempDir tmp;
+  fs::create_directories(tmp / "set");
+  ServeParams sp;
+  sp.rescan_seconds = 0;
+  testing::RunningServer srv(tmp / "set", sp);
+  int status = 0;
+  {
+    ScopedEnv cache("TAGMETRY_CACHE", (tmp / "cache").string());
+    ScopedEnv hf("HF_HOME", (tmp / "hf").string());
+    ScopedEnv hub("HF_HUB_CACHE", (tmp / "hf" / "hub").string());
+    ScopedEnv model("TAGMETRY_COMPLETE_MODEL", "tipo-200m");
+    json st = srv.get("/api/complete", &status);
+    ASSERT_EQ(status, 200);
+    EXPECT_EQ(st["model"], "tipo-200m");
+#if TAGMETRY_HAVE_LLAMA
+    EXPECT_EQ(st["available"], false);
+    EXPECT_EQ(st["reason"],
+              "tipo-200m is not downloaded yet: run `tagmetry complete \"1girl\" --model tipo-200m` once (or set "
+              "TAGMETRY_COMPLETE_MODEL)");
+#endif
+  }
+#if TAGMETRY_HAVE_LLAMA
+  ScopedEnv model("TAGMETRY_COMPLETE_MODEL", fixture().tipo.string());
+  json st = srv.get("/api/complete", &status);
+  EXPECT_EQ(st, json({{"available", true}, {"model", fixture().tipo.string()}, {"reason", ""}}));
+  json r = srv.post("/api/complete",
+                    {{"tags", "1girl, cat ears"},
+                     {"options",
+                      {{"offline", true}, {"tags_db", fixture().tags_db.string()}, {"temperature", 0},
+                       {"length", "very_short"}, {"threads", 1}}}},
+                    &status);
+  ASSERT_EQ(status, 200) << r.dump();
+  EXPECT_EQ(r["input"], json({"1girl", "cat ears"}));
+  EXPECT_EQ(r["added"], json({"smile", "outdoors", "sky"}));
+#endif
+}
 
 }  // namespace
 }  // namespace tagmetry
