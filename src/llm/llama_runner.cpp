@@ -110,7 +110,10 @@ Result<std::unique_ptr<LlamaRunner>> LlamaRunner::load(const std::filesystem::pa
   r->impl_ = std::make_unique<Impl>();
   r->path_ = p;
   llama_model_params mp = llama_model_default_params();
+  // CPU unless a GPU backend is built in (-DGGML_CUDA=ON) and TAGMETRY_LLAMA_GPU_LAYERS asks for layers on
+  // it (docs/complete.md#cuda). ggml's CUDA kernels are not bit-reproducible: the same seed may differ.
   mp.n_gpu_layers = 0;
+  if (const char* g = std::getenv("TAGMETRY_LLAMA_GPU_LAYERS"); g && *g) mp.n_gpu_layers = std::atoi(g);
   r->impl_->model = llama_model_load_from_file(p.c_str(), mp);
   if (!r->impl_->model) {
     std::string why = take_logged_error();
