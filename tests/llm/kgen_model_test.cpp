@@ -60,6 +60,8 @@ const Fixture& fixture() {
   return *f;
 }
 
+#if TAGMETRY_HAVE_LLAMA
+
 CompleteParams params(const fs::path& gguf) {
   CompleteParams p;
   p.model_file = gguf.string();
@@ -70,8 +72,6 @@ CompleteParams params(const fs::path& gguf) {
   p.threads = 1;
   return p;
 }
-
-#if TAGMETRY_HAVE_LLAMA
 
 TEST(KgenModel, TipoPromptPassesAndParseOnTheModelsOwnVocabulary) {
   CompleteParams p = params(fixture().tipo);
