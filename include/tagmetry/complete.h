@@ -3,11 +3,12 @@
 // offline, on llama.cpp (CPU). The model keeps the user's tags and adds tags that co-occur with them
 // (composition, clothing, background, details) up to a target length, for a rating and aspect ratio.
 //
-// Supported today: Dart v2 (p1atdev/dart-v2-*; Mixtral / Mistral with a word-level tokenizer, one token
-// per tag). Its safetensors are converted to a vocabulary-less GGUF when the model is first pulled
-// (gguf_convert.h), Tagmetry tokenizes with the model's tokenizer.json (dart_tokenizer.h) and builds the
-// prompt (dart_prompt.h), llama.cpp runs the network, and Tagmetry samples (same seed, same tags).
-// docs/complete.md.
+// Dart v2 (p1atdev/dart-v2-*; Mixtral / Mistral with a word-level tokenizer, one token per tag): its
+// safetensors are converted to a vocabulary-less GGUF when the model is first pulled (gguf_convert.h),
+// Tagmetry tokenizes with the model's tokenizer.json (dart_tokenizer.h) and builds the prompt
+// (dart_prompt.h). TIPO and DanTagGen (KBlueLeaf/*; LLaMA with a SentencePiece vocabulary): their published
+// GGUF is run as is, tokenized by llama.cpp, with KGen's prompts (kgen_prompt.h). llama.cpp runs the
+// network and Tagmetry samples (same seed, same tags). docs/complete.md.
 
 #include <cstdint>
 #include <filesystem>
@@ -27,7 +28,7 @@ struct CompletionModel {
   std::string name;       // "dart-v2-moe-sft"
   std::string repo;       // "p1atdev/dart-v2-moe-sft"
   std::string revision = "main";
-  std::string family;     // "dart-v2" (runnable), "tipo", "dantaggen" (listed, not runnable yet)
+  std::string family;     // "dart-v2", "tipo", "dantaggen"
   std::string architecture;  // "Mixtral", "Mistral", "LLaMA"
   std::string licence;    // as on the model card: "apache-2.0"
   int64_t parameters = 0; // approximate
@@ -35,6 +36,7 @@ struct CompletionModel {
   bool sft = true;        // Dart: trained on the completion prompt (false: a base/pretrain model)
   bool is_default = false;
   std::string description;
+  std::string gguf_file;  // TIPO / DanTagGen: the published GGUF in the repo (Dart: converted on pull)
 };
 
 // All known completion models, default first. Thread-safe; valid for the program's lifetime.
@@ -43,7 +45,8 @@ const std::vector<CompletionModel>& completion_models();
 Result<CompletionModel> find_completion_model(const std::string& name);
 
 struct CompleteParams {
-  std::string model = "dart-v2-moe-sft";  // registry name or Hub repo id of a Dart v2 model
+  std::string model = "dart-v2-moe-sft";  // registry name, Hub repo id of a Dart v2 model, or a local GGUF /
+                                          // model folder (taken as model_file)
   std::string model_file;   // a local GGUF (tokenizer.json beside it, or --tokenizer), or a Hugging Face
                             // folder with config.json, tokenizer.json, model.safetensors (converted once)
   std::string tokenizer;    // tokenizer.json for --model-file
@@ -55,16 +58,31 @@ struct CompleteParams {
   std::string character;    // comma-separated character tags (likewise)
   std::string ban;          // comma-separated tags never to add
   std::optional<int> seed;  // random when unset (the report says which)
-  double temperature = 1.0; // Dart's model card / dartrs defaults
-  double top_p = 1.0;
-  int top_k = 100;
-  double min_p = 0.0;
-  int max_new_tokens = 128;
+  // Sampling; unset: the model family's recommended settings (completion_sampling_defaults).
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int> top_k;
+  std::optional<double> min_p;
+  std::optional<double> repetition_penalty;
+  std::optional<int> max_new_tokens;
   int threads = 0;          // CPU threads (0: all cores)
   bool offline = false;     // never download; use the cache only
   std::string tags_db;      // tag database for categories and the known-tag check (default: shipped list)
   bool keep_unknown = false;  // keep model tags the tag database does not know
 };
+
+// Sampling settings a model family is run with unless the options say otherwise.
+struct CompletionSampling {
+  double temperature, top_p;
+  int top_k;
+  double min_p, repetition_penalty;
+  int max_new_tokens;
+};
+// "dart-v2": Dart's model card / dartrs (1.0, 1.0, 100, 0, 1.0, 128). "tipo": z-tipo-extension's UI
+// (temperature 0.5, top-p 0.95, top-k 80) with KGen generate_with_retry's min-p 0.1, repetition penalty
+// 1.17 (generate()'s default) and 512 new tokens. "dantaggen": KGen tag_gen (0.5, 0.95, 100, no min-p, no
+// repetition penalty, 256 new tokens).
+CompletionSampling completion_sampling_defaults(const std::string& family);
 
 // The `complete` operation (operation.h): name, summary, POST /api/complete, docs/complete.md and every
 // option (CLI flags, JSON parameters, docs table, front-end types).
@@ -85,6 +103,7 @@ struct CompleteReport {
   std::string prompt;    // the prompt text given to the model
   int64_t seed = 0;
   int tokens = 0;        // tokens generated
+  int passes = 1;        // generation passes (TIPO / DanTagGen retry until the target length, as KGen)
   double seconds = 0;    // generation time (load excluded)
   double load_seconds = 0;
   // {"input":[…],"added":[…],"tags":[…],"model":"…","seed":N,"tokens":N,"seconds":S,…}
@@ -98,9 +117,22 @@ struct CompleteCallbacks {
 
 // Completes `input` (tags; each may be "blue hair" or "blue_hair"). Errors: kInvalidArgument (bad option
 // value, empty input), kNotFound (model not cached with --offline, missing file), kCorrupt (bad GGUF or
-// tokenizer.json), kUnsupported (built without llama.cpp, or a model family not runnable yet), kNetwork.
+// tokenizer.json, a GGUF whose vocabulary is not the family's), kUnsupported (built without llama.cpp),
+// kNetwork.
 Result<CompleteReport> complete_tags(const std::vector<std::string>& input, const CompleteParams& params,
                                      const CompleteCallbacks& callbacks = {});
+
+// Whether `complete` can run now without downloading: llama.cpp is built in and the model (params.model /
+// model_file, after the environment) is a local file or already in the Hub cache. For the web app's
+// "complete" button. Touches no network.
+struct CompletionStatus {
+  bool available = false;
+  std::string model;   // the model it would use (registry name, repo id or path)
+  std::string reason;  // why not, in words, when not available
+  // {"available":bool,"model":"…","reason":"…"}
+  std::string to_json() const;
+};
+CompletionStatus completion_status(const CompleteParams& params);
 
 // Where a pulled model's converted GGUF lives: <user cache>/llm/<org>--<name>/<commit>/model.gguf.
 std::filesystem::path completion_gguf_path(const CompletionModel& model, const std::string& commit);

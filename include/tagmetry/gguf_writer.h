@@ -25,6 +25,10 @@ class GgufWriter {
   void add_u32(std::string key, uint32_t value);
   void add_f32(std::string key, float value);
   void add_bool(std::string key, bool value);
+  // Arrays (a vocabulary: tokenizer.ggml.tokens / scores / token_type).
+  void add_string_array(std::string key, const std::vector<std::string>& values);
+  void add_f32_array(std::string key, const std::vector<float>& values);
+  void add_i32_array(std::string key, const std::vector<int32_t>& values);
 
   // Declares a tensor. `ne` is in ggml order (innermost first: a [rows x cols] row-major matrix has
   // ne = {cols, rows}). `fill` appends exactly nelements x gguf_type_size(type) bytes to its argument;

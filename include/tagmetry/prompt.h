@@ -43,6 +43,10 @@ struct PromptParams {
   int top = 0;               // keep at most this many tags from a request (0: all)
   std::string tags_db;       // tag list (tagcomplete CSV) instead of the shipped one
   std::string mecab_dicdir;  // MeCab IPAdic folder for requests
+  // Model-based completion (complete.h) of the tags before the prompt is built: a completion model name
+  // ("default": complete's default model), a GGUF or a model folder; "" = off.
+  std::string complete;
+  std::optional<int> complete_seed;  // random when unset
   bool json = false;
 };
 
@@ -68,6 +72,11 @@ void add_prompt_options(OptionSet<P>& s) {
       .add("scheduler", &P::scheduler, "Scheduler (A1111 label, e.g. Automatic, Karras) instead of the style's")
       .add("steps", &P::steps, "Sampling steps instead of the style's")
       .add("cfg", &P::cfg, "CFG scale instead of the style's");
+  s.group("Completion")
+      .add("complete", &P::complete,
+           "Extend the tags with this completion model before building the prompt (tagmetry complete: a name, "
+           "default, a GGUF or a model folder); the style's rating and the size's aspect are passed on")
+      .add("complete-seed", &P::complete_seed, "Seed of the completion (default: random)");
   s.group("Data")
       .add("tags-db", &P::tags_db, "Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok)", {},
            "TAGMETRY_TAGS_DB")
@@ -107,8 +116,14 @@ struct PromptResult {
                                        // quality and rating tags the style adds are not listed
   std::vector<std::string> unmatched;  // request words that gave no tag; tag-list entries not in the database
   std::vector<LoraRef> loras;
+  // With --complete: the tags the completion model added (after the user's), its seed and model.
+  std::vector<std::string> completed;
+  std::optional<int64_t> completion_seed;
+  std::string completion_model;
+  std::string completion_prompt;  // the prompt the completion model was given
 
-  // {"positive","negative","width","height","sampler","steps","cfg","tags":[…],"unmatched":[…]}
+  // {"positive","negative","width","height","sampler","steps","cfg","tags":[…],"unmatched":[…]}, and with
+  // --complete "completed":[…],"completion_seed":N,"completion_model":"…".
   std::string to_json() const;
   // The caption written beside a generated image: the tags as in the prompt (spaces per the style,
   // no escapes), ", "-joined.

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "tagmetry/complete.h"
 #include "tagmetry/files.h"
 #include "tagmetry/ja_dictionary.h"
 #include "tagmetry/ja_to_tags.h"
@@ -82,6 +83,48 @@ std::string group_of(const std::string& name, TagCategory category, bool people)
   }
 }
 
+// The completion rating (complete.h's choices) for a style's rating tag.
+std::string completion_rating(const std::string& rating) {
+  if (rating == "sensitive" || rating == "nsfw" || rating == "questionable" || rating == "explicit") return rating;
+  return "general";  // safe, general, none
+}
+
+// --complete: extends `items` with a completion model's tags (after the user's, which stay as they are),
+// for the style's (or --rating's) rating and the chosen size's aspect; records them in r.
+Status complete_items(const PromptParams& p, const PromptStyle& style, const TagDatabase& db,
+                      std::vector<Item>& items, PromptResult& r) {
+  CompleteParams cp;
+  TM_RETURN_IF_ERROR(complete_options().apply_env(cp));  // TAGMETRY_COMPLETE_MODEL, TAGMETRY_THREADS
+  std::error_code ec;
+  if (p.complete != "default") {
+    if (std::filesystem::exists(p.complete, ec))
+      cp.model_file = p.complete;
+    else
+      cp.model = p.complete;
+  }
+  cp.tags_db = p.tags_db;
+  cp.seed = p.complete_seed;
+  cp.rating = completion_rating(p.rating.empty() ? style.rating : p.rating);
+  cp.aspect = std::to_string(r.size.width) + ":" + std::to_string(r.size.height);
+  std::vector<std::string> tags;
+  for (auto& it : items)
+    if (!it.raw) tags.push_back(it.name);
+  if (tags.empty()) return ok_status();
+  auto done = complete_tags({join(tags, ", ")}, cp);
+  if (!done.ok()) return done.status().with_context("--complete");
+  r.completion_seed = done->seed;
+  r.completion_model = done->model;
+  r.completion_prompt = done->prompt;
+  for (auto& t : done->added) {
+    std::string name = normalize_tag_name(t);
+    const TagInfo* info = db.find(name);
+    if (info) name = info->name;
+    r.completed.push_back(name);
+    items.push_back({name, group_of(name, info ? info->category : TagCategory::kGeneral, false), false, name});
+  }
+  return ok_status();
+}
+
 // The text of a kohya caption file: the first non-empty line, kohya's "|||" separator dropped.
 Result<std::vector<std::string>> caption_entries(const std::filesystem::path& path) {
   TM_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
@@ -145,6 +188,11 @@ std::string PromptResult::to_json() const {
   j["cfg"] = cfg;
   j["tags"] = tags;
   j["unmatched"] = unmatched;
+  if (completion_seed) {
+    j["completed"] = completed;
+    j["completion_seed"] = *completion_seed;
+    j["completion_model"] = completion_model;
+  }
   return j.dump();
 }
 
@@ -198,6 +246,18 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
                                           std::string_view input) const {
   PromptResult r;
   r.style = style.name;
+
+  // 0. Size.
+  if (!p.size.empty() && !p.aspect.empty()) return invalid_argument("give --size or --aspect, not both");
+  if (!p.size.empty()) {
+    TM_ASSIGN_OR_RETURN(ImageSize wanted, parse_image_size(p.size));
+    r.size = nearest_size(style, wanted);
+  } else if (!p.aspect.empty()) {
+    TM_ASSIGN_OR_RETURN(double a, parse_aspect(p.aspect));
+    r.size = nearest_size(style, a);
+  } else {
+    r.size = style.size;
+  }
 
   // 1. The input's tags, grouped.
   std::string kind = p.input;
@@ -253,6 +313,10 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
           {name, group_of(name, info ? info->category : TagCategory::kGeneral, false), false, std::string(trim(e))});
     }
   }
+
+  // 1b. Model-based completion: the user's tags first, then the model's, for the style's rating and the
+  // image's aspect.
+  if (!p.complete.empty()) TM_RETURN_IF_ERROR(complete_items(p, style, *db_, items, r));
 
   // 2. Style additions: quality tags (the input's own copies dropped), rating, trigger.
   std::map<std::string, std::vector<std::string>> text_of;   // group → rendered entries
@@ -313,17 +377,7 @@ Result<PromptResult> PromptBuilder::build(const PromptParams& p, const PromptSty
   }
   r.negative = join(negative, ", ");
 
-  // 5. Size and sampling.
-  if (!p.size.empty() && !p.aspect.empty()) return invalid_argument("give --size or --aspect, not both");
-  if (!p.size.empty()) {
-    TM_ASSIGN_OR_RETURN(ImageSize wanted, parse_image_size(p.size));
-    r.size = nearest_size(style, wanted);
-  } else if (!p.aspect.empty()) {
-    TM_ASSIGN_OR_RETURN(double a, parse_aspect(p.aspect));
-    r.size = nearest_size(style, a);
-  } else {
-    r.size = style.size;
-  }
+  // 5. Sampling (the size was chosen first, for the completion's aspect).
   r.sampler = p.sampler.empty() ? style.sampler : p.sampler;
   r.scheduler = p.scheduler.empty() ? style.scheduler : p.scheduler;
   r.steps = p.steps.value_or(style.steps);

@@ -8,12 +8,14 @@
 #include <set>
 #include <unordered_set>
 
+#include "kgen_complete.h"
 #include "llama_runner.h"
 #include "tag_sampler.h"
 #include "tagmetry/dart_prompt.h"
 #include "tagmetry/dart_tokenizer.h"
 #include "tagmetry/data_paths.h"
 #include "tagmetry/gguf_convert.h"
+#include "tagmetry/kgen_prompt.h"
 #include "tagmetry/model_cache.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
@@ -22,21 +24,21 @@ namespace tagmetry {
 
 const Operation<CompleteParams>& complete_operation() {
   static const Operation<CompleteParams> op{
-      {"complete", "Extend a tag list with a tag language model (Dart v2), offline", "POST /api/complete",
+      {"complete", "Extend a tag list with a tag language model (Dart v2, TIPO, DanTagGen), offline", "POST /api/complete",
        "complete.md"},
       [] {
     OptionSet<CompleteParams> s;
     s.group("Model")
         .add("model", &CompleteParams::model, "Completion model: registry name or Hub repo id (tagmetry models list)",
              {}, "TAGMETRY_COMPLETE_MODEL")
-        .add("model-file", &CompleteParams::model_file, "A local GGUF (tokenizer.json beside it), or a Hugging Face model folder (converted once into the cache)")
+        .add("model-file", &CompleteParams::model_file, "A local GGUF (TIPO / DanTagGen as published; Dart: tokenizer.json beside it), or a Dart Hugging Face model folder (converted once into the cache)")
         .add("tokenizer", &CompleteParams::tokenizer, "tokenizer.json for --model-file (default: next to it)")
         .add("offline", &CompleteParams::offline, "Never download; use cached models only")
         .add("threads", &CompleteParams::threads, "CPU threads (0 = all cores)", {}, "TAGMETRY_THREADS");
     s.group("Target")
-        .add("length", &CompleteParams::length, "Target length class of the whole tag list", dart_lengths())
+        .add("length", &CompleteParams::length, "Target length class of the whole tag list (medium: Dart only)", dart_lengths())
         .add("rating", &CompleteParams::rating, "Rating the tags should fit", dart_ratings())
-        .add("aspect", &CompleteParams::aspect, "Image aspect ratio W:H (832:1216, 16:9) or a Dart aspect name")
+        .add("aspect", &CompleteParams::aspect, "Image aspect ratio W:H (832:1216, 16:9), or a Dart aspect name")
         .add("identity", &CompleteParams::identity, "How strictly to keep a character's look (Dart SFT)", dart_identities())
         .add("copyright", &CompleteParams::copyright, "Copyright tags (comma-separated; also taken from the input)")
         .add("character", &CompleteParams::character, "Character tags (comma-separated; also taken from the input)")
@@ -45,11 +47,12 @@ const Operation<CompleteParams>& complete_operation() {
         .add("keep-unknown", &CompleteParams::keep_unknown, "Keep added tags the tag database does not know");
     s.group("Sampling")
         .add("seed", &CompleteParams::seed, "Random seed (default: random, reported); the same seed gives the same tags")
-        .add("temperature", &CompleteParams::temperature, "Sampling temperature (0 = greedy)")
-        .add("top-p", &CompleteParams::top_p, "Nucleus sampling: keep the most likely tokens up to this probability mass")
-        .add("top-k", &CompleteParams::top_k, "Keep the K most likely tokens (0 = off)")
-        .add("min-p", &CompleteParams::min_p, "Drop tokens less likely than this fraction of the best one (0 = off)")
-        .add("max-new-tokens", &CompleteParams::max_new_tokens, "Most tokens to generate");
+        .add("temperature", &CompleteParams::temperature, "Sampling temperature (0 = greedy; default: the model's, Dart 1, TIPO / DanTagGen 0.5)")
+        .add("top-p", &CompleteParams::top_p, "Nucleus sampling: keep the most likely tokens up to this probability mass (default: Dart 1, TIPO / DanTagGen 0.95)")
+        .add("top-k", &CompleteParams::top_k, "Keep the K most likely tokens (0 = off; default: Dart / DanTagGen 100, TIPO 80)")
+        .add("min-p", &CompleteParams::min_p, "Drop tokens less likely than this fraction of the best one (0 = off; default: TIPO 0.1, others 0)")
+        .add("repetition-penalty", &CompleteParams::repetition_penalty, "Divide the logits of tokens already seen by this (1 = off; default: TIPO 1.17, others 1)")
+        .add("max-new-tokens", &CompleteParams::max_new_tokens, "Most tokens to generate per pass (default: Dart 128, TIPO 512, DanTagGen 256)");
     return s;
   }()};
   return op;
@@ -69,6 +72,7 @@ std::string CompleteReport::to_json() const {
   j["model"] = model;
   j["seed"] = seed;
   j["tokens"] = tokens;
+  j["passes"] = passes;
   j["seconds"] = std::round(seconds * 1000) / 1000;
   j["load_seconds"] = std::round(load_seconds * 1000) / 1000;
   auto d = nlohmann::ordered_json::array();
@@ -112,9 +116,6 @@ Result<CompletionModel> pick_entry(const std::string& name) {
   } else {
     return found.status();
   }
-  if (entry.family != "dart-v2")
-    return unsupported(entry.name + ": " + entry.family +
-                       " models are listed but not runnable yet: only Dart v2 prompts are implemented (see docs/complete.md)");
   return entry;
 }
 
@@ -179,39 +180,139 @@ std::vector<std::string> split_tags(std::string_view text) { return split_trimme
 
 }  // namespace
 
-Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, const CompleteParams& p,
+CompletionSampling completion_sampling_defaults(const std::string& family) {
+  if (family == "tipo") return {0.5, 0.95, 80, 0.1, 1.17, 512};
+  if (family == "dantaggen") return {0.5, 0.95, 100, 0.0, 1.0, 256};
+  return {1.0, 1.0, 100, 0.0, 1.0, 128};
+}
+
+namespace {
+
+// The options' sampling settings over the family's defaults, checked.
+Result<CompletionSampling> resolve_sampling(const CompleteParams& p, const std::string& family) {
+  CompletionSampling s = completion_sampling_defaults(family);
+  if (p.temperature) s.temperature = *p.temperature;
+  if (p.top_p) s.top_p = *p.top_p;
+  if (p.top_k) s.top_k = *p.top_k;
+  if (p.min_p) s.min_p = *p.min_p;
+  if (p.repetition_penalty) s.repetition_penalty = *p.repetition_penalty;
+  if (p.max_new_tokens) s.max_new_tokens = *p.max_new_tokens;
+  if (s.max_new_tokens <= 0) return invalid_argument("--max-new-tokens must be positive");
+  if (s.temperature < 0 || s.top_p <= 0 || s.top_p > 1 || s.min_p < 0 || s.min_p > 1 || s.top_k < 0 ||
+      s.repetition_penalty <= 0)
+    return invalid_argument(
+        "sampling settings out of range (temperature >= 0, 0 < top-p <= 1, 0 <= min-p <= 1, top-k >= 0, "
+        "repetition-penalty > 0)");
+  return s;
+}
+
+// The family a --model-file GGUF belongs to: a vocabulary with TIPO's or DanTagGen's added tokens says
+// which; a vocabulary-less GGUF is a converted Dart model; otherwise --model names it.
+Result<std::string> model_file_family(const CompleteParams& p) {
+  auto named = find_completion_model(p.model);
+  const std::string named_family = named.ok() ? named->family : "dart-v2";
+  std::error_code ec;
+  if (std::filesystem::is_directory(p.model_file, ec)) return std::string("dart-v2");
+  const GgufVocabInfo info = read_gguf_vocab_info(p.model_file);
+  if (!info.readable) return named_family;  // the load names the problem
+  const bool has_vocab = !info.tokenizer_model.empty() && info.tokenizer_model != "none";
+  if (!has_vocab) {
+    if (named_family != "dart-v2")
+      return corrupt(p.model_file + ": the GGUF has no vocabulary (tokenizer.ggml.model = none); " + named_family +
+                     " runs its published GGUF, which has one");
+    return std::string("dart-v2");
+  }
+  if (info.tipo_tokens) return std::string("tipo");
+  if (info.dtg_tokens) return std::string("dantaggen");
+  if (named_family != "dart-v2") return named_family;
+  return corrupt(p.model_file + ": a GGUF with a " + info.tokenizer_model +
+                 " vocabulary but without TIPO's (<|gen_meta|>) or DanTagGen's (<|input_end|>) tokens; "
+                 "Dart v2 GGUFs are converted by Tagmetry (--model-file FOLDER) and have none");
+}
+
+// The local GGUF of a TIPO / DanTagGen model: --model-file, or the registry entry's published file from
+// the Hub (cached like the taggers').
+Result<std::filesystem::path> kgen_gguf(const CompleteParams& p, const CompleteCallbacks& cb, std::string& name) {
+  if (!p.model_file.empty()) {
+    name = p.model_file;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(p.model_file, ec)) return not_found(p.model_file + ": no such model file");
+    return std::filesystem::path(p.model_file);
+  }
+  TM_ASSIGN_OR_RETURN(CompletionModel entry, pick_entry(p.model));
+  if (entry.gguf_file.empty())
+    return not_found(entry.name + ": no published GGUF is known for this model (use --model-file X.gguf)");
+  ResolveOptions ro;
+  ro.offline = p.offline;
+  if (cb.on_status) cb.on_status("fetching " + entry.repo + "/" + entry.gguf_file);
+  TM_ASSIGN_OR_RETURN(HubFile f, resolve_hub_file(entry.repo, entry.revision, entry.gguf_file, ro));
+  name = entry.name;
+  return f.path;
+}
+
+// The tag database: categories for the prompt and the known-tag check. The shipped list is optional (a
+// build without data still completes); a named --tags-db must load.
+Result<std::optional<TagDatabase>> load_tag_database(const CompleteParams& p) {
+  auto loaded = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
+  if (loaded.ok()) return std::optional<TagDatabase>(std::move(loaded).value());
+  if (!p.tags_db.empty()) return loaded.status();
+  return std::optional<TagDatabase>();
+}
+
+Result<CompleteReport> complete_dart(CompleteReport r, const CompleteParams& p, const CompletionSampling& sampling,
+                                     const CompleteCallbacks& cb);
+
+}  // namespace
+
+Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, const CompleteParams& params,
                                      const CompleteCallbacks& cb) {
+  CompleteParams p = params;
+  if (std::error_code ec; p.model_file.empty() && std::filesystem::exists(p.model, ec)) {
+    p.model_file = p.model;  // TAGMETRY_COMPLETE_MODEL=/path/model.gguf
+    p.model = CompleteParams().model;
+  }
   TM_RETURN_IF_ERROR(check_dart_rating(p.rating));
   TM_RETURN_IF_ERROR(check_dart_length(p.length));
   TM_RETURN_IF_ERROR(check_dart_identity(p.identity));
-  TM_ASSIGN_OR_RETURN(std::string aspect, parse_dart_aspect(p.aspect));
-  if (p.max_new_tokens <= 0) return invalid_argument("--max-new-tokens must be positive");
-  if (p.temperature < 0 || p.top_p <= 0 || p.top_p > 1 || p.min_p < 0 || p.min_p > 1 || p.top_k < 0)
-    return invalid_argument("sampling settings out of range (temperature >= 0, 0 < top-p <= 1, 0 <= min-p <= 1, top-k >= 0)");
+  TM_RETURN_IF_ERROR(resolve_sampling(p, "dart-v2").status());
 
   CompleteReport r;
   for (auto& piece : input_raw)
     for (auto& t : split_tags(piece)) r.input.push_back(t);
   if (r.input.empty()) return invalid_argument("no tags given (tagmetry complete \"1girl, blue hair\")");
 
-  if (p.model_file.empty()) TM_RETURN_IF_ERROR(pick_entry(p.model).status());
+  std::string family;
+  if (p.model_file.empty()) {
+    TM_ASSIGN_OR_RETURN(CompletionModel entry, pick_entry(p.model));
+    family = entry.family;
+  }
   std::string unavailable = llama_unavailable_reason();
   if (!unavailable.empty()) return unsupported(unavailable);
+  if (!p.model_file.empty()) {
+    TM_ASSIGN_OR_RETURN(family, model_file_family(p));
+  }
+  TM_ASSIGN_OR_RETURN(CompletionSampling sampling, resolve_sampling(p, family));
+  if (family == "dart-v2") return complete_dart(std::move(r), p, sampling, cb);
 
+  TM_RETURN_IF_ERROR(check_kgen_length(p.length));
+  TM_ASSIGN_OR_RETURN(double aspect, parse_aspect_value(p.aspect));
+  TM_ASSIGN_OR_RETURN(std::filesystem::path gguf, kgen_gguf(p, cb, r.model));
+  TM_ASSIGN_OR_RETURN(std::optional<TagDatabase> db, load_tag_database(p));
+  KgenRequest req{family, gguf, aspect, sampling, db ? &*db : nullptr};
+  TM_RETURN_IF_ERROR(complete_with_kgen(req, p, r));
+  return r;
+}
+
+namespace {
+
+Result<CompleteReport> complete_dart(CompleteReport r, const CompleteParams& p, const CompletionSampling& sampling,
+                                     const CompleteCallbacks& cb) {
+  TM_ASSIGN_OR_RETURN(std::string aspect, parse_dart_aspect(p.aspect));
   TM_ASSIGN_OR_RETURN(ModelPaths paths, resolve_paths(p, cb));
   r.model = paths.name;
   TM_ASSIGN_OR_RETURN(DartTokenizer tok, DartTokenizer::load(paths.tokenizer));
 
-  // Tag database: categories for the prompt sections and the known-tag check. The shipped list is
-  // optional (a build without data still completes); a named --tags-db must load.
-  std::optional<TagDatabase> db;
-  {
-    auto loaded = p.tags_db.empty() ? TagDatabase::load_default() : TagDatabase::load(p.tags_db);
-    if (loaded.ok())
-      db = std::move(loaded).value();
-    else if (!p.tags_db.empty())
-      return loaded.status();
-  }
+  TM_ASSIGN_OR_RETURN(std::optional<TagDatabase> db, load_tag_database(p));
 
   DartPromptParts parts;
   parts.rating = p.rating;
@@ -270,14 +371,14 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
 
   r.seed = p.seed ? *p.seed : static_cast<int64_t>(std::random_device{}() & 0x7fffffff);
   std::mt19937_64 rng(static_cast<uint64_t>(r.seed));
-  SamplingSettings ss{p.temperature, p.top_k, p.top_p, p.min_p};
+  SamplingSettings ss{sampling.temperature, sampling.top_k, sampling.top_p, sampling.min_p, sampling.repetition_penalty};
   const size_t cap = std::max<size_t>(dart_length_cap(p.length), input_unique);
 
   const auto t_gen = Clock::now();
   TM_ASSIGN_OR_RETURN(const float* logits, runner->start(prompt_ids));
   std::vector<int32_t> generated;
   size_t kept = input_unique;
-  while (static_cast<int>(generated.size()) < p.max_new_tokens && kept < cap) {
+  while (static_cast<int>(generated.size()) < sampling.max_new_tokens && kept < cap) {
     int32_t id = sample_token(logits, n_vocab, banned, ss, rng);
     if (id < 0 || id == stop_general || id == stop_eos) break;
     generated.push_back(id);
@@ -295,7 +396,7 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
         ++kept;
       }
     }
-    if (static_cast<int>(generated.size()) >= p.max_new_tokens || kept >= cap) break;
+    if (static_cast<int>(generated.size()) >= sampling.max_new_tokens || kept >= cap) break;
     if (runner->n_ctx() <= static_cast<int>(prompt_ids.size() + generated.size())) break;
     TM_ASSIGN_OR_RETURN(logits, runner->next(id));
   }
@@ -307,5 +408,7 @@ Result<CompleteReport> complete_tags(const std::vector<std::string>& input_raw, 
   r.tags.insert(r.tags.end(), r.added.begin(), r.added.end());
   return r;
 }
+
+}  // namespace
 
 }  // namespace tagmetry

@@ -12,7 +12,7 @@ namespace {
 
 constexpr uint64_t kAlignment = 32;  // GGUF_DEFAULT_ALIGNMENT
 // gguf_type values (ggml gguf.h).
-constexpr uint32_t kGgufU32 = 4, kGgufF32 = 6, kGgufBool = 7, kGgufString = 8;
+constexpr uint32_t kGgufU32 = 4, kGgufI32 = 5, kGgufF32 = 6, kGgufBool = 7, kGgufString = 8, kGgufArray = 9;
 
 template <class T>
 void put(std::string& out, T v) {
@@ -51,6 +51,27 @@ void GgufWriter::add_f32(std::string key, float value) {
   std::string b;
   put(b, value);
   kv_.push_back({std::move(key), kGgufF32, std::move(b)});
+}
+void GgufWriter::add_string_array(std::string key, const std::vector<std::string>& values) {
+  std::string b;
+  put(b, kGgufString);
+  put<uint64_t>(b, values.size());
+  for (auto& v : values) put_string(b, v);
+  kv_.push_back({std::move(key), kGgufArray, std::move(b)});
+}
+void GgufWriter::add_f32_array(std::string key, const std::vector<float>& values) {
+  std::string b;
+  put(b, kGgufF32);
+  put<uint64_t>(b, values.size());
+  for (float v : values) put(b, v);
+  kv_.push_back({std::move(key), kGgufArray, std::move(b)});
+}
+void GgufWriter::add_i32_array(std::string key, const std::vector<int32_t>& values) {
+  std::string b;
+  put(b, kGgufI32);
+  put<uint64_t>(b, values.size());
+  for (int32_t v : values) put(b, v);
+  kv_.push_back({std::move(key), kGgufArray, std::move(b)});
 }
 void GgufWriter::add_bool(std::string key, bool value) {
   std::string b;

@@ -1,7 +1,9 @@
 #include "llama_runner.h"
 
+#include <gguf.h>
 #include <llama.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -52,6 +54,31 @@ std::string take_logged_error() {
 
 std::string llama_unavailable_reason() { return {}; }
 
+GgufVocabInfo read_gguf_vocab_info(const std::filesystem::path& gguf) {
+  GgufVocabInfo info;
+  init_backend_once();
+  gguf_init_params gp{};
+  gp.no_alloc = true;
+  gp.ctx = nullptr;
+  gguf_context* g = gguf_init_from_file(gguf.string().c_str(), gp);
+  take_logged_error();
+  if (!g) return info;
+  info.readable = true;
+  int64_t k = gguf_find_key(g, "tokenizer.ggml.model");
+  if (k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_STRING) info.tokenizer_model = gguf_get_val_str(g, k);
+  k = gguf_find_key(g, "tokenizer.ggml.tokens");
+  if (k >= 0 && gguf_get_kv_type(g, k) == GGUF_TYPE_ARRAY && gguf_get_arr_type(g, k) == GGUF_TYPE_STRING) {
+    const size_t n = gguf_get_arr_n(g, k);
+    for (size_t i = 0; i < n; ++i) {
+      const char* t = gguf_get_arr_str(g, k, i);
+      if (std::strcmp(t, "<|gen_meta|>") == 0) info.tipo_tokens = true;
+      if (std::strcmp(t, "<|input_end|>") == 0) info.dtg_tokens = true;
+    }
+  }
+  gguf_free(g);
+  return info;
+}
+
 struct LlamaRunner::Impl {
   llama_model* model = nullptr;
   llama_context* ctx = nullptr;
@@ -83,7 +110,10 @@ Result<std::unique_ptr<LlamaRunner>> LlamaRunner::load(const std::filesystem::pa
   r->impl_ = std::make_unique<Impl>();
   r->path_ = p;
   llama_model_params mp = llama_model_default_params();
+  // CPU unless a GPU backend is built in (-DGGML_CUDA=ON) and TAGMETRY_LLAMA_GPU_LAYERS asks for layers on
+  // it (docs/complete.md#cuda). ggml's CUDA kernels are not bit-reproducible: the same seed may differ.
   mp.n_gpu_layers = 0;
+  if (const char* g = std::getenv("TAGMETRY_LLAMA_GPU_LAYERS"); g && *g) mp.n_gpu_layers = std::atoi(g);
   r->impl_->model = llama_model_load_from_file(p.c_str(), mp);
   if (!r->impl_->model) {
     std::string why = take_logged_error();
@@ -135,6 +165,46 @@ Result<const float*> LlamaRunner::decode(std::vector<int32_t> tokens) {
   if (!logits) return model_error(path_ + ": llama.cpp returned no logits");
   return logits;
 }
+
+bool LlamaRunner::has_vocabulary() const {
+  return llama_vocab_type(llama_model_get_vocab(impl_->model)) != LLAMA_VOCAB_TYPE_NONE;
+}
+
+bool LlamaRunner::has_token(const std::string& text) const {
+  if (!has_vocabulary()) return false;
+  const llama_vocab* v = llama_model_get_vocab(impl_->model);
+  for (int32_t id = 0; id < impl_->n_vocab; ++id) {
+    const char* t = llama_vocab_get_text(v, id);
+    if (t && text == t) return true;
+  }
+  return false;
+}
+
+Result<std::vector<int32_t>> LlamaRunner::tokenize(const std::string& text) const {
+  if (!has_vocabulary()) return invalid_argument(path_ + ": the GGUF has no vocabulary to tokenize with");
+  const llama_vocab* v = llama_model_get_vocab(impl_->model);
+  const int32_t len = static_cast<int32_t>(text.size());
+  int32_t n = llama_tokenize(v, text.data(), len, nullptr, 0, true, true);
+  if (n == INT32_MIN) return invalid_argument(path_ + ": prompt too long to tokenize");
+  std::vector<int32_t> ids(n < 0 ? -n : n);
+  n = llama_tokenize(v, text.data(), len, ids.data(), static_cast<int32_t>(ids.size()), true, true);
+  if (n < 0) return internal_error(path_ + ": llama_tokenize failed");
+  ids.resize(n);
+  return ids;
+}
+
+std::string LlamaRunner::piece(int32_t token) const {
+  const llama_vocab* v = llama_model_get_vocab(impl_->model);
+  char buf[256];
+  int32_t n = llama_token_to_piece(v, token, buf, sizeof buf, 0, true);
+  if (n >= 0) return std::string(buf, static_cast<size_t>(n));
+  std::string big(static_cast<size_t>(-n), '\0');
+  n = llama_token_to_piece(v, token, big.data(), static_cast<int32_t>(big.size()), 0, true);
+  big.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  return big;
+}
+
+bool LlamaRunner::is_end(int32_t token) const { return llama_vocab_is_eog(llama_model_get_vocab(impl_->model), token); }
 
 Result<const float*> LlamaRunner::start(const std::vector<int32_t>& prompt) {
   if (prompt.empty()) return invalid_argument("empty prompt");

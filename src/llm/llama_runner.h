@@ -16,6 +16,16 @@ namespace tagmetry {
 // Empty when llama.cpp is built in; otherwise why `complete` is unavailable (and how to get it).
 std::string llama_unavailable_reason();
 
+// What a GGUF's metadata says about its vocabulary, read without loading the model (gguf.h). `readable`
+// is false for a file gguf cannot parse (the model load then reports why).
+struct GgufVocabInfo {
+  bool readable = false;
+  std::string tokenizer_model;  // tokenizer.ggml.model: "llama", "gpt2", "none" or "" (absent)
+  bool tipo_tokens = false;     // has <|gen_meta|> (TIPO's added tokens)
+  bool dtg_tokens = false;      // has <|input_end|> (DanTagGen's)
+};
+GgufVocabInfo read_gguf_vocab_info(const std::filesystem::path& gguf);
+
 class LlamaRunner {
  public:
   ~LlamaRunner();
@@ -29,6 +39,19 @@ class LlamaRunner {
   int n_ctx() const;
   // The GGUF's general.architecture ("llama").
   const std::string& architecture() const { return arch_; }
+
+  // Whether the GGUF carries a vocabulary (TIPO, DanTagGen); a converted Dart GGUF has none
+  // (tokenizer.ggml.model = none) and is driven with Tagmetry's token ids.
+  bool has_vocabulary() const;
+  // Whether the vocabulary has a token spelled exactly `text` ("<|gen_meta|>").
+  bool has_token(const std::string& text) const;
+  // The model's own tokenization of `text` (llama_tokenize with add_special and parse_special: BOS when
+  // the model adds one, "<|long|>" as its single id). Requires has_vocabulary().
+  Result<std::vector<int32_t>> tokenize(const std::string& text) const;
+  // The text of one token, special tokens included ("</s>", "<|input_end|>"); a byte token gives its byte.
+  std::string piece(int32_t token) const;
+  // End of generation (EOS, EOT, ...).
+  bool is_end(int32_t token) const;
 
   // Clears the context and evaluates `prompt`. Returns the logits after its last token (n_vocab floats,
   // valid until the next call).

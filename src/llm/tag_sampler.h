@@ -15,10 +15,14 @@ struct SamplingSettings {
   int top_k = 100;     // <= 0: off
   double top_p = 1.0;  // >= 1: off
   double min_p = 0.0;  // <= 0: off
+  // Hugging Face's RepetitionPenaltyLogitsProcessor, before the rest: the logit of every id in `seen`
+  // is divided by this (multiplied when negative). 1: off.
+  double repetition_penalty = 1.0;
 };
 
-// Returns the chosen id, or -1 when every token is banned. `banned` may be shorter than n_vocab.
+// Returns the chosen id, or -1 when every token is banned. `banned` and `seen` (the ids of the prompt and
+// the tokens generated so far, for the repetition penalty) may be shorter than n_vocab.
 int32_t sample_token(const float* logits, int32_t n_vocab, const std::vector<bool>& banned,
-                     const SamplingSettings& s, std::mt19937_64& rng);
+                     const SamplingSettings& s, std::mt19937_64& rng, const std::vector<bool>& seen = {});
 
 }  // namespace tagmetry

@@ -211,6 +211,14 @@ void register_analysis_routes(State& s) {
     send_json(res, out);
   });
 
+  // Whether the server can complete tags now (llama.cpp built in, the model of TAGMETRY_COMPLETE_MODEL or
+  // the default one on disk): {"available":bool,"model":"…","reason":"…"}. The Japanese page's button.
+  http.Get("/api/complete", [](const httplib::Request&, httplib::Response& res) {
+    CompleteParams params;
+    if (Status env = complete_options().apply_env(params); !env.ok()) return send_status(res, env);
+    send_json(res, json::parse(completion_status(params).to_json()));
+  });
+
   // tagmetry complete (docs/complete.md): {"tags": "1girl, blue hair", "options": {"seed": 1, ...}} ->
   // the same JSON as `complete --json`. Runs on this request's thread; a model not cached yet is
   // downloaded and converted first (minutes), so the web app passes "offline": true unless asked.
@@ -220,6 +228,7 @@ void register_analysis_routes(State& s) {
     if (!body->contains("tags") || !(*body)["tags"].is_string())
       return send_error(res, 400, "bad_request", "body.tags (comma-separated tags) is required");
     CompleteParams params;
+    if (Status env = complete_options().apply_env(params); !env.ok()) return send_status(res, env);
     if (body->contains("options")) {
       Status st = apply_json_options(complete_options(), params, (*body)["options"], "options");
       if (!st.ok()) return send_status(res, st);

@@ -159,7 +159,7 @@ int run_list(const ModelsParams& p) {
   for (auto& m : completion_models())
     completion.push_back({{"name", m.name}, {"repo", m.repo}, {"family", m.family}, {"architecture", m.architecture},
                           {"licence", m.licence}, {"parameters", m.parameters}, {"approx_bytes", m.approx_bytes},
-                          {"runnable", m.family == "dart-v2"}, {"default", m.is_default}});
+                          {"runnable", true}, {"default", m.is_default}});
   if (p.json) {
     std::cout << json{{"cache_dir", hub.cache_dir.string()}, {"endpoint", hub.endpoint}, {"models", models},
                       {"completion_models", completion}}.dump(2)

@@ -46,6 +46,9 @@ int run_prompt(const PromptParams& p, const std::vector<std::string>& words) {
   std::cout << "Steps: " << r->steps << ", Sampler: " << r->sampler << ", Schedule type: " << r->scheduler
             << ", CFG scale: " << r->cfg << ", Size: " << r->size.width << "x" << r->size.height << "\n";
   if (!r->unmatched.empty()) std::cerr << "unmatched: " << join(r->unmatched, ", ") << "\n";
+  if (r->completion_seed)
+    std::cerr << "completed with " << r->completion_model << " (seed " << *r->completion_seed
+              << "): " << (r->completed.empty() ? "nothing added" : join(r->completed, ", ")) << "\n";
   return kExitOk;
 }
 

@@ -1,7 +1,7 @@
 // Japanese → tags: a request in Japanese becomes Danbooru tags with scores and the words they came
 // from; copy the result as a prompt with the trigger and <lora:NAME:w> when set.
-import { useState } from 'preact/hooks';
-import { formatCount, post } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { formatCount, get, post } from './api';
 import { effectiveTrigger, errorText, toast, useStore } from './store';
 
 interface JaTag {
@@ -18,6 +18,19 @@ interface JaResult {
   negative?: JaTag[]; // only when the request negates something
 }
 
+// GET /api/complete: whether the server has a completion model on disk (docs/complete.md).
+interface CompletionStatus {
+  available: boolean;
+  model: string;
+  reason: string;
+}
+// The keys of `tagmetry complete --json` the page uses.
+interface CompleteResult {
+  added: string[];
+  model: string;
+  seed: number;
+}
+
 export function JaPage() {
   const s = useStore();
   const [text, setText] = useState('');
@@ -29,6 +42,32 @@ export function JaPage() {
   const [withLora, setWithLora] = useState(true);
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
+  const [completion, setCompletion] = useState<CompletionStatus | null>(null);
+  const [added, setAdded] = useState<string[]>([]); // tags the completion model added (removable)
+  const [completing, setCompleting] = useState(false);
+
+  useEffect(() => {
+    get<CompletionStatus>('/api/complete')
+      .then(setCompletion)
+      .catch((e) => setCompletion({ available: false, model: '', reason: errorText(e) }));
+  }, []);
+
+  const chosen = (result?.tags ?? []).filter((t) => !off.has(t.tag)).map((t) => t.tag);
+  const complete = async () => {
+    if (chosen.length === 0) return;
+    setCompleting(true);
+    setErr('');
+    try {
+      // offline: the page never waits for a download; the model is on disk when the button is enabled.
+      const r = await post<CompleteResult>('/api/complete', { tags: chosen.join(', '), options: { offline: true } });
+      setAdded(r.added);
+      toast(r.added.length ? `${r.model} added ${r.added.length} tags (seed ${r.seed})` : `${r.model} added no tags`);
+    } catch (e) {
+      setErr(errorText(e));
+    } finally {
+      setCompleting(false);
+    }
+  };
 
   const run = async () => {
     if (!text.trim()) return;
@@ -37,6 +76,7 @@ export function JaPage() {
     try {
       setResult(await post<JaResult>('/api/ja2tags', { text, top, min_count: minCount }));
       setOff(new Set());
+      setAdded([]);
     } catch (e) {
       setErr(errorText(e));
     } finally {
@@ -48,6 +88,7 @@ export function JaPage() {
   const parts: string[] = [];
   if (withTrigger && trigger) parts.push(trigger);
   for (const t of result?.tags ?? []) if (!off.has(t.tag)) parts.push(t.tag);
+  for (const t of added) parts.push(t);
   if (withLora && s.lora) parts.push(`<lora:${s.lora}:${s.loraWeight}>`);
   const prompt = parts.join(', ');
   const negative = (result?.negative ?? []).map((t) => t.tag).join(', ');
@@ -120,6 +161,26 @@ export function JaPage() {
           </table>}
           {(result.unmatched?.length ?? 0) > 0 && (
             <p class="muted small">Not matched: <span lang="ja">{result.unmatched!.join('、')}</span></p>
+          )}
+          <div class="row complete-row">
+            <button
+              disabled={completing || !completion?.available || chosen.length === 0}
+              title={completion && !completion.available ? completion.reason : `Add tags that go with these (${completion?.model ?? ''})`}
+              onClick={complete}
+            >
+              {completing ? 'Completing…' : 'Complete with model'}
+            </button>
+            {completion && !completion.available && <span class="muted small" role="note">{completion.reason}</span>}
+          </div>
+          {added.length > 0 && (
+            <ul class="chips added-tags" aria-label="Tags added by the model">
+              {added.map((t) => (
+                <li key={t} class="chip added" title="added by the completion model">
+                  {t}
+                  <button aria-label={`Remove ${t}`} onClick={() => setAdded(added.filter((x) => x !== t))}>×</button>
+                </li>
+              ))}
+            </ul>
           )}
           <div class="row">
             <label class="check"><input type="checkbox" checked={withTrigger} disabled={!trigger} onChange={(e) => setWithTrigger((e.target as HTMLInputElement).checked)} /> trigger {trigger ? `“${trigger}”` : '(none set)'}</label>

@@ -169,11 +169,11 @@ export interface BucketsParams {
   html?: string;
 }
 
-/** Extend a tag list with a tag language model (Dart v2), offline (POST /api/complete) */
+/** Extend a tag list with a tag language model (Dart v2, TIPO, DanTagGen), offline (POST /api/complete) */
 export interface CompleteParams {
   /** Completion model: registry name or Hub repo id (tagmetry models list) (default: dart-v2-moe-sft) */
   model?: string;
-  /** A local GGUF (tokenizer.json beside it), or a Hugging Face model folder (converted once into the cache) */
+  /** A local GGUF (TIPO / DanTagGen as published; Dart: tokenizer.json beside it), or a Dart Hugging Face model folder (converted once into the cache) */
   model_file?: string;
   /** tokenizer.json for --model-file (default: next to it) */
   tokenizer?: string;
@@ -181,11 +181,11 @@ export interface CompleteParams {
   offline?: boolean;
   /** CPU threads (0 = all cores) (default: 0) */
   threads?: number;
-  /** Target length class of the whole tag list (default: long) */
+  /** Target length class of the whole tag list (medium: Dart only) (default: long) */
   length?: "very_short" | "short" | "medium" | "long" | "very_long";
   /** Rating the tags should fit (default: general) */
   rating?: "sfw" | "general" | "sensitive" | "nsfw" | "questionable" | "explicit";
-  /** Image aspect ratio W:H (832:1216, 16:9) or a Dart aspect name (default: 1:1) */
+  /** Image aspect ratio W:H (832:1216, 16:9), or a Dart aspect name (default: 1:1) */
   aspect?: string;
   /** How strictly to keep a character's look (Dart SFT) (default: none) */
   identity?: "none" | "lax" | "strict";
@@ -201,16 +201,18 @@ export interface CompleteParams {
   keep_unknown?: boolean;
   /** Random seed (default: random, reported); the same seed gives the same tags */
   seed?: number | null;
-  /** Sampling temperature (0 = greedy) (default: 1) */
-  temperature?: number;
-  /** Nucleus sampling: keep the most likely tokens up to this probability mass (default: 1) */
-  top_p?: number;
-  /** Keep the K most likely tokens (0 = off) (default: 100) */
-  top_k?: number;
-  /** Drop tokens less likely than this fraction of the best one (0 = off) (default: 0) */
-  min_p?: number;
-  /** Most tokens to generate (default: 128) */
-  max_new_tokens?: number;
+  /** Sampling temperature (0 = greedy; default: the model's, Dart 1, TIPO / DanTagGen 0.5) */
+  temperature?: number | null;
+  /** Nucleus sampling: keep the most likely tokens up to this probability mass (default: Dart 1, TIPO / DanTagGen 0.95) */
+  top_p?: number | null;
+  /** Keep the K most likely tokens (0 = off; default: Dart / DanTagGen 100, TIPO 80) */
+  top_k?: number | null;
+  /** Drop tokens less likely than this fraction of the best one (0 = off; default: TIPO 0.1, others 0) */
+  min_p?: number | null;
+  /** Divide the logits of tokens already seen by this (1 = off; default: TIPO 1.17, others 1) */
+  repetition_penalty?: number | null;
+  /** Most tokens to generate per pass (default: Dart 128, TIPO 512, DanTagGen 256) */
+  max_new_tokens?: number | null;
 }
 
 /** Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …) (POST /api/prompt) */
