@@ -24,17 +24,6 @@ ServeParams with_generator(const std::string& generator, const std::filesystem::
   return p;
 }
 
-// Polls the job until it has ended (bounded by the number of polls, not by a clock).
-json wait_for(testing::RunningServer& srv, int job) {
-  json j;
-  for (int i = 0; i < 3000; ++i) {
-    j = srv.get("/api/generate/jobs/" + std::to_string(job));
-    if (j["state"] != "running" && j["state"] != "cancelling") return j;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return j;
-}
-
 TEST(GenerateRoutes, WithoutAGeneratorThePageIsToldHowToConnectOne) {
   testing::TempDir dir;
   testing::RunningServer srv(dir.path(), with_generator("", dir / "out"));
@@ -88,7 +77,7 @@ TEST(GenerateRoutes, GeneratesInTheBackgroundAndSavesEachImageWithItsParameters)
                            {"checkpoint", "noobaiXL_v11"}},
                           &status);
   ASSERT_EQ(status, 200) << started.dump();
-  json end = wait_for(srv, started["job"]);
+  json end = testing::wait_for_job_end(srv, "/api/generate/jobs/", started["job"]);
   ASSERT_EQ(end["state"], "done") << end.dump();
   const json& images = end["report"]["images"];
   ASSERT_EQ(images.size(), 4u);
@@ -142,7 +131,7 @@ TEST(GenerateRoutes, InterruptStopsTheGeneratorAndKeepsTheImagesReceived) {
   json c = srv.post("/api/generate/jobs/" + job + "/cancel", json::object(), &status);
   EXPECT_EQ(status, 200);
   EXPECT_EQ(c["state"], "cancelling");
-  json end = wait_for(srv, started["job"]);
+  json end = testing::wait_for_job_end(srv, "/api/generate/jobs/", started["job"]);
   EXPECT_EQ(end["state"], "cancelled");
   EXPECT_EQ(end["report"]["interrupted"], true);
   ASSERT_EQ(end["report"]["images"].size(), 1u);
@@ -171,7 +160,7 @@ TEST(GenerateRoutes, GeneratorErrorsAreBadGatewayWithTheGeneratorsMessage) {
         << inv.dump();
     json started = srv.post("/api/generate", {{"text", "1girl"}}, &status);
     ASSERT_EQ(status, 200);
-    json end = wait_for(srv, started["job"]);
+    json end = testing::wait_for_job_end(srv, "/api/generate/jobs/", started["job"]);
     EXPECT_EQ(end["state"], "failed");
     EXPECT_EQ(end["error"].get<std::string>().rfind(gone_url + " is not reachable (", 0), 0u) << end.dump();
   }
@@ -255,7 +244,7 @@ TEST(GenerateRoutes, ComfyUiThroughTheServer) {
   json started = srv.post(
       "/api/generate", {{"text", "1girl"}, {"seed", 42}, {"checkpoint", "animagine-xl-4.0-opt.safetensors"}}, &status);
   ASSERT_EQ(status, 200) << started.dump();
-  json end = wait_for(srv, started["job"]);
+  json end = testing::wait_for_job_end(srv, "/api/generate/jobs/", started["job"]);
   ASSERT_EQ(end["state"], "done") << end.dump();
   ASSERT_EQ(end["report"]["images"].size(), 1u);
   EXPECT_EQ(end["report"]["images"][0]["name"], "00001-42.png");
@@ -266,7 +255,7 @@ TEST(GenerateRoutes, ComfyUiThroughTheServer) {
                      {{"text", "1girl"}, {"seed", 43}, {"batch_size", 2}, {"checkpoint", "animagine-xl-4.0-opt.safetensors"}},
                      &status);
   ASSERT_EQ(status, 200) << started.dump();
-  end = wait_for(srv, started["job"]);
+  end = testing::wait_for_job_end(srv, "/api/generate/jobs/", started["job"]);
   ASSERT_EQ(end["state"], "done") << end.dump();
   ASSERT_EQ(end["report"]["images"].size(), 2u);
   EXPECT_EQ(end["report"]["images"][1]["name"], "00003-43.png");

@@ -59,4 +59,16 @@ nlohmann::json RunningServer::put(const std::string& path, const nlohmann::json&
   return parse(client_->Put(path, h, body.dump(), "application/json"), status);
 }
 
+nlohmann::json wait_for_job_end(RunningServer& srv, const std::string& jobs_path, int id) {
+  const std::string job_path = jobs_path + std::to_string(id);
+  nlohmann::json j;
+  for (int i = 0; i < 3000; ++i) {
+    j = srv.get(job_path);
+    if (j["state"] != "running" && j["state"] != "cancelling") return j;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "the job at " << job_path << " did not end: " << j.dump();
+  return j;
+}
+
 }  // namespace tagmetry::testing

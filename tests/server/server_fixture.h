@@ -36,4 +36,9 @@ class RunningServer {
   std::thread thread_;
 };
 
+// Polls GET `jobs_path` + `id` (e.g. "/api/jobs/" and 3) until the job's state is no longer running or cancelling and
+// returns its last answer; bounded by the number of polls (3,000 × 10 ms), not by a clock: a job that never
+// ends is a test failure, not a hang.
+nlohmann::json wait_for_job_end(RunningServer& srv, const std::string& jobs_path, int id);
+
 }  // namespace tagmetry::testing

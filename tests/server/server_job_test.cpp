@@ -25,17 +25,6 @@ ServeParams with_models(const fs::path& dir) {
   return p;
 }
 
-json wait_for_job(RunningServer& srv, int id) {
-  json j;
-  for (int i = 0; i < 600; ++i) {
-    j = srv.get("/api/jobs/" + std::to_string(id));
-    if (j["state"] != "running" && j["state"] != "cancelling") return j;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ADD_FAILURE() << "job did not end: " << j.dump();
-  return j;
-}
-
 TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   TempDir tmp;
   fs::path web = tmp / "web", cli = tmp / "cli";
@@ -69,7 +58,7 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   ASSERT_NE(stream.find("event: end"), std::string::npos);
   EXPECT_NE(stream.find("\"state\":\"done\""), std::string::npos);
 
-  json done = wait_for_job(srv, id);
+  json done = wait_for_job_end(srv, "/api/jobs/", id);
   EXPECT_EQ(done["state"], "done");
   EXPECT_EQ(done["report"]["tagged"], 3);
   EXPECT_EQ(done["report"]["failed"], 1);
@@ -121,7 +110,7 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   // A second job while none runs is fine; the report says the scores were reused.
   json again = srv.post("/api/jobs/tag", {{"model_dir", model_dir}, {"overwrite", true}}, &status);
   ASSERT_EQ(status, 200);
-  json second = wait_for_job(srv, again["job"]);
+  json second = wait_for_job_end(srv, "/api/jobs/", again["job"]);
   EXPECT_EQ(second["report"]["reused"], 3);
 }
 
@@ -162,7 +151,7 @@ TEST(ServerJob, RejectsBadOptionsAndMissingModels) {
   EXPECT_EQ(status, 400);
   json job = srv.post("/api/jobs/tag", {{"model_dir", (tmp / "nothing").string()}}, &status);
   ASSERT_EQ(status, 200);
-  json end = wait_for_job(srv, job["job"]);
+  json end = wait_for_job_end(srv, "/api/jobs/", job["job"]);
   EXPECT_EQ(end["state"], "failed");
   EXPECT_NE(end["error"].get<std::string>().find("nothing"), std::string::npos);
   srv.get("/api/jobs/99", &status);
@@ -202,7 +191,7 @@ TEST(ServerJob, CancelStopsTheRun) {
   json c = srv.post("/api/jobs/" + std::to_string(job["job"].get<int>()) + "/cancel", json::object(), &status);
   EXPECT_EQ(status, 200);
   EXPECT_EQ(c["state"], "cancelling") << c.dump();
-  json end = wait_for_job(srv, job["job"]);
+  json end = wait_for_job_end(srv, "/api/jobs/", job["job"]);
   EXPECT_EQ(end["state"], "cancelled") << end.dump();
   EXPECT_EQ(end["report"]["cancelled"], true);
   EXPECT_LT(end["report"]["tagged"].get<int>(), 400);
@@ -257,7 +246,7 @@ TEST(ServerJob, EditingWorksWhileTheJobRuns) {
   json during = srv.get("/api/jobs/" + std::to_string(id));
   ASSERT_EQ(during["state"], "running") << "the job ended before the edits were made: " << during.dump();
   srv.post("/api/jobs/" + std::to_string(id) + "/cancel", json::object(), &status);
-  json end = wait_for_job(srv, id);
+  json end = wait_for_job_end(srv, "/api/jobs/", id);
   EXPECT_EQ(end["state"], "cancelled") << end.dump();
   EXPECT_EQ(srv.get("/api/jobs/current")["id"], nullptr);
   // The hand-edited caption was left alone by the job (it had a caption: skipped).
@@ -277,7 +266,7 @@ TEST(ServerJob, OverwriteBacksUpCaptionsEditedInTheWebApp) {
   // A first job tags the two uncaptioned images.
   json first = srv.post("/api/jobs/tag", {{"model_dir", model_dir}}, &status);
   ASSERT_EQ(status, 200);
-  ASSERT_EQ(wait_for_job(srv, first["job"])["state"], "done");
+  ASSERT_EQ(wait_for_job_end(srv, "/api/jobs/", first["job"])["state"], "done");
   // Then red's caption is edited in the web app (grey's stays as the job wrote it).
   json list = srv.get("/api/images?text=red_theme");
   ASSERT_EQ(list["total"], 1) << list.dump();
@@ -290,7 +279,7 @@ TEST(ServerJob, OverwriteBacksUpCaptionsEditedInTheWebApp) {
 
   json second = srv.post("/api/jobs/tag", {{"model_dir", model_dir}, {"overwrite", true}}, &status);
   ASSERT_EQ(status, 200);
-  json end = wait_for_job(srv, second["job"]);
+  json end = wait_for_job_end(srv, "/api/jobs/", second["job"]);
   ASSERT_EQ(end["state"], "done") << end.dump();
   EXPECT_EQ(end["report"]["overwritten"], 3) << end.dump();
   ASSERT_TRUE(fs::exists(set / "red_448x224.txt.bak"));
@@ -312,7 +301,7 @@ TEST(ServerJob, RetagReappliesCaptionsEditedInTheWebApp) {
   int status = 0;
   json job = srv.post("/api/jobs/tag", {{"model_dir", (known_answer_models() / "wd").string()}}, &status);
   ASSERT_EQ(status, 200);
-  ASSERT_EQ(wait_for_job(srv, job["job"])["state"], "done");
+  ASSERT_EQ(wait_for_job_end(srv, "/api/jobs/", job["job"])["state"], "done");
   json list = srv.get("/api/images?text=red_theme");
   ASSERT_EQ(list["total"], 1) << list.dump();
   json saved = srv.put("/api/image/" + std::to_string(list["items"][0]["id"].get<int>()) + "/caption",

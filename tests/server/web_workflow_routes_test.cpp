@@ -14,17 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json wait_for(RunningServer& srv, int id) {
-  json j;
-  for (int i = 0; i < 600; ++i) {
-    j = srv.get("/api/jobs/" + std::to_string(id));
-    if (j["state"] != "running" && j["state"] != "cancelling") return j;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ADD_FAILURE() << "job did not end: " << j.dump();
-  return j;
-}
-
 ServeParams with_models() {
   ServeParams p;
   p.model_dir = known_answer_models().string();
@@ -53,7 +42,7 @@ TEST(WebWorkflowRoutes, TagJobTagsOnlyTheListedImagesWithTheTriggerFirst) {
                           {{"model_dir", model_dir}, {"image", {"grey.png", "red_448x224.png"}}, {"trigger", "mychar"}},
                           &status);
   ASSERT_EQ(status, 200) << started.dump();
-  json done = wait_for(srv, started["job"]);
+  json done = wait_for_job_end(srv, "/api/jobs/", started["job"]);
   EXPECT_EQ(done["state"], "done") << done.dump();
   EXPECT_EQ(done["report"]["images"], 2);
   EXPECT_EQ(done["report"]["tagged"], 2);
@@ -64,7 +53,7 @@ TEST(WebWorkflowRoutes, TagJobTagsOnlyTheListedImagesWithTheTriggerFirst) {
   // A path that is not an image of the dataset is refused, naming it; nothing runs.
   json bad = srv.post("/api/jobs/tag", {{"model_dir", model_dir}, {"image", {"../outside.png"}}}, &status);
   ASSERT_EQ(status, 200) << bad.dump();  // the job starts, then fails with the reason
-  json failed = wait_for(srv, bad["job"]);
+  json failed = wait_for_job_end(srv, "/api/jobs/", bad["job"]);
   EXPECT_EQ(failed["state"], "failed");
   EXPECT_NE(failed["error"].get<std::string>().find("../outside.png: --image is not an image of"), std::string::npos)
       << failed.dump();
