@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -50,7 +51,7 @@ struct CaptionPolicy {
   std::string language_secondary;     // "ja" or ""
   // [tagging] (engine/threshold are recorded for `tagmetry tag`; apply uses max_tags and the rest)
   std::string engine = "wd-eva02-large-tagger-v3";
-  double threshold = 0.35;
+  double threshold = kDefaultGeneralThreshold;
   int max_tags = 40;                  // tags per {TAGS} line after the trigger and prefix; 0 = no limit
   bool remove_underscore = true;      // "long_hair" → "long hair" (tags of 3 bytes or less kept: "^_^")
   std::vector<std::string> undesired_tags;  // '*' wildcards ("rating:*")

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -38,7 +39,7 @@ struct LintParams {
   double max_upscale = 1.5;       // bucket-upscale above this resize factor
   std::string config;             // dataset_config.toml path ("" = none)
   std::string caption_extension = ".txt";
-  int max_tokens = 75;            // caption-too-long limit (kohya's default max_token_length)
+  int max_tokens = kClipChunkTokens;  // caption-too-long limit (kohya's default max_token_length)
   int trigger_max_tokens = 3;     // trigger-many-tokens above this
   size_t max_suggestions = 500;   // distinct unknown tags that get a closest-tag suggestion
 };

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -31,8 +32,8 @@ struct ModelEntry {
   std::string family;                // "WD v3", "WD14 v2", "JoyTag"
   std::string model_file = "model.onnx";
   std::string labels_file = "selected_tags.csv";  // or "top_tags.txt" (JoyTag)
-  double general_threshold = 0.35;
-  double character_threshold = 0.85;  // JoyTag has no character category: equal to general
+  double general_threshold = kDefaultGeneralThreshold;
+  double character_threshold = kDefaultCharacterThreshold;  // JoyTag has no character category: equal to general
   std::string threshold_source;       // where the defaults come from ("model card: P=R threshold 0.2614")
   std::string description;
   uint64_t approx_bytes = 0;          // approximate size of model_file, for listings and disk checks

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -54,8 +55,8 @@ Result<QuantizeReport> quantize_model(const std::filesystem::path& input, const 
 
 
 struct CompareParams {
-  double general_threshold = 0.35;    // tags of category 0 (and of every output when there are no labels)
-  double character_threshold = 0.85;  // tags of category 4
+  double general_threshold = kDefaultGeneralThreshold;      // tags of category 0 (and of every output when there are no labels)
+  double character_threshold = kDefaultCharacterThreshold;  // tags of category 4
   int max_images = 0;                 // 0 = every image in the folder
   int threads = 0;                    // ONNX Runtime intra-op threads; 0 = one per core
   // Labels (selected_tags.csv) giving each output's category; "" = look beside model A. Without labels

@@ -1,6 +1,8 @@
 // Dataset figures from a loaded corpus, and their JSON form.
 #include "tagmetry/dataset_stats.h"
 
+#include "tagmetry/defaults.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -118,7 +120,7 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
       p.occurrences += ids.size();
       per_caption[c] = doc_size[c];
       tokens[c] = it.tokens;
-      if (it.tokens > 75) ++p.over_75;
+      if (it.tokens > size_t(kClipChunkTokens)) ++p.over_75;
       ++p.ratings[rating < 0 ? 4 : rating];
     }
   });

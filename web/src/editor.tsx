@@ -8,6 +8,7 @@ import { refreshHistory, setLocalUndo } from './actions';
 import { brokenReason, noteBroken, onBrokenChange } from './image_errors';
 import { errorText, effectiveTrigger, gallery, state, toast, update, useStore } from './store';
 import { TagInput } from './tag_input';
+import { DEFAULT_CHARACTER_THRESHOLD, DEFAULT_GENERAL_THRESHOLD } from './generated/operations';
 
 interface Draft {
   tags: string[];
@@ -533,8 +534,8 @@ function ConflictView(props: { conflict: Conflict; onKeepMine: () => void; onTak
 
 function Thresholds(props: { id: number; trigger: string; detail: ImageDetail; current: string[]; onApply: (tags: string[]) => void }) {
   const sc = props.detail.scores!;
-  const [general, setGeneral] = useState(sc.general_threshold || 0.35);
-  const [character, setCharacter] = useState(sc.character_threshold || 0.85);
+  const [general, setGeneral] = useState(sc.general_threshold || DEFAULT_GENERAL_THRESHOLD);
+  const [character, setCharacter] = useState(sc.character_threshold || DEFAULT_CHARACTER_THRESHOLD);
   const [derived, setDerived] = useState<string[] | null>(null);
   const [err, setErr] = useState('');
 
