@@ -1,8 +1,6 @@
 // Dataset figures from a loaded corpus, and their JSON form.
 #include "tagmetry/dataset_stats.h"
 
-#include "tagmetry/defaults.h"
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include <unordered_map>
 
 #include "parallel.h"
+#include "tagmetry/defaults.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
 
