@@ -82,6 +82,76 @@ export interface TagParams {
   output_jsonl?: string;
 }
 
+/** Measure a dataset: tag frequencies, co-occurrence, token lengths, sizes (--json, --html) (GET /api/stats) */
+export interface StatsParams {
+  /** Print every figure as JSON (default: false) */
+  json?: boolean;
+  /** Write a self-contained HTML report with charts to this file */
+  html?: string;
+  /** Include subfolders (default: false) */
+  recursive?: boolean;
+  /** Caption file extension (not given: .txt, or .caption when only those exist, with a note) (default: .txt) */
+  caption_extension?: string;
+  /** Tag separator of the caption's first line (default: ,) */
+  separator?: string;
+  /** Tags in at least this share of captions are reported as near-constant (default: 0.9) */
+  near_constant_share?: number;
+  /** Co-occurring pairs listed (by count and by lift) (default: 20) */
+  top_pairs?: number;
+  /** Tags listed in the text summary (default: 30) */
+  top?: number;
+  /** Tag list (tagcomplete CSV) for categories; default: shipped list */
+  tags_db?: string;
+  /** Do not load a tag list (categories 'unknown') (default: false) */
+  no_tags_db?: boolean;
+  /** Skip reading image headers (default: false) */
+  no_image_sizes?: boolean;
+  /** Reader threads (0: one per core) (default: 0) */
+  threads?: number;
+  /** Also run `tagmetry lint` on the same reading of the folder: its output follows (with --json one object {"stats": …, "lint": …}); exit 1 when a finding is an error (default: false) */
+  lint?: boolean;
+  /** Trigger word every caption should start with */
+  trigger?: string;
+  /** Training resolution; smaller images are flagged (0: off) (default: 512) */
+  resolution?: number;
+  /** kohya dataset_config.toml to check caption_extension against */
+  config?: string;
+  /** CLIP token limit per caption (kohya's max_token_length) (default: 75) */
+  max_tokens?: number;
+  /** Read image headers only (skip the full decode that finds truncated or corrupt images) (default: false) */
+  no_decode?: boolean;
+  /** Decode every image again (ignore and do not write DATASET/.tagmetry/decode-check.tsv) (default: false) */
+  no_cache?: boolean;
+}
+
+/** Check a dataset for training problems (captions, trigger, typos, sizes, duplicates) (GET /api/lint) */
+export interface LintParams {
+  /** Trigger word every caption should start with */
+  trigger?: string;
+  /** Training resolution; smaller images are flagged (0: off) (default: 512) */
+  resolution?: number;
+  /** kohya dataset_config.toml to check caption_extension against */
+  config?: string;
+  /** Print {"findings": [{rule, severity, message, files}]} (default: false) */
+  json?: boolean;
+  /** Include subfolders (default: false) */
+  recursive?: boolean;
+  /** Caption file extension (not given: .txt, or .caption when only those exist, with a note) (default: .txt) */
+  caption_extension?: string;
+  /** CLIP token limit per caption (kohya's max_token_length) (default: 75) */
+  max_tokens?: number;
+  /** Tag list (tagcomplete CSV) for unknown-tag; default: shipped list */
+  tags_db?: string;
+  /** Skip the unknown-tag rule (default: false) */
+  no_tags_db?: boolean;
+  /** Reader threads (0: one per core) (default: 0) */
+  threads?: number;
+  /** Read image headers only (skip the full decode that finds truncated or corrupt images) (default: false) */
+  no_decode?: boolean;
+  /** Decode every image again (ignore and do not write DATASET/.tagmetry/decode-check.tsv) (default: false) */
+  no_cache?: boolean;
+}
+
 /** Show what kohya's trainer feeds the text encoder (shuffle, dropout, wildcards, 75-token cut) (POST /api/preview) */
 export interface SimulateParams {
   /** Textual-inversion replacement FROM=TO; FROM empty: whole caption, TO may be a|b */
@@ -214,4 +284,26 @@ export interface CompleteParams {
   min_p?: number;
   /** Most tokens to generate (default: 128) */
   max_new_tokens?: number;
+}
+
+/** Japanese (or English) request → Danbooru tags, offline (POST /api/ja2tags) */
+export interface Ja2tagsParams {
+  /** Print one JSON object: tags (tag, score, category, from) and unmatched words (default: false) */
+  json?: boolean;
+  /** Keep at most this many tags (0: all) (default: 0) */
+  top?: number;
+  /** Drop tags with fewer Danbooru posts than this (default: 0) */
+  min_count?: number;
+  /** Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok) */
+  tags_db?: string;
+  /** Extra tag,日本語 CSV entries (added over the built-in dictionary) */
+  dict?: string;
+  /** MeCab IPAdic folder (default: the system's ipadic-utf8) */
+  mecab_dicdir?: string;
+  /** Also suggest this many tags that often go with the chosen ones (default: 0) */
+  complete?: number;
+  /** Folder of caption files for --complete (co-occurrence statistics) */
+  corpus?: string;
+  /** Then extend the tags with this completion model (tagmetry complete: a name, a GGUF or a model folder) */
+  complete_model?: string;
 }
