@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "tagmetry/defaults.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -50,7 +52,7 @@ struct CaptionPolicy {
   std::string language_secondary;     // "ja" or ""
   // [tagging] (engine/threshold are recorded for `tagmetry tag`; apply uses max_tags and the rest)
   std::string engine = "wd-eva02-large-tagger-v3";
-  double threshold = 0.35;
+  double threshold = kDefaultGeneralThreshold;
   int max_tags = 40;                  // tags per {TAGS} line after the trigger and prefix; 0 = no limit
   bool remove_underscore = true;      // "long_hair" → "long hair" (tags of 3 bytes or less kept: "^_^")
   std::vector<std::string> undesired_tags;  // '*' wildcards ("rating:*")
@@ -134,6 +136,20 @@ struct PolicyApplyParams {
   std::string db;            // database file holding the journal; empty = DATASET/.tagmetry/tagmetry.db
   std::string command_line;  // recorded in the journal
 };
+
+// `tagmetry policy apply DIR`: which policy, what the CLI loads for it, and how it is applied.
+struct PolicyApplyCommandParams : PolicyApplyParams {
+  std::string dir;          // dataset folder (positional)
+  std::string preset;       // a shipped policy ("default", "sd15", "sdxl"), or
+  std::string policy;       // a policy TOML file (exactly one of the two)
+  std::string trigger;      // overrides the policy's trigger_token
+  std::string tags_db;      // tag list for alias merging ("" = the shipped one)
+  bool no_tags_db = false;  // do not load a tag list
+  bool json = false;
+};
+
+// The declaration of `tagmetry policy apply` (docs/policy.md).
+const Operation<PolicyApplyCommandParams>& policy_apply_operation();
 
 struct PolicyFileChange {
   std::string file;    // caption path relative to the dataset root

@@ -17,17 +17,13 @@
 #include <string_view>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
 
-// kohya's token budget per 77-token chunk: 75 tokens plus BOS and EOS.
-inline constexpr int kClipChunkTokens = 75;
-// kohya's --max_token_length: one, two or three chunks (75, 150 or 225 tokens).
-inline constexpr bool is_kohya_max_token_length(int n) {
-  return n == kClipChunkTokens || n == 2 * kClipChunkTokens || n == 3 * kClipChunkTokens;
-}
+// kClipChunkTokens and is_kohya_max_token_length(): tagmetry/defaults.h.
 inline constexpr int kClipBosId = 49406;  // <|startoftext|>
 inline constexpr int kClipEosId = 49407;  // <|endoftext|>
 inline constexpr int kClipVocabSize = 49408;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/lint.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -110,6 +111,25 @@ struct StatsParams {
   size_t max_rare_listed = 200;
   int threads = 0;                   // 0: one per core for large corpora (one below 4,096 captions)
 };
+
+// `tagmetry stats DIR` (GET /api/stats): the figures' parameters, how the folder is read, and with --lint
+// lint's rule options (the lint fields of the base). The server reads its own dataset and takes only
+// near-constant-share and top-pairs.
+struct StatsCommandParams : LintCommandParams {
+  std::string html;                  // write a self-contained HTML report to this file ("" = none)
+  std::string separator = ",";       // tag separator of the caption's first line
+  double near_constant_share = StatsParams{}.near_constant_share;
+  int top_pairs = int(StatsParams{}.top_pairs);
+  int top = 30;                      // tags listed in the text summary
+  bool no_image_sizes = false;       // skip reading image headers
+  bool lint = false;                 // also run lint on the same reading of the folder
+
+  // The figures' parameters (near_constant_share, top_pairs, threads).
+  StatsParams stats_params() const;
+};
+
+// The declaration of `tagmetry stats` (docs/stats.md).
+const Operation<StatsCommandParams>& stats_operation();
 
 struct DatasetStats {
   size_t images = 0, captions = 0, orphan_captions = 0, empty_captions = 0;

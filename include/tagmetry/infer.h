@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -92,6 +93,13 @@ struct DeviceCheck {
 };
 std::vector<DeviceCheck> check_devices();
 std::vector<std::pair<std::string, std::string>> gpu_runtime_libraries();  // name, path ("" = not found)
+// `tagmetry doctor`: what check_devices() and gpu_runtime_libraries() find, as text or JSON.
+struct DoctorParams {
+  bool json = false;
+};
+// The declaration of `tagmetry doctor` (docs/gpu.md).
+const Operation<DoctorParams>& doctor_operation();
+
 // The folder of the loaded libonnxruntime.so.1.
 std::string onnxruntime_library_dir();
 

@@ -11,6 +11,7 @@
 
 #include "tagmetry/caption.h"
 #include "tagmetry/ja_dictionary.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/progress.h"
 #include "tagmetry/status.h"
 
@@ -24,6 +25,17 @@ struct JaCaptionOptions {
   std::string db;            // database file holding the journal; empty = DIR/.tagmetry/tagmetry.db
   std::string command_line;  // recorded in the journal
 };
+
+// `tagmetry ja DIR` / `tagmetry ja --lookup TEXT`: the caption options and what the CLI adds.
+struct JaParams : JaCaptionOptions {
+  std::string dir;     // dataset folder (positional; not needed with lookup)
+  std::string dict;    // extra tag,日本語 CSV entries over the built-in dictionary
+  std::string lookup;  // Japanese → tags instead of writing captions
+  bool json = false;
+};
+
+// The declaration of `tagmetry ja` (docs/ja.md).
+const Operation<JaParams>& ja_operation();
 
 struct JaCaptionReport {
   size_t captions = 0;   // caption files found

@@ -21,6 +21,7 @@
 
 #include "tagmetry/ja_dictionary.h"
 #include "tagmetry/ja_text.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 #include "tagmetry/tag_database.h"
 
@@ -31,6 +32,21 @@ struct JaToTagsOptions {
   int top = 0;        // keep at most this many tags (0: all)
   int min_count = 0;  // drop tags with fewer posts than this
 };
+
+// `tagmetry ja2tags TEXT` (POST /api/ja2tags, which takes "text" and the options top and min_count).
+struct Ja2TagsParams : JaToTagsOptions {
+  std::vector<std::string> text;  // the request's words (positional; stdin when absent)
+  bool json = false;
+  std::string tags_db;         // tagcomplete CSV ("" = the shipped list)
+  std::string dict;            // extra tag,日本語 CSV entries
+  std::string mecab_dicdir;    // MeCab IPAdic folder ("" = the system's)
+  int complete = 0;            // also suggest this many co-occurring tags (needs corpus)
+  std::string corpus;          // folder of caption files for `complete`
+  std::string complete_model;  // then extend with this completion model (tagmetry complete)
+};
+
+// The declaration of `tagmetry ja2tags` (docs/ja2tags.md).
+const Operation<Ja2TagsParams>& ja2tags_operation();
 
 struct JaTagMatch {
   std::string tag;                // Danbooru spelling ("blue_hair")

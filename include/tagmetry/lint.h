@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/defaults.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -38,10 +40,30 @@ struct LintParams {
   double max_upscale = 1.5;       // bucket-upscale above this resize factor
   std::string config;             // dataset_config.toml path ("" = none)
   std::string caption_extension = ".txt";
-  int max_tokens = 75;            // caption-too-long limit (kohya's default max_token_length)
+  int max_tokens = kClipChunkTokens;  // caption-too-long limit (kohya's default max_token_length)
   int trigger_max_tokens = 3;     // trigger-many-tokens above this
   size_t max_suggestions = 500;   // distinct unknown tags that get a closest-tag suggestion
 };
+
+// `tagmetry lint DIR` (GET /api/lint): the rules' parameters and how the folder is read. The server reads
+// its own dataset and takes only the rule options (trigger, resolution, max-tokens).
+struct LintCommandParams : LintParams {
+  std::string dir;          // the dataset folder (positional)
+  bool json = false;
+  bool recursive = false;
+  std::string tags_db;      // tag list for unknown-tag ("" = the shipped one)
+  bool no_tags_db = false;  // skip unknown-tag
+  int threads = 0;          // reader threads (0: one per core)
+  bool no_decode = false;   // headers only: skip the full decode of each image
+  bool no_cache = false;    // decode every image, neither reading nor writing DATASET/.tagmetry/decode-check.tsv
+};
+
+// The declaration of `tagmetry lint` (docs/lint.md).
+const Operation<LintCommandParams>& lint_operation();
+// The options of lint_operation() that choose what the rules check (trigger, resolution, config, max-tokens,
+// no-decode, no-cache) under the group "Lint (with --lint)", for a command that lints besides its own
+// work (`stats --lint`).
+const OptionSet<LintCommandParams>& lint_rule_options();
 
 // The rule ids in report order.
 const std::vector<std::string>& lint_rules();

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tagmetry/defaults.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -31,8 +33,8 @@ struct ModelEntry {
   std::string family;                // "WD v3", "WD14 v2", "JoyTag"
   std::string model_file = "model.onnx";
   std::string labels_file = "selected_tags.csv";  // or "top_tags.txt" (JoyTag)
-  double general_threshold = 0.35;
-  double character_threshold = 0.85;  // JoyTag has no character category: equal to general
+  double general_threshold = kDefaultGeneralThreshold;
+  double character_threshold = kDefaultCharacterThreshold;  // JoyTag has no character category: equal to general
   std::string threshold_source;       // where the defaults come from ("model card: P=R threshold 0.2614")
   std::string description;
   uint64_t approx_bytes = 0;          // approximate size of model_file, for listings and disk checks
@@ -56,5 +58,21 @@ Result<ModelEntry> find_model(std::string_view name, std::optional<ModelType> ty
 
 // True when `name` looks like a Hugging Face repo id ("org/name", one slash, no spaces).
 bool looks_like_repo_id(std::string_view name);
+
+// `tagmetry models list|pull|info`: one params struct for the three subcommands (each declares the
+// options it takes).
+struct ModelsParams {
+  std::vector<std::string> names;  // pull: model names or repo ids (positional; "" = the default model)
+  std::string name;                // info: a model name, repo id or folder (positional)
+  bool json = false;
+  bool offline = false;            // never touch the network (also HF_HUB_OFFLINE=1)
+  std::string model_type;          // layout of an unregistered repo id or a folder ("", "wd", "joytag")
+  bool quantize = false;           // pull: also build the int8 copy
+};
+
+// The declarations of `tagmetry models list`, `models pull` and `models info` (docs/models.md).
+const Operation<ModelsParams>& models_list_operation();
+const Operation<ModelsParams>& models_pull_operation();
+const Operation<ModelsParams>& models_info_operation();
 
 }  // namespace tagmetry

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/defaults.h"
+#include "tagmetry/operation.h"
 #include "tagmetry/status.h"
 
 namespace tagmetry {
@@ -54,8 +56,8 @@ Result<QuantizeReport> quantize_model(const std::filesystem::path& input, const 
 
 
 struct CompareParams {
-  double general_threshold = 0.35;    // tags of category 0 (and of every output when there are no labels)
-  double character_threshold = 0.85;  // tags of category 4
+  double general_threshold = kDefaultGeneralThreshold;      // tags of category 0 (and of every output when there are no labels)
+  double character_threshold = kDefaultCharacterThreshold;  // tags of category 4
   int max_images = 0;                 // 0 = every image in the folder
   int threads = 0;                    // ONNX Runtime intra-op threads; 0 = one per core
   // Labels (selected_tags.csv) giving each output's category; "" = look beside model A. Without labels
@@ -95,6 +97,46 @@ struct AgreementCheckParams {
   bool force = false;              // keep the model even below min_f1
   int threads = 0;                 // ONNX Runtime intra-op threads; 0 = one per core
 };
+
+// `tagmetry quantize IN.onnx OUT.onnx`: the quantization and the agreement check's options.
+struct QuantizeCommandParams {
+  std::string input, output;  // fp32 model, int8 model to write (positional)
+  std::string format = QuantizeParams{}.format;
+  int weight_bits = QuantizeParams{}.weight_bits;
+  int min_weights = QuantizeParams{}.min_weight_elements;
+  std::string exclude;        // comma-separated node names kept in fp32
+  std::string sample;         // folder of images for the check ("" = synthetic)
+  int sample_size = AgreementCheckParams{}.sample_size;
+  double min_f1 = kMinQuantizedF1;
+  bool no_check = false;
+  bool force = false;
+  bool overwrite = false;     // replace `output` when it exists
+  int threads = 0;
+  bool json = false;
+
+  QuantizeParams quantize_params() const;
+  AgreementCheckParams check_params() const;
+};
+
+// The declaration of `tagmetry quantize` (docs/quantize.md).
+const Operation<QuantizeCommandParams>& quantize_operation();
+
+// `tagmetry compare A.onnx B.onnx [DIR]`.
+struct CompareCommandParams {
+  std::string a, b;  // reference and checked model (positional)
+  std::string dir;   // folder of images ("" = synthetic; positional)
+  double general_threshold = CompareParams{}.general_threshold;
+  double character_threshold = CompareParams{}.character_threshold;
+  int max_images = 0;
+  std::string labels;  // selected_tags.csv ("" = beside model A)
+  int threads = 0;
+  bool json = false;
+
+  CompareParams compare_params() const;
+};
+
+// The declaration of `tagmetry compare` (docs/quantize.md).
+const Operation<CompareCommandParams>& compare_operation();
 
 struct CheckedQuantizeReport {
   QuantizeReport quantize;

@@ -22,6 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/labels.h"
 #include "tagmetry/status.h"
 
@@ -55,8 +56,8 @@ struct ModelRecord {
   std::string labels_sha256;   // of the labels file
   std::string type;            // "wd" or "joytag"
   LabelSet labels;             // label list (retag needs no labels file)
-  double default_general_threshold = 0.35;
-  double default_character_threshold = 0.85;
+  double default_general_threshold = kDefaultGeneralThreshold;
+  double default_character_threshold = kDefaultCharacterThreshold;
   int64_t last_used = 0;       // unix seconds
 };
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/labels.h"
 #include "tagmetry/options.h"
 #include "tagmetry/status.h"
@@ -74,8 +75,8 @@ struct SelectedTag {
 
 // Thresholds actually used (resolved from the params and the model's defaults).
 struct Thresholds {
-  double general = 0.35;
-  double character = 0.85;
+  double general = kDefaultGeneralThreshold;
+  double character = kDefaultCharacterThreshold;
 };
 
 // The thresholds a selector used: with MCut one pair per image, so a range over `images` images (min and

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tagmetry/defaults.h"
 #include "tagmetry/labels.h"
 #include "tagmetry/model_registry.h"  // ModelType
 #include "tagmetry/status.h"
@@ -30,8 +31,8 @@ struct TaggerSpec {
   std::array<float, 3> std{1, 1, 1};          // divided after the mean, in RGB order
   bool output_is_logits = false;              // apply sigmoid to the output (read from the model by Tagger::open)
   size_t output_size = 0;
-  double default_general_threshold = 0.35;
-  double default_character_threshold = 0.85;
+  double default_general_threshold = kDefaultGeneralThreshold;
+  double default_character_threshold = kDefaultCharacterThreshold;
 
   // Human-readable lines: what was read from the model and what was assumed from the type.
   std::vector<std::string> read_from_model;

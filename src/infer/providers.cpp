@@ -1,5 +1,6 @@
 // Provider libraries: find them beside libonnxruntime and load them once ourselves to learn why they fail.
 #include "providers.h"
+#include "tagmetry/infer.h"
 
 #include <dlfcn.h>
 #include <onnxruntime_c_api.h>
@@ -55,3 +56,18 @@ Status probe_provider(const std::string& name, const std::string& flag) {
 }
 
 }  // namespace tagmetry::ort
+
+namespace tagmetry {
+
+const Operation<DoctorParams>& doctor_operation() {
+  static const Operation<DoctorParams> op = [] {
+    Operation<DoctorParams> o;
+    o.info = {"doctor", "Show the ONNX Runtime in use, which --device values work here and the GPU libraries found",
+                               "", "gpu.md"};
+    o.options.add("json", &DoctorParams::json, "Print the result as JSON");
+    return o;
+  }();
+  return op;
+}
+
+}  // namespace tagmetry

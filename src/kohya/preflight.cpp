@@ -205,7 +205,7 @@ Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const Kohya
   fs::path data_dir = dir;
   if (b.config.empty() && script.value("train_data_dir")) data_dir = resolve_against(*script.value("train_data_dir"), script_dir);
   report.config = b.config;
-  int max_token_length = params.max_token_length.value_or(75);
+  int max_token_length = params.max_token_length.value_or(kClipChunkTokens);
   if (!params.max_token_length) TM_RETURN_IF_ERROR(int_arg("max_token_length", max_token_length));
 
   // The config against sd-scripts' schema: kohya stops on any of these before training.
@@ -436,7 +436,7 @@ Result<KohyaPreflightReport> kohya_preflight(const fs::path& dir_in, const Kohya
             findings.add("token-length", "warning",
                          "captions longer than max_token_length " + std::to_string(max_token_length) +
                              " tokens: kohya cuts the rest",
-                         max_token_length < 225 ? "--max_token_length " + std::to_string(max_token_length == 75 ? 150 : 225) +
+                         max_token_length < 3 * kClipChunkTokens ? "--max_token_length " + std::to_string(max_token_length + kClipChunkTokens) +
                                                       ", or shorten the captions (tagmetry simulate --truncation-risk)"
                                                 : "shorten the captions",
                          cap_name);

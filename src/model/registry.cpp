@@ -22,8 +22,9 @@ ModelEntry wd(std::string name, std::string repo_name, std::string family, doubl
   e.model_file = "model.onnx";
   e.labels_file = "selected_tags.csv";
   e.general_threshold = general;
-  e.character_threshold = 0.85;
+  e.character_threshold = kDefaultCharacterThreshold;
   e.threshold_source = std::move(source) + "; character 0.85 = WD tagger demo default";
+  static_assert(kDefaultCharacterThreshold == 0.85, "threshold_source names the value");
   e.description = std::move(description);
   e.approx_bytes = approx_mb * kMB;
   return e;
@@ -147,8 +148,8 @@ Result<ModelEntry> find_model(std::string_view name_with_revision, std::optional
     } else {
       e.family = "WD layout";
       e.labels_file = "selected_tags.csv";
-      e.general_threshold = 0.35;
-      e.character_threshold = 0.85;
+      e.general_threshold = kDefaultGeneralThreshold;
+      e.character_threshold = kDefaultCharacterThreshold;
     }
     e.threshold_source = "family default (unregistered repo)";
     e.description = "unregistered repo, " + std::string(model_type_name(e.type)) + " layout assumed";

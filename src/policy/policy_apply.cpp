@@ -384,4 +384,30 @@ Result<PolicyApplyReport> apply_caption_policy(const fs::path& root, const Capti
   return report;
 }
 
+const Operation<PolicyApplyCommandParams>& policy_apply_operation() {
+  static const Operation<PolicyApplyCommandParams> op = [] {
+    using P = PolicyApplyCommandParams;
+    Operation<P> o;
+    o.info = {"policy apply", "Apply a caption policy to the captions of DIR", "", "policy.md"};
+    o.options.positional("dir", &P::dir, "Dataset folder (images with caption files beside them)")
+        .add("preset", &P::preset, "Shipped policy to apply", {"", "default", "sd15", "sdxl"})
+        .add("policy", &P::policy, "Policy TOML file to apply (see `tagmetry policy show default`)")
+        .add("trigger", &P::trigger, "Trigger token; overrides the policy's trigger_token")
+        .add("dry-run", &P::dry_run, "Print what would change; write nothing")
+        .add("from-current", &P::from_current,
+             "Use the current captions as the source instead of the saved originals (.tagmetry/originals)")
+        .add("no-trigger", &P::allow_no_trigger,
+             "Write a multi-line policy without a trigger (by default the captions' common first tag is used, or "
+             "the run refuses)")
+        .add("db", &P::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)")
+        .add("recursive", &P::recursive, "Include subfolders")
+        .add("caption-extension", &P::caption_extension, "Caption file extension")
+        .add("tags-db", &P::tags_db, "Tag list (tagcomplete CSV) for alias merging; default: shipped list")
+        .add("no-tags-db", &P::no_tags_db, "Do not load a tag list (aliases only normalise spelling)")
+        .add("json", &P::json, "Print the summary and changes as JSON");
+    return o;
+  }();
+  return op;
+}
+
 }  // namespace tagmetry

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -84,6 +85,22 @@ Status apply_json_options(const OptionSet<P>& set, P& params, const json& object
     TM_RETURN_IF_ERROR(set.set(params, name, json_option_text(value)));
   }
   return {};
+}
+
+// Sets `params` from the request's query parameters as apply_json_options does; only the options named in
+// `allowed` (snake_case) are taken, others are errors ("the CLI's", the server's dataset stands in for them).
+template <class P>
+Status apply_query_options(const OptionSet<P>& set, P& params, const httplib::Request& req,
+                           std::initializer_list<std::string_view> allowed) {
+  json query = json::object();
+  for (auto& [key, value] : req.params) {
+    std::string name = key;
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+      return invalid_argument("query." + key + ": not an option of this route");
+    query[name] = value;
+  }
+  return apply_json_options(set, params, query, "query");
 }
 
 // A fresh random token (32 hex digits) from the OS's random source.

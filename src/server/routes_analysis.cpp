@@ -99,7 +99,11 @@ Result<std::shared_ptr<const State::LintByImage>> lint_by_image(State& s) {
 void register_analysis_routes(State& s) {
   auto& http = s.http;
 
-  http.Get("/api/stats", [&s](const httplib::Request&, httplib::Response& res) {
+  http.Get("/api/stats", [&s](const httplib::Request& req, httplib::Response& res) {
+    StatsCommandParams params;
+    if (Status st = apply_query_options(stats_operation().options, params, req, {"near_constant_share", "top_pairs"});
+        !st.ok())
+      return send_status(res, st);
     auto corpus = corpus_of(s);
     if (!corpus.ok()) return send_status(res, corpus.status());
     // `long hair` and `long_hair` are one tag, as in the sidebar and the filters.
@@ -109,24 +113,23 @@ void register_analysis_routes(State& s) {
         if (t.find(' ') != std::string::npos) t = tag_key(t), spaced = true;
       if (spaced) item.tag_ids.clear();
     }
-    send_json(res, to_json(compute_stats(*corpus, StatsParams{}, s.tag_database())));
+    send_json(res, to_json(compute_stats(*corpus, params.stats_params(), s.tag_database())));
   });
 
   http.Get("/api/lint", [&s](const httplib::Request& req, httplib::Response& res) {
     uint64_t generation = s.index->generation();
+    LintCommandParams params;
+    params.trigger = s.params.trigger;
+    if (Status st = apply_query_options(lint_operation().options, params, req, {"trigger", "resolution", "max_tokens"});
+        !st.ok())
+      return send_status(res, st);
+    params.caption_extension = s.params.caption_extension;
     auto corpus = corpus_of(s);
     if (!corpus.ok()) return send_status(res, corpus.status());
-    LintParams params;
-    params.trigger = req.has_param("trigger") ? req.get_param_value("trigger") : s.params.trigger;
-    params.caption_extension = s.params.caption_extension;
-    if (req.has_param("resolution")) {
-      auto v = parse_id(req.get_param_value("resolution"));
-      if (!v) return send_error(res, 400, "bad_request", "resolution must be a non-negative integer");
-      params.resolution = static_cast<int>(*v);
-    }
     auto findings = lint_dataset(*corpus, params, s.clip_tokenizer(), s.tag_database());
     if (!findings.ok()) return send_status(res, findings.status());
-    if (!req.has_param("trigger") && !req.has_param("resolution")) cache_lint(s, *findings, generation);
+    if (!req.has_param("trigger") && !req.has_param("resolution") && !req.has_param("max_tokens"))
+      cache_lint(s, *findings, generation);
     json body = to_json(*findings);
     for (size_t i = 0; i < findings->size(); ++i) {  // and the image ids of each finding's files
       json ids = json::array();
@@ -199,9 +202,13 @@ void register_analysis_routes(State& s) {
       return send_error(res, 400, "bad_request", "body.text (the request) is required");
     const JaToTags* converter = s.ja_to_tags();
     if (!converter) return send_status(res, s.vocab.ja2tags_status);
-    JaToTagsOptions options;
-    options.top = body->value("top", 0);
-    options.min_count = body->value("min_count", 0);
+    Ja2TagsParams options;  // the request's options: top, min_count (as `ja2tags --top --min-count`)
+    json given = *body;
+    given.erase("text");
+    for (auto& [key, value] : given.items())
+      if (key != "top" && key != "min_count") return send_error(res, 400, "bad_request", "body." + key + ": not an option of this route");
+    if (Status st = apply_json_options(ja2tags_operation().options, options, given, "body"); !st.ok())
+      return send_status(res, st);
     auto result = converter->convert((*body)["text"].get<std::string>(), options);
     if (!result.ok()) return send_status(res, result.status());
     json out = to_json(*result);

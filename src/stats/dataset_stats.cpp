@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "parallel.h"
+#include "tagmetry/defaults.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
 
@@ -118,7 +119,7 @@ DatasetStats compute_stats(const DatasetCorpus& corpus, const StatsParams& param
       p.occurrences += ids.size();
       per_caption[c] = doc_size[c];
       tokens[c] = it.tokens;
-      if (it.tokens > 75) ++p.over_75;
+      if (it.tokens > size_t(kClipChunkTokens)) ++p.over_75;
       ++p.ratings[rating < 0 ? 4 : rating];
     }
   });

@@ -64,6 +64,10 @@ ALTER TABLE operations ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
+// Migration 1 → 2 wrote the default thresholds as column defaults; a migration is history and stays as it
+// ran, so a new default in tagmetry/defaults.h needs a new migration, not an edit of this text.
+static_assert(kDefaultGeneralThreshold == 0.35 && kDefaultCharacterThreshold == 0.85,
+              "the models table's column defaults (migration 1 → 2) are these values");
 
 int busy_timeout_ms() {
   if (const char* v = std::getenv("TAGMETRY_DB_TIMEOUT_MS")) return std::atoi(v);

@@ -14,8 +14,8 @@ TaggerSpec default_spec(ModelType type) {
     s.bgr = true;
     s.scale_to_unit = false;
     s.output_is_logits = false;
-    s.default_general_threshold = 0.35;
-    s.default_character_threshold = 0.85;
+    s.default_general_threshold = kDefaultGeneralThreshold;
+    s.default_character_threshold = kDefaultCharacterThreshold;
   } else {
     // fancyfeast/joytag: NCHW, RGB, /255 then CLIP mean/std, logits out.
     s.layout = TensorLayout::kNchw;

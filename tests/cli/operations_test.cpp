@@ -116,6 +116,40 @@ TEST(Operations, FrontEndTypesAreGeneratedFromTheDeclarations) {
          "`tagmetry options --typescript > web/src/generated/operations.ts`";
 }
 
+// The subcommands `tagmetry ARGS --help` lists (CLI11's "SUBCOMMANDS:" section).
+std::vector<std::string> subcommands(const std::vector<std::string>& args) {
+  std::vector<std::string> with_help = args;
+  with_help.push_back("--help");
+  auto r = testing::run_cli(with_help);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> out;
+  size_t at = r.out.find("SUBCOMMANDS:");
+  if (at == std::string::npos) at = r.out.find("Subcommands:");
+  if (at == std::string::npos) return out;
+  std::regex line_re("\\n  ([a-z][a-z0-9-]*)( |\\n)");
+  std::string rest = r.out.substr(at);
+  for (std::sregex_iterator it(rest.begin(), rest.end(), line_re), end; it != end; ++it) out.push_back((*it)[1]);
+  return out;
+}
+
+TEST(Operations, EveryCommandIsAnOperation) {
+  // The CLI's own: `options` prints the declarations, `policy show` takes one preset name.
+  const std::set<std::string> cli_only{"options", "policy show"};
+  std::set<std::string> declared;
+  const json ops = declarations()["operations"];  // a copy: the temporary would not outlive the loop
+  for (auto& op : ops) declared.insert(op["name"].get<std::string>());
+  const std::vector<std::string> commands = subcommands({});
+  ASSERT_GE(commands.size(), 20u);
+  for (auto& command : commands) {
+    if (declared.count(command) || cli_only.count(command)) continue;
+    const std::vector<std::string> subs = subcommands({command});
+    EXPECT_FALSE(subs.empty()) << "tagmetry " << command << " is not an operation (src/ops/operations.cpp)";
+    for (auto& sub : subs)
+      EXPECT_TRUE(declared.count(command + " " + sub) || cli_only.count(command + " " + sub))
+          << "tagmetry " << command << " " << sub << " is not an operation (src/ops/operations.cpp)";
+  }
+}
+
 TEST(Operations, UnknownCommandIsAUsageError) {
   auto r = testing::run_cli({"options", "nope"});
   EXPECT_EQ(r.exit_code, 2);

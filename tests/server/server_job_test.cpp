@@ -10,6 +10,7 @@
 #include "fixtures.h"
 #include "server_fixture.h"
 #include "test_support.h"
+#include "ts_types.h"
 
 namespace tagmetry::testing {
 namespace {
@@ -67,6 +68,10 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   ASSERT_EQ(report["failures"].size(), 1u) << report.dump();
   EXPECT_EQ(report["failures"][0]["path"], "truncated.png");
   EXPECT_FALSE(report["failures"][0]["error"].get<std::string>().empty()) << report.dump();
+  // web/src/api.ts's JobSummary and JobReport name keys the answer has (tests/server/ts_types.h).
+  const std::string api_ts = read_all(test_source_path("../web/src/api.ts"));
+  EXPECT_EQ(ts_keys_missing_from(api_ts, "JobSummary", done), std::vector<std::string>{}) << done.dump();
+  EXPECT_EQ(ts_keys_missing_from(api_ts, "JobReport", report), std::vector<std::string>{}) << report.dump();
   for (json* j : {&report, &ref_report})
     for (const char* varies : {"seconds", "database"}) j->erase(varies);
   EXPECT_EQ(report, ref_report);
@@ -81,6 +86,8 @@ TEST(ServerJob, TagsTheDatasetLikeTheCliAndStreamsEvents) {
   int red_id = red["items"][0]["id"];
   json detail = srv.get("/api/image/" + std::to_string(red_id));
   ASSERT_FALSE(detail["scores"].is_null()) << detail.dump();
+  EXPECT_EQ(ts_keys_missing_from(api_ts, "ImageDetail", detail), std::vector<std::string>{}) << detail.dump();
+  EXPECT_EQ(ts_keys_missing_from(api_ts, "Item", detail), std::vector<std::string>{}) << detail.dump();
   EXPECT_EQ(detail["scores"]["model"], "wd");
   bool has_tag_a = false;
   for (auto& t : detail["scores"]["tags"])

@@ -83,6 +83,27 @@ TEST_F(ServerReportsTest, StatsAndLintMeasureTheCaptionsHeldInMemory) {
   EXPECT_EQ(duplicates, 1u) << lint.dump();
 }
 
+// /api/stats and /api/lint take their options from the stats and lint declarations: the same names,
+// ranges and errors as the CLI's flags; options about files and folders are the CLI's.
+TEST_F(ServerReportsTest, StatsAndLintOptionsComeFromTheDeclarations) {
+  auto srv = start();
+  json one_pair = srv->get("/api/stats?top_pairs=1");
+  EXPECT_EQ(one_pair["top_pairs"].size(), 1u) << one_pair.dump();
+  EXPECT_EQ(one_pair, cli_json({"stats", root.string(), "--top-pairs", "1", "--json"}));
+  int status = 0;
+  json bad = srv->get("/api/lint?resolution=-1", &status);
+  EXPECT_EQ(status, 400) << bad.dump();
+  EXPECT_NE(bad.dump().find("--resolution: '-1' is not at least 0"), std::string::npos) << bad.dump();
+  bad = srv->get("/api/lint?tags_db=/etc/passwd", &status);
+  EXPECT_EQ(status, 400) << bad.dump();
+  EXPECT_NE(bad.dump().find("query.tags_db: not an option of this route"), std::string::npos) << bad.dump();
+  json big = srv->get("/api/lint?resolution=100", &status);
+  EXPECT_EQ(status, 200) << big.dump();
+  json cli = cli_json({"lint", root.string(), "--resolution", "100", "--json"});
+  for (auto& f : big["findings"]) f.erase("ids");
+  EXPECT_EQ(big, cli);
+}
+
 // The batch edit runs the edit of `tagmetry edit` and answers its report: the CLI on a copy of the folder
 // prints the same JSON, less the server's ids.
 TEST_F(ServerReportsTest, BatchEditAnswersWhatEditPrints) {

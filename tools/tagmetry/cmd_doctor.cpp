@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "cli_options.h"
+#include "cli_output.h"
 #include "command.h"
 #include "tagmetry/infer.h"
 
@@ -11,12 +13,13 @@ namespace tagmetry::cli {
 namespace {
 
 RunFunction setup_doctor(CLI::App& sub) {
-  auto json = std::make_shared<bool>(false);
-  sub.add_flag("--json", *json, "Print the result as JSON");
-  return [json] {
+  auto bound = std::make_shared<BoundOptions<DoctorParams>>(sub, doctor_operation());
+  return [bound] {
+    DoctorParams p;
+    if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
     auto devices = check_devices();
     auto libraries = gpu_runtime_libraries();
-    if (*json) {
+    if (p.json) {
       nlohmann::json j{{"onnxruntime", onnxruntime_version()}, {"onnxruntime_dir", onnxruntime_library_dir()}};
       for (auto& d : devices)
         j["devices"].push_back({{"device", d.device}, {"provider", d.provider}, {"usable", d.usable}, {"detail", d.detail}});
@@ -37,7 +40,6 @@ RunFunction setup_doctor(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("doctor", "Show the ONNX Runtime in use, which --device values work here and the GPU libraries found",
-                 90, setup_doctor);
+TAGMETRY_OPERATION_COMMAND(doctor_operation(), 90, setup_doctor);
 
 }  // namespace tagmetry::cli

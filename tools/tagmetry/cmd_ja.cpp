@@ -13,33 +13,6 @@
 namespace tagmetry::cli {
 namespace {
 
-struct JaParams {
-  std::string dict;
-  std::string lookup;
-  bool recursive = false;
-  std::string caption_extension = ".txt";
-  bool overwrite = false;
-  bool dry_run = false;
-  bool json = false;
-  std::string db;
-};
-
-const OptionSet<JaParams>& ja_options() {
-  static const OptionSet<JaParams> set = [] {
-    OptionSet<JaParams> s;
-    s.add("dict", &JaParams::dict, "Extra tag,日本語 CSV entries; they override the built-in dictionary")
-        .add("lookup", &JaParams::lookup, "Japanese → tags: print the tags whose Japanese is (or contains) this text")
-        .add("recursive", &JaParams::recursive, "Also process caption files in subfolders")
-        .add("caption-extension", &JaParams::caption_extension, "Extension of the caption files")
-        .add("overwrite", &JaParams::overwrite, "Replace existing _jp files whose content differs")
-        .add("dry-run", &JaParams::dry_run, "Report what would be written; write nothing")
-        .add("db", &JaParams::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)")
-        .add("json", &JaParams::json, "Print a JSON summary");
-    return s;
-  }();
-  return set;
-}
-
 int run_lookup(const JaDictionary& dict, const JaParams& p) {
   std::vector<std::string> exact = dict.lookup(p.lookup);
   auto partial = dict.search(p.lookup, 20);
@@ -65,7 +38,8 @@ int run_lookup(const JaDictionary& dict, const JaParams& p) {
   return kExitOk;
 }
 
-int run_ja(const JaParams& p, const std::string& dir) {
+int run_ja(const JaParams& p) {
+  const std::string& dir = p.dir;
   auto dict = JaDictionary::load_default();
   if (dict.ok() && !p.dict.empty()) {
     Status s = dict->add_file(p.dict);
@@ -80,13 +54,8 @@ int run_ja(const JaParams& p, const std::string& dir) {
     print_error("give a dataset folder (tagmetry ja DIR) or --lookup TEXT");
     return kExitUsage;
   }
-  JaCaptionOptions options;
-  options.recursive = p.recursive;
-  options.caption_extension = p.caption_extension;
+  JaCaptionOptions options = p;
   if (!options.caption_extension.starts_with(".")) options.caption_extension.insert(0, ".");
-  options.overwrite = p.overwrite;
-  options.dry_run = p.dry_run;
-  options.db = p.db;
   options.command_line = command_line("tagmetry ja");
   ProgressReporter progress("ja", 0, show_progress(p.json), "file");
   auto report = write_japanese_captions(dir, dict.value(), options, &progress);
@@ -129,22 +98,20 @@ int run_ja(const JaParams& p, const std::string& dir) {
 
 RunFunction setup_ja(CLI::App& sub) {
   auto params = std::make_shared<JaParams>();
-  auto dir = std::make_shared<std::string>();
-  auto bound = std::make_shared<BoundOptions<JaParams>>(sub, ja_options());
-  sub.add_option("dir", *dir, "Dataset folder with caption files");
+  auto bound = std::make_shared<BoundOptions<JaParams>>(sub, ja_operation());
   sub.footer("Examples: tagmetry ja ./dataset   |   tagmetry ja --lookup 青髪");
-  return [params, dir, bound]() {
+  return [params, bound]() {
     Status s = bound->apply(*params);
     if (!s.ok()) {
       print_error(s);
       return kExitUsage;
     }
-    return run_ja(*params, *dir);
+    return run_ja(*params);
   };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("ja", "Write <stem>_jp.txt Japanese copies of captions; --lookup for Japanese → tags", 60, setup_ja);
+TAGMETRY_OPERATION_COMMAND(ja_operation(), 60, setup_ja);
 
 }  // namespace tagmetry::cli

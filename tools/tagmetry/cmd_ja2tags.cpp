@@ -21,42 +21,8 @@
 namespace tagmetry::cli {
 namespace {
 
-struct Ja2TagsParams {
-  bool json = false;
-  int top = 0;
-  int min_count = 0;
-  std::string tags_db;
-  std::string dict;
-  std::string mecab_dicdir;
-  int complete = 0;
-  std::string corpus;
-  std::string complete_model;
-};
-
-const OptionSet<Ja2TagsParams>& ja2tags_options() {
-  static const OptionSet<Ja2TagsParams> set = [] {
-    OptionSet<Ja2TagsParams> s;
-    s.group("Output")
-        .add("json", &Ja2TagsParams::json, "Print one JSON object: tags (tag, score, category, from) and unmatched words")
-        .add("top", &Ja2TagsParams::top, "Keep at most this many tags (0: all)")
-        .add("min-count", &Ja2TagsParams::min_count, "Drop tags with fewer Danbooru posts than this");
-    s.group("Data")
-        .add("tags-db", &Ja2TagsParams::tags_db, "Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok)",
-             {}, "TAGMETRY_TAGS_DB")
-        .add("dict", &Ja2TagsParams::dict, "Extra tag,日本語 CSV entries (added over the built-in dictionary)")
-        .add("mecab-dicdir", &Ja2TagsParams::mecab_dicdir, "MeCab IPAdic folder (default: the system's ipadic-utf8)",
-             {}, "TAGMETRY_MECAB_DICDIR");
-    s.group("Completion")
-        .add("complete", &Ja2TagsParams::complete, "Also suggest this many tags that often go with the chosen ones")
-        .add("corpus", &Ja2TagsParams::corpus, "Folder of caption files for --complete (co-occurrence statistics)")
-        .add("complete-model", &Ja2TagsParams::complete_model,
-             "Then extend the tags with this completion model (tagmetry complete: a name, a GGUF or a model folder)");
-    return s;
-  }();
-  return set;
-}
-
-int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
+int run_ja2tags(const Ja2TagsParams& p) {
+  const std::vector<std::string>& words = p.text;
   std::string text = join(words, " ");
   if (words.empty()) {
     if (::isatty(0)) {
@@ -92,9 +58,7 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
     print_error(matcher.status());
     return kExitUsage;
   }
-  JaToTagsOptions options;
-  options.top = p.top;
-  options.min_count = p.min_count;
+  const JaToTagsOptions& options = p;
   auto result = matcher.value()->convert(text, options);
   if (!result.ok()) {
     print_error(result.status());
@@ -167,22 +131,20 @@ int run_ja2tags(const Ja2TagsParams& p, const std::vector<std::string>& words) {
 
 RunFunction setup_ja2tags(CLI::App& sub) {
   auto params = std::make_shared<Ja2TagsParams>();
-  auto words = std::make_shared<std::vector<std::string>>();
-  auto bound = std::make_shared<BoundOptions<Ja2TagsParams>>(sub, ja2tags_options());
-  sub.add_option("text", *words, "The request, e.g. 青い髪の女の子が桜の下で笑っている (read from stdin when absent)");
+  auto bound = std::make_shared<BoundOptions<Ja2TagsParams>>(sub, ja2tags_operation());
   sub.footer("Example: tagmetry ja2tags 青い髪の女の子が桜の下で笑っている --json");
-  return [params, words, bound]() {
+  return [params, bound]() {
     Status s = bound->apply(*params);
     if (!s.ok()) {
       print_error(s);
       return kExitUsage;
     }
-    return run_ja2tags(*params, *words);
+    return run_ja2tags(*params);
   };
 }
 
 }  // namespace
 
-TAGMETRY_COMMAND("ja2tags", "Japanese (or English) request → Danbooru tags, offline", 61, setup_ja2tags);
+TAGMETRY_OPERATION_COMMAND(ja2tags_operation(), 61, setup_ja2tags);
 
 }  // namespace tagmetry::cli

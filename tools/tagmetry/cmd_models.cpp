@@ -25,48 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct ModelsParams {
-  bool json = false;
-  bool offline = false;
-  std::string model_type;  // for unregistered repo ids and folders
-  bool quantize = false;   // pull: also build the int8 copy
-};
-
-const OptionSet<ModelsParams>& list_options() {
-  static const OptionSet<ModelsParams> set = [] {
-    OptionSet<ModelsParams> s;
-    s.add("json", &ModelsParams::json, "Print JSON");
-    return s;
-  }();
-  return set;
-}
-
-const OptionSet<ModelsParams>& model_options() {
-  static const OptionSet<ModelsParams> set = [] {
-    OptionSet<ModelsParams> s;
-    s.add("json", &ModelsParams::json, "Print JSON");
-    // HF_HUB_OFFLINE=1 has the same effect (read by HubConfig, with huggingface_hub's parsing).
-    s.add("offline", &ModelsParams::offline,
-          "Never touch the network; use only the Hugging Face cache (also HF_HUB_OFFLINE=1)");
-    s.add("model-type", &ModelsParams::model_type,
-          "Layout of an unregistered repo id or a folder (default for folders: detected from the labels file)",
-          {"", "wd", "joytag"});
-    return s;
-  }();
-  return set;
-}
-
-const OptionSet<ModelsParams>& pull_options() {
-  static const OptionSet<ModelsParams> set = [] {
-    OptionSet<ModelsParams> s = model_options();
-    s.add("quantize", &ModelsParams::quantize,
-          "Also build the int8 copy (model.int8.onnx beside the model, agreement checked on synthetic images) "
-          "for tag --precision int8");
-    return s;
-  }();
-  return set;
-}
-
 std::atomic<bool> g_cancel{false};
 void on_sigint(int) {
   if (g_cancel.exchange(true)) std::_Exit(130);
@@ -351,16 +309,12 @@ int run_info(const std::string& name, const ModelsParams& p) {
 
 RunFunction setup_models(CLI::App& sub) {
   sub.require_subcommand(1);
-  CLI::App* list = sub.add_subcommand("list", "List the known models and whether each is in the Hugging Face cache");
-  CLI::App* pull = sub.add_subcommand("pull", "Download models into the Hugging Face cache (resumable)");
-  CLI::App* info = sub.add_subcommand("info", "Show a model's registry entry and what its ONNX file declares");
-  auto names = std::make_shared<std::vector<std::string>>();
-  auto target = std::make_shared<std::string>();
-  pull->add_option("names", *names, "Model names or repo ids (NAME[@REVISION]); default: the default model");
-  info->add_option("name", *target, "Model name, repo id, or a folder with model.onnx and its labels")->required();
-  auto bound_list = std::make_shared<BoundOptions<ModelsParams>>(*list, list_options());
-  auto bound_pull = std::make_shared<BoundOptions<ModelsParams>>(*pull, pull_options());
-  auto bound_info = std::make_shared<BoundOptions<ModelsParams>>(*info, model_options());
+  CLI::App* list = sub.add_subcommand("list");
+  CLI::App* pull = sub.add_subcommand("pull");
+  CLI::App* info = sub.add_subcommand("info");
+  auto bound_list = std::make_shared<BoundOptions<ModelsParams>>(*list, models_list_operation());
+  auto bound_pull = std::make_shared<BoundOptions<ModelsParams>>(*pull, models_pull_operation());
+  auto bound_info = std::make_shared<BoundOptions<ModelsParams>>(*info, models_info_operation());
   return [=]() {
     ModelsParams p;
     const BoundOptions<ModelsParams>& bound = list->parsed() ? *bound_list : pull->parsed() ? *bound_pull : *bound_info;
@@ -369,8 +323,8 @@ RunFunction setup_models(CLI::App& sub) {
       return kExitUsage;
     }
     if (list->parsed()) return run_list(p);
-    if (pull->parsed()) return run_pull(*names, p);
-    return run_info(*target, p);
+    if (pull->parsed()) return run_pull(p.names, p);
+    return run_info(p.name, p);
   };
 }
 

@@ -18,46 +18,7 @@
 namespace tagmetry::cli {
 namespace {
 
-struct PolicyCliParams {
-  std::string preset;
-  std::string policy;
-  std::string trigger;
-  bool dry_run = false;
-  bool from_current = false;
-  bool no_trigger = false;
-  std::string db;
-  bool recursive = false;
-  std::string caption_extension = ".txt";
-  std::string tags_db;
-  bool no_tags_db = false;
-  bool json = false;
-};
-
-const OptionSet<PolicyCliParams>& policy_cli_options() {
-  static const OptionSet<PolicyCliParams> set = [] {
-    OptionSet<PolicyCliParams> s;
-    s.add("preset", &PolicyCliParams::preset, "Shipped policy to apply", {"", "default", "sd15", "sdxl"})
-        .add("policy", &PolicyCliParams::policy, "Policy TOML file to apply (see `tagmetry policy show default`)")
-        .add("trigger", &PolicyCliParams::trigger, "Trigger token; overrides the policy's trigger_token")
-        .add("dry-run", &PolicyCliParams::dry_run, "Print what would change; write nothing")
-        .add("from-current", &PolicyCliParams::from_current,
-             "Use the current captions as the source instead of the saved originals (.tagmetry/originals)")
-        .add("no-trigger", &PolicyCliParams::no_trigger,
-             "Write a multi-line policy without a trigger (by default the captions' common first tag is used, or "
-             "the run refuses)")
-        .add("db", &PolicyCliParams::db, "Database file holding the journal (default: DIR/.tagmetry/tagmetry.db)")
-        .add("recursive", &PolicyCliParams::recursive, "Include subfolders")
-        .add("caption-extension", &PolicyCliParams::caption_extension, "Caption file extension")
-        .add("tags-db", &PolicyCliParams::tags_db, "Tag list (tagcomplete CSV) for alias merging; default: shipped list")
-        .add("no-tags-db", &PolicyCliParams::no_tags_db, "Do not load a tag list (aliases only normalise spelling)")
-        .add("json", &PolicyCliParams::json, "Print the summary and changes as JSON");
-    return s;
-  }();
-  return set;
-}
-
 struct PolicyState {
-  std::string dir;
   std::string show_name;
   CLI::App* apply = nullptr;
   CLI::App* show = nullptr;
@@ -74,8 +35,8 @@ int run_show(const PolicyState& st) {
   return kExitOk;
 }
 
-int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound) {
-  PolicyCliParams p;
+int run_apply(const BoundOptions<PolicyApplyCommandParams>& bound) {
+  PolicyApplyCommandParams p;
   if (Status s = bound.apply(p); !s.ok()) {
     print_error(s);
     return kExitUsage;
@@ -117,15 +78,9 @@ int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound)
   }
   res.implications = implications.get();
 
-  PolicyApplyParams ap;
-  ap.dry_run = p.dry_run;
-  ap.from_current = p.from_current;
-  ap.recursive = p.recursive;
-  ap.caption_extension = p.caption_extension;
-  ap.allow_no_trigger = p.no_trigger;
-  ap.db = p.db;
+  PolicyApplyParams ap = p;
   ap.command_line = command_line("tagmetry policy apply");
-  auto report = apply_caption_policy(st.dir, *policy, res, ap);
+  auto report = apply_caption_policy(p.dir, *policy, res, ap);
   if (!report.ok()) {
     print_error(report.status());
     return exit_code_for(report.status());
@@ -133,7 +88,7 @@ int run_apply(const PolicyState& st, const BoundOptions<PolicyCliParams>& bound)
   const PolicyApplyReport& r = *report;
   // Remembered for `export kohya` (enable_wildcard, keep_tokens, dropout of these captions).
   if (!p.dry_run && r.captions > r.skipped.size())
-    if (Status s = record_applied_policy(st.dir, *policy); !s.ok())
+    if (Status s = record_applied_policy(p.dir, *policy); !s.ok())
       print_warning("policy not recorded for export kohya (" + s.message() + ")");
   if (p.json) {
     nlohmann::json j{{"policy", policy->name},      {"trigger", r.trigger},       {"dry_run", p.dry_run},
@@ -184,13 +139,12 @@ RunFunction setup_policy(CLI::App& sub) {
   auto st = std::make_shared<PolicyState>();
   sub.require_subcommand(1);
   st->apply = sub.add_subcommand("apply", "Apply a caption policy to the captions of DIR");
-  st->apply->add_option("DIR", st->dir, "Dataset folder (images with caption files beside them)")->required();
-  auto bound = std::make_shared<BoundOptions<PolicyCliParams>>(*st->apply, policy_cli_options());
+  auto bound = std::make_shared<BoundOptions<PolicyApplyCommandParams>>(*st->apply, policy_apply_operation());
   st->show = sub.add_subcommand("show", "Print a preset policy as TOML (a starting file to edit)");
   st->show->add_option("PRESET", st->show_name, "default, sd15 or sdxl")->required();
   return [st, bound]() {
     if (st->show->parsed()) return run_show(*st);
-    return run_apply(*st, *bound);
+    return run_apply(*bound);
   };
 }
 

@@ -17,71 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct QuantizeCliParams {
-  std::string format = "fused";
-  int weight_bits = 7;
-  int min_weights = 4096;
-  std::string exclude;
-  std::string sample;
-  int sample_size = 8;
-  double min_f1 = kMinQuantizedF1;
-  bool no_check = false;
-  bool force = false;
-  bool overwrite = false;
-  int threads = 0;
-  bool json = false;
-};
-
-const OptionSet<QuantizeCliParams>& quantize_options() {
-  static const OptionSet<QuantizeCliParams> set = [] {
-    OptionSet<QuantizeCliParams> s;
-    s.group("Quantization");
-    s.add("format", &QuantizeCliParams::format,
-          "fused: com.microsoft DynamicQuantizeMatMul (ONNX Runtime); onnx: standard DynamicQuantizeLinear + "
-          "MatMulInteger ops",
-          {"fused", "onnx"});
-    s.add("weight-bits", &QuantizeCliParams::weight_bits,
-          "7 avoids 16-bit saturation in AVX2 kernels without VNNI (ORT's reduce_range); 8 = full int8");
-    s.add("min-weights", &QuantizeCliParams::min_weights, "Weight matrices with fewer elements stay fp32");
-    s.add("exclude", &QuantizeCliParams::exclude, "Comma-separated node (or output) names to keep in fp32");
-    s.group("Agreement check");
-    s.add("sample", &QuantizeCliParams::sample, "Folder of images to check agreement on (default: synthetic images)");
-    s.add("sample-size", &QuantizeCliParams::sample_size, "Images of the sample to use");
-    s.add("min-f1", &QuantizeCliParams::min_f1, "Refuse the int8 model when its tag-set F1 against fp32 is lower");
-    s.add("no-check", &QuantizeCliParams::no_check, "Skip the agreement check (not recommended)");
-    s.add("force", &QuantizeCliParams::force, "Keep the int8 model even when agreement is below --min-f1 (warns)");
-    s.group("Output");
-    s.add("overwrite", &QuantizeCliParams::overwrite, "Replace OUT when it exists");
-    s.add("threads", &QuantizeCliParams::threads, "ONNX Runtime threads for the check (0 = one per core)");
-    s.add("json", &QuantizeCliParams::json, "Print the report as JSON");
-    return s;
-  }();
-  return set;
-}
-
-struct CompareCliParams {
-  double general_threshold = 0.35;
-  double character_threshold = 0.85;
-  int max_images = 0;
-  std::string labels;
-  int threads = 0;
-  bool json = false;
-};
-
-const OptionSet<CompareCliParams>& compare_options() {
-  static const OptionSet<CompareCliParams> set = [] {
-    OptionSet<CompareCliParams> s;
-    s.add("general-threshold", &CompareCliParams::general_threshold, "Threshold for general tags (both models)");
-    s.add("character-threshold", &CompareCliParams::character_threshold, "Threshold for character tags");
-    s.add("max-images", &CompareCliParams::max_images, "Compare at most this many images (0 = all)");
-    s.add("labels", &CompareCliParams::labels, "selected_tags.csv giving categories (default: beside model A)");
-    s.add("threads", &CompareCliParams::threads, "ONNX Runtime threads (0 = one per core)");
-    s.add("json", &CompareCliParams::json, "Print the report as JSON");
-    return s;
-  }();
-  return set;
-}
-
 nlohmann::json agreement_json(const AgreementReport& r) {
   return {{"images", r.images},           {"failed", r.failed},
           {"max_abs_diff", r.max_abs_diff}, {"mean_abs_diff", r.mean_abs_diff},
@@ -105,37 +40,21 @@ void print_agreement(const AgreementReport& r, const char* a_name, const char* b
 }
 
 RunFunction setup_quantize(CLI::App& sub) {
-  auto in = std::make_shared<std::string>();
-  auto out = std::make_shared<std::string>();
-  sub.add_option("input", *in, "fp32 ONNX model")->required();
-  sub.add_option("output", *out, "int8 ONNX model to write")->required();
-  auto bound = std::make_shared<BoundOptions<QuantizeCliParams>>(sub, quantize_options());
-  return [in, out, bound]() {
-    QuantizeCliParams p;
+  auto bound = std::make_shared<BoundOptions<QuantizeCommandParams>>(sub, quantize_operation());
+  return [bound]() {
+    QuantizeCommandParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
-    fs::path output(*out);
+    fs::path output(p.output);
     std::error_code ec;
     if (fs::exists(output, ec) && !p.overwrite) {
-      print_error(*out + ": already exists (use --overwrite to replace it)");
+      print_error(p.output + ": already exists (use --overwrite to replace it)");
       return kExitUsage;
     }
-    QuantizeParams qp;
-    qp.format = p.format;
-    qp.weight_bits = p.weight_bits;
-    qp.min_weight_elements = p.min_weights;
-    qp.exclude_nodes = split_trimmed(p.exclude, ",");
-    AgreementCheckParams check;
-    check.enabled = !p.no_check;
-    check.sample = p.sample;
-    check.sample_size = p.sample_size;
-    check.min_f1 = p.min_f1;
-    check.force = p.force;
-    check.threads = p.threads;
-    auto checked = quantize_and_check(*in, output, qp, check);
+    auto checked = quantize_and_check(p.input, output, p.quantize_params(), p.check_params());
     if (!checked.ok()) return print_error(checked.status()), exit_code_for(checked.status());
     const QuantizeReport& report = checked->quantize;
-    nlohmann::json j = {{"input", *in},
-                        {"output", *out},
+    nlohmann::json j = {{"input", p.input},
+                        {"output", p.output},
                         {"quantized", report.quantized_nodes},
                         {"quantized_weights", report.quantized_weights},
                         {"input_bytes", report.input_bytes},
@@ -145,12 +64,12 @@ RunFunction setup_quantize(CLI::App& sub) {
     j["kept_fp32"] = kept;
     if (!p.json) {
       std::printf("%s: %zu MatMul/Gemm quantized (%.1f M weights), %zu kept in fp32; %.1f MB -> %.1f MB\n",
-                  out->c_str(), report.quantized_nodes.size(), report.quantized_weights / 1e6,
+                  p.output.c_str(), report.quantized_nodes.size(), report.quantized_weights / 1e6,
                   report.kept_fp32.size(), report.input_bytes / 1e6, report.output_bytes / 1e6);
       for (const auto& k : report.kept_fp32)
         std::printf("  fp32: %s (%s): %s\n", k.name.c_str(), k.op_type.c_str(), k.reason.c_str());
     }
-    if (report.quantized_nodes.empty()) print_warning(*in + ": no MatMul/Gemm could be quantized; OUT is the fp32 model");
+    if (report.quantized_nodes.empty()) print_warning(p.input + ": no MatMul/Gemm could be quantized; OUT is the fp32 model");
     if (const auto& agreement = checked->agreement) {
       if (checked->synthetic_sample && !p.sample.empty())
         print_warning(p.sample + ": no readable image; checked on synthetic images instead");
@@ -177,29 +96,17 @@ RunFunction setup_quantize(CLI::App& sub) {
 }
 
 RunFunction setup_compare(CLI::App& sub) {
-  auto a = std::make_shared<std::string>();
-  auto b = std::make_shared<std::string>();
-  auto dir = std::make_shared<std::string>();
-  sub.add_option("a", *a, "Reference model (fp32)")->required();
-  sub.add_option("b", *b, "Model to check (int8)")->required();
-  sub.add_option("dir", *dir, "Folder of images (default: 8 synthetic images)");
-  auto bound = std::make_shared<BoundOptions<CompareCliParams>>(sub, compare_options());
-  return [a, b, dir, bound]() {
-    CompareCliParams p;
+  auto bound = std::make_shared<BoundOptions<CompareCommandParams>>(sub, compare_operation());
+  return [bound]() {
+    CompareCommandParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
-    CompareParams cp;
-    cp.general_threshold = p.general_threshold;
-    cp.character_threshold = p.character_threshold;
-    cp.max_images = p.max_images;
-    cp.labels = p.labels;
-    cp.threads = p.threads;
-    auto r = compare_models(*a, *b, *dir, cp);
+    auto r = compare_models(p.a, p.b, p.dir, p.compare_params());
     if (!r.ok()) return print_error(r.status()), exit_code_for(r.status());
     for (const auto& f : r->failed) print_warning(f);
     if (p.json) {
       nlohmann::json j = agreement_json(*r);
-      j["a"] = *a;
-      j["b"] = *b;
+      j["a"] = p.a;
+      j["b"] = p.b;
       j["acceptable"] = r->f1 >= kMinQuantizedF1;
       std::cout << j.dump(2) << "\n";
     } else {
@@ -213,9 +120,7 @@ RunFunction setup_compare(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("quantize", "Quantize a tagger model to int8 (dynamic, per-channel) and check its agreement", 25,
-                 setup_quantize);
-TAGMETRY_COMMAND("compare", "Agreement of two tagger models over a folder: probability and tag-set differences", 26,
-                 setup_compare);
+TAGMETRY_OPERATION_COMMAND(quantize_operation(), 25, setup_quantize);
+TAGMETRY_OPERATION_COMMAND(compare_operation(), 26, setup_compare);
 
 }  // namespace tagmetry::cli

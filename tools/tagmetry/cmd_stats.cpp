@@ -21,48 +21,8 @@
 namespace tagmetry::cli {
 namespace {
 
-struct StatsCliParams {
-  bool json = false;
-  std::string html;
-  bool recursive = false;
-  std::string caption_extension = ".txt";
-  std::string separator = ",";
-  double near_constant_share = 0.9;
-  int top_pairs = 20;
-  int top = 30;
-  std::string tags_db;
-  bool no_tags_db = false;
-  bool no_image_sizes = false;
-  int threads = 0;
-  bool lint = false;
-};
-
-const OptionSet<StatsCliParams>& stats_cli_options() {
-  static const OptionSet<StatsCliParams> set = [] {
-    OptionSet<StatsCliParams> s;
-    s.add("json", &StatsCliParams::json, "Print every figure as JSON")
-        .add("html", &StatsCliParams::html, "Write a self-contained HTML report with charts to this file")
-        .add("recursive", &StatsCliParams::recursive, "Include subfolders")
-        .add("caption-extension", &StatsCliParams::caption_extension, "Caption file extension")
-        .add("separator", &StatsCliParams::separator, "Tag separator of the caption's first line")
-        .add("near-constant-share", &StatsCliParams::near_constant_share,
-             "Tags in at least this share of captions are reported as near-constant")
-        .add("top-pairs", &StatsCliParams::top_pairs, "Co-occurring pairs listed (by count and by lift)")
-        .add("top", &StatsCliParams::top, "Tags listed in the text summary")
-        .add("tags-db", &StatsCliParams::tags_db, "Tag list (tagcomplete CSV) for categories; default: shipped list")
-        .add("no-tags-db", &StatsCliParams::no_tags_db, "Do not load a tag list (categories 'unknown')")
-        .add("no-image-sizes", &StatsCliParams::no_image_sizes, "Skip reading image headers")
-        .add("threads", &StatsCliParams::threads, "Reader threads (0: one per core)")
-        .add("lint", &StatsCliParams::lint,
-             "Also run `tagmetry lint` on the same reading of the folder: its output follows (with --json one "
-             "object {\"stats\": …, \"lint\": …}); exit 1 when a finding is an error");
-    return s;
-  }();
-  return set;
-}
-
 // The stats summary printed without --json.
-void print_stats_text(const DatasetStats& st, const StatsParams& sp, const StatsCliParams& p) {
+void print_stats_text(const DatasetStats& st, const StatsParams& sp, const StatsCommandParams& p) {
   std::printf("%zu images, %zu captions (%zu empty), %zu orphan captions\n", st.images, st.captions,
               st.empty_captions, st.orphan_captions);
   std::printf("%zu distinct tags, %zu uses; tags per caption: mean %.1f, median %.1f, max %zu\n", st.unique_tags,
@@ -111,25 +71,20 @@ std::string indent_json(const std::string& json) {
 }
 
 RunFunction setup_stats(CLI::App& sub) {
-  auto dir = std::make_shared<std::string>();
-  sub.add_option("DIR", *dir, "Dataset folder (images with caption files beside them)")->required();
-  auto bound = std::make_shared<BoundOptions<StatsCliParams>>(sub, stats_cli_options());
-  auto lint_bound = std::make_shared<BoundOptions<LintCliParams>>(sub, lint_rule_cli_options());
-  return [dir, bound, lint_bound]() {
-    StatsCliParams p;
+  auto bound = std::make_shared<BoundOptions<StatsCommandParams>>(sub, stats_operation());
+  return [bound]() {
+    StatsCommandParams p;
     if (Status s = bound->apply(p); !s.ok()) return print_error(s), kExitUsage;
-    LintCliParams lp;
-    if (Status s = lint_bound->apply(lp); !s.ok()) return print_error(s), kExitUsage;
+    const LintCommandParams& lp = p;  // the lint rules' options (with --lint)
     p.caption_extension =
-        resolve_caption_extension(*dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
-    lp.caption_extension = p.caption_extension;
+        resolve_caption_extension(p.dir, p.recursive, p.caption_extension, bound->given("caption-extension"));
     CorpusOptions co;
     co.recursive = p.recursive;
     co.caption_extension = p.caption_extension;
     co.separator = p.separator;
     co.read_image_sizes = !p.no_image_sizes;
     co.threads = p.threads;
-    LoadedDataset data = load_dataset_for_cli(*dir, co, !p.no_tags_db, p.tags_db);
+    LoadedDataset data = load_dataset_for_cli(p.dir, co, !p.no_tags_db, p.tags_db);
     if (!data.tokenizer.ok()) return print_error(data.tokenizer.status()), exit_code_for(data.tokenizer.status());
     if (!data.tags_status.ok()) {
       if (!p.tags_db.empty()) return print_error(data.tags_status), kExitUsage;
@@ -139,10 +94,7 @@ RunFunction setup_stats(CLI::App& sub) {
     auto& tok = data.tokenizer;
     auto& db = data.tags;
     if (!corpus.ok()) return print_error(corpus.status()), exit_code_for(corpus.status());
-    StatsParams sp;
-    sp.near_constant_share = p.near_constant_share;
-    sp.top_pairs = size_t(std::max(0, p.top_pairs));
-    sp.threads = p.threads;
+    const StatsParams sp = p.stats_params();
     // With --lint, the rules run beside the figures.
     Result<std::vector<LintFinding>> findings = std::vector<LintFinding>{};
     if (p.lint) decode_images_for_lint(*corpus, lp, p.json);  // before the threads that read the corpus
@@ -150,7 +102,7 @@ RunFunction setup_stats(CLI::App& sub) {
     if (p.lint)
       linting = std::jthread([&] {
         try {
-          findings = lint_dataset(*corpus, lint_params_from(lp), &*tok, db.get());
+          findings = lint_dataset(*corpus, lp, &*tok, db.get());
         } catch (const std::exception& e) {  // reported as main() reports the command's own
           findings = internal_error(std::string("internal error: ") + e.what());
         }
@@ -160,7 +112,7 @@ RunFunction setup_stats(CLI::App& sub) {
     if (!findings.ok())
       return print_error(findings.status()), findings.status().code() == ErrorCode::kInternal ? kExitSomeFailed : kExitUsage;
     if (!p.html.empty()) {
-      std::string title = "Dataset report: " + std::filesystem::path(*dir).lexically_normal().filename().string();
+      std::string title = "Dataset report: " + std::filesystem::path(p.dir).lexically_normal().filename().string();
       if (Status s = write_file_atomic(p.html, stats_to_html(st, title, lp.trigger, p.lint ? &*findings : nullptr)); !s.ok()) return print_error(s), kExitSomeFailed;
     }
     if (p.json && p.lint) {
@@ -170,7 +122,7 @@ RunFunction setup_stats(CLI::App& sub) {
       std::cout << stats_to_json(st) << "\n";
     } else {
       print_stats_text(st, sp, p);
-      print_learned_thresholds(*dir);
+      print_learned_thresholds(p.dir);
       if (p.lint) {
         std::printf("\n");
         print_lint_text(*findings, corpus->items.size());
@@ -186,7 +138,6 @@ RunFunction setup_stats(CLI::App& sub) {
 
 }  // namespace
 
-TAGMETRY_COMMAND("stats", "Measure a dataset: tag frequencies, co-occurrence, token lengths, sizes (--json, --html)", 71,
-                 setup_stats);
+TAGMETRY_OPERATION_COMMAND(stats_operation(), 71, setup_stats);
 
 }  // namespace tagmetry::cli

@@ -1,6 +1,6 @@
 #pragma once
-// What `tagmetry lint` and `tagmetry stats --lint` share: lint's options (declared once, in
-// cmd_lint.cpp), how its findings print, and keeping a loaded dataset until the process ends.
+// What `tagmetry lint` and `tagmetry stats --lint` share (their options are declared in the library,
+// tagmetry/lint.h): how findings print, and keeping a loaded dataset until the process ends.
 
 #include <memory>
 #include <string>
@@ -9,35 +9,10 @@
 #include "tagmetry/clip_tokenizer.h"
 #include "tagmetry/dataset_stats.h"
 #include "tagmetry/lint.h"
-#include "tagmetry/options.h"
 #include "tagmetry/tag_database.h"
 
 namespace tagmetry::cli {
 
-struct LintCliParams {
-  std::string trigger;
-  int resolution = 512;
-  std::string config;
-  bool json = false;
-  bool recursive = false;
-  std::string caption_extension = ".txt";
-  int max_tokens = 75;
-  std::string tags_db;
-  bool no_tags_db = false;
-  int threads = 0;
-  bool no_decode = false;   // headers only: skip the full decode of each image
-  bool no_cache = false;    // decode every image, neither reading nor writing DATASET/.tagmetry/decode-check.tsv
-};
-
-// Every option of `tagmetry lint`.
-const OptionSet<LintCliParams>& lint_cli_options();
-
-// The options of lint_cli_options() that choose what the rules check (trigger, resolution, config,
-// max-tokens), for a command that lints besides its own work (`stats --lint`).
-const OptionSet<LintCliParams>& lint_rule_cli_options();
-
-// The rule parameters of `p`.
-LintParams lint_params_from(const LintCliParams& p);
 
 // Prints findings as `tagmetry lint` does without --json: one line per finding, up to 5 files, then
 // the totals for `images` images.
@@ -58,7 +33,7 @@ LoadedDataset load_dataset_for_cli(const std::string& dir, CorpusOptions options
 
 // Fully decodes the corpus' images unless p.no_decode (check_corpus_images: failures become the
 // unreadable-image findings); prints a note when the decode cache could not be saved.
-void decode_images_for_lint(DatasetCorpus& corpus, const LintCliParams& p, bool quiet);
+void decode_images_for_lint(DatasetCorpus& corpus, const LintCommandParams& p, bool quiet);
 
 // Keeps `value` alive until the process ends and never destroys it: freeing a loaded dataset (millions
 // of small allocations) only slows the exit of a command that is done with it. Still reachable, so

@@ -13,6 +13,7 @@ import { isKey } from './keys';
 import { takeAddTagFocus } from './shortcuts';
 import { useTagCategories } from './tag_categories';
 import './workflow.css';
+import { DEFAULT_CHARACTER_THRESHOLD, DEFAULT_GENERAL_THRESHOLD } from './generated/operations';
 
 interface Draft {
   tags: string[];
@@ -574,8 +575,8 @@ export function Editor({ id }: { id: number }) {
 
 function Thresholds(props: { id: number; trigger: string; detail: ImageDetail; current: string[]; onApply: (tags: string[]) => void }) {
   const sc = props.detail.scores!;
-  const [general, setGeneral] = useState(sc.general_threshold || 0.35);
-  const [character, setCharacter] = useState(sc.character_threshold || 0.85);
+  const [general, setGeneral] = useState(sc.general_threshold || DEFAULT_GENERAL_THRESHOLD);
+  const [character, setCharacter] = useState(sc.character_threshold || DEFAULT_CHARACTER_THRESHOLD);
   const [derived, setDerived] = useState<string[] | null>(null);
   const [err, setErr] = useState('');
 
