@@ -292,6 +292,28 @@ export interface CompleteParams {
   max_new_tokens?: number | null;
 }
 
+/** Japanese (or English) request → Danbooru tags, offline (POST /api/ja2tags) */
+export interface Ja2tagsParams {
+  /** Print one JSON object: tags (tag, score, category, from) and unmatched words (default: false) */
+  json?: boolean;
+  /** Keep at most this many tags (0: all) (default: 0) */
+  top?: number;
+  /** Drop tags with fewer Danbooru posts than this (default: 0) */
+  min_count?: number;
+  /** Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok) */
+  tags_db?: string;
+  /** Extra tag,日本語 CSV entries (added over the built-in dictionary) */
+  dict?: string;
+  /** MeCab IPAdic folder (default: the system's ipadic-utf8) */
+  mecab_dicdir?: string;
+  /** Also suggest this many tags that often go with the chosen ones (default: 0) */
+  complete?: number;
+  /** Folder of caption files for --complete (co-occurrence statistics) */
+  corpus?: string;
+  /** Then extend the tags with this completion model (tagmetry complete: a name, a GGUF or a model folder) */
+  complete_model?: string;
+}
+
 /** Request or tags → a generator prompt in a model's style (Animagine, NoobAI, …) (POST /api/prompt) */
 export interface PromptParams {
   /** Prompt style: animagine-xl-3.1, animagine-xl-4.0, noobai-xl, illustrious-xl, sd15, none, or a .toml file (default: none) */
@@ -320,32 +342,14 @@ export interface PromptParams {
   steps?: number | null;
   /** CFG scale instead of the style's */
   cfg?: number | null;
+  /** Extend the tags with this completion model before building the prompt (tagmetry complete: a name, default, a GGUF or a model folder); the style's rating and the size's aspect are passed on */
+  complete?: string;
+  /** Seed of the completion (default: random) */
+  complete_seed?: number | null;
   /** Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok) */
   tags_db?: string;
   /** MeCab IPAdic folder (default: the system's ipadic-utf8) */
   mecab_dicdir?: string;
   /** Print one JSON object: positive, negative, width, height, sampler, steps, cfg, tags, unmatched (default: false) */
   json?: boolean;
-}
-
-/** Japanese (or English) request → Danbooru tags, offline (POST /api/ja2tags) */
-export interface Ja2tagsParams {
-  /** Print one JSON object: tags (tag, score, category, from) and unmatched words (default: false) */
-  json?: boolean;
-  /** Keep at most this many tags (0: all) (default: 0) */
-  top?: number;
-  /** Drop tags with fewer Danbooru posts than this (default: 0) */
-  min_count?: number;
-  /** Tag list in tagcomplete CSV format (name,category,count,aliases; .gz ok) */
-  tags_db?: string;
-  /** Extra tag,日本語 CSV entries (added over the built-in dictionary) */
-  dict?: string;
-  /** MeCab IPAdic folder (default: the system's ipadic-utf8) */
-  mecab_dicdir?: string;
-  /** Also suggest this many tags that often go with the chosen ones (default: 0) */
-  complete?: number;
-  /** Folder of caption files for --complete (co-occurrence statistics) */
-  corpus?: string;
-  /** Then extend the tags with this completion model (tagmetry complete: a name, a GGUF or a model folder) */
-  complete_model?: string;
 }
