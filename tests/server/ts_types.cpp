@@ -10,6 +10,7 @@ namespace {
 // An inline object type: its keys, each with the object type of its value when it has one.
 struct TsObject {
   std::vector<std::pair<std::string, std::unique_ptr<TsObject>>> keys;
+  std::vector<std::string> optional;  // keys declared `key?:`: an answer may lack them
 };
 
 // Skips blanks and // comments.
@@ -81,7 +82,10 @@ std::unique_ptr<TsObject> parse_object(const std::string& s, size_t& i) {
       continue;
     }
     skip_space(s, i);
-    if (i < s.size() && s[i] == '?') ++i;
+    if (i < s.size() && s[i] == '?') {
+      object->optional.push_back(key);
+      ++i;
+    }
     skip_space(s, i);
     if (i < s.size() && s[i] == ':') ++i;
     object->keys.emplace_back(key, parse_type(s, i));
@@ -98,6 +102,7 @@ void missing(const TsObject& type, const nlohmann::json& value, const std::strin
   for (auto& [key, inner] : type.keys) {
     const std::string at = path.empty() ? key : path + "." + key;
     if (!value.contains(key)) {
+      if (std::find(type.optional.begin(), type.optional.end(), key) != type.optional.end()) continue;
       if (std::find(out.begin(), out.end(), at) == out.end()) out.push_back(at);
       continue;
     }

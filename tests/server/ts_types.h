@@ -11,7 +11,8 @@ namespace tagmetry::testing {
 // The keys `interface NAME { … }` in TypeScript `source` names that `answer` lacks, as paths
 // ("changes[].before"); "(interface NAME not found)" when there is no such interface. A key whose value
 // is an inline object type (`{ a: …; b: … }`, `{ … }[]`, `null | { … }`) is checked in each object of
-// the answer at that key (every element of an array; null skips). `extends` clauses are not followed.
+// the answer at that key (every element of an array; null skips). Optional keys (`key?:`) may be absent.
+// `extends` clauses are not followed.
 std::vector<std::string> ts_keys_missing_from(const std::string& source, const std::string& name,
                                               const nlohmann::json& answer);
 
