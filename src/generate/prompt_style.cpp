@@ -6,12 +6,11 @@
 #include <cmath>
 #include <functional>
 #include <map>
-#include <sstream>
-#include <toml.hpp>
 
 #include "tagmetry/data_paths.h"
 #include "tagmetry/files.h"
 #include "tagmetry/strings.h"
+#include "tagmetry/toml_reader.h"
 
 namespace tagmetry {
 
@@ -55,53 +54,10 @@ Result<double> parse_aspect(std::string_view text) {
 
 namespace {
 
-struct StyleParser {
-  std::string source;
+struct StyleParser : TomlReader {
+  using TomlReader::TomlReader;
   PromptStyle style;
 
-  Status error(const toml::value& v, const std::string& table, const std::string& key, const std::string& what) const {
-    return invalid_argument(source + ":" + std::to_string(v.location().line()) + ": [" + table + "] " + key + ": " +
-                            what);
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, std::string& out) const {
-    if (!v.is_string()) return error(v, t, k, "expected a string");
-    out = v.as_string().str;
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, bool& out) const {
-    if (!v.is_boolean()) return error(v, t, k, "expected true or false");
-    out = v.as_boolean();
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, int& out, int lo, int hi) const {
-    if (!v.is_integer()) return error(v, t, k, "expected an integer");
-    auto x = v.as_integer();
-    if (x < lo || x > hi) return error(v, t, k, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    out = static_cast<int>(x);
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, double& out, double lo,
-             double hi) const {
-    double x;
-    if (v.is_floating())
-      x = v.as_floating();
-    else if (v.is_integer())
-      x = static_cast<double>(v.as_integer());
-    else
-      return error(v, t, k, "expected a number");
-    if (!(x >= lo && x <= hi)) return error(v, t, k, "out of range");
-    out = x;
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, std::vector<std::string>& out) const {
-    if (!v.is_array()) return error(v, t, k, "expected an array of strings");
-    out.clear();
-    for (auto& e : v.as_array()) {
-      if (!e.is_string()) return error(e, t, k, "expected an array of strings");
-      out.push_back(e.as_string().str);
-    }
-    return {};
-  }
   Status get_size(const toml::value& v, const std::string& t, const std::string& k, ImageSize& out) const {
     std::string text;
     TM_RETURN_IF_ERROR(get(v, t, k, text));
@@ -110,34 +66,12 @@ struct StyleParser {
     out = *s;
     return {};
   }
-
-  using Handler = std::function<Status(const toml::value&, const std::string&)>;
-  Status table(const toml::value& root, const std::string& name, const std::map<std::string, Handler>& handlers) {
-    if (!root.contains(name)) return {};
-    const toml::value& t = root.at(name);
-    if (!t.is_table()) return invalid_argument(source + ": [" + name + "]: expected a table");
-    std::vector<std::pair<std::string, const toml::value*>> entries;
-    for (auto& [k, v] : t.as_table()) entries.emplace_back(k, &v);
-    std::sort(entries.begin(), entries.end(),
-              [](auto& a, auto& b) { return a.second->location().line() < b.second->location().line(); });
-    for (auto& [k, v] : entries) {
-      auto it = handlers.find(k);
-      if (it == handlers.end()) {
-        std::vector<std::string> known;
-        for (auto& [hk, h] : handlers) known.push_back(hk);
-        return error(*v, name, k, "unknown key (keys: " + join(known, ", ") + ")");
-      }
-      TM_RETURN_IF_ERROR(it->second(*v, k));
-    }
-    return {};
-  }
-
   Status parse(const toml::value& root) {
     PromptStyle& s = style;
     static const std::vector<std::string> tables = {"style", "prompt", "generation"};
     for (auto& [k, v] : root.as_table())
       if (std::find(tables.begin(), tables.end(), k) == tables.end())
-        return invalid_argument(source + ":" + std::to_string(v.location().line()) + ": [" + k +
+        return invalid_argument(where(v) + ": [" + k +
                                 "]: unknown table (tables: " + join(tables, ", ") + ")");
     TM_RETURN_IF_ERROR(table(root, "style",
                              {
@@ -195,7 +129,7 @@ struct StyleParser {
     for (auto& one : s.sizes) size_in_list = size_in_list || one == s.size;
     if (!s.sizes.empty() && !size_in_list)
       return size_value ? error(*size_value, "generation", "size", "not one of [generation] sizes")
-                        : invalid_argument(source +
+                        : invalid_argument(source() +
                                            ": [generation] size: the default 1024x1024 is not one of sizes; set size");
     return {};
   }
@@ -204,20 +138,8 @@ struct StyleParser {
 }  // namespace
 
 Result<PromptStyle> parse_prompt_style(std::string_view toml_text, std::string_view source) {
-  StyleParser parser;
-  parser.source = std::string(source);
-  toml::value root;
-  try {
-    std::istringstream in{std::string(toml_text)};
-    root = toml::parse(in, std::string(source));
-  } catch (const std::exception& e) {
-    return invalid_argument(std::string(source) + ": TOML syntax error: " + std::string(trim(e.what())));
-  }
-  try {
-    TM_RETURN_IF_ERROR(parser.parse(root));
-  } catch (const std::exception& e) {
-    return invalid_argument(std::string(source) + ": " + e.what());
-  }
+  StyleParser parser{std::string(source)};
+  TM_RETURN_IF_ERROR(parse_toml_document(toml_text, source, [&](const toml::value& root) { return parser.parse(root); }));
   return parser.style;
 }
 

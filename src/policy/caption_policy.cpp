@@ -1,17 +1,16 @@
 // Caption policy TOML: schema, validation with key and line in every error, presets, implications.
 #include "tagmetry/caption_policy.h"
 
-#include <toml.hpp>
 
 #include <functional>
 #include <map>
-#include <sstream>
 
 #include "tagmetry/data_paths.h"
 #include "tagmetry/files.h"
 #include "tagmetry/kohya_caption.h"
 #include "tagmetry/strings.h"
 #include "tagmetry/tag_database.h"
+#include "tagmetry/toml_reader.h"
 
 namespace tagmetry {
 
@@ -23,24 +22,12 @@ void KohyaTrainRecommendation::apply_to(KohyaCaptionParams& params) const {
   params.enable_wildcard = enable_wildcard;
 }
 
-namespace {
-
-std::string number_text(double v) {
-  std::ostringstream o;
-  o << v;
-  std::string s = o.str();
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
-}
-
-}  // namespace
-
 std::string KohyaTrainRecommendation::to_toml() const {
   std::string out;
   out += "shuffle_caption = " + std::string(shuffle_caption ? "true" : "false") + "\n";
   out += "keep_tokens = " + std::to_string(keep_tokens) + "\n";
-  out += "caption_tag_dropout_rate = " + number_text(caption_tag_dropout_rate) + "\n";
-  out += "caption_dropout_rate = " + number_text(caption_dropout_rate) + "\n";
+  out += "caption_tag_dropout_rate = " + toml_float_text(caption_tag_dropout_rate) + "\n";
+  out += "caption_dropout_rate = " + toml_float_text(caption_dropout_rate) + "\n";
   out += "enable_wildcard = " + std::string(enable_wildcard ? "true" : "false") + "\n";
   return out;
 }
@@ -62,83 +49,9 @@ Result<std::string> policy_preset_text(std::string_view name) {
 
 namespace {
 
-struct Parser {
-  std::string source;
+struct Parser : TomlReader {
+  using TomlReader::TomlReader;
   CaptionPolicy policy;
-
-  std::string where(const toml::value& v) const {
-    auto loc = v.location();
-    return source + ":" + std::to_string(loc.line());
-  }
-  Status error(const toml::value& v, const std::string& table, const std::string& key, const std::string& what) const {
-    return invalid_argument(where(v) + ": [" + table + "] " + key + ": " + what);
-  }
-
-  Status get(const toml::value& v, const std::string& t, const std::string& k, std::string& out) const {
-    if (!v.is_string()) return error(v, t, k, "expected a string");
-    out = v.as_string().str;
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, bool& out) const {
-    if (!v.is_boolean()) return error(v, t, k, "expected true or false");
-    out = v.as_boolean();
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, int& out, int lo, int hi) const {
-    if (!v.is_integer()) return error(v, t, k, "expected an integer");
-    auto x = v.as_integer();
-    if (x < lo || x > hi) return error(v, t, k, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
-    out = static_cast<int>(x);
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, double& out, double lo, double hi) const {
-    double x;
-    if (v.is_floating()) x = v.as_floating();
-    else if (v.is_integer()) x = static_cast<double>(v.as_integer());
-    else return error(v, t, k, "expected a number");
-    if (!(x >= lo && x <= hi)) return error(v, t, k, "must be between " + number_text(lo) + " and " + number_text(hi));
-    out = x;
-    return {};
-  }
-  Status get(const toml::value& v, const std::string& t, const std::string& k, std::vector<std::string>& out) const {
-    if (!v.is_array()) return error(v, t, k, "expected an array of strings");
-    out.clear();
-    for (auto& e : v.as_array()) {
-      if (!e.is_string()) return error(e, t, k, "expected an array of strings");
-      out.push_back(e.as_string().str);
-    }
-    return {};
-  }
-  Status choice(const toml::value& v, const std::string& t, const std::string& k, std::string& out,
-                const std::vector<std::string>& allowed) const {
-    TM_RETURN_IF_ERROR(get(v, t, k, out));
-    for (auto& a : allowed)
-      if (a == out) return {};
-    return error(v, t, k, "'" + out + "' is not one of " + join(allowed, ", "));
-  }
-
-  using Handler = std::function<Status(const toml::value&, const std::string& key)>;
-
-  Status table(const toml::value& root, const std::string& name, const std::map<std::string, Handler>& handlers) {
-    if (!root.contains(name)) return {};
-    const toml::value& t = root.at(name);
-    if (!t.is_table()) return error(t, name, "", "expected a table");
-    // Sorted by line so the first error reported is the first in the file.
-    std::vector<std::pair<std::string, const toml::value*>> entries;
-    for (auto& [k, v] : t.as_table()) entries.emplace_back(k, &v);
-    std::sort(entries.begin(), entries.end(),
-              [](auto& a, auto& b) { return a.second->location().line() < b.second->location().line(); });
-    for (auto& [k, v] : entries) {
-      auto it = handlers.find(k);
-      if (it == handlers.end()) {
-        std::vector<std::string> known;
-        for (auto& [hk, h] : handlers) known.push_back(hk);
-        return error(*v, name, k, "unknown key (keys: " + join(known, ", ") + ")");
-      }
-      TM_RETURN_IF_ERROR(it->second(*v, k));
-    }
-    return {};
-  }
 
   Status parse(const toml::value& root) {
     CaptionPolicy& p = policy;
@@ -219,20 +132,8 @@ struct Parser {
 }  // namespace
 
 Result<CaptionPolicy> parse_caption_policy(std::string_view toml_text, std::string_view source) {
-  Parser parser;
-  parser.source = std::string(source);
-  toml::value root;
-  try {
-    std::istringstream in{std::string(toml_text)};
-    root = toml::parse(in, std::string(source));
-  } catch (const std::exception& e) {
-    return invalid_argument(std::string(source) + ": TOML syntax error: " + std::string(trim(e.what())));
-  }
-  try {
-    TM_RETURN_IF_ERROR(parser.parse(root));
-  } catch (const std::exception& e) {
-    return invalid_argument(std::string(source) + ": " + e.what());
-  }
+  Parser parser{std::string(source)};
+  TM_RETURN_IF_ERROR(parse_toml_document(toml_text, source, [&](const toml::value& root) { return parser.parse(root); }));
   return parser.policy;
 }
 
