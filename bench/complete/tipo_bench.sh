@@ -4,6 +4,7 @@
 # back. llama-bench is built from the pinned llama.cpp source the main build cloned (build/_deps/llama.cpp)
 # into BUILD/_deps/llama-bench-build, only here.
 # Usage: bench/complete/tipo_bench.sh BUILD [REPS] [THREADS...]     (default: 3 reps, threads 2 and 1)
+# The model is written once to $TIPO_BENCH_GGUF (default /tmp/tagmetry-tipo200m-q8_0.gguf) and reused.
 # Prints, per thread count, the median of REPS of: Tagmetry's runner pp64 / tg128 t/s (tipo_bench speed:
 # its start() and next() + sampler + piece()), llama-bench's pp64 / tg128, the ratios; the model load time;
 # and a full `tagmetry complete --length long --max-new-tokens 120` run (tokens, seconds, wall and CPU).
