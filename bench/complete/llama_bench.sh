@@ -12,15 +12,8 @@ build=$(cd "${1:?usage: llama_bench.sh BUILD [THREADS] [NEW_TOKENS]}" && pwd)
 threads=${2:-1}
 new=${3:-32}
 here="$(cd "$(dirname "$0")/../.." && pwd)"
-src="$build/_deps/llama.cpp"
-bb="$build/_deps/llama-bench-build"
-[ -f "$src/CMakeLists.txt" ] || { echo "no llama.cpp source in $src: build tagmetry first" >&2; exit 2; }
-if [ ! -x "$bb/bin/llama-bench" ]; then
-  cmake -S "$src" -B "$bb" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF -DLLAMA_BUILD_TOOLS=ON \
-    -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF \
-    -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DGGML_OPENMP=OFF -DGGML_CCACHE=ON > /dev/null
-  cmake --build "$bb" --target llama-bench -j2 > /dev/null
-fi
+source "$here/bench/complete/llama_bench_build.sh"
+lb=$(build_llama_bench "$build")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export TAGMETRY_CACHE="$work/cache"
@@ -31,7 +24,7 @@ args=(complete "1girl, blue hair, smile" --model-file "$work/model" --threads "$
 "$tm" "${args[@]}" --max-new-tokens 1 --seed 0 > /dev/null  # converts once into the cache
 gguf=$(ls "$work"/cache/llm/local/*/model.gguf)
 echo "GGUF: $(du -m "$gguf" | cut -f1) MB, threads $threads, $new new tokens"
-"$bb/bin/llama-bench" -m "$gguf" -t "$threads" -p 32 -n "$new" -r 3 -o json > "$work/lb.json"
+"$lb" -m "$gguf" -t "$threads" -p 32 -n "$new" -r 3 -o json > "$work/lb.json"
 for seed in 1 2 3; do "$tm" "${args[@]}" --max-new-tokens "$new" --seed "$seed"; echo; done > "$work/tm.jsonl"
 /usr/bin/python3 - "$work/lb.json" "$work/tm.jsonl" <<'PY'
 import json, sys

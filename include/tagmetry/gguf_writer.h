@@ -14,10 +14,15 @@
 namespace tagmetry {
 
 // ggml tensor types this writer emits (ggml.h enum ggml_type values).
-enum class GgufType : uint32_t { kF32 = 0, kF16 = 1, kBF16 = 30 };
+enum class GgufType : uint32_t { kF32 = 0, kF16 = 1, kQ8_0 = 8, kBF16 = 30 };
 
-// Bytes per element of `type`.
+// Bytes per element of `type`; 0 for a block type (Q8_0: use gguf_tensor_bytes).
 int gguf_type_size(GgufType type);
+// Bytes of a tensor of `n` elements of `type` (Q8_0: n / 32 blocks of 34 bytes; n must be a multiple of 32).
+uint64_t gguf_tensor_bytes(GgufType type, uint64_t n);
+// Appends `n` floats (a multiple of 32) as ggml's block_q8_0: per 32 values one fp16 scale
+// d = max|x| / 127, then 32 int8 round(x / d), as ggml's quantize_row_q8_0_ref.
+void append_q8_0(std::string& out, const float* x, size_t n);
 
 class GgufWriter {
  public:
@@ -33,6 +38,7 @@ class GgufWriter {
   // Declares a tensor. `ne` is in ggml order (innermost first: a [rows x cols] row-major matrix has
   // ne = {cols, rows}). `fill` appends exactly nelements x gguf_type_size(type) bytes to its argument;
   // it is called once, while write() streams the file.
+  // Appends gguf_tensor_bytes(type, nelements) bytes for a block type.
   void add_tensor(std::string name, std::vector<int64_t> ne, GgufType type,
                   std::function<void(std::string&)> fill);
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -33,8 +35,44 @@ int gguf_type_size(GgufType type) {
     case GgufType::kF32: return 4;
     case GgufType::kF16:
     case GgufType::kBF16: return 2;
+    case GgufType::kQ8_0: return 0;
   }
   return 0;
+}
+
+uint64_t gguf_tensor_bytes(GgufType type, uint64_t n) {
+  if (type == GgufType::kQ8_0) return n / 32 * 34;
+  return n * static_cast<uint64_t>(gguf_type_size(type));
+}
+
+namespace {
+// IEEE half from float, round to nearest even (normal and subnormal range; Q8_0 scales are small positives).
+uint16_t to_fp16(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  x &= 0x7fffffffu;
+  if (x >= 0x47800000u) return static_cast<uint16_t>(sign | (x > 0x7f800000u ? 0x7e00u : 0x7c00u));
+  if (x < 0x38800000u) {  // subnormal half (or zero)
+    float a;
+    std::memcpy(&a, &x, 4);
+    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));
+  }
+  const uint32_t mant_odd = (x >> 13) & 1u;
+  x += 0xfffu + mant_odd;  // round to nearest even on the 13 dropped bits
+  return static_cast<uint16_t>(sign | ((x - 0x38000000u) >> 13));
+}
+}  // namespace
+
+void append_q8_0(std::string& out, const float* x, size_t n) {
+  for (size_t b = 0; b + 32 <= n; b += 32) {
+    float amax = 0;
+    for (size_t i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(x[b + i]));
+    const float d = amax / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    put<uint16_t>(out, to_fp16(d));
+    for (size_t i = 0; i < 32; ++i) out.push_back(static_cast<char>(static_cast<int8_t>(std::round(x[b + i] * id))));
+  }
 }
 
 void GgufWriter::add_string(std::string key, std::string value) {
@@ -83,7 +121,7 @@ void GgufWriter::add_tensor(std::string name, std::vector<int64_t> ne, GgufType 
                             std::function<void(std::string&)> fill) {
   uint64_t n = 1;
   for (int64_t d : ne) n *= static_cast<uint64_t>(d);
-  tensors_.push_back({std::move(name), std::move(ne), type, std::move(fill), n * gguf_type_size(type)});
+  tensors_.push_back({std::move(name), std::move(ne), type, std::move(fill), gguf_tensor_bytes(type, n)});
 }
 
 Result<uint64_t> GgufWriter::write(const std::filesystem::path& path) const {

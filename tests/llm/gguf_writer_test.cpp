@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <vector>
 
 #include "test_support.h"
 
@@ -70,6 +71,22 @@ TEST(GgufWriter, AFillOfTheWrongSizeLeavesNoFile) {
   EXPECT_NE(size.status().message().find("tensor t produced 3 bytes, expected 8"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "m.gguf"));
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+// ggml's quantize_row_q8_0_ref: d = max|x| / 127 as fp16, then round(x / d) per value.
+TEST(GgufWriter, Q8_0BlocksAreAnFp16ScaleAnd32RoundedInt8) {
+  std::vector<float> x(64);
+  for (int i = 0; i < 32; ++i) x[i] = static_cast<float>(i - 16);  // max |x| 16: d = 16/127
+  std::string out;
+  append_q8_0(out, x.data(), x.size());  // the second block is all zeros
+  ASSERT_EQ(out.size(), 68u);
+  EXPECT_EQ(gguf_tensor_bytes(GgufType::kQ8_0, 64), 68u);
+  EXPECT_EQ(at<uint16_t>(out, 0), 0x3008u);   // fp16(0.12598) = 2^-3 x (1 + 8/1024)
+  EXPECT_EQ(static_cast<int8_t>(out[2]), -127);  // -16 x 127/16
+  EXPECT_EQ(static_cast<int8_t>(out[2 + 17]), 8);  // 1 x 7.9375, rounded
+  EXPECT_EQ(static_cast<int8_t>(out[2 + 31]), 119);  // 15 x 7.9375 = 119.06
+  EXPECT_EQ(at<uint16_t>(out, 34), 0u);
+  EXPECT_EQ(out.substr(36), std::string(32, '\0'));
 }
 
 }  // namespace

@@ -3,18 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <functional>
-#include <map>
 
+#include "spm_vocab.h"
 #include "tagmetry/gguf_writer.h"
 
 namespace tagmetry::testing {
 namespace {
-
-// llama.cpp's llama_token_type values.
-constexpr int32_t kNormal = 1, kUnknown = 2, kControl = 3, kByte = 6;
 
 void append_f32(std::string& out, float v) {
   char b[4];
@@ -41,32 +37,8 @@ std::vector<std::string> code_points(const std::string& s) {
 
 void write_tiny_vocab_gguf(const std::filesystem::path& path, const std::string& family,
                            const std::vector<std::pair<std::string, std::string>>& chain) {
-  std::vector<std::string> tokens;
-  std::vector<int32_t> types;
-  std::map<std::string, int32_t> id;
-  auto add = [&](const std::string& text, int32_t type) {
-    if (id.count(text)) return;
-    id[text] = static_cast<int32_t>(tokens.size());
-    tokens.push_back(text);
-    types.push_back(type);
-  };
-  add("<unk>", kUnknown);
-  add("<s>", kControl);
-  add("</s>", kControl);
-  for (int b = 0; b < 256; ++b) {
-    char name[8];
-    std::snprintf(name, sizeof name, "<0x%02X>", b);
-    add(name, kByte);
-  }
-  for (char c = 0x21; c < 0x7f; ++c) add(std::string(1, c), kNormal);
-  add("\xE2\x96\x81", kNormal);  // "▁", SentencePiece's space
-  std::vector<std::string> added;
-  if (family == "tipo")
-    added = {"<|empty|>", "<|very_short|>", "<|short|>", "<|long|>", "<|very_long|>", "<|tag_to_long|>",
-             "<|long_to_tag|>", "<|short_to_tag|>", "<|short_to_long|>", "<|tag_to_short_to_long|>",
-             "<|short_to_tag_to_long|>", "<|short_to_long_to_tag|>", "<|gen_meta|>"};
-  else
-    added = {"<|input_end|>", "<|empty|>", "<|very_short|>", "<|short|>", "<|long|>", "<|very_long|>"};
+  SpmVocab v = base_spm_vocab();
+  const std::vector<std::string> added = kgen_added_tokens(family);
   auto is_special = [&](const std::string& t) {
     return std::find(added.begin(), added.end(), t) != added.end() || t.rfind("<0x", 0) == 0 || t == "</s>";
   };
@@ -76,20 +48,19 @@ void write_tiny_vocab_gguf(const std::filesystem::path& path, const std::string&
       std::string prefix;
       for (auto& cp : code_points(*w)) {
         prefix += cp;
-        add(prefix, kNormal);
+        v.add(prefix, kTokenNormal);
       }
     }
-  for (auto& t : added) add(t, kControl);
+  for (auto& t : added) v.add(t, kTokenControl);
 
-  const int64_t n_vocab = static_cast<int64_t>(tokens.size());
+  const int64_t n_vocab = v.size();
+  auto& id = v.id;
   const int64_t n_embd = (n_vocab + 31) / 32 * 32, n_head = 4, n_ff = 32;
   std::vector<int32_t> next(n_vocab, id["</s>"]);
   for (auto& [a, b] : chain) {
     ASSERT_TRUE(id.count(a) && id.count(b)) << a << " -> " << b;
     next[id[a]] = id[b];
   }
-  std::vector<float> scores;
-  for (auto& t : tokens) scores.push_back(static_cast<float>(t.size()));  // longer pieces merge first
 
   GgufWriter w;
   w.add_string("general.architecture", "llama");
@@ -104,15 +75,7 @@ void write_tiny_vocab_gguf(const std::filesystem::path& path, const std::string&
   w.add_u32("llama.rope.dimension_count", static_cast<uint32_t>(n_embd / n_head));
   w.add_f32("llama.rope.freq_base", 10000.0f);
   w.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
-  w.add_string("tokenizer.ggml.model", "llama");
-  w.add_string_array("tokenizer.ggml.tokens", tokens);
-  w.add_f32_array("tokenizer.ggml.scores", scores);
-  w.add_i32_array("tokenizer.ggml.token_type", types);
-  w.add_u32("tokenizer.ggml.unknown_token_id", 0);
-  w.add_u32("tokenizer.ggml.bos_token_id", 1);
-  w.add_u32("tokenizer.ggml.eos_token_id", 2);
-  w.add_bool("tokenizer.ggml.add_bos_token", true);
-  w.add_bool("tokenizer.ggml.add_eos_token", false);
+  add_spm_vocab(w, v);
 
   auto matrix = [&](std::string name, int64_t rows, int64_t cols, std::function<float(int64_t, int64_t)> f) {
     w.add_tensor(std::move(name), {cols, rows}, GgufType::kF32, [rows, cols, f](std::string& out) {
