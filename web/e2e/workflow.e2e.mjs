@@ -88,7 +88,8 @@ try {
     await addTag.fill('my_own_tagx');
     await addTag.press('Shift+Enter');
     await chip('my_own_tagx').waitFor();
-    expectEq(await chip('my_own_tagx').getAttribute('class').then((c) => c.includes('chip-unknown')), true, 'unknown tag marked');
+    // The category answer arrives after the chip (GET /api/vocab/lookup).
+    await until(async () => (await chip('my_own_tagx').getAttribute('class')).includes('chip-unknown'), 'unknown tag marked');
     await addTag.fill('hatsune_miku');
     await addTag.press('Shift+Enter');
     await until(async () => (await chip('hatsune_miku').getAttribute('data-category')) === 'character', 'character category');
@@ -189,7 +190,7 @@ try {
     await page.getByRole('button', { name: 'Tag images…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Tag images' });
     await dialog.waitFor();
-    if (!(await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')))) throw new Error('the dialog did not take the focus');
+    await until(() => page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')), 'the dialog to take the focus');
     await dialog.getByRole('button', { name: 'Model folder' }).click();
     await dialog.getByLabel('Model folder').fill(path.join(models, 'wd'));
     expectEq(await dialog.getByLabel('Only the 2 selected images').isChecked(), true, 'selection scope on');

@@ -2,7 +2,7 @@
 // the element marked data-autofocus), keeps Tab and Shift+Tab inside, closes on Escape or a click on the
 // backdrop, and gives the focus back to where it was (or to the gallery) when it closes.
 import { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 
 const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), ' +
@@ -24,7 +24,9 @@ export function Dialog({ label, onClose, class: cls, children }: Props) {
   const close = useRef(onClose);
   close.current = onClose;
 
-  useEffect(() => {
+  // Before the browser paints (a layout effect, not a deferred one): a key typed right after the dialog
+  // appears already lands in it.
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const el = box.current!;
     const first = el.querySelector<HTMLElement>('[data-autofocus]') ?? focusables(el)[0];

@@ -17,6 +17,9 @@ interface LookupAnswer {
 const cache = new Map<string, TagCategory>();
 let vocabulary = true;
 const pending = new Set<string>();
+// Every mounted user of the hook re-renders when an answer arrives: the answer to a lookup started by an
+// earlier render (whose effect was since cleaned up, e.g. another tag was added meanwhile) is not lost.
+const listeners = new Set<() => void>();
 
 async function lookup(tags: string[]): Promise<void> {
   for (let i = 0; i < tags.length; i += 400) {
@@ -30,24 +33,26 @@ async function lookup(tags: string[]): Promise<void> {
       for (const t of part) pending.delete(tagKey(t));
     }
   }
+  for (const f of listeners) f();
 }
 
 // The category of each of `tags` (by tagKey; missing while the answer is on its way), and whether the
 // server has a tag list at all (without one no tag is marked unknown).
 export function useTagCategories(tags: string[]): { of: (tag: string) => TagCategory | undefined; vocabulary: boolean } {
   const [, setTick] = useState(0);
+  useEffect(() => {
+    const rerender = () => setTick((n) => n + 1);
+    listeners.add(rerender);
+    return () => {
+      listeners.delete(rerender);
+    };
+  }, []);
   const missing = tags.filter((t) => !cache.has(tagKey(t)) && !pending.has(tagKey(t)));
   const sig = missing.join('\u0001');
   useEffect(() => {
     if (!missing.length) return;
-    let live = true;
     for (const t of missing) pending.add(tagKey(t));
-    lookup(missing)
-      .catch(() => {})
-      .then(() => live && setTick((n) => n + 1));
-    return () => {
-      live = false;
-    };
+    lookup(missing).catch(() => {});
   }, [sig]);
   return { of: (tag: string) => cache.get(tagKey(tag)), vocabulary };
 }
