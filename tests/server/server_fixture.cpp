@@ -1,5 +1,9 @@
 #include "server_fixture.h"
 
+#include "tagmetry/image.h"
+#include "tagmetry/image_encode.h"
+#include "test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -69,6 +73,16 @@ nlohmann::json wait_for_job_end(RunningServer& srv, const std::string& jobs_path
   }
   ADD_FAILURE() << "the job at " << job_path << " did not end: " << j.dump();
   return j;
+}
+
+void write_grey_png(const std::filesystem::path& path, int w, int h, uint8_t shade) {
+  RgbImage img;
+  img.width = w;
+  img.height = h;
+  img.pixels.assign(static_cast<size_t>(w) * h * 3, shade);
+  auto bytes = encode_image(img, EncodeOptions{});
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  write_all(path, *bytes);
 }
 
 }  // namespace tagmetry::testing

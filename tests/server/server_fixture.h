@@ -39,6 +39,10 @@ class RunningServer {
 // Polls GET `jobs_path` + `id` (e.g. "/api/jobs/" and 3) until the job's state is no longer running or cancelling and
 // returns its last answer; bounded by the number of polls (3,000 × 10 ms), not by a clock: a job that never
 // ends is a test failure, not a hang.
+// Writes a w×h PNG of one grey `shade` (a small real image for a served dataset); a failed encode is a test
+// failure.
+void write_grey_png(const std::filesystem::path& path, int w, int h, uint8_t shade);
+
 nlohmann::json wait_for_job_end(RunningServer& srv, const std::string& jobs_path, int id);
 
 }  // namespace tagmetry::testing

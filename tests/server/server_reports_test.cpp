@@ -12,24 +12,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-void write_png(const fs::path& path, int w, int h, uint8_t shade) {
-  RgbImage img;
-  img.width = w;
-  img.height = h;
-  img.pixels.assign(static_cast<size_t>(w) * h * 3, shade);
-  auto bytes = encode_image(img, EncodeOptions{});
-  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
-  write_all(path, *bytes);
-}
-
 class ServerReportsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     root = tmp / "set";
     fs::create_directories(root);
-    write_png(root / "a.png", 64, 64, 10);
-    write_png(root / "b.png", 64, 32, 20);
-    write_png(root / "c.png", 64, 64, 30);
+    write_grey_png(root / "a.png", 64, 64, 10);
+    write_grey_png(root / "b.png", 64, 32, 20);
+    write_grey_png(root / "c.png", 64, 64, 30);
     write_all(root / "a.txt", "mychar, 1girl, solo, long_hair");
     write_all(root / "b.txt", "mychar, 1girl, smile, smile");
   }
