@@ -9,13 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <random>
 #include <string>
 
 #include "tagmetry/files.h"
 #include "tagmetry/retag.h"
 #include "tagmetry/store.h"
+#include "../support/synthetic_scores.h"
 
 namespace fs = std::filesystem;
 using namespace tagmetry;
@@ -52,47 +51,9 @@ int main(int argc, char** argv) {
   fs::remove_all(dir);
   fs::create_directories(dir);
 
-  // Setup: image files (retag never decodes them; the content only has to differ), the model, scores.
+  // Setup: stand-in image files (retag never decodes them), the model and WD-like scores.
   auto t0 = std::chrono::steady_clock::now();
-  auto store_r = Store::open(default_store_path(dir));
-  if (!store_r.ok()) return die(store_r.status());
-  auto store = std::move(store_r).value();
-  ModelRecord m;
-  m.name = "bench-wd-v3";
-  m.sha256 = std::string(64, '1');
-  m.labels_sha256 = std::string(64, '2');
-  m.labels.format = "selected_tags.csv";
-  for (size_t i = 0; i < labels; ++i) {
-    TagCategory c = i < 4 ? TagCategory::kRating : (i % 40 == 0 ? TagCategory::kCharacter : TagCategory::kGeneral);
-    m.labels.labels.push_back({"tag_" + std::to_string(i), c, 0});
-  }
-  m.default_general_threshold = 0.35;
-  m.default_character_threshold = 0.85;
-  if (Status s = store->put_model(m); !s.ok()) return die(s);
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<float> u(0.f, 1.f);
-  std::unordered_map<std::string, ImageRecord> none;
-  if (Status s = store->begin(); !s.ok()) return die(s);
-  std::vector<float> p(labels);
-  for (size_t i = 0; i < images; ++i) {
-    char name[32];
-    std::snprintf(name, sizeof(name), "img%05zu.png", i);
-    std::ofstream(dir / name, std::ios::binary) << "not really a png " << i;
-    ImageRecord rec;
-    auto sha = content_hash(dir / name, name, none, &rec);
-    if (!sha.ok()) return die(sha.status());
-    // Like a real WD tagger: almost every label below 0.05, ~60 between 0.05 and 0.3, ~25 above.
-    for (auto& v : p) {
-      float x = u(rng);
-      v = 0.05f * x * x * x * x * x * x;
-    }
-    for (int k = 0; k < 60; ++k) p[4 + rng() % (labels - 4)] = 0.05f + 0.25f * u(rng);
-    for (int k = 0; k < 25; ++k) p[4 + rng() % (labels - 4)] = 0.3f + 0.7f * u(rng);
-    if (Status s = store->put_image(rec); !s.ok()) return die(s);
-    if (Status s = store->put_scores(*sha, m.id, p); !s.ok()) return die(s);
-  }
-  if (Status s = store->commit(); !s.ok()) return die(s);
-  store.reset();
+  if (Status s = bench::write_synthetic_scores(dir, images, labels); !s.ok()) return die(s);
   std::printf("setup: %zu images x %zu labels (%.1f MB of scores) in %.1fs\n", images, labels,
               images * labels * 2 / 1e6, seconds_since(t0));
 
